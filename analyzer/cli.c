@@ -1,0 +1,178 @@
+// SPDX-License-Identifier: MIT
+/* Helpers every subcommand uses: messages, option parsing, output files. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "log.h"
+
+static char command[64] = "mslat";
+
+void cli__set_command(const char *name)
+{
+	if (name)
+		snprintf(command, sizeof(command), "mslat %s", name);
+	else
+		snprintf(command, sizeof(command), "mslat");
+	log__use_stderr(command);
+}
+
+const char *cli__command(void)
+{
+	return command;
+}
+
+void cli__verbose(void)
+{
+	if (log__level() < LOG_LEVEL_DEBUG)
+		log__set_level(log__level() + 1);
+}
+
+void cli__quiet(void)
+{
+	log__set_level(LOG_LEVEL_ERROR);
+}
+
+int cli__usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: error: ", command);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nhint: see '%s --help'\n", command);
+	return EXIT_USAGE;
+}
+
+void cli__hint(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("hint: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int cli__parse_color(const char *arg, enum color_mode *mode)
+{
+	if (!strcmp(arg, "auto"))
+		*mode = COLOR_AUTO;
+	else if (!strcmp(arg, "always"))
+		*mode = COLOR_ALWAYS;
+	else if (!strcmp(arg, "never"))
+		*mode = COLOR_NEVER;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+bool cli__use_color(enum color_mode mode, FILE *f)
+{
+	const char *nc = getenv("NO_COLOR");
+
+	if (mode == COLOR_ALWAYS)
+		return true;
+	if (mode == COLOR_NEVER || (nc && *nc))
+		return false;
+	return isatty(fileno(f));
+}
+
+int cli__parse_duration_ns(const char *arg, uint64_t *ns)
+{
+	static const struct {
+		const char *suffix;
+		double mult;
+	} units[] = {
+		{ "ns", 1 }, { "us", 1e3 }, { "µs", 1e3 }, { "ms", 1e6 },
+		{ "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 }, { "", 1e9 },
+	};
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (errno || end == arg || !isfinite(v) || v < 0)
+		return -EINVAL;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		if (strcmp(end, units[i].suffix))
+			continue;
+		v *= units[i].mult;
+		if (v >= 1.8e19)
+			return -EINVAL;
+		*ns = (uint64_t)llround(v);
+		return 0;
+	}
+	return -EINVAL;
+}
+
+int cli__parse_u32_list(const char *arg, uint32_t *out, int max)
+{
+	const char *p = arg;
+	int n = 0;
+
+	while (*p) {
+		char *end;
+		unsigned long v;
+
+		if (n == max || *p < '0' || *p > '9')
+			return -EINVAL;
+		errno = 0;
+		v = strtoul(p, &end, 10);
+		if (errno || v > UINT32_MAX || end == p)
+			return -EINVAL;
+		out[n++] = (uint32_t)v;
+		p = end;
+		if (*p == ',')
+			p++;
+		else if (*p)
+			return -EINVAL;
+	}
+	return n ? n : -EINVAL;
+}
+
+FILE *cli__open_output(const char *path)
+{
+	FILE *f;
+	int fd;
+
+	if (!path || !strcmp(path, "-"))
+		return stdout;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		log_error("cannot create '%s': %s", path, strerror(errno));
+		return NULL;
+	}
+	f = fdopen(fd, "w");
+	if (!f) {
+		log_error("cannot create '%s': %s", path, strerror(errno));
+		close(fd);
+	}
+	return f;
+}
+
+int cli__close_output(FILE *f, const char *path)
+{
+	int err = 0;
+
+	if (!f)
+		return 0;
+	if (fflush(f) || ferror(f))
+		err = -(errno ? errno : EIO);
+	if (f != stdout) {
+		if (fclose(f) && !err)
+			err = -(errno ? errno : EIO);
+	}
+	if (err)
+		log_error("cannot write '%s': %s", path && strcmp(path, "-") ? path : "(stdout)",
+			  strerror(-err));
+	return err;
+}

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: MIT
+/* `mslat info`: what a trace holds (header, time range, counts, losses, integrity). */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli.h"
+#include "json_out.h"
+#include "log.h"
+#include "trace_reader.h"
+#include "units.h"
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: mslat info [OPTIONS] FILE...\n\n"
+		"Print what each trace holds: format version, recording host, kernel and\n"
+		"architecture, targets and their command lines, start time, duration, events,\n"
+		"losses, processes, frames, compressed bytes per event, and whether the file\n"
+		"is complete or truncated. The whole file is read and its checksums verified.\n\n"
+		"Options:\n"
+		"  -f, --format FMT   text or json [default: text]\n"
+		"  -v, --verbose      more messages\n"
+		"  -q, --quiet        errors only\n"
+		"  -h, --help         print this help and exit\n\n"
+		"Examples:\n"
+		"  mslat info run.mslat                  # is it complete? how many events, losses?\n"
+		"  mslat info --format json run-*.mslat  # every piece of a rotated recording\n\n"
+		"Exit status: 0 ok (a truncated trace included), 1 unreadable, 2 usage.\n");
+}
+
+struct info {
+	struct trace_reader_stats st;
+	uint64_t footer_events, footer_lost, end_ns;
+	int footer_reason;
+	bool has_footer;
+	int err;
+};
+
+/* Read every item: the counts come from what is really there, not from the footer. */
+static int scan(struct trace_reader *r, struct info *in)
+{
+	struct trace_item it;
+	int ret;
+
+	while ((ret = trace_reader__next(r, &it)) > 0) {
+		if (it.type == TRACE_ITEM_FOOTER) {
+			in->has_footer = true;
+			in->footer_events = it.footer->events;
+			in->footer_lost = it.footer->lost;
+			in->end_ns = it.footer->end_ns;
+			in->footer_reason = it.footer->reason;
+		}
+	}
+	trace_reader__stats(r, &in->st);
+	in->err = ret;
+	return ret;
+}
+
+static const char *footer_reason(int reason)
+{
+	switch (reason) {
+	case MSLAT__FOOTER__REASON__STOPPED: return "stopped";
+	case MSLAT__FOOTER__REASON__DURATION: return "duration reached";
+	case MSLAT__FOOTER__REASON__TARGETS_EXITED: return "targets exited";
+	case MSLAT__FOOTER__REASON__ROTATED: return "rotated";
+	case MSLAT__FOOTER__REASON__ERROR: return "recorder error";
+	default: return "unknown";
+	}
+}
+
+static uint64_t end_time(const Mslat__Header *h, const struct info *in)
+{
+	uint64_t end = in->end_ns > in->st.max_ns ? in->end_ns : in->st.max_ns;
+
+	return end > h->start_ns ? end : h->start_ns;
+}
+
+static void print_text(const char *path, const Mslat__Header *h, const struct info *in)
+{
+	char b1[UNITS_BUF], b2[UNITS_BUF];
+	uint64_t dur = end_time(h, in) - h->start_ns;
+
+	printf("%s\n", path);
+	printf("  format         %u.%u (recorder %s)\n", h->version_major, h->version_minor,
+	       h->recorder_version[0] ? h->recorder_version : "?");
+	printf("  host           %s, kernel %s, %s, %u CPUs, page %u\n",
+	       h->hostname[0] ? h->hostname : "?", h->kernel_release[0] ? h->kernel_release : "?",
+	       h->arch[0] ? h->arch : "?", h->cpu_count, h->page_size);
+	if (h->boot_id[0])
+		printf("  boot id        %s\n", h->boot_id);
+	for (size_t i = 0; i < h->n_targets; i++) {
+		const Mslat__Target *t = h->targets[i];
+
+		printf("  target         pid %u:", t->pid);
+		for (size_t j = 0; j < t->n_argv; j++)
+			printf(" %s", t->argv[j]);
+		printf("\n");
+	}
+	if (h->n_options) {
+		printf("  recorded with ");
+		for (size_t i = 0; i < h->n_options; i++)
+			printf("%s%s", i ? " " : "", h->options[i]);
+		printf("\n");
+	}
+	printf("  start          %s\n",
+	       units__wallclock(b1, h->start_ns + (uint64_t)h->mono_to_realtime_ns));
+	printf("  duration       %s\n", units__duration(b1, dur));
+	printf("  events         %llu syscalls, %llu scheduler, %llu arrivals, %llu markers\n",
+	       (unsigned long long)in->st.events, (unsigned long long)in->st.sched,
+	       (unsigned long long)in->st.arrivals, (unsigned long long)in->st.markers);
+	printf("  losses         %llu events in %llu loss records%s\n",
+	       (unsigned long long)in->st.lost, (unsigned long long)in->st.losses,
+	       in->st.lost ? "  (!)" : "");
+	printf("  processes      %llu records\n", (unsigned long long)in->st.processes);
+	printf("  frames         %llu, %s", (unsigned long long)in->st.frames,
+	       units__bytes(b1, in->st.file_bytes));
+	if (in->st.events)
+		printf(", %.2f bytes/event", (double)in->st.file_bytes / (double)in->st.events);
+	printf("\n");
+	if (in->err < 0)
+		printf("  state          unreadable past offset %llu\n",
+		       (unsigned long long)in->st.file_bytes);
+	else if (in->st.truncated)
+		printf("  state          truncated%s%s\n",
+		       in->st.truncated_at ? " at offset " : " (no footer)",
+		       in->st.truncated_at ? units__count(b2, in->st.truncated_at) : "");
+	else
+		printf("  state          complete (%s)\n", footer_reason(in->footer_reason));
+	if (in->st.unknown_records)
+		printf("  unknown        %llu records of a newer format, skipped\n",
+		       (unsigned long long)in->st.unknown_records);
+}
+
+static json_t *targets_json(const Mslat__Header *h)
+{
+	json_t *arr = json_array();
+
+	for (size_t i = 0; i < h->n_targets; i++) {
+		json_t *argv = json_array();
+
+		for (size_t j = 0; j < h->targets[i]->n_argv; j++)
+			json_array_append_new(argv, json_string(h->targets[i]->argv[j]));
+		json_array_append_new(arr, json_pack("{s:I,s:o}", "pid", (json_int_t)h->targets[i]->pid,
+						     "argv", argv));
+	}
+	return arr;
+}
+
+static json_t *info_json(const char *path, const Mslat__Header *h, const struct info *in)
+{
+	json_t *o = json_object(), *opts = json_array();
+	char ver[32];
+
+	snprintf(ver, sizeof(ver), "%u.%u", h->version_major, h->version_minor);
+	for (size_t i = 0; i < h->n_options; i++)
+		json_array_append_new(opts, json_string(h->options[i]));
+	json_object_set_new(o, "file", json_string(path));
+	json_object_set_new(o, "trace_format", json_string(ver));
+	json_object_set_new(o, "recorder_version", json_string(h->recorder_version));
+	json_object_set_new(o, "hostname", json_string(h->hostname));
+	json_object_set_new(o, "kernel", json_string(h->kernel_release));
+	json_object_set_new(o, "arch", json_string(h->arch));
+	json_object_set_new(o, "boot_id", json_string(h->boot_id));
+	json_object_set_new(o, "cpus", json_integer(h->cpu_count));
+	json_object_set_new(o, "targets", targets_json(h));
+	json_object_set_new(o, "options", opts);
+	json_object_set_new(o, "start_ns", json_integer((json_int_t)h->start_ns));
+	json_object_set_new(o, "start_realtime_ns",
+			    json_integer((json_int_t)(h->start_ns + (uint64_t)h->mono_to_realtime_ns)));
+	json_object_set_new(o, "duration_ns", json_integer((json_int_t)(end_time(h, in) - h->start_ns)));
+	json_object_set_new(o, "events", json_integer((json_int_t)in->st.events));
+	json_object_set_new(o, "sched", json_integer((json_int_t)in->st.sched));
+	json_object_set_new(o, "arrivals", json_integer((json_int_t)in->st.arrivals));
+	json_object_set_new(o, "markers", json_integer((json_int_t)in->st.markers));
+	json_object_set_new(o, "lost", json_integer((json_int_t)in->st.lost));
+	json_object_set_new(o, "loss_records", json_integer((json_int_t)in->st.losses));
+	json_object_set_new(o, "processes", json_integer((json_int_t)in->st.processes));
+	json_object_set_new(o, "frames", json_integer((json_int_t)in->st.frames));
+	json_object_set_new(o, "file_bytes", json_integer((json_int_t)in->st.file_bytes));
+	json_object_set_new(o, "bytes_per_event",
+			    in->st.events ? json_real((double)in->st.file_bytes / (double)in->st.events)
+					  : json_null());
+	json_object_set_new(o, "complete", json_boolean(!in->st.truncated && in->err >= 0));
+	json_object_set_new(o, "truncated", json_boolean(in->st.truncated));
+	json_object_set_new(o, "readable", json_boolean(in->err >= 0));
+	json_object_set_new(o, "unknown_records", json_integer((json_int_t)in->st.unknown_records));
+	if (in->has_footer)
+		json_object_set_new(o, "end_reason", json_string(footer_reason(in->footer_reason)));
+	return o;
+}
+
+int cmd_info(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	bool json = false;
+	json_t *traces;
+	int c, rc = EXIT_OK;
+
+	while ((c = getopt_long(argc, argv, "f:vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				json = true;
+			else if (strcmp(optarg, "text"))
+				return cli__usage_error("--format: '%s' is not text or json", optarg);
+			break;
+		case 'v':
+			cli__verbose();
+			break;
+		case 'q':
+			cli__quiet();
+			break;
+		case 'h':
+			usage(stdout);
+			return EXIT_OK;
+		default:
+			return cli__usage_error("unknown option");
+		}
+	}
+	if (optind == argc)
+		return cli__usage_error("no trace file given");
+
+	traces = json_array();
+	for (int i = optind; i < argc; i++) {
+		struct trace_reader *r = trace_reader__open(argv[i], NULL);
+		struct info in = {};
+
+		if (!r) {
+			rc = EXIT_FAILURE_RT;
+			continue;
+		}
+		scan(r, &in);
+		if (in.err < 0)
+			rc = EXIT_FAILURE_RT;
+		if (json)
+			json_array_append_new(traces, info_json(argv[i], trace_reader__header(r), &in));
+		else
+			print_text(argv[i], trace_reader__header(r), &in);
+		trace_reader__close(r);
+	}
+	if (json) {
+		json_t *root = json_object();
+
+		json_object_set_new(root, "format_version", json_integer(JSON_FORMAT_VERSION));
+		json_object_set_new(root, "command", json_string("info"));
+		json_object_set_new(root, "traces", traces);
+		json_out__dump(root, stdout);
+		json_decref(root);
+	} else {
+		json_decref(traces);
+	}
+	return rc;
+}

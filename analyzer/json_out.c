@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+/* JSON output through jansson, which does the escaping (docs/dependencies.md). */
+#include <errno.h>
+#include <stdint.h>
+
+#include "json_out.h"
+
+int json_out__dump(const json_t *root, FILE *f)
+{
+	if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)))
+		return -EIO;
+	return fputc('\n', f) == EOF ? -EIO : 0;
+}
+
+json_t *json_out__u64(uint64_t v)
+{
+	return json_integer(v > INT64_MAX ? INT64_MAX : (json_int_t)v);
+}
+
+json_t *json_out__ns(uint64_t ns, int valid)
+{
+	return valid ? json_out__u64(ns) : json_null();
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: MIT */
+/* JSON output shared by every command: one versioned schema (docs/json-schema.md), stable key order. */
+#ifndef MSLAT_JSON_OUT_H
+#define MSLAT_JSON_OUT_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include <jansson.h>
+
+/* Bumped on an incompatible change of any command's JSON. */
+#define JSON_FORMAT_VERSION 1
+
+/* Write ROOT to F, indented, keys in insertion order, newline-terminated. 0 or -EIO. */
+int json_out__dump(const json_t *root, FILE *f);
+/* An integer nanosecond value, or null when there are no samples (VALID false). */
+json_t *json_out__ns(uint64_t ns, int valid);
+/* Integers above INT64_MAX do not occur in traces; clamp rather than wrap. */
+json_t *json_out__u64(uint64_t v);
+
+#endif

@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: MIT */
+/* Human units for text output: durations, byte sizes, counts, wall-clock times. */
+#ifndef MSLAT_UNITS_H
+#define MSLAT_UNITS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define UNITS_BUF 48
+
+/* "850ns", "12.3µs", "4.56ms", "1.23s", "2m03s"; writes into BUF (UNITS_BUF bytes), returns it. */
+const char *units__duration(char *buf, uint64_t ns);
+/* "512B", "1.5KiB", "3.2MiB", "1.1GiB". */
+const char *units__bytes(char *buf, uint64_t bytes);
+/* "1234", "12.3k", "4.56M". */
+const char *units__count(char *buf, uint64_t n);
+/* UTC "2026-11-25 18:40:53.123" from realtime nanoseconds since the epoch. */
+const char *units__wallclock(char *buf, uint64_t realtime_ns);
+
+#endif

@@ -1,0 +1,674 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The .mslat reader. A frame is decompressed whole and its checksum verified
+ * before any record in it is believed; every size is bounded before it is
+ * allocated; the file is never trusted (it may come from a bug report).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <zstd.h>
+
+#include "log.h"
+#include "trace_format.h"
+#include "trace_reader.h"
+#include "varint.h"
+
+#define IN_CHUNK (128U << 10)
+#define ZSTD_FRAME_HEADER_MAX 18	/* ZSTD_FRAME_HEADER_MAX, a static-linking-only name */
+
+/* Which batch is being handed out row by row. */
+enum batch_kind { BATCH_NONE, BATCH_EVENTS, BATCH_SCHED, BATCH_ARRIVALS };
+
+struct trace_reader {
+	FILE *f;
+	bool own_f;
+	char *name;
+	struct trace_reader_opts opts;
+	ZSTD_DCtx *dctx;
+
+	uint8_t *in;			/* compressed input window */
+	size_t in_len, in_pos;
+	uint64_t in_off;		/* file offset of in[0] */
+	bool in_eof;
+
+	uint8_t *frame;			/* decompressed content of the current frame */
+	size_t frame_len, frame_cap, frame_pos;
+	uint64_t frame_off;
+
+	Mslat__Header *header;		/* kept for the reader's life */
+	bool header_returned;
+	Mslat__Record *rec;		/* the record being handed out */
+
+	enum batch_kind batch;
+	size_t row, rows;
+	uint64_t prev_ns;
+	uint32_t prev_tid, prev_pid;
+
+	bool done;
+	int err;			/* sticky fatal error */
+	struct trace_reader_stats stats;
+};
+
+const char *trace_reader__name(const struct trace_reader *r)
+{
+	return r->name;
+}
+
+const Mslat__Header *trace_reader__header(const struct trace_reader *r)
+{
+	return r->header;
+}
+
+const char *trace_reader__syscall_name(const struct trace_reader *r, uint32_t nr)
+{
+	if (!r->header || nr >= r->header->n_syscall_names)
+		return NULL;
+	return r->header->syscall_names[nr][0] ? r->header->syscall_names[nr] : NULL;
+}
+
+void trace_reader__stats(const struct trace_reader *r, struct trace_reader_stats *stats)
+{
+	*stats = r->stats;
+}
+
+/* Keep unread input at the window's start and read more after it. */
+static int refill(struct trace_reader *r)
+{
+	size_t n;
+
+	if (r->in_eof)
+		return 0;
+	if (r->in_pos) {
+		memmove(r->in, r->in + r->in_pos, r->in_len - r->in_pos);
+		r->in_off += r->in_pos;
+		r->in_len -= r->in_pos;
+		r->in_pos = 0;
+	}
+	n = fread(r->in + r->in_len, 1, IN_CHUNK - r->in_len, r->f);
+	if (n == 0) {
+		if (ferror(r->f)) {
+			log_error("cannot read '%s' at offset %llu: %s", r->name,
+				  (unsigned long long)(r->in_off + r->in_len), strerror(errno ? errno : EIO));
+			return -EIO;
+		}
+		r->in_eof = true;
+		return 0;
+	}
+	r->in_len += n;
+	r->stats.file_bytes = r->in_off + r->in_len;
+	return 1;
+}
+
+static uint64_t in_offset(const struct trace_reader *r)
+{
+	return r->in_off + r->in_pos;
+}
+
+static int grow_frame(struct trace_reader *r)
+{
+	size_t cap = r->frame_cap ? r->frame_cap * 2 : (4U << 20);
+	uint8_t *p;
+
+	if (r->frame_cap >= TRACE_MAX_FRAME_BYTES) {
+		log_error("'%s': frame at offset %llu holds more than %u MiB, the format's limit",
+			  r->name, (unsigned long long)r->frame_off, TRACE_MAX_FRAME_BYTES >> 20);
+		return -EBADMSG;
+	}
+	if (cap > TRACE_MAX_FRAME_BYTES)
+		cap = TRACE_MAX_FRAME_BYTES;
+	p = realloc(r->frame, cap);
+	if (!p)
+		return -ENOMEM;
+	r->frame = p;
+	r->frame_cap = cap;
+	return 0;
+}
+
+/* Past a corrupt frame: find the next zstd frame magic after it. */
+static int resync(struct trace_reader *r)
+{
+	static const uint8_t magic[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	int err;
+
+	ZSTD_DCtx_reset(r->dctx, ZSTD_reset_session_only);
+	r->in_pos = r->frame_off + 1 > r->in_off ? (size_t)(r->frame_off + 1 - r->in_off) : 0;
+	if (r->in_pos > r->in_len)
+		r->in_pos = r->in_len;
+	for (;;) {
+		while (r->in_pos + 4 <= r->in_len) {
+			if (!memcmp(r->in + r->in_pos, magic, 4))
+				return 1;
+			r->in_pos++;
+		}
+		err = refill(r);
+		if (err <= 0) {
+			r->in_pos = r->in_len;
+			return err;
+		}
+	}
+}
+
+/*
+ * Decompress the next whole frame. Returns 1 with a frame, 0 at the end
+ * (clean or truncated: stats say which), or a negative errno.
+ */
+static int read_frame(struct trace_reader *r)
+{
+	ZSTD_inBuffer in;
+	ZSTD_outBuffer out;
+	bool started = false;
+	size_t ret;
+	int err;
+
+	r->frame_len = r->frame_pos = 0;
+	for (;;) {
+		if (r->in_pos == r->in_len) {
+			err = refill(r);
+			if (err < 0)
+				return err;
+			if (err == 0) {
+				if (started) {
+					r->stats.truncated = true;
+					r->stats.truncated_at = r->frame_off;
+					log_warn("'%s' is truncated: the frame at offset %llu ends with the file at offset %llu; "
+						 "everything before it was read", r->name,
+						 (unsigned long long)r->frame_off,
+						 (unsigned long long)in_offset(r));
+				}
+				return 0;
+			}
+		}
+		if (!started) {
+			unsigned long long size;
+
+			r->frame_off = in_offset(r);
+			if (r->in_len - r->in_pos < ZSTD_FRAME_HEADER_MAX && !r->in_eof) {
+				err = refill(r);
+				if (err < 0)
+					return err;
+			}
+			size = ZSTD_getFrameContentSize(r->in + r->in_pos, r->in_len - r->in_pos);
+			if (size == ZSTD_CONTENTSIZE_ERROR) {
+				log_error("'%s': no zstd frame at offset %llu%s", r->name,
+					  (unsigned long long)r->frame_off,
+					  r->frame_off ? "" : ": not a mslat trace");
+				return r->frame_off ? -EBADMSG : -EPROTO;
+			}
+			if (size != ZSTD_CONTENTSIZE_UNKNOWN && size > TRACE_MAX_FRAME_BYTES) {
+				log_error("'%s': frame at offset %llu declares %llu bytes, more than the %u MiB limit",
+					  r->name, (unsigned long long)r->frame_off, size,
+					  TRACE_MAX_FRAME_BYTES >> 20);
+				return -EBADMSG;
+			}
+			started = true;
+		}
+		if (r->frame_len == r->frame_cap) {
+			err = grow_frame(r);
+			if (err)
+				return err;
+		}
+		in = (ZSTD_inBuffer){ r->in, r->in_len, r->in_pos };
+		out = (ZSTD_outBuffer){ r->frame, r->frame_cap, r->frame_len };
+		ret = ZSTD_decompressStream(r->dctx, &out, &in);
+		r->in_pos = in.pos;
+		r->frame_len = out.pos;
+		if (ZSTD_isError(ret)) {
+			log_error("'%s': corrupt frame at offset %llu: %s", r->name,
+				  (unsigned long long)r->frame_off, ZSTD_getErrorName(ret));
+			return -EBADMSG;
+		}
+		if (ret == 0) {
+			r->stats.frames++;
+			return 1;
+		}
+	}
+}
+
+static int bad_record(struct trace_reader *r, const char *what)
+{
+	log_error("'%s': corrupt record at offset %zu of the frame at offset %llu: %s", r->name,
+		  r->frame_pos, (unsigned long long)r->frame_off, what);
+	return -EBADMSG;
+}
+
+/* Every column of a batch must have its row count (optional ones may be empty). */
+static bool col_ok(size_t n, size_t rows, bool optional)
+{
+	return n == rows || (optional && n == 0);
+}
+
+static int check_events(struct trace_reader *r, const Mslat__EventBatch *b)
+{
+	size_t n = b->n_enter_delta_ns;
+
+	if (n > TRACE_MAX_BATCH_ROWS)
+		return bad_record(r, "event batch longer than the format allows");
+	if (!col_ok(b->n_duration_ns, n, false) || !col_ok(b->n_tid_delta, n, false) ||
+	    !col_ok(b->n_pid_delta, n, false) || !col_ok(b->n_syscall, n, false) ||
+	    !col_ok(b->n_fd, n, true) || !col_ok(b->n_fd_kind, b->n_fd, false) ||
+	    !col_ok(b->n_ret, n, true))
+		return bad_record(r, "event batch columns of different lengths");
+	return 0;
+}
+
+static int check_sched(struct trace_reader *r, const Mslat__SchedBatch *b)
+{
+	size_t n = b->n_start_delta_ns;
+
+	if (n > TRACE_MAX_BATCH_ROWS || !col_ok(b->n_duration_ns, n, false) ||
+	    !col_ok(b->n_tid, n, false) || !col_ok(b->n_pid, n, false) ||
+	    !col_ok(b->n_what, n, false) || !col_ok(b->n_cpu, n, true))
+		return bad_record(r, "scheduler batch columns of different lengths");
+	return 0;
+}
+
+static int check_arrivals(struct trace_reader *r, const Mslat__ArrivalBatch *b)
+{
+	size_t n = b->n_time_delta_ns;
+
+	if (n > TRACE_MAX_BATCH_ROWS || !col_ok(b->n_pid, n, false) || !col_ok(b->n_fd, n, false) ||
+	    !col_ok(b->n_bytes, n, true) || !col_ok(b->n_what, n, true))
+		return bad_record(r, "arrival batch columns of different lengths");
+	return 0;
+}
+
+static int check_header(struct trace_reader *r, const Mslat__Header *h)
+{
+	if (h->magic != TRACE_MAGIC) {
+		log_error("'%s' is not a mslat trace (bad magic 0x%08x)", r->name, h->magic);
+		return -EPROTO;
+	}
+	if (h->version_major > TRACE_VERSION_MAJOR) {
+		log_error("'%s' has trace format %u.%u; this mslat reads format %u.x (up to %u.%u): "
+			  "a newer mslat is needed", r->name, h->version_major, h->version_minor,
+			  TRACE_VERSION_MAJOR, TRACE_VERSION_MAJOR, TRACE_VERSION_MINOR);
+		return -ENOTSUP;
+	}
+	if (h->version_major < 1) {
+		log_error("'%s' has trace format %u.%u, older than any mslat wrote", r->name,
+			  h->version_major, h->version_minor);
+		return -ENOTSUP;
+	}
+	if (h->n_syscall_names > TRACE_MAX_SYSCALLS)
+		return bad_record(r, "syscall table longer than the format allows");
+	if (h->version_minor > TRACE_VERSION_MINOR)
+		log_info("'%s' has trace format %u.%u, newer than this reader's %u.%u: fields it does not know are skipped",
+			 r->name, h->version_major, h->version_minor, TRACE_VERSION_MAJOR,
+			 TRACE_VERSION_MINOR);
+	return 0;
+}
+
+/* Unpack the next record of the current frame into r->rec. 1, 0 (frame done) or -errno. */
+static int next_record(struct trace_reader *r)
+{
+	uint64_t len;
+	int n;
+
+	if (r->frame_pos == r->frame_len)
+		return 0;
+	n = varint__get(r->frame + r->frame_pos, r->frame_len - r->frame_pos, &len);
+	if (n <= 0)
+		return bad_record(r, "bad length prefix");
+	if (len > TRACE_MAX_RECORD_BYTES)
+		return bad_record(r, "record longer than the format allows");
+	if (len > r->frame_len - r->frame_pos - (size_t)n)
+		return bad_record(r, "record runs past the end of its frame");
+	r->rec = mslat__record__unpack(NULL, len, r->frame + r->frame_pos + n);
+	if (!r->rec)
+		return bad_record(r, "not a valid protobuf record");
+	r->frame_pos += (size_t)n + len;
+	r->stats.records++;
+	return 1;
+}
+
+static void free_record(struct trace_reader *r)
+{
+	if (r->rec)
+		mslat__record__free_unpacked(r->rec, NULL);
+	r->rec = NULL;
+	r->batch = BATCH_NONE;
+}
+
+static void note_time(struct trace_reader *r, uint64_t t)
+{
+	if (!r->stats.min_ns || t < r->stats.min_ns)
+		r->stats.min_ns = t;
+	if (t > r->stats.max_ns)
+		r->stats.max_ns = t;
+}
+
+/* Hand out row r->row of the current batch. */
+static void next_row(struct trace_reader *r, struct trace_item *item)
+{
+	size_t i = r->row++;
+
+	item->frame_offset = r->frame_off;
+	switch (r->batch) {
+	case BATCH_EVENTS: {
+		const Mslat__EventBatch *b = r->rec->events;
+		struct trace_event *e = &item->event;
+
+		item->type = TRACE_ITEM_EVENT;
+		r->prev_ns += (uint64_t)b->enter_delta_ns[i];
+		r->prev_tid += (uint32_t)b->tid_delta[i];
+		r->prev_pid += (uint32_t)b->pid_delta[i];
+		e->enter_ns = r->prev_ns;
+		e->duration_ns = b->duration_ns[i];
+		e->tid = r->prev_tid;
+		e->pid = r->prev_pid;
+		e->syscall = b->syscall[i];
+		e->fd = b->n_fd ? b->fd[i] : -1;
+		e->fd_kind = b->n_fd ? b->fd_kind[i] : FD_KIND_NONE;
+		e->ret = b->n_ret ? b->ret[i] : 0;
+		e->pad = 0;
+		r->stats.events++;
+		if (i == 0 || r->row == r->rows) {
+			note_time(r, e->enter_ns);
+			note_time(r, e->enter_ns + e->duration_ns);
+		}
+		break;
+	}
+	case BATCH_SCHED: {
+		const Mslat__SchedBatch *b = r->rec->sched;
+		struct trace_sched *s = &item->sched;
+
+		item->type = TRACE_ITEM_SCHED;
+		r->prev_ns += (uint64_t)b->start_delta_ns[i];
+		s->start_ns = r->prev_ns;
+		s->duration_ns = b->duration_ns[i];
+		s->tid = b->tid[i];
+		s->pid = b->pid[i];
+		s->what = b->what[i];
+		s->cpu = b->n_cpu ? b->cpu[i] : 0;
+		r->stats.sched++;
+		break;
+	}
+	case BATCH_ARRIVALS: {
+		const Mslat__ArrivalBatch *b = r->rec->arrivals;
+		struct trace_arrival *a = &item->arrival;
+
+		item->type = TRACE_ITEM_ARRIVAL;
+		r->prev_ns += (uint64_t)b->time_delta_ns[i];
+		a->time_ns = r->prev_ns;
+		a->pid = b->pid[i];
+		a->fd = b->fd[i];
+		a->bytes = b->n_bytes ? b->bytes[i] : 0;
+		a->what = b->n_what ? b->what[i] : TRACE_ARRIVAL_DATA;
+		r->stats.arrivals++;
+		break;
+	}
+	case BATCH_NONE:
+		break;
+	}
+	if (r->row == r->rows)
+		r->batch = BATCH_NONE;
+}
+
+/* Turn r->rec into an item, or start handing out its rows. 1: item filled, 0: no item. */
+static int dispatch(struct trace_reader *r, struct trace_item *item)
+{
+	Mslat__Record *rec = r->rec;
+	int err;
+
+	item->frame_offset = r->frame_off;
+	r->row = r->rows = 0;
+	r->prev_tid = r->prev_pid = 0;
+	switch (rec->kind_case) {
+	case MSLAT__RECORD__KIND_EVENTS:
+		err = check_events(r, rec->events);
+		if (err)
+			return err;
+		r->batch = BATCH_EVENTS;
+		r->rows = rec->events->n_enter_delta_ns;
+		r->prev_ns = rec->events->base_ns;
+		return 0;
+	case MSLAT__RECORD__KIND_SCHED:
+		err = check_sched(r, rec->sched);
+		if (err)
+			return err;
+		r->batch = BATCH_SCHED;
+		r->rows = rec->sched->n_start_delta_ns;
+		r->prev_ns = rec->sched->base_ns;
+		return 0;
+	case MSLAT__RECORD__KIND_ARRIVALS:
+		err = check_arrivals(r, rec->arrivals);
+		if (err)
+			return err;
+		r->batch = BATCH_ARRIVALS;
+		r->rows = rec->arrivals->n_time_delta_ns;
+		r->prev_ns = rec->arrivals->base_ns;
+		return 0;
+	case MSLAT__RECORD__KIND_PROCESS:
+		item->type = TRACE_ITEM_PROCESS;
+		item->process = rec->process;
+		r->stats.processes++;
+		return 1;
+	case MSLAT__RECORD__KIND_LOSS:
+		item->type = TRACE_ITEM_LOSS;
+		item->loss = rec->loss;
+		r->stats.losses++;
+		r->stats.lost += rec->loss->count;
+		return 1;
+	case MSLAT__RECORD__KIND_MARKER:
+		item->type = TRACE_ITEM_MARKER;
+		item->marker = rec->marker;
+		r->stats.markers++;
+		return 1;
+	case MSLAT__RECORD__KIND_FOOTER:
+		item->type = TRACE_ITEM_FOOTER;
+		item->footer = rec->footer;
+		r->stats.footer = true;
+		return 1;
+	case MSLAT__RECORD__KIND_HEADER:
+		log_warn("'%s': a second header at offset %llu is ignored", r->name,
+			 (unsigned long long)r->frame_off);
+		return 0;
+	default:
+		item->type = TRACE_ITEM_UNKNOWN;
+		r->stats.unknown_records++;
+		return 1;
+	}
+}
+
+static int fail(struct trace_reader *r, int err)
+{
+	if (err == -ENOMEM)
+		log_error("'%s': out of memory", r->name);
+	r->err = err;
+	return err;
+}
+
+/* After a corrupt frame: either give up, or skip to the next frame. */
+static int on_corrupt(struct trace_reader *r, int err)
+{
+	int ret;
+
+	if (!r->opts.skip_corrupt || err != -EBADMSG)
+		return fail(r, err);
+	r->stats.corrupt_frames++;
+	r->frame_len = r->frame_pos = 0;
+	ret = resync(r);
+	if (ret < 0)
+		return fail(r, ret);
+	return 0;
+}
+
+int trace_reader__next(struct trace_reader *r, struct trace_item *item)
+{
+	int ret;
+
+	if (r->err)
+		return r->err;
+	if (!r->header_returned) {
+		r->header_returned = true;
+		item->type = TRACE_ITEM_HEADER;
+		item->header = r->header;
+		item->frame_offset = 0;
+		return 1;
+	}
+	for (;;) {
+		if (r->batch != BATCH_NONE) {
+			next_row(r, item);
+			return 1;
+		}
+		free_record(r);
+		if (r->done)
+			return 0;
+		if (r->stats.footer) {
+			/* Nothing belongs after a footer (e.g. two traces concatenated). */
+			if (r->frame_pos < r->frame_len || r->in_pos < r->in_len || refill(r) > 0)
+				log_warn("'%s': data after the footer at offset %llu is ignored", r->name,
+					 (unsigned long long)(r->frame_pos < r->frame_len ? r->frame_off
+											  : in_offset(r)));
+			r->done = true;
+			return 0;
+		}
+		ret = next_record(r);
+		if (ret < 0) {
+			ret = on_corrupt(r, ret);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		if (ret == 0) {
+			ret = read_frame(r);
+			if (ret < 0) {
+				ret = on_corrupt(r, ret);
+				if (ret < 0)
+					return ret;
+				continue;
+			}
+			if (ret == 0) {
+				r->done = true;
+				if (!r->stats.footer && !r->stats.truncated) {
+					r->stats.truncated = true;
+					log_warn("'%s' is truncated: it has no footer (the recorder did not finish); "
+						 "everything in it was read", r->name);
+				}
+				return 0;
+			}
+			continue;
+		}
+		ret = dispatch(r, item);
+		if (ret < 0) {
+			ret = on_corrupt(r, ret);
+			if (ret < 0)
+				return ret;
+			continue;
+		}
+		if (ret == 1)
+			return 1;
+	}
+}
+
+/* Read the first frame and check its header. */
+static int read_header(struct trace_reader *r)
+{
+	int ret;
+
+	ret = read_frame(r);
+	if (ret < 0)
+		return ret;
+	if (ret == 0) {
+		if (r->stats.truncated)
+			log_error("'%s' is truncated before the end of its header (%llu bytes)", r->name,
+				  (unsigned long long)r->stats.file_bytes);
+		else
+			log_error("'%s' is empty: not a mslat trace", r->name);
+		return r->stats.truncated ? -EBADMSG : -EPROTO;
+	}
+	ret = next_record(r);
+	if (ret <= 0) {
+		if (ret == 0)
+			log_error("'%s': the first frame holds no record: not a mslat trace", r->name);
+		return ret ? ret : -EPROTO;
+	}
+	if (r->rec->kind_case != MSLAT__RECORD__KIND_HEADER) {
+		log_error("'%s' does not start with a header record: not a mslat trace", r->name);
+		return -EPROTO;
+	}
+	/* Detach the header from its record: it lives as long as the reader. */
+	r->header = r->rec->header;
+	r->rec->header = NULL;
+	r->rec->kind_case = MSLAT__RECORD__KIND__NOT_SET;
+	free_record(r);
+	return check_header(r, r->header);
+}
+
+struct trace_reader *trace_reader__open_file(FILE *f, const char *name,
+					     const struct trace_reader_opts *opts)
+{
+	struct trace_reader *r;
+	int err;
+
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return errno = ENOMEM, NULL;
+	r->f = f;
+	if (opts)
+		memcpy(&r->opts, opts, opts->sz && opts->sz < sizeof(r->opts) ? opts->sz : sizeof(r->opts));
+	r->name = strdup(name ? name : "(trace)");
+	r->in = malloc(IN_CHUNK);
+	r->dctx = ZSTD_createDCtx();
+	if (!r->name || !r->in || !r->dctx) {
+		err = -ENOMEM;
+		goto err_free;
+	}
+	ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, TRACE_MAX_WINDOW_LOG);
+	err = read_header(r);
+	if (err)
+		goto err_free;
+	return r;
+
+err_free:
+	if (err == -ENOMEM)
+		log_error("'%s': out of memory", name);
+	r->f = NULL;
+	trace_reader__close(r);
+	errno = -err;
+	return NULL;
+}
+
+struct trace_reader *trace_reader__open(const char *path, const struct trace_reader_opts *opts)
+{
+	struct trace_reader *r;
+	FILE *f;
+	int err;
+
+	if (!strcmp(path, "-"))
+		return trace_reader__open_file(stdin, "(stdin)", opts);
+	f = fopen(path, "rbe");
+	if (!f) {
+		err = errno;
+		log_error("cannot open '%s': %s", path, strerror(err));
+		errno = err;
+		return NULL;
+	}
+	r = trace_reader__open_file(f, path, opts);
+	if (!r) {
+		err = errno;
+		fclose(f);
+		errno = err;
+		return NULL;
+	}
+	r->own_f = true;
+	return r;
+}
+
+void trace_reader__close(struct trace_reader *r)
+{
+	if (!r)
+		return;
+	free_record(r);
+	if (r->header)
+		mslat__header__free_unpacked(r->header, NULL);
+	if (r->own_f && r->f)
+		fclose(r->f);
+	ZSTD_freeDCtx(r->dctx);
+	free(r->frame);
+	free(r->in);
+	free(r->name);
+	free(r);
+}

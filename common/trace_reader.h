@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: MIT */
+/* Streams the records and decoded rows of a .mslat trace, safely, from untrusted input. */
+#ifndef MSLAT_TRACE_READER_H
+#define MSLAT_TRACE_READER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "mslat.pb-c.h"
+#include "trace_event.h"
+
+struct trace_reader;
+
+enum trace_item_type {
+	TRACE_ITEM_HEADER = 1,
+	TRACE_ITEM_EVENT,
+	TRACE_ITEM_PROCESS,
+	TRACE_ITEM_LOSS,
+	TRACE_ITEM_SCHED,
+	TRACE_ITEM_ARRIVAL,
+	TRACE_ITEM_MARKER,
+	TRACE_ITEM_FOOTER,
+	TRACE_ITEM_UNKNOWN,	/* a record kind from a newer minor version */
+};
+
+/* Pointers inside stay valid until the next call of trace_reader__next(). */
+struct trace_item {
+	enum trace_item_type type;
+	uint64_t frame_offset;	/* file offset of the frame holding it */
+	union {
+		const Mslat__Header *header;
+		struct trace_event event;
+		const Mslat__ProcessInfo *process;
+		const Mslat__Loss *loss;
+		struct trace_sched sched;
+		struct trace_arrival arrival;
+		const Mslat__Marker *marker;
+		const Mslat__Footer *footer;
+	};
+};
+
+struct trace_reader_opts {
+	size_t sz;		/* sizeof(struct trace_reader_opts) */
+	bool skip_corrupt;	/* after a corrupt frame, resume at the next frame instead of failing */
+};
+
+struct trace_reader_stats {
+	uint64_t file_bytes;		/* bytes consumed from the file */
+	uint64_t frames;		/* complete frames read */
+	uint64_t records;
+	uint64_t events;
+	uint64_t sched;
+	uint64_t arrivals;
+	uint64_t processes;
+	uint64_t markers;
+	uint64_t losses;		/* loss records */
+	uint64_t lost;			/* events they count */
+	uint64_t unknown_records;
+	uint64_t corrupt_frames;	/* skipped with skip_corrupt */
+	uint64_t min_ns, max_ns;	/* time range of rows seen (0,0 if none) */
+	bool footer;			/* a footer was read */
+	bool truncated;			/* the file ends inside a frame, or has no footer */
+	uint64_t truncated_at;		/* offset of the incomplete frame, when it exists */
+};
+
+/*
+ * Open PATH ("-" for stdin) and read its first frame: the header.
+ * Returns NULL with errno set and a logged message naming the file:
+ * EPROTO not a mslat trace, ENOTSUP newer major version, EBADMSG corrupt,
+ * or the open(2) error.
+ */
+struct trace_reader *trace_reader__open(const char *path, const struct trace_reader_opts *opts);
+/* Same on a stream the caller keeps owning; NAME is used in messages. */
+struct trace_reader *trace_reader__open_file(FILE *f, const char *name,
+					     const struct trace_reader_opts *opts);
+
+/* The header, valid for the reader's life. */
+const Mslat__Header *trace_reader__header(const struct trace_reader *r);
+/* The name of syscall NR from the header's table, or NULL. */
+const char *trace_reader__syscall_name(const struct trace_reader *r, uint32_t nr);
+const char *trace_reader__name(const struct trace_reader *r);
+
+/*
+ * Next item: 1 with *ITEM filled, 0 at the end (a truncated file ends cleanly
+ * after a warning), or a negative errno after a logged error naming the file
+ * and byte offset (-EBADMSG corrupt data, -EIO, -ENOMEM).
+ * The header is returned first, once.
+ */
+int trace_reader__next(struct trace_reader *r, struct trace_item *item);
+
+void trace_reader__stats(const struct trace_reader *r, struct trace_reader_stats *stats);
+
+/* NULL is a no-op. */
+void trace_reader__close(struct trace_reader *r);
+
+#endif
