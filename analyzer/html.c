@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "html.h"
@@ -91,6 +92,29 @@ int html__escape_n(FILE *f, const char *str, size_t n)
 	if (i > run && fwrite(s + run, 1, i - run, f) != i - run)
 		return -EIO;
 	return 0;
+}
+
+char *html__utf8_dup(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	size_t n = strlen((const char *)s), o = 0;
+	char *d = malloc(3 * n + 1);	/* each byte becomes at most U+FFFD */
+
+	if (!d)
+		return NULL;
+	for (size_t i = 0, len; i < n; i += len) {
+		len = s[i] < 0x80 ? 1 : utf8_len(s + i, n - i);
+		if (!len) {
+			memcpy(d + o, REPLACEMENT, 3);
+			o += 3;
+			len = 1;
+		} else {
+			memcpy(d + o, s + i, len);
+			o += len;
+		}
+	}
+	d[o] = 0;
+	return d;
 }
 
 int html__escape(FILE *f, const char *s)

@@ -16,6 +16,11 @@
 int html__escape(FILE *f, const char *s);
 /* The same for N bytes of S (which may hold NULs: they become U+FFFD too). */
 int html__escape_n(FILE *f, const char *s, size_t n);
+/*
+ * A malloc'd copy of S that is valid UTF-8 (invalid bytes become U+FFFD), for
+ * encoders that reject invalid text (jansson). NULL S gives "". NULL on ENOMEM.
+ */
+char *html__utf8_dup(const char *s);
 
 /*
  * Tick-label formatters for chart axes: write into BUF (HTML_LABEL_BUF bytes)
