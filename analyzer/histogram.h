@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: MIT */
+/* Mergeable log-linear (HDR-style) histograms of nanosecond values: ≤ 0.4% relative error. */
+#ifndef MSLAT_HISTOGRAM_H
+#define MSLAT_HISTOGRAM_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#pragma GCC poison u8 u16 u32 u64
+
+/*
+ * Values below 2 * HIST_SUB (256) are counted exactly. Above, every power of
+ * two [2^e, 2^(e+1)) is cut into HIST_SUB equal buckets, so a bucket is at
+ * most 1/128 of its values wide and its midpoint is within 0.4% of any value
+ * in it. Buckets live in one chunk per power of two, allocated on first use:
+ * memory is bounded (≤ 58 KiB) and follows the dynamic range actually seen
+ * (a latency histogram spanning 10µs..1s holds 17 chunks, ~17 KiB).
+ */
+#define HIST_SUB_BITS 7
+#define HIST_SUB (1u << HIST_SUB_BITS)	/* buckets per power of two; power of 2 */
+#define HIST_CHUNKS (64 - HIST_SUB_BITS)	/* chunk 0: values 0..255; chunk c: [2^(c+7), 2^(c+8)) */
+
+struct histogram {
+	uint64_t count;		/* exact */
+	uint64_t sum;		/* exact (saturates at UINT64_MAX) */
+	uint64_t min, max;	/* exact; 0 when count == 0 */
+	uint64_t *chunk[HIST_CHUNKS];	/* NULL until a value falls in it */
+	bool oom;		/* a chunk could not be allocated: quantiles are approximate */
+};
+
+/* A zeroed struct histogram is a valid empty histogram; so is one after __init. */
+void histogram__init(struct histogram *h);
+/* Free the chunks; H is empty and reusable afterwards. NULL is a no-op. */
+void histogram__reset(struct histogram *h);
+
+/* Count VALUE once (N times). */
+void histogram__add(struct histogram *h, uint64_t value);
+void histogram__add_n(struct histogram *h, uint64_t value, uint64_t n);
+
+/* Add every sample of SRC into DST. 0 or -ENOMEM (DST then holds a partial merge, marked oom). */
+int histogram__merge(struct histogram *dst, const struct histogram *src);
+
+/*
+ * The value at quantile Q (0..1) by nearest rank (the ceil(Q*count)-th
+ * smallest sample), within 0.4% and clamped to [min, max]; q <= 0 gives min,
+ * q >= 1 gives max. Returns false when H has no samples (*OUT untouched).
+ */
+bool histogram__quantile(const struct histogram *h, double q, uint64_t *out);
+/* sum / count rounded down; false when empty. */
+bool histogram__mean(const struct histogram *h, uint64_t *out);
+
+/* Bucket arithmetic, exposed for the slow-vs-typical breakdown and for tests. */
+unsigned int histogram__bucket(uint64_t value);		/* 0 .. HIST_BUCKETS-1 */
+uint64_t histogram__bucket_low(unsigned int bucket);	/* smallest value in it */
+uint64_t histogram__bucket_high(unsigned int bucket);	/* largest value in it */
+#define HIST_BUCKETS (2 * HIST_SUB + (HIST_CHUNKS - 1) * HIST_SUB)
+
+#endif
