@@ -150,6 +150,52 @@ static int resync(struct trace_reader *r)
 	}
 }
 
+static int truncated(struct trace_reader *r)
+{
+	r->stats.truncated = true;
+	r->stats.truncated_at = r->frame_off;
+	log_warn("'%s' is truncated: the frame at offset %llu ends with the file at offset %llu; "
+		 "everything before it was read", r->name, (unsigned long long)r->frame_off,
+		 (unsigned long long)(r->in_off + r->in_len));
+	return 0;
+}
+
+static bool is_frame_magic(const uint8_t *p, size_t len)
+{
+	static const uint8_t zstd[4] = { 0x28, 0xb5, 0x2f, 0xfd };
+	static const uint8_t skippable[4] = { 0x50, 0x2a, 0x4d, 0x18 };	/* low nibble free */
+
+	if (!memcmp(p, zstd, len < 4 ? len : 4))
+		return true;
+	return (p[0] & 0xf0) == skippable[0] && !memcmp(p + 1, skippable + 1, len < 4 ? len - 1 : 3);
+}
+
+/*
+ * Is a frame starting at the input position, and within bounds? 1 yes, 0 the
+ * file ends inside its header (truncated), or a negative errno.
+ */
+static int check_frame_start(struct trace_reader *r)
+{
+	const uint8_t *p = r->in + r->in_pos;
+	size_t avail = r->in_len - r->in_pos;
+	unsigned long long size;
+
+	if (!is_frame_magic(p, avail)) {
+		log_error("'%s': no zstd frame at offset %llu%s", r->name,
+			  (unsigned long long)r->frame_off, r->frame_off ? "" : ": not a mslat trace");
+		return r->frame_off ? -EBADMSG : -EPROTO;
+	}
+	size = ZSTD_getFrameContentSize(p, avail);
+	if (size == ZSTD_CONTENTSIZE_ERROR)
+		return avail < ZSTD_FRAME_HEADER_MAX ? 0 : -EBADMSG;
+	if (size != ZSTD_CONTENTSIZE_UNKNOWN && size > TRACE_MAX_FRAME_BYTES) {
+		log_error("'%s': frame at offset %llu declares %llu bytes, more than the %u MiB limit",
+			  r->name, (unsigned long long)r->frame_off, size, TRACE_MAX_FRAME_BYTES >> 20);
+		return -EBADMSG;
+	}
+	return 1;
+}
+
 /*
  * Decompress the next whole frame. Returns 1 with a frame, 0 at the end
  * (clean or truncated: stats say which), or a negative errno.
@@ -169,38 +215,23 @@ static int read_frame(struct trace_reader *r)
 			if (err < 0)
 				return err;
 			if (err == 0) {
-				if (started) {
-					r->stats.truncated = true;
-					r->stats.truncated_at = r->frame_off;
-					log_warn("'%s' is truncated: the frame at offset %llu ends with the file at offset %llu; "
-						 "everything before it was read", r->name,
-						 (unsigned long long)r->frame_off,
-						 (unsigned long long)in_offset(r));
-				}
+				if (started)
+					return truncated(r);
 				return 0;
 			}
 		}
 		if (!started) {
-			unsigned long long size;
-
 			r->frame_off = in_offset(r);
 			if (r->in_len - r->in_pos < ZSTD_FRAME_HEADER_MAX && !r->in_eof) {
 				err = refill(r);
 				if (err < 0)
 					return err;
 			}
-			size = ZSTD_getFrameContentSize(r->in + r->in_pos, r->in_len - r->in_pos);
-			if (size == ZSTD_CONTENTSIZE_ERROR) {
-				log_error("'%s': no zstd frame at offset %llu%s", r->name,
-					  (unsigned long long)r->frame_off,
-					  r->frame_off ? "" : ": not a mslat trace");
-				return r->frame_off ? -EBADMSG : -EPROTO;
-			}
-			if (size != ZSTD_CONTENTSIZE_UNKNOWN && size > TRACE_MAX_FRAME_BYTES) {
-				log_error("'%s': frame at offset %llu declares %llu bytes, more than the %u MiB limit",
-					  r->name, (unsigned long long)r->frame_off, size,
-					  TRACE_MAX_FRAME_BYTES >> 20);
-				return -EBADMSG;
+			err = check_frame_start(r);
+			if (err <= 0) {
+				if (err == 0)
+					return truncated(r);
+				return err;
 			}
 			started = true;
 		}

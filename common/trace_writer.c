@@ -389,6 +389,7 @@ struct trace_writer *trace_writer__open_fd(int fd, const char *name, const Mslat
 	Mslat__Record rec = MSLAT__RECORD__INIT;
 	Mslat__Header hdr;
 	struct trace_writer *w;
+	char **names = NULL;
 	int err;
 
 	w = calloc(1, sizeof(*w));
@@ -414,6 +415,17 @@ struct trace_writer *trace_writer__open_fd(int fd, const char *name, const Mslat
 	hdr.version_major = w->opts.version_major;
 	hdr.version_minor = w->opts.version_minor;
 	hdr.flush_interval_ms = w->opts.flush_interval_ms;
+	/* Syscall tables have holes (NULL); the file stores them as "". */
+	if (hdr.n_syscall_names) {
+		names = calloc(hdr.n_syscall_names, sizeof(*names));
+		if (!names) {
+			err = -ENOMEM;
+			goto err_free;
+		}
+		for (size_t i = 0; i < hdr.n_syscall_names; i++)
+			names[i] = hdr.syscall_names[i] ? hdr.syscall_names[i] : (char *)"";
+		hdr.syscall_names = names;
+	}
 	rec.kind_case = MSLAT__RECORD__KIND_HEADER;
 	rec.header = &hdr;
 	err = put_record(w, &rec);
@@ -421,9 +433,11 @@ struct trace_writer *trace_writer__open_fd(int fd, const char *name, const Mslat
 		err = close_frame(w);
 	if (err)
 		goto err_free;
+	free(names);
 	return w;
 
 err_free:
+	free(names);
 	free_writer(w);
 	errno = -err;
 	return NULL;

@@ -1,0 +1,656 @@
+// SPDX-License-Identifier: MIT
+/* The .mslat format: round trips, zstd compatibility, truncation, corruption, versions, bounds. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <zstd.h>
+
+#include "log.h"
+#include "test.h"
+#include "trace_format.h"
+#include "trace_reader.h"
+#include "trace_util.h"
+#include "trace_writer.h"
+#include "varint.h"
+
+/* Write N reproducible events, flushing a frame every FLUSH_EVERY (0: never by hand). */
+static int write_events(const char *path, uint64_t seed, uint64_t n, uint64_t flush_every,
+			const struct trace_writer_opts *opts)
+{
+	Mslat__Header h = tu__header();
+	struct trace_writer *w = trace_writer__open(path, &h, opts);
+	struct trace_event ev;
+	int err = 0;
+
+	if (!w)
+		return -errno;
+	for (uint64_t i = 0; i < n && !err; i++) {
+		tu__event(seed, i, &ev);
+		err = trace_writer__append_event(w, &ev);
+		if (!err && flush_every && (i + 1) % flush_every == 0)
+			err = trace_writer__flush(w);
+	}
+	if (err) {
+		trace_writer__abandon(w);
+		return err;
+	}
+	return trace_writer__close(w, NULL);
+}
+
+/* Read every event back and compare it with the sequence; returns events read or -errno. */
+static int64_t verify_events(const char *path, uint64_t seed, bool *footer)
+{
+	struct trace_reader *r = trace_reader__open(path, NULL);
+	struct trace_item it;
+	struct trace_event want;
+	int64_t n = 0;
+	int ret;
+
+	if (!r)
+		return -errno;
+	*footer = false;
+	while ((ret = trace_reader__next(r, &it)) > 0) {
+		if (it.type == TRACE_ITEM_FOOTER)
+			*footer = true;
+		if (it.type != TRACE_ITEM_EVENT)
+			continue;
+		tu__event(seed, (uint64_t)n, &want);
+		if (memcmp(&want, &it.event, sizeof(want))) {
+			test__check(false, __FILE__, __LINE__,
+				    "event %lld differs: enter %llu/%llu dur %llu/%llu tid %u/%u fd %d/%d ret %lld/%lld",
+				    (long long)n, (unsigned long long)want.enter_ns,
+				    (unsigned long long)it.event.enter_ns,
+				    (unsigned long long)want.duration_ns,
+				    (unsigned long long)it.event.duration_ns, want.tid, it.event.tid, want.fd,
+				    it.event.fd, (long long)want.ret, (long long)it.event.ret);
+			ret = -EBADMSG;
+			break;
+		}
+		n++;
+	}
+	trace_reader__close(r);
+	return ret < 0 ? ret : n;
+}
+
+static void round_trip(uint64_t n, size_t frame_bytes, size_t batch_rows)
+{
+	struct trace_writer_opts o = { .sz = sizeof(o), .frame_bytes = frame_bytes,
+				       .batch_rows = batch_rows };
+	const char *path = tu__path("rt.mslat");
+	bool footer;
+	int64_t got;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 42 + n, n, 0, &o), "write"))
+		return;
+	got = verify_events(path, 42 + n, &footer);
+	ASSERT_EQ(got, (int64_t)n, "events read back");
+	ASSERT_TRUE(footer, "footer");
+	unlink(path);
+}
+
+TEST(format, round_trip_small)
+{
+	static const uint64_t sizes[] = { 0, 1, 2, 1000, 16383, 16384, 16385, 100000 };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++)
+		round_trip(sizes[i], 0, 0);
+}
+
+TEST(format, round_trip_many_frames)
+{
+	/* Tiny frames and odd batches: rows cross every kind of boundary. */
+	round_trip(200000, 4096, 1000);
+	round_trip(50000, 65536, 7);
+}
+
+TEST(format, round_trip_10m)
+{
+	round_trip(10000000, 0, 0);
+}
+
+TEST(format, all_record_kinds)
+{
+	const char *path = tu__path("kinds.mslat");
+	Mslat__Header h = tu__header();
+	struct trace_writer *w;
+	Mslat__ProcessInfo p = MSLAT__PROCESS_INFO__INIT;
+	Mslat__Loss l = MSLAT__LOSS__INIT;
+	Mslat__Marker m = MSLAT__MARKER__INIT;
+	struct trace_sched s = { .start_ns = 5000, .duration_ns = 70, .tid = 7, .pid = 6, .cpu = 1,
+				 .what = TRACE_SCHED_RUNQ };
+	struct trace_arrival a = { .time_ns = 6000, .pid = 6, .fd = 9, .bytes = 512 };
+	char *argv[] = { "gunicorn", "app:app", "--bind", "0.0.0.0:8000" };
+	struct trace_reader_stats st;
+	struct trace_reader *r;
+	struct trace_item it;
+	int seen[TRACE_ITEM_UNKNOWN + 1] = {};
+
+	unlink(path);
+	w = trace_writer__open(path, &h, NULL);
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	p.what = MSLAT__PROCESS_INFO__WHAT__FORK;
+	p.pid = 6;
+	p.ppid = 1;
+	p.comm = "gunicorn";
+	p.cmdline = argv;
+	p.n_cmdline = 4;
+	p.cgroup = "/system.slice/app.service";
+	l.count = 17;
+	l.cpu = 1;
+	m.name = "request";
+	m.id = 99;
+	ASSERT_OK(trace_writer__append_process(w, &p), "process");
+	ASSERT_OK(trace_writer__append_sched(w, &s), "sched");
+	ASSERT_OK(trace_writer__append_arrival(w, &a), "arrival");
+	ASSERT_OK(trace_writer__append_loss(w, &l), "loss");
+	ASSERT_OK(trace_writer__append_marker(w, &m), "marker");
+	ASSERT_OK(trace_writer__close(w, NULL), "close");
+
+	r = trace_reader__open(path, NULL);
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	while (trace_reader__next(r, &it) > 0) {
+		seen[it.type]++;
+		if (it.type == TRACE_ITEM_PROCESS) {
+			ASSERT_EQ(it.process->n_cmdline, 4, "cmdline");
+			ASSERT_STREQ(it.process->cmdline[3], "0.0.0.0:8000", "argv[3]");
+			ASSERT_STREQ(it.process->cgroup, "/system.slice/app.service", "cgroup");
+		} else if (it.type == TRACE_ITEM_SCHED) {
+			ASSERT_TRUE(!memcmp(&it.sched, &s, sizeof(s)), "sched row");
+		} else if (it.type == TRACE_ITEM_ARRIVAL) {
+			ASSERT_TRUE(!memcmp(&it.arrival, &a, sizeof(a)), "arrival row");
+		} else if (it.type == TRACE_ITEM_HEADER) {
+			ASSERT_STREQ(it.header->hostname, "unit-host", "hostname");
+			ASSERT_STREQ(trace_reader__syscall_name(r, 202), "futex", "syscall 202");
+		}
+	}
+	trace_reader__stats(r, &st);
+	ASSERT_EQ(st.lost, 17, "lost");
+	ASSERT_FALSE(st.truncated, "complete");
+	for (int t = TRACE_ITEM_HEADER; t <= TRACE_ITEM_FOOTER; t++)
+		if (t != TRACE_ITEM_EVENT)
+			ASSERT_EQ(seen[t], 1, "one item of each kind");
+	trace_reader__close(r);
+}
+
+/* `zstd -t` accepts the file and `zstd -dc` gives the varint-prefixed records. */
+TEST(format, zstd_tool_compatible)
+{
+	const char *path = tu__path("z.mslat"), *raw = tu__path("z.raw");
+	char cmd[1024];
+	uint8_t *buf;
+	size_t len, pos = 0, records = 0;
+	bool header_first = false;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 7, 50000, 10000, NULL), "write"))
+		return;
+	snprintf(cmd, sizeof(cmd), "zstd -q -t '%s'", path);
+	if (!ASSERT_EQ(system(cmd), 0, "zstd -t"))
+		return;
+	snprintf(cmd, sizeof(cmd), "zstd -q -dc '%s' > '%s'", path, raw);
+	if (!ASSERT_EQ(system(cmd), 0, "zstd -dc"))
+		return;
+	buf = tu__read_file(raw, &len);
+	if (!ASSERT_OK_PTR(buf, "read raw"))
+		return;
+	while (pos < len) {
+		uint64_t rlen = 0;
+		int n = varint__get(buf + pos, len - pos, &rlen);
+		Mslat__Record *rec;
+
+		if (!ASSERT_TRUE(n > 0 && rlen <= len - pos - (size_t)n, "length prefix"))
+			break;
+		rec = mslat__record__unpack(NULL, rlen, buf + pos + n);
+		if (!ASSERT_OK_PTR(rec, "record unpacks"))
+			break;
+		if (records == 0)
+			header_first = rec->kind_case == MSLAT__RECORD__KIND_HEADER;
+		mslat__record__free_unpacked(rec, NULL);
+		pos += (size_t)n + rlen;
+		records++;
+	}
+	ASSERT_TRUE(header_first, "header first");
+	ASSERT_EQ(records, 1 + 5 + 1, "header + batches + footer");
+	free(buf);
+}
+
+/* Offsets where each frame of BUF ends. Returns the count. */
+static size_t frame_ends(const uint8_t *buf, size_t len, size_t *ends, size_t max)
+{
+	size_t pos = 0, n = 0;
+
+	while (pos < len && n < max) {
+		size_t sz = ZSTD_findFrameCompressedSize(buf + pos, len - pos);
+
+		if (ZSTD_isError(sz))
+			break;
+		pos += sz;
+		ends[n++] = pos;
+	}
+	return n;
+}
+
+/*
+ * A cut anywhere reads without error beyond "truncated" (or, inside the
+ * header frame, a clean refusal), and yields every event of every whole frame.
+ */
+TEST(format, truncation_every_offset)
+{
+	const char *path = tu__path("t.mslat"), *cut = "t.cut";
+	enum { PER_FRAME = 200, FRAMES = 6 };
+	size_t len, ends[64], n_frames;
+	uint8_t *buf;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 9, PER_FRAME * FRAMES, PER_FRAME, NULL), "write"))
+		return;
+	buf = tu__read_file(path, &len);
+	if (!ASSERT_OK_PTR(buf, "read"))
+		return;
+	n_frames = frame_ends(buf, len, ends, 64);
+	/* header frame, FRAMES data frames, the footer frame */
+	if (!ASSERT_EQ(n_frames, FRAMES + 2, "frames"))
+		goto out;
+	for (size_t c = 0; c < len; c++) {
+		struct trace_reader *r;
+		struct trace_reader_stats st;
+		struct trace_item it;
+		int64_t events = 0, want = 0;
+		int ret;
+
+		FILE *f = c ? fmemopen(buf, c, "rb") : fopen("/dev/null", "rb");
+
+		r = trace_reader__open_file(f, cut, NULL);
+		if (c < ends[0]) {
+			fclose(f);
+			if (!ASSERT_TRUE(!r && (errno == EBADMSG || errno == EPROTO), "cut in header refused"))
+				break;
+			continue;
+		}
+		if (!ASSERT_OK_PTR(r, "open cut file"))
+			break;
+		while ((ret = trace_reader__next(r, &it)) > 0)
+			events += it.type == TRACE_ITEM_EVENT;
+		trace_reader__stats(r, &st);
+		trace_reader__close(r);
+		fclose(f);
+		for (size_t k = 1; k <= FRAMES; k++)
+			if (ends[k] <= c)
+				want += PER_FRAME;
+		if (!ASSERT_EQ(ret, 0, "clean end") || !ASSERT_EQ(events, want, "events before the cut") ||
+		    !ASSERT_TRUE(st.truncated, "reported truncated")) {
+			fprintf(stderr, "    at cut offset %zu of %zu\n", c, len);
+			break;
+		}
+	}
+out:
+	free(buf);
+}
+
+/* Flipping any byte gives an error or a warning, never a crash (run under ASan). */
+TEST(format, corruption_every_byte)
+{
+	const char *path = tu__path("c.mslat"), *bad = "c.bad";
+	enum { PER_FRAME = 200, FRAMES = 4 };
+	size_t len;
+	uint8_t *buf;
+	int detected = 0, total = 0;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 11, PER_FRAME * FRAMES, PER_FRAME, NULL), "write"))
+		return;
+	buf = tu__read_file(path, &len);
+	if (!ASSERT_OK_PTR(buf, "read"))
+		return;
+	tu__capture_log();
+	for (size_t off = 0; off < len; off++) {
+		struct trace_reader_opts ro = { .sz = sizeof(ro), .skip_corrupt = off % 2 };
+		struct trace_reader *r;
+		struct trace_item it;
+		int ret = 0;
+
+		FILE *f;
+
+		buf[off] ^= 0x5a;
+		f = fmemopen(buf, len, "rb");
+		total++;
+		r = trace_reader__open_file(f, bad, &ro);
+		if (r) {
+			while ((ret = trace_reader__next(r, &it)) > 0)
+				;
+			trace_reader__close(r);
+		}
+		fclose(f);
+		buf[off] ^= 0x5a;
+		if (!r) {
+			detected++;
+			continue;
+		}
+		/* Every change is caught: zstd's checksum covers content, framing covers the rest. */
+		if (ret < 0 || strstr(tu__captured(), "corrupt") || strstr(tu__captured(), "truncated"))
+			detected++;
+		else
+			fprintf(stderr, "    undetected corruption at offset %zu\n", off);
+	}
+	tu__release_log();
+	ASSERT_EQ(detected, total, "corruptions detected");
+	free(buf);
+}
+
+TEST(format, skip_corrupt_keeps_other_frames)
+{
+	const char *path = tu__path("s.mslat");
+	struct trace_reader_opts ro = { .sz = sizeof(ro), .skip_corrupt = true };
+	enum { PER_FRAME = 500, FRAMES = 6 };
+	size_t len, ends[16];
+	struct trace_reader *r;
+	struct trace_item it;
+	int64_t events = 0;
+	uint8_t *buf;
+	int ret;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 13, PER_FRAME * FRAMES, PER_FRAME, NULL), "write"))
+		return;
+	buf = tu__read_file(path, &len);
+	frame_ends(buf, len, ends, 16);
+	buf[(ends[2] + ends[3]) / 2] ^= 0xff;	/* inside data frame 3 */
+	tu__write_file(path, buf, len);
+	free(buf);
+	tu__capture_log();
+	r = trace_reader__open(path, &ro);
+	if (!ASSERT_OK_PTR(r, "open")) {
+		tu__release_log();
+		return;
+	}
+	while ((ret = trace_reader__next(r, &it)) > 0)
+		events += it.type == TRACE_ITEM_EVENT;
+	trace_reader__close(r);
+	tu__release_log();
+	ASSERT_EQ(ret, 0, "read to the end");
+	ASSERT_EQ(events, PER_FRAME * (FRAMES - 1), "all frames but the corrupt one");
+	ASSERT_TRUE(strstr(tu__captured(), "corrupt frame at offset") != NULL, "error names the offset");
+}
+
+TEST(format, newer_major_refused)
+{
+	struct trace_writer_opts o = { .sz = sizeof(o), .version_major = 2, .version_minor = 0 };
+	const char *path = tu__path("v2.mslat");
+	struct trace_reader *r;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 1, 10, 0, &o), "write 2.0"))
+		return;
+	tu__capture_log();
+	r = trace_reader__open(path, NULL);
+	tu__release_log();
+	ASSERT_TRUE(!r && errno == ENOTSUP, "refused with ENOTSUP");
+	ASSERT_TRUE(strstr(tu__captured(), "2.0") && strstr(tu__captured(), "1.x"),
+		    "message names 2.0 and 1.x");
+	trace_reader__close(r);
+}
+
+/* A 1.(x+1) file: unknown fields in known records and a record kind from the future. */
+TEST(format, newer_minor_read)
+{
+	struct trace_writer_opts o = { .sz = sizeof(o), .version_major = TRACE_VERSION_MAJOR,
+				       .version_minor = TRACE_VERSION_MINOR + 1 };
+	const char *path = tu__path("v11.mslat");
+	Mslat__Header h = tu__header();
+	Mslat__EventBatch b = MSLAT__EVENT_BATCH__INIT;
+	int64_t delta[2] = { 0, 100 };
+	uint64_t dur[2] = { 5, 6 };
+	int32_t tid[2] = { 10, 1 }, pid[2] = { 10, 0 };
+	uint32_t nr[2] = { 0, 1 };
+	uint8_t inner[256], rec[300];
+	size_t n_inner, n_rec = 0;
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct trace_reader_stats st;
+	struct trace_item it;
+	int events = 0, unknown = 0;
+
+	b.base_ns = 5000;
+	b.n_enter_delta_ns = b.n_duration_ns = b.n_tid_delta = b.n_pid_delta = b.n_syscall = 2;
+	b.enter_delta_ns = delta;
+	b.duration_ns = dur;
+	b.tid_delta = tid;
+	b.pid_delta = pid;
+	b.syscall = nr;
+	n_inner = mslat__event_batch__pack(&b, inner);
+	n_inner += varint__put(inner + n_inner, (40 << 3) | 0);	/* field 40, varint: unknown */
+	n_inner += varint__put(inner + n_inner, 12345);
+	n_rec += varint__put(rec + n_rec, (2 << 3) | 2);		/* Record.events */
+	n_rec += varint__put(rec + n_rec, n_inner);
+	memcpy(rec + n_rec, inner, n_inner);
+	n_rec += n_inner;
+
+	unlink(path);
+	w = trace_writer__open(path, &h, &o);
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	ASSERT_OK(trace_writer__append_raw(w, rec, n_rec), "batch with an unknown field");
+	rec[0] = (uint8_t)((15 << 3) | 2);	/* a Record kind from the future: field 15 */
+	ASSERT_OK(trace_writer__append_raw(w, rec, n_rec), "unknown record kind");
+	ASSERT_OK(trace_writer__close(w, NULL), "close");
+
+	r = trace_reader__open(path, NULL);
+	if (!ASSERT_OK_PTR(r, "a newer minor version opens"))
+		return;
+	while (trace_reader__next(r, &it) > 0) {
+		if (it.type == TRACE_ITEM_EVENT) {
+			events++;
+			ASSERT_EQ(it.event.enter_ns, events == 1 ? 5000 : 5100, "enter");
+			ASSERT_EQ(it.event.tid, 10 + (events - 1), "tid");
+		}
+		unknown += it.type == TRACE_ITEM_UNKNOWN;
+	}
+	trace_reader__stats(r, &st);
+	ASSERT_EQ(events, 2, "events of the batch with an unknown field");
+	ASSERT_EQ(unknown, 1, "unknown record kind reported");
+	ASSERT_FALSE(st.truncated, "complete");
+	trace_reader__close(r);
+}
+
+/* A header frame that claims 1 GiB must be refused before anything is allocated. */
+TEST(format, bounds_frame_size)
+{
+	const char *path = tu__path("big.mslat");
+	uint8_t hdr[32];
+	size_t n = 0;
+	struct trace_reader *r;
+
+	/* zstd frame header: magic, FHD with 8-byte content size and single segment, size. */
+	hdr[n++] = 0x28, hdr[n++] = 0xb5, hdr[n++] = 0x2f, hdr[n++] = 0xfd;
+	hdr[n++] = 0xe4;	/* FCS 8 bytes, single segment, checksum */
+	for (int i = 0; i < 8; i++)
+		hdr[n++] = i == 3 ? 0x40 : 0;	/* 1 GiB */
+	hdr[n++] = 0x01, hdr[n++] = 0x00, hdr[n++] = 0x00;
+	tu__write_file(path, hdr, n);
+	tu__capture_log();
+	r = trace_reader__open(path, NULL);
+	tu__release_log();
+	ASSERT_TRUE(!r, "refused");
+	ASSERT_TRUE(strstr(tu__captured(), "limit") != NULL, "message names the limit");
+}
+
+static int write_frame(FILE *f, const uint8_t *content, size_t len)
+{
+	size_t cap = ZSTD_compressBound(len);
+	uint8_t *z = malloc(cap);
+	ZSTD_CCtx *c = ZSTD_createCCtx();
+	size_t n;
+
+	ZSTD_CCtx_setParameter(c, ZSTD_c_checksumFlag, 1);
+	n = ZSTD_compress2(c, z, cap, content, len);
+	fwrite(z, 1, n, f);
+	ZSTD_freeCCtx(c);
+	free(z);
+	return 0;
+}
+
+/* Well-compressed frames holding lies: a huge record length, mismatched columns. */
+TEST(format, bounds_records)
+{
+	const char *path = tu__path("lies.mslat"), *good = tu__path("good.mslat");
+	static const char *lies[] = { "huge length", "mismatched columns" };
+	uint8_t *buf, content[256];
+	size_t len, ends[8];
+
+	unlink(good);
+	if (!ASSERT_OK(write_events(good, 3, 10, 0, NULL), "write"))
+		return;
+	buf = tu__read_file(good, &len);
+	frame_ends(buf, len, ends, 8);
+	for (int lie = 0; lie < 2; lie++) {
+		FILE *f = fopen(path, "wb");
+		size_t n = 0;
+		struct trace_reader *r;
+		struct trace_item it;
+		int ret;
+
+		fwrite(buf, 1, ends[0], f);	/* the genuine header frame */
+		if (lie == 0) {
+			n += varint__put(content, 1ULL << 40);
+			memset(content + n, 0, 16);
+			n += 16;
+		} else {
+			Mslat__Record rec = MSLAT__RECORD__INIT;
+			Mslat__EventBatch b = MSLAT__EVENT_BATCH__INIT;
+			int64_t d[3] = { 0 };
+			uint64_t dur[1] = { 0 };
+
+			b.n_enter_delta_ns = 3;
+			b.enter_delta_ns = d;
+			b.n_duration_ns = 1;
+			b.duration_ns = dur;
+			rec.kind_case = MSLAT__RECORD__KIND_EVENTS;
+			rec.events = &b;
+			n += varint__put(content, mslat__record__get_packed_size(&rec));
+			n += mslat__record__pack(&rec, content + n);
+		}
+		write_frame(f, content, n);
+		fclose(f);
+		tu__capture_log();
+		r = trace_reader__open(path, NULL);
+		ret = 0;
+		while (r && (ret = trace_reader__next(r, &it)) > 0)
+			;
+		trace_reader__close(r);
+		tu__release_log();
+		if (!ASSERT_EQ(ret, -EBADMSG, lies[lie]))
+			continue;
+		ASSERT_TRUE(strstr(tu__captured(), "corrupt record") != NULL, "message");
+	}
+	free(buf);
+}
+
+TEST(format, not_a_trace)
+{
+	const char *path = tu__path("text.txt");
+	struct trace_reader *r;
+
+	tu__write_file(path, "hello, world\n", 13);
+	tu__capture_log();
+	r = trace_reader__open(path, NULL);
+	ASSERT_TRUE(!r && errno == EPROTO, "refused");
+	ASSERT_TRUE(strstr(tu__captured(), "not a mslat trace") != NULL, "message");
+	tu__write_file(path, "", 0);
+	r = trace_reader__open(path, NULL);
+	ASSERT_TRUE(!r && errno == EPROTO, "empty refused");
+	r = trace_reader__open(tu__path("nope.mslat"), NULL);
+	ASSERT_TRUE(!r && errno == ENOENT, "missing file");
+	tu__release_log();
+	ASSERT_TRUE(strstr(tu__captured(), "nope.mslat") != NULL, "message names the file");
+}
+
+TEST(format, output_file_safety)
+{
+	const char *path = tu__path("safe.mslat"), *link = tu__path("link.mslat");
+	struct trace_writer_opts force = { .sz = sizeof(force), .force = true };
+	Mslat__Header h = tu__header();
+	struct trace_writer *w;
+	struct stat st;
+
+	unlink(path);
+	unlink(link);
+	w = trace_writer__open(path, &h, NULL);
+	if (!ASSERT_OK_PTR(w, "create"))
+		return;
+	ASSERT_OK(trace_writer__close(w, NULL), "close");
+	ASSERT_OK(stat(path, &st), "stat");
+	ASSERT_EQ(st.st_mode & 0777, 0600, "created 0600");
+	w = trace_writer__open(path, &h, NULL);
+	ASSERT_TRUE(!w && errno == EEXIST, "never overwritten without force");
+	w = trace_writer__open(path, &h, &force);
+	ASSERT_OK_PTR(w, "overwritten with force");
+	trace_writer__close(w, NULL);
+	ASSERT_OK(symlink(path, link), "symlink");
+	w = trace_writer__open(link, &h, &force);
+	ASSERT_TRUE(!w && errno == ELOOP, "a symlink is never followed");
+}
+
+TEST(format, tick_closes_frames)
+{
+	struct trace_writer_opts o = { .sz = sizeof(o), .flush_interval_ms = 1000 };
+	const char *path = tu__path("tick.mslat");
+	Mslat__Header h = tu__header();
+	struct trace_writer *w;
+	struct trace_event ev;
+	uint64_t before;
+
+	unlink(path);
+	w = trace_writer__open(path, &h, &o);
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	tu__event(1, 0, &ev);
+	ASSERT_OK(trace_writer__append_event(w, &ev), "append");
+	before = trace_writer__bytes(w);
+	ASSERT_OK(trace_writer__tick(w, 0), "early tick");
+	ASSERT_EQ_U64(trace_writer__bytes(w), before, "nothing written before the interval");
+	ASSERT_OK(trace_writer__tick(w, UINT64_MAX / 2), "late tick");
+	ASSERT_TRUE(trace_writer__bytes(w) > before, "frame written after the interval");
+	trace_writer__abandon(w);
+}
+
+/* A full disk: the file is cut back to its last whole frame and still reads. */
+TEST(format, disk_full_keeps_whole_frames)
+{
+	const char *path = tu__path("full.mslat");
+	enum { PER_FRAME = 5000 };
+	pid_t pid;
+	int status;
+	bool footer;
+	int64_t got;
+
+	unlink(path);
+	pid = fork();
+	if (pid == 0) {
+		struct rlimit rl = { 64 << 10, 64 << 10 };
+
+		signal(SIGXFSZ, SIG_IGN);
+		setrlimit(RLIMIT_FSIZE, &rl);
+		log__set_printer(NULL);
+		_exit(write_events(path, 5, PER_FRAME * 100, PER_FRAME, NULL) == -EFBIG ? 0 : 1);
+	}
+	waitpid(pid, &status, 0);
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0, "writer reports EFBIG"))
+		return;
+	tu__capture_log();
+	got = verify_events(path, 5, &footer);
+	tu__release_log();
+	ASSERT_TRUE(got > 0 && got % PER_FRAME == 0, "whole frames of events read back");
+	ASSERT_FALSE(footer, "no footer");
+	ASSERT_TRUE(strstr(tu__captured(), "truncated") != NULL, "reported truncated");
+}
