@@ -1,0 +1,678 @@
+// SPDX-License-Identifier: MIT
+/* mslat-record: parse → validate → open → configure → load → attach → drop caps → loop → cleanup. */
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "drain.h"
+#include "events.h"
+#include "log.h"
+#include "options.h"
+#include "output.h"
+#include "privs.h"
+#include "procs.h"
+#include "record.skel.h"
+#include "sysfilter.h"
+
+#pragma GCC poison u8 u16 u32 u64
+
+#define STOP_WAIT_MS 10000	/* how long a stopped command may take to exit */
+#define HOUSEKEEPING_MS 200	/* losses, liveness, flush and rotation checks */
+
+static volatile sig_atomic_t stop_signal;	/* SIGINT/SIGTERM received */
+static volatile sig_atomic_t stop_count;
+static volatile sig_atomic_t got_sigchld;
+static volatile pid_t forward_to;		/* the command, once started */
+
+struct recorder {
+	struct record_opts opts;
+	struct record_bpf *skel;
+	struct proctab procs;
+	struct output out;
+	struct drain drain;
+	bool drain_ready;
+	pid_t child;			/* the command, or 0 */
+	int gate_fd;			/* write end: one byte releases the command */
+	int exec_err_fd;		/* read end: errno if exec failed, EOF if it worked */
+	int child_status;
+	bool child_reaped;
+	Mslat__Footer__Reason reason;
+};
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void hint(const char *fmt, const char *arg)
+{
+	if (log__level() < LOG_LEVEL_ERROR)
+		return;
+	fputs("hint: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+}
+
+/* --- signals --------------------------------------------------------------- */
+
+static void on_stop(int sig, siginfo_t *si, void *uctx)
+{
+	(void)uctx;
+	stop_signal = sig;
+	stop_count++;
+	/*
+	 * A terminal's ^C already reaches the command (same process group);
+	 * pass on only what a process sent to us alone (kill, a supervisor).
+	 */
+	if (forward_to > 0 && (si->si_code == SI_USER || si->si_code == SI_QUEUE))
+		kill(forward_to, sig);
+}
+
+static void on_sigchld(int sig)
+{
+	(void)sig;
+	got_sigchld = 1;
+}
+
+static void setup_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_sigaction = on_stop;
+	sa.sa_flags = SA_SIGINFO;	/* no SA_RESTART: the poll must return */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sa.sa_flags = 0;
+	sa.sa_handler = on_sigchld;
+	sigaction(SIGCHLD, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+/* --- libbpf messages ------------------------------------------------------- */
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	enum log_level mine = level == LIBBPF_WARN ? LOG_LEVEL_INFO : LOG_LEVEL_DEBUG;
+	char *buf = NULL;
+	size_t n;
+
+	if (mine > log__level() || vasprintf(&buf, fmt, ap) < 0)
+		return 0;
+	n = strlen(buf);
+	if (n && buf[n - 1] == '\n')
+		buf[n - 1] = '\0';
+	/* libbpf's lines already start with "libbpf: " */
+	log__msg(mine, "%s", buf);
+	free(buf);
+	return 0;
+}
+
+/* --- validate ---------------------------------------------------------------- */
+
+static int check_output(const struct record_opts *o)
+{
+	bool rot = o->rotate_bytes || o->rotate_ms;
+	char *first = output__piece_name(o->output, rot, 0);
+	char *dir_copy = strdup(o->output);
+	struct stat st;
+	int ret = 0;
+
+	if (!first || !dir_copy) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	if (stat(dirname(dir_copy), &st) || !S_ISDIR(st.st_mode)) {
+		free(dir_copy);
+		dir_copy = strdup(o->output);
+		log_error("cannot create '%s': directory '%s' does not exist", first,
+			  dir_copy ? dirname(dir_copy) : "?");
+		ret = -ENOENT;
+		goto out;
+	}
+	if (!o->force && lstat(first, &st) == 0) {
+		log_error("cannot create '%s': file exists", first);
+		hint("%s", "add --force to replace it, or choose another name with -o");
+		ret = -EEXIST;
+	}
+out:
+	free(first);
+	free(dir_copy);
+	return ret;
+}
+
+static int check_pids(const struct record_opts *o)
+{
+	size_t i;
+
+	for (i = 0; i < o->pid_cnt; i++) {
+		if (!procs__alive(o->pids[i])) {
+			log_error("no process with pid %d", (int)o->pids[i]);
+			return -ESRCH;
+		}
+	}
+	return 0;
+}
+
+/* --- the command ------------------------------------------------------------ */
+
+/* Fork COMMAND held at a gate: it execs once the recorder is attached and writing. */
+static int start_command(struct recorder *r)
+{
+	int gate[2], err_pipe[2];
+	pid_t pid;
+
+	if (pipe2(gate, O_CLOEXEC) || pipe2(err_pipe, O_CLOEXEC)) {
+		log_error("cannot create a pipe: %s", strerror(errno));
+		return -errno;
+	}
+	pid = fork();
+	if (pid < 0) {
+		log_error("cannot fork: %s", strerror(errno));
+		return -errno;
+	}
+	if (pid == 0) {
+		sigset_t none;
+		char go;
+		int e;
+
+		signal(SIGINT, SIG_DFL);
+		signal(SIGTERM, SIG_DFL);
+		signal(SIGCHLD, SIG_DFL);
+		signal(SIGPIPE, SIG_DFL);
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		close(gate[1]);
+		close(err_pipe[0]);
+		/* the recorder died before attaching: do not run untraced */
+		if (read(gate[0], &go, 1) != 1)
+			_exit(127);
+		execvp(r->opts.command[0], r->opts.command);
+		e = errno;
+		if (write(err_pipe[1], &e, sizeof(e)) < 0)
+			_exit(127);
+		_exit(e == ENOENT ? 127 : 126);
+	}
+	close(gate[0]);
+	close(err_pipe[1]);
+	r->child = pid;
+	r->gate_fd = gate[1];
+	r->exec_err_fd = err_pipe[0];
+	forward_to = pid;
+	return 0;
+}
+
+static void release_command(struct recorder *r)
+{
+	int e = 0;
+	ssize_t n;
+
+	if (!r->child)
+		return;
+	if (write(r->gate_fd, "g", 1) != 1)
+		log_warn("cannot release the command: %s", strerror(errno));
+	close(r->gate_fd);
+	r->gate_fd = -1;
+	/* EOF once exec succeeded (the pipe is close-on-exec), else its errno */
+	do {
+		n = read(r->exec_err_fd, &e, sizeof(e));
+	} while (n < 0 && errno == EINTR);
+	close(r->exec_err_fd);
+	r->exec_err_fd = -1;
+	if (n == sizeof(e)) {
+		log_error("cannot run '%s': %s", r->opts.command[0], strerror(e));
+		if (e == ENOENT)
+			hint("%s", "check the command's name and PATH");
+	}
+}
+
+static void reap_child(struct recorder *r, bool block)
+{
+	int status;
+	pid_t p;
+
+	got_sigchld = 0;
+	if (!r->child || r->child_reaped)
+		return;
+	do {
+		p = waitpid(r->child, &status, block ? 0 : WNOHANG);
+	} while (p < 0 && errno == EINTR);
+	if (p == r->child) {
+		r->child_status = status;
+		r->child_reaped = true;
+		forward_to = 0;
+	}
+}
+
+/* --- load and attach ----------------------------------------------------------- */
+
+static int log2_u64(uint64_t v)
+{
+	int n = 0;
+
+	while (v > 1) {
+		v >>= 1;
+		n++;
+	}
+	return n;
+}
+
+static int load_bpf(struct recorder *r)
+{
+	const struct record_opts *o = &r->opts;
+	struct utsname u;
+	char *bad = NULL;
+	int err;
+
+	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+		log_error("BPF unavailable: the kernel has no BTF type information (/sys/kernel/btf/vmlinux: %s)",
+			  strerror(errno));
+		hint("%s", "mslat-record needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.11 or later)");
+		return -ENOTSUP;
+	}
+	r->skel = record_bpf__open();
+	if (!r->skel) {
+		err = -errno;
+		log_error("cannot open the BPF object: %s", strerror(-err));
+		return err;
+	}
+	r->skel->rodata->targ_follow_forks = o->follow_forks;
+	r->skel->rodata->targ_sched = o->sched;
+	r->skel->rodata->targ_arrivals = o->arrivals;
+	r->skel->rodata->targ_wake_shift = (uint32_t)log2_u64(o->buffer_bytes) - 3;
+	uname(&u);
+	err = sysfilter__build(o->syscalls, u.machine, (uint8_t *)r->skel->rodata->targ_sc_flags,
+			       sizeof(r->skel->rodata->targ_sc_flags), &bad);
+	free(bad);
+	if (err < 0)
+		return err;
+	err = bpf_map__set_max_entries(r->skel->maps.rb, (uint32_t)o->buffer_bytes);
+	if (err)
+		return err;
+	if (!o->sched) {
+		bpf_program__set_autoload(r->skel->progs.sched_switch, false);
+		bpf_program__set_autoload(r->skel->progs.sched_wakeup, false);
+		bpf_program__set_autoload(r->skel->progs.sched_wakeup_new, false);
+	}
+	if (!o->arrivals) {
+		bpf_program__set_autoload(r->skel->progs.tcp_probe, false);
+		bpf_program__set_autoload(r->skel->progs.inet_sock_set_state, false);
+	}
+	err = record_bpf__load(r->skel);
+	if (err) {
+		log_error("cannot load the BPF programs: %s", strerror(-err));
+		if (err == -EPERM || (err == -EACCES && !privs__has(CAP_BPF) && !privs__has(CAP_SYS_ADMIN)))
+			hint("%s", "run as root, or grant CAP_BPF and CAP_PERFMON "
+			     "(e.g. setcap cap_bpf,cap_perfmon+ep mslat-record)");
+		else if (err == -ENOSYS)
+			hint("%s", "BPF unavailable: a kernel without CONFIG_BPF_SYSCALL, or a seccomp "
+			     "policy (container) that blocks bpf(2)");
+		else
+			hint("%s", "run with -vv to see the kernel verifier's log");
+		return err;
+	}
+	return 0;
+}
+
+static int trace_pid(struct recorder *r, pid_t pid)
+{
+	__u32 key = (__u32)pid;
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.tgids), &key, &one, BPF_ANY)) {
+		log_error("cannot trace pid %d: %s", (int)pid, strerror(errno));
+		return -errno;
+	}
+	return 0;
+}
+
+/* The roots: the processes named with -p, or the command. */
+static size_t roots(const struct recorder *r, pid_t *out)
+{
+	size_t i;
+
+	if (r->child) {
+		out[0] = r->child;
+		return 1;
+	}
+	for (i = 0; i < r->opts.pid_cnt; i++)
+		out[i] = r->opts.pids[i];
+	return r->opts.pid_cnt;
+}
+
+/* Put the roots (and, when following forks, their descendants) in the kernel's filter. */
+static int add_targets(struct recorder *r)
+{
+	pid_t root_v[RECORD_MAX_PIDS], *desc = NULL;
+	size_t n = roots(r, root_v), i;
+	ssize_t dn = 0;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		err = trace_pid(r, root_v[i]);
+		if (err)
+			return err;
+	}
+	if (!r->opts.follow_forks)
+		return 0;
+	/* after attaching, so that a fork during the scan is seen by one or the other */
+	dn = procs__descendants(root_v, n, &desc);
+	for (i = 0; dn > 0 && i < (size_t)dn; i++) {
+		err = trace_pid(r, desc[i]);
+		if (err)
+			break;
+	}
+	free(desc);
+	return dn < 0 ? (int)dn : 0;
+}
+
+static int attach_bpf(struct recorder *r)
+{
+	int err = record_bpf__attach(r->skel);
+
+	if (err) {
+		log_error("cannot attach the BPF programs: %s", strerror(-err));
+		if (err == -EPERM || err == -EACCES)
+			hint("%s", "run as root, or grant CAP_BPF and CAP_PERFMON");
+	}
+	return err;
+}
+
+/* /proc's view of every traced process, for the header and the first snapshot. */
+static int snapshot(struct recorder *r)
+{
+	pid_t root_v[RECORD_MAX_PIDS], *desc = NULL;
+	size_t n = roots(r, root_v), i;
+	struct proc_entry e;
+	ssize_t dn = 0;
+	int err;
+
+	for (i = 0; i < n; i++) {
+		if (r->child) {
+			/* still held at the gate: describe what it is about to run */
+			memset(&e, 0, sizeof(e));
+			e.pid = (uint32_t)r->child;
+			e.ppid = (uint32_t)getpid();
+			snprintf(e.comm, sizeof(e.comm), "%s", basename(r->opts.command[0]));
+			for (e.argc = 0; r->opts.command[e.argc]; e.argc++)
+				;
+			e.argv = calloc(e.argc, sizeof(char *));
+			for (size_t k = 0; e.argv && k < e.argc; k++)
+				e.argv[k] = strdup(r->opts.command[k]);
+			if (!e.argv)
+				e.argc = 0;
+			e.exe = strdup("");
+			e.cgroup = strdup("");
+		} else if (proc_entry__read(root_v[i], &e)) {
+			log_error("process %d exited during start-up", (int)root_v[i]);
+			return -ESRCH;
+		}
+		err = proctab__put(&r->procs, &e);
+		proc_entry__free(&e);
+		if (err)
+			return err;
+	}
+	if (r->opts.follow_forks)
+		dn = procs__descendants(root_v, n, &desc);
+	for (i = 0; dn > 0 && i < (size_t)dn; i++) {
+		if (proc_entry__read(desc[i], &e) == 0) {
+			proctab__put(&r->procs, &e);
+			proc_entry__free(&e);
+		}
+	}
+	free(desc);
+	return 0;
+}
+
+/* --- the loop ------------------------------------------------------------------ */
+
+static void drop_dead(struct recorder *r)
+{
+	size_t i = 0;
+
+	while (i < r->procs.cnt) {
+		if (!procs__alive((pid_t)r->procs.v[i].pid)) {
+			log_debug("process %u is gone", r->procs.v[i].pid);
+			proctab__remove(&r->procs, r->procs.v[i].pid);
+		} else {
+			i++;
+		}
+	}
+}
+
+static int housekeeping(struct recorder *r, uint64_t now)
+{
+	int err;
+
+	err = drain__losses(&r->drain);
+	if (!err)
+		err = trace_writer__tick(r->out.w, now);
+	if (!err && output__rotation_due(&r->out, now))
+		err = output__rotate(&r->out, &r->procs, now);
+	return err;
+}
+
+/* Ask the command to stop (signal SIG) and give it STOP_WAIT_MS. */
+static void stop_command(struct recorder *r, int sig, uint64_t now, uint64_t *deadline)
+{
+	if (r->child && !r->child_reaped && sig)
+		kill(r->child, sig);
+	*deadline = now + STOP_WAIT_MS * 1000000ULL;
+}
+
+static int record_loop(struct recorder *r)
+{
+	const struct record_opts *o = &r->opts;
+	int poll_ms = o->flush_interval_ms / 2 < 100 ? (int)o->flush_interval_ms / 2 : 100;
+	uint64_t start = mono_ns(), next_hk = start, stop_deadline = 0, now;
+	uint64_t end = o->duration_ms ? start + o->duration_ms * 1000000ULL : 0;
+	bool stopping = false;
+	int n, err;
+
+	r->reason = MSLAT__FOOTER__REASON__STOPPED;
+	for (;;) {
+		n = drain__poll(&r->drain, poll_ms);
+		if (n < 0 && n != -EINTR)
+			return n;
+		now = mono_ns();
+		if (got_sigchld)
+			reap_child(r, false);
+		if (stop_signal && !stopping) {
+			stopping = true;
+			r->reason = MSLAT__FOOTER__REASON__STOPPED;
+			if (!r->child || r->child_reaped)
+				return 0;
+			stop_command(r, 0, now, &stop_deadline);	/* on_stop forwarded it */
+			log_info("waiting for '%s' to exit", o->command[0]);
+		}
+		if (stopping && stop_count > 1)
+			return 0;	/* asked twice: stop now */
+		if (end && now >= end && !stopping) {
+			r->reason = MSLAT__FOOTER__REASON__DURATION;
+			if (!r->child || r->child_reaped)
+				return 0;
+			stopping = true;
+			stop_command(r, SIGTERM, now, &stop_deadline);
+		}
+		if (stopping && (r->child_reaped || now >= stop_deadline))
+			return 0;
+		if (now >= next_hk) {
+			next_hk = now + HOUSEKEEPING_MS * 1000000ULL;
+			drop_dead(r);
+			err = housekeeping(r, now);
+			if (err)
+				return err;
+		}
+		if (!r->procs.cnt) {
+			if (!stopping)
+				r->reason = MSLAT__FOOTER__REASON__TARGETS_EXITED;
+			return 0;
+		}
+	}
+}
+
+/* Detach, then take what is still in the ring buffer and the last drop counts. */
+static int finish(struct recorder *r)
+{
+	int err;
+
+	record_bpf__detach(r->skel);
+	err = drain__consume(&r->drain);
+	if (err >= 0)
+		err = drain__losses(&r->drain);
+	return err < 0 ? err : 0;
+}
+
+/*
+ * The command after the recording: after a normal stop, a bounded wait then
+ * SIGKILL; after a failure, it runs on untraced and untouched until it exits.
+ */
+static void wait_command(struct recorder *r, bool bounded)
+{
+	int i;
+
+	if (!r->child || r->child_reaped)
+		return;
+	if (!bounded) {
+		reap_child(r, true);
+		return;
+	}
+	for (i = 0; i < STOP_WAIT_MS / 10 && !r->child_reaped; i++) {
+		reap_child(r, false);
+		if (!r->child_reaped)
+			usleep(10000);
+	}
+	if (!r->child_reaped) {
+		log_warn("'%s' (pid %d) did not exit: killing it", r->opts.command[0], (int)r->child);
+		kill(r->child, SIGKILL);
+		reap_child(r, true);
+	}
+}
+
+static int command_status(const struct recorder *r)
+{
+	if (WIFEXITED(r->child_status))
+		return WEXITSTATUS(r->child_status);
+	if (WIFSIGNALED(r->child_status))
+		return 128 + WTERMSIG(r->child_status);
+	return EXIT_RUNTIME;
+}
+
+static void announce(const struct recorder *r)
+{
+	size_t n = r->procs.cnt;
+
+	if (log__level() >= LOG_LEVEL_ERROR)
+		fprintf(stderr, "mslat-record: recording %zu process%s to '%s'\n", n,
+			n == 1 ? "" : "es", r->out.path);
+}
+
+int main(int argc, char **argv)
+{
+	struct recorder r = { .gate_fd = -1, .exec_err_fd = -1 };
+	uint64_t t0;
+	int err, ret;
+	const char *delay;
+
+	/* parse */
+	log__use_stderr("mslat-record");
+	ret = record_opts__parse(&r.opts, argc, argv);
+	if (ret >= 0)
+		return ret;
+	log__set_level(r.opts.verbosity < 0 ? LOG_LEVEL_ERROR :
+		       (enum log_level)(LOG_LEVEL_WARN + r.opts.verbosity));
+	libbpf_set_print(libbpf_print);
+	setup_signals();
+
+	/* validate */
+	if (check_output(&r.opts) || check_pids(&r.opts))
+		return EXIT_RUNTIME;
+	delay = getenv("MSLAT_RECORD_TEST_STARTUP_DELAY_MS");	/* test hook: widen the start-up window */
+	if (delay)
+		usleep((useconds_t)atoi(delay) * 1000);
+
+	/* open, configure, load */
+	ret = EXIT_RUNTIME;
+	if (r.opts.command && start_command(&r))
+		goto cleanup;
+	if (load_bpf(&r))
+		goto cleanup;
+
+	/* attach, then learn what is traced */
+	if (add_targets(&r) || attach_bpf(&r) || add_targets(&r) || snapshot(&r))
+		goto cleanup;
+
+	/* nothing privileged is left to do */
+	err = privs__drop_all();
+	if (err) {
+		log_error("cannot drop capabilities: %s", strerror(-err));
+		goto cleanup;
+	}
+
+	t0 = mono_ns();
+	if (output__init(&r.out, &r.opts, r.procs.v, r.procs.cnt) || output__open(&r.out, t0))
+		goto cleanup;
+	err = drain__init(&r.drain, bpf_map__fd(r.skel->maps.rb), bpf_map__fd(r.skel->maps.drops),
+			  &r.skel->data->loss_epoch, &r.out, &r.procs);
+	if (err) {
+		log_error("cannot read the ring buffer: %s", strerror(-err));
+		goto cleanup;
+	}
+	r.drain_ready = true;
+	if (output__snapshot(&r.out, &r.procs, t0) || trace_writer__flush(r.out.w))
+		goto cleanup;
+	announce(&r);
+	release_command(&r);
+
+	/* loop */
+	err = record_loop(&r);
+	if (!err)
+		err = finish(&r);
+	if (err) {
+		if (!r.drain.err)
+			log_error("recording failed: %s", strerror(-err));
+		record_bpf__detach(r.skel);
+		goto cleanup;
+	}
+	err = output__close(&r.out, r.reason, mono_ns());
+	if (err)
+		goto cleanup;
+	log_info("%llu events, %llu lost, %llu processes",
+		 (unsigned long long)r.drain.events, (unsigned long long)r.drain.lost,
+		 (unsigned long long)r.drain.procs_seen);
+	ret = EXIT_OK;
+
+cleanup:
+	if (r.skel)
+		record_bpf__detach(r.skel);
+	if (r.child) {
+		if (r.gate_fd >= 0)
+			close(r.gate_fd);	/* never released: it exits without running */
+		wait_command(&r, ret == EXIT_OK);
+		if (ret == EXIT_OK)
+			ret = command_status(&r);
+	}
+	if (r.drain_ready)
+		drain__free(&r.drain);
+	output__free(&r.out);
+	record_bpf__destroy(r.skel);
+	proctab__free(&r.procs);
+	return ret;
+}
