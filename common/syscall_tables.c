@@ -9,6 +9,7 @@
  *            __ARCH_WANT_SET_GET_RLIMIT, __ARCH_WANT_TIME32_SYSCALLS,
  *            __ARCH_WANT_SYS_CLONE3, __ARCH_WANT_MEMFD_SECRET
  * from the Linux 6.1.192 uapi headers.
+ * plus the syscalls numbered 451..469 (NEWER_UNIFIED in the script).
  * Numbers the kernel leaves unused are NULL.
  */
 #include <stddef.h>
@@ -382,6 +383,25 @@ const char *const syscall_names_x86_64[] = {
 	[448] = "process_mrelease",
 	[449] = "futex_waitv",
 	[450] = "set_mempolicy_home_node",
+	[451] = "cachestat",
+	[452] = "fchmodat2",
+	[453] = "map_shadow_stack",
+	[454] = "futex_wake",
+	[455] = "futex_wait",
+	[456] = "futex_requeue",
+	[457] = "statmount",
+	[458] = "listmount",
+	[459] = "lsm_get_self_attr",
+	[460] = "lsm_set_self_attr",
+	[461] = "lsm_list_modules",
+	[462] = "mseal",
+	[463] = "setxattrat",
+	[464] = "getxattrat",
+	[465] = "listxattrat",
+	[466] = "removexattrat",
+	[467] = "open_tree_attr",
+	[468] = "file_getattr",
+	[469] = "file_setattr",
 };
 const size_t syscall_names_x86_64_cnt =
 	sizeof(syscall_names_x86_64) / sizeof(syscall_names_x86_64[0]);
@@ -693,6 +713,25 @@ const char *const syscall_names_aarch64[] = {
 	[448] = "process_mrelease",
 	[449] = "futex_waitv",
 	[450] = "set_mempolicy_home_node",
+	[451] = "cachestat",
+	[452] = "fchmodat2",
+	[453] = "map_shadow_stack",
+	[454] = "futex_wake",
+	[455] = "futex_wait",
+	[456] = "futex_requeue",
+	[457] = "statmount",
+	[458] = "listmount",
+	[459] = "lsm_get_self_attr",
+	[460] = "lsm_set_self_attr",
+	[461] = "lsm_list_modules",
+	[462] = "mseal",
+	[463] = "setxattrat",
+	[464] = "getxattrat",
+	[465] = "listxattrat",
+	[466] = "removexattrat",
+	[467] = "open_tree_attr",
+	[468] = "file_getattr",
+	[469] = "file_setattr",
 };
 const size_t syscall_names_aarch64_cnt =
 	sizeof(syscall_names_aarch64) / sizeof(syscall_names_aarch64[0]);
