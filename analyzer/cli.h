@@ -29,7 +29,6 @@ int cmd_dump(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_export(int argc, char **argv);
-int cmd_diff(int argc, char **argv);
 
 /* Set by `mslat [-v|-q] …` and each command's own -v/-q; "mslat CMD" for messages. */
 void cli__set_command(const char *name);

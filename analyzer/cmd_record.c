@@ -38,5 +38,5 @@ int cmd_record(int argc, char **argv)
 	execvp(path, argv);
 	log_error("cannot run '%s': %s", path, strerror(errno));
 	cli__hint("install mslat-record next to mslat (make install does)");
-	return errno == ENOENT ? EXIT_FAILURE_RT : EXIT_FAILURE_RT;
+	return EXIT_FAILURE_RT;
 }

@@ -13,7 +13,6 @@ static const struct cli_cmd commands[] = {
 	{ "record", cmd_record, "Record a process's syscalls into a trace (runs mslat-record)" },
 	{ "info", cmd_info, "Header, time range, counts and losses of a trace" },
 	{ "report", cmd_report, "Requests, latency breakdown and hotspots" },
-	{ "diff", cmd_diff, "Compare two traces and flag regressions" },
 	{ "export", cmd_export, "Write a trace as a Chrome trace (Perfetto), …" },
 	{ "dump", cmd_dump, "Print every event" },
 };

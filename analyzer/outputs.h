@@ -3,7 +3,11 @@
 #ifndef MSLAT_OUTPUTS_H
 #define MSLAT_OUTPUTS_H
 
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
+
+#include "histogram.h"
 
 struct analysis;
 
@@ -28,5 +32,39 @@ int out_csv__write(const struct analysis *a, const char *dir);
  * Returns 0 or a negative errno after a logged error (gnuplot failing included).
  */
 int out_gnuplot__write(const struct analysis *a, const char *dir);
+
+/* A traced target as its trace's header recorded it (the analysis keeps no command lines). */
+struct output_target {
+	uint32_t host;		/* index in analysis.trace.hosts */
+	uint32_t pid;
+	char **argv;
+	size_t argc;
+};
+
+/*
+ * The targets of every file of A, read again from the files' headers (only
+ * their first frame). Returns 0 with *OUT (free with outputs__free_targets)
+ * or a negative errno; an unreadable file contributes nothing.
+ */
+int outputs__targets(const struct analysis *a, struct output_target **out, size_t *n);
+void outputs__free_targets(struct output_target *t, size_t n);
+/* ARGV joined with spaces, malloc'd ("" for none); NULL on ENOMEM. */
+char *outputs__join(char *const *argv, size_t argc);
+
+/*
+ * Name of category CAT (enum req_category) or of the two pseudo-categories
+ * after it: REQ_CAT__COUNT "user", REQ_CAT__COUNT + 1 "shared". The same
+ * names as req_category__name().
+ */
+const char *outputs__cat_name(int cat);
+
+/* Count of bucket B (0..HIST_BUCKETS-1) of H, from histogram.h's chunk layout. */
+static inline uint64_t outputs__bucket_count(const struct histogram *h, unsigned int b)
+{
+	unsigned int c = b < 2 * HIST_SUB ? 0 : (b - 2 * HIST_SUB) / HIST_SUB + 1;
+	unsigned int i = c ? (b - 2 * HIST_SUB) % HIST_SUB : b;
+
+	return c < HIST_CHUNKS && h->chunk[c] ? h->chunk[c][i] : 0;
+}
 
 #endif

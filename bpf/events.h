@@ -24,6 +24,7 @@
 /* targ_sc_flags[nr] bits. */
 #define MSLAT_SC_ENABLED 0x1	/* record this syscall */
 #define MSLAT_SC_FD_FIRST 0x2	/* its first argument is a file descriptor */
+#define MSLAT_SC_LISTEN 0x4	/* listen(2): its fd becomes a listener to watch */
 
 /* Values are those of enum fd_kind (common/trace_event.h) and proto FdKind. */
 #define MSLAT_FD_NONE 0

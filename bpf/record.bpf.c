@@ -181,6 +181,27 @@ static __always_inline void watch_sock(struct task_state *st, struct sock *sk, _
 	}
 }
 
+/* After accept(2) (a connection to watch) or listen(2) (a listener to watch). */
+static __always_inline void watch_new_sock(struct task_state *st, long ret, __u32 tgid)
+{
+	struct sock *sk = NULL;
+	__u32 kind;
+	int fd;
+
+	if (st->fd_kind == MSLAT_FD_TCP_LISTEN) {
+		fd = (int)ret;
+	} else if (targ_sc_flags[st->nr & (MSLAT_MAX_SYSCALLS - 1)] & MSLAT_SC_LISTEN) {
+		fd = st->fd;
+	} else {
+		return;
+	}
+	kind = mslat_fd_kind(fd, &sk);
+	if (sk && (kind == MSLAT_FD_TCP || kind == MSLAT_FD_TCP_LISTEN)) {
+		st->last_sk = 0;
+		watch_sock(st, sk, kind, tgid, fd);
+	}
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
@@ -243,14 +264,8 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	bpf_ringbuf_submit(e, wake_flags(sizeof(*e)));
 	st->enter_ns = 0;
 
-	/* accept(2) returned a connection: watch it, with any arrival it already had */
-	if (targ_arrivals && ret >= 0 && st->fd_kind == MSLAT_FD_TCP_LISTEN) {
-		struct sock *sk = NULL;
-		__u32 kind = mslat_fd_kind((int)ret, &sk);
-
-		if (sk && kind == MSLAT_FD_TCP)
-			watch_sock(st, sk, kind, task->tgid, (int)ret);
-	}
+	if (targ_arrivals && ret >= 0)
+		watch_new_sock(st, ret, task->tgid);
 	return 0;
 }
 

@@ -34,6 +34,8 @@ int sysfilter__build(const char *list, const char *arch, uint8_t *flags, size_t 
 	for (i = 0; i < n && i < cnt; i++) {
 		if (names[i] && syscall__fd_first(names[i]))
 			flags[i] = MSLAT_SC_FD_FIRST;
+		if (names[i] && !strcmp(names[i], "listen"))
+			flags[i] |= MSLAT_SC_LISTEN;
 	}
 	if (!all) {
 		copy = strdup(list);
