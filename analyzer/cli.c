@@ -51,6 +51,16 @@ int cli__usage_error(const char *fmt, ...)
 	return EXIT_USAGE;
 }
 
+int cli__bad_option(char **argv)
+{
+	extern int optind, optopt;
+	const char *arg = argv[optind - 1];
+
+	if (optopt && arg && arg[0] == '-' && arg[1] != '-')
+		return cli__usage_error("invalid option '-%c' or missing value", optopt);
+	return cli__usage_error("invalid option '%s' or missing value", arg ? arg : "?");
+}
+
 void cli__hint(const char *fmt, ...)
 {
 	va_list ap;

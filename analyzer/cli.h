@@ -38,6 +38,8 @@ void cli__quiet(void);
 
 /* Print "mslat CMD: error: …" plus "hint: see 'mslat CMD --help'" and return EXIT_USAGE. */
 int cli__usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* For getopt_long's '?': names the offending argument (opterr is off in mslat). */
+int cli__bad_option(char **argv);
 /* A hint line under an error ("hint: run as root"). */
 void cli__hint(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

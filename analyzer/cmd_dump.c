@@ -326,7 +326,7 @@ int cmd_dump(int argc, char **argv)
 			usage(stdout);
 			return EXIT_OK;
 		default:
-			return cli__usage_error("unknown option");
+			return cli__bad_option(argv);
 		}
 	}
 	if (optind == argc)

@@ -48,6 +48,7 @@ static int run(const struct cli_cmd *cmd, int argc, char **argv)
 
 	cli__set_command(cmd->name);
 	optind = 0;	/* each command runs its own getopt_long loop */
+	opterr = 0;	/* and reports bad options in mslat's own words */
 	rc = cmd->fn(argc, argv);
 	if (cli__close_output(stdout, NULL) && rc == EXIT_OK)
 		rc = EXIT_FAILURE_RT;
