@@ -130,7 +130,21 @@ const char *html__label_duration(char *buf, double ns)
 
 	if (ns < 0)
 		ns = 0;
+	const char *dot, *unit;
+	size_t keep;
+
 	snprintf(buf, HTML_LABEL_BUF, "%s", units__duration(tmp, (uint64_t)llround(ns)));
+	/* axis ticks are round numbers: "1.00ms" reads better as "1ms" */
+	dot = strchr(buf, '.');
+	if (!dot)
+		return buf;
+	for (unit = dot + 1; *unit >= '0' && *unit <= '9'; unit++)
+		;
+	keep = (size_t)(unit - buf);
+	while (keep > (size_t)(dot - buf) && (buf[keep - 1] == '0' || buf[keep - 1] == '.'))
+		if (buf[--keep] == '.')
+			break;
+	memmove(buf + keep, unit, strlen(unit) + 1);
 	return buf;
 }
 
