@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+/* A process with known syscalls, for the recorder's end-to-end tests. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char usage[] =
+"Usage: workload known [K M L DIR]   K 1-byte writes and K reads on a TCP pair,\n"
+"                                    M writes to a file in DIR, a ~30 ms futex wait,\n"
+"                                    a 50 ms nanosleep, a fork whose child calls\n"
+"                                    getppid L times [100 50 20 /tmp]\n"
+"       workload burst N             N getppid calls as fast as possible\n"
+"       workload spin                getppid and a 1 ms nanosleep, until killed\n"
+"Prints what it did as key=value lines on stdout (make it a pipe: writes to a\n"
+"regular file would count as file writes).\n";
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);	/* vDSO: no syscall */
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+static void die(const char *what)
+{
+	fprintf(stderr, "workload: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void tcp_pair(int *a, int *b, int *l)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	int one = 1;
+
+	*l = socket(AF_INET, SOCK_STREAM, 0);
+	if (*l < 0 || bind(*l, (struct sockaddr *)&sa, sizeof(sa)) || listen(*l, 1) ||
+	    getsockname(*l, (struct sockaddr *)&sa, &len))
+		die("listen");
+	*a = socket(AF_INET, SOCK_STREAM, 0);
+	if (*a < 0 || connect(*a, (struct sockaddr *)&sa, sizeof(sa)))
+		die("connect");
+	*b = accept(*l, NULL, NULL);
+	if (*b < 0)
+		die("accept");
+	setsockopt(*a, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static int known(int k, int m, int l, const char *dir)
+{
+	char path[4096], buf[64] = { 0 };
+	uint32_t futex_word = 0;
+	struct timespec ts;
+	uint64_t t0, futex_ns, sleep_ns;
+	int a, b, lfd, fd, i, status;
+	pid_t child;
+
+	tcp_pair(&a, &b, &lfd);
+	for (i = 0; i < k; i++) {
+		if (syscall(SYS_write, a, "x", 1) != 1)
+			die("write tcp");
+		if (syscall(SYS_read, b, buf, 1) != 1)
+			die("read tcp");
+	}
+	snprintf(path, sizeof(path), "%s/workload.%d", dir, (int)getpid());
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		die(path);
+	for (i = 0; i < m; i++)
+		if (syscall(SYS_write, fd, buf, sizeof(buf)) != (long)sizeof(buf))
+			die("write file");
+	close(fd);
+	unlink(path);
+
+	ts = (struct timespec){ 0, 30 * 1000000L };
+	t0 = now_ns();
+	syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0);	/* ETIMEDOUT */
+	futex_ns = now_ns() - t0;
+
+	ts = (struct timespec){ 0, 50 * 1000000L };
+	t0 = now_ns();
+	syscall(SYS_nanosleep, &ts, NULL);
+	sleep_ns = now_ns() - t0;
+
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		for (i = 0; i < l; i++)
+			syscall(SYS_getppid);
+		_exit(0);
+	}
+	if (waitpid(child, &status, 0) != child)
+		die("waitpid");
+	close(a);
+	close(b);
+	close(lfd);
+	printf("pid=%d\nchild=%d\nk=%d\nm=%d\nl=%d\ntcp_read_fd=%d\nlisten_fd=%d\n"
+	       "futex_ns=%llu\nnanosleep_ns=%llu\n",
+	       (int)getpid(), (int)child, k, m, l, b, lfd,
+	       (unsigned long long)futex_ns, (unsigned long long)sleep_ns);
+	return 0;
+}
+
+static int burst(long n)
+{
+	uint64_t t0 = now_ns();
+	long i;
+
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	printf("pid=%d\ngetppid=%ld\nns_per_call=%.1f\n", (int)getpid(), n,
+	       (double)(now_ns() - t0) / (double)(n ? n : 1));
+	return 0;
+}
+
+static int spin(void)
+{
+	struct timespec ts = { 0, 1000000L };
+
+	for (;;) {
+		syscall(SYS_getppid);
+		syscall(SYS_nanosleep, &ts, NULL);
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 2 && !strcmp(argv[1], "known")) {
+		return known(argc > 2 ? atoi(argv[2]) : 100, argc > 3 ? atoi(argv[3]) : 50,
+			     argc > 4 ? atoi(argv[4]) : 20, argc > 5 ? argv[5] : "/tmp");
+	}
+	if (argc == 3 && !strcmp(argv[1], "burst"))
+		return burst(atol(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "spin"))
+		return spin();
+	fputs(usage, argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
+	return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
+}
