@@ -19,12 +19,26 @@ struct analysis;
 int out_html__write(const struct analysis *a, FILE *f);
 
 /*
- * requests.csv, syscalls.csv, categories.csv, timeseries.csv and
- * processes.csv in DIR (created if missing), RFC 4180, a header row each,
- * units in the column names. Returns 0 or a negative errno after a logged
- * error naming the file.
+ * CSV in DIR (created if missing), RFC 4180 with CRLF, a header row each,
+ * units in the column names: requests.csv (every request, streamed while the
+ * analysis runs), syscalls.csv, categories.csv, timeseries.csv, processes.csv.
+ *
+ *	struct out_csv *csv = out_csv__open(dir);	// before analysis__run()
+ *	opts.on_request = out_csv__on_request;
+ *	opts.ctx = csv;
+ *	a = analysis__run(files, n, &opts);
+ *	err = out_csv__close(csv, a);			// the summary tables
+ *
+ * out_csv__open returns NULL with errno set after a logged error.
+ * out_csv__close writes the summary tables when A is not NULL, closes every
+ * file and frees CSV; returns 0 or the first negative errno (logged, naming
+ * the file). NULL CSV is a no-op.
  */
-int out_csv__write(const struct analysis *a, const char *dir);
+struct out_csv;
+struct request;
+struct out_csv *out_csv__open(const char *dir);
+void out_csv__on_request(const struct request *req, void *csv);
+int out_csv__close(struct out_csv *csv, const struct analysis *a);
 
 /*
  * .dat files and .gp scripts in DIR (created if missing); when gnuplot is on
