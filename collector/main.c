@@ -316,14 +316,16 @@ static int load_bpf(struct recorder *r)
 		bpf_program__set_autoload(r->skel->progs.inet_sock_set_state, false);
 	}
 	err = record_bpf__load(r->skel);
+	if (err == -ENOSYS) {
+		log_error("BPF unavailable: bpf(2): %s", strerror(-err));
+		hint("%s", "a kernel without CONFIG_BPF_SYSCALL, or a seccomp policy (container) that blocks bpf(2)");
+		return err;
+	}
 	if (err) {
 		log_error("cannot load the BPF programs: %s", strerror(-err));
 		if (err == -EPERM || (err == -EACCES && !privs__has(CAP_BPF) && !privs__has(CAP_SYS_ADMIN)))
 			hint("%s", "run as root, or grant CAP_BPF and CAP_PERFMON "
 			     "(e.g. setcap cap_bpf,cap_perfmon+ep mslat-record)");
-		else if (err == -ENOSYS)
-			hint("%s", "BPF unavailable: a kernel without CONFIG_BPF_SYSCALL, or a seccomp "
-			     "policy (container) that blocks bpf(2)");
 		else
 			hint("%s", "run with -vv to see the kernel verifier's log");
 		return err;
@@ -579,7 +581,7 @@ static void announce(const struct recorder *r)
 {
 	size_t n = r->procs.cnt;
 
-	if (log__level() >= LOG_LEVEL_ERROR)
+	if (log__level() >= LOG_LEVEL_WARN)
 		fprintf(stderr, "mslat-record: recording %zu process%s to '%s'\n", n,
 			n == 1 ? "" : "es", r->out.path);
 }

@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Targets and stopping: -p records only that process; SIGINT/SIGTERM close the
+# file with a footer; SIGKILL leaves a truncated but readable file; --duration;
+# every target exited; a command's exit status and signals are passed on.
+. "$(dirname "$0")/record_lib"
+need_bpf record_stop
+
+# -p records only that process, though another is just as busy
+start_spinner; a=$SPIN_PID
+start_spinner; b=$SPIN_PID
+"$REC" -q -d 1s -o "$TMP/p.mslat" -p "$a" 2>"$TMP/p.err"
+rc=$?
+trace "$TMP/p.mslat" >"$TMP/p.txt"
+na=$(awk -F'\t' -v p="$a" '$1=="E" && $2==p' "$TMP/p.txt" | wc -l)
+nother=$(awk -F'\t' -v p="$a" '$1=="E" && $2!=p' "$TMP/p.txt" | wc -l)
+[ "$rc" -eq 0 ] && [ "$na" -gt 100 ] && [ "$nother" -eq 0 ] && pass "pid: only pid $a recorded ($na events, none of $b)" ||
+	fail "pid: exit $rc, $na events of $a, $nother of others: $(cat "$TMP/p.err")"
+grep -qP "^F\t1\t" "$TMP/p.txt" && pass "duration: footer with reason duration" || fail "duration: $(grep -P '^[FT]\t' "$TMP/p.txt")"
+grep -qP "^P\tsnapshot\t$a\t" "$TMP/p.txt" && pass "pid: snapshot process record" || fail "pid: no snapshot record for $a"
+kill -0 "$a" && pass "pid: the traced process runs on" || fail "pid: the traced process died"
+
+# SIGINT: exit 0, footer, reason stopped; the target is untouched
+if start_rec "$TMP/int.err" -o "$TMP/int.mslat" -p "$a"; then
+	sleep 0.5
+	kill -INT "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	trace "$TMP/int.mslat" >"$TMP/int.txt"
+	[ "$rc" -eq 0 ] && grep -qP "^F\t0\t" "$TMP/int.txt" && grep -q "footer=1 truncated=0" "$TMP/int.txt" &&
+		pass "sigint: exit 0, footer with reason stopped" || fail "sigint: exit $rc, $(grep -P '^[FT]\t' "$TMP/int.txt")"
+	kill -0 "$a" && pass "sigint: the traced process runs on" || fail "sigint: the traced process died"
+	grep -q "recording 1 process to '$TMP/int.mslat'" "$TMP/int.err" && pass "sigint: the recording line" || fail "sigint: no recording line: $(cat "$TMP/int.err")"
+else
+	fail "sigint: the recorder did not start: $(cat "$TMP/int.err")"
+fi
+
+# SIGTERM likewise
+if start_rec "$TMP/term.err" -o "$TMP/term.mslat" -p "$a"; then
+	sleep 0.3
+	kill -TERM "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	[ "$rc" -eq 0 ] && [ "$(total "$TMP/term.mslat" footer)" = 1 ] && pass "sigterm: exit 0, footer" || fail "sigterm: exit $rc"
+else
+	fail "sigterm: the recorder did not start: $(cat "$TMP/term.err")"
+fi
+
+# SIGKILL: no footer, readable up to the last flush, mslat info says truncated
+if start_rec "$TMP/kill.err" --flush-interval 100ms -o "$TMP/kill.mslat" -p "$a"; then
+	sleep 1.2
+	kill -KILL "$REC_PID"
+	wait "$REC_PID" 2>/dev/null
+	trace "$TMP/kill.mslat" >"$TMP/kill.txt"
+	rc=$?
+	n=$(total "$TMP/kill.mslat" events)
+	[ "$rc" -eq 0 ] && [ "$n" -gt 500 ] && grep -q "footer=0 truncated=1" "$TMP/kill.txt" &&
+		pass "sigkill: truncated, $n events readable" || fail "sigkill: reader exit $rc, $(grep -P '^T\t' "$TMP/kill.txt")"
+	if [ -x "$B/mslat" ]; then
+		"$B/mslat" info "$TMP/kill.mslat" >"$TMP/kill.info" 2>&1
+		grep -qi "truncated" "$TMP/kill.info" && pass "sigkill: mslat info says truncated" || fail "sigkill: mslat info: $(cat "$TMP/kill.info")"
+	fi
+	kill -0 "$a" && pass "sigkill: the traced process runs on" || fail "sigkill: the traced process died"
+else
+	fail "sigkill: the recorder did not start: $(cat "$TMP/kill.err")"
+fi
+
+# every target exited: the recorder stops by itself
+sleep 0.7 &
+s=$!
+"$REC" -q -o "$TMP/exit.mslat" -p "$s" 2>"$TMP/exit.err"
+rc=$?
+[ "$rc" -eq 0 ] && grep -qP "^F\t2\t" <(trace "$TMP/exit.mslat") && pass "targets-exited: stops with reason targets-exited" ||
+	fail "targets-exited: exit $rc: $(cat "$TMP/exit.err")"
+
+# a command's exit status is ours
+"$REC" -q -o "$TMP/st.mslat" -- sh -c 'exit 7' 2>/dev/null
+rc=$?
+[ "$rc" -eq 7 ] && pass "command: exit status 7 passed on" || fail "command: exit status $rc, want 7"
+"$REC" -q -o "$TMP/nf.mslat" -- "$TMP/no-such-command" 2>"$TMP/nf.err"
+rc=$?
+[ "$rc" -eq 127 ] && grep -q "cannot run" "$TMP/nf.err" && pass "command: not found, exit 127" || fail "command: not found gave $rc: $(cat "$TMP/nf.err")"
+
+# SIGINT sent to the recorder reaches the command; it dies of it: 128+2
+if start_rec "$TMP/cint.err" -o "$TMP/cint.mslat" -- "$W" spin; then
+	sleep 0.3
+	kill -INT "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	[ "$rc" -eq 130 ] && [ "$(total "$TMP/cint.mslat" footer)" = 1 ] && pass "command: SIGINT forwarded, exit 130, footer" ||
+		fail "command: SIGINT gave exit $rc: $(cat "$TMP/cint.err")"
+else
+	fail "command: the recorder did not start: $(cat "$TMP/cint.err")"
+fi
+
+# --duration with a command: it gets SIGTERM (128+15)
+t0=$(date +%s%N)
+"$REC" -q -d 500ms -o "$TMP/cd.mslat" -- "$W" spin 2>/dev/null
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+[ "$rc" -eq 143 ] && [ "$ms" -lt 5000 ] && grep -qP "^F\t1\t" <(trace "$TMP/cd.mslat") && pass "command: --duration ends it with SIGTERM (${ms} ms)" ||
+	fail "command: --duration gave exit $rc after ${ms} ms"
+finish
