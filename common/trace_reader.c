@@ -10,6 +10,7 @@
 
 #include <zstd.h>
 
+#include "event_codec.h"
 #include "log.h"
 #include "trace_format.h"
 #include "trace_reader.h"
@@ -40,6 +41,7 @@ struct trace_reader {
 	Mslat__Header *header;		/* kept for the reader's life */
 	bool header_returned;
 	Mslat__Record *rec;		/* the record being handed out */
+	struct event_columns cols;	/* or the event batch, decoded by hand */
 
 	enum batch_kind batch;
 	size_t row, rows;
@@ -331,11 +333,15 @@ static int check_header(struct trace_reader *r, const Mslat__Header *h)
 	return 0;
 }
 
-/* Unpack the next record of the current frame into r->rec. 1, 0 (frame done) or -errno. */
+/*
+ * Unpack the next record of the current frame: 2 an event batch into r->cols,
+ * 1 any other record into r->rec, 0 the frame is done, or a negative errno.
+ */
 static int next_record(struct trace_reader *r)
 {
+	const char *why = NULL;
 	uint64_t len;
-	int n;
+	int n, ret;
 
 	if (r->frame_pos == r->frame_len)
 		return 0;
@@ -346,6 +352,14 @@ static int next_record(struct trace_reader *r)
 		return bad_record(r, "record longer than the format allows");
 	if (len > r->frame_len - r->frame_pos - (size_t)n)
 		return bad_record(r, "record runs past the end of its frame");
+	ret = event_codec__decode(r->frame + r->frame_pos + n, len, &r->cols, &why);
+	if (ret < 0)
+		return ret == -ENOMEM ? ret : bad_record(r, why);
+	if (ret == 1) {
+		r->frame_pos += (size_t)n + len;
+		r->stats.records++;
+		return 2;
+	}
 	r->rec = mslat__record__unpack(NULL, len, r->frame + r->frame_pos + n);
 	if (!r->rec)
 		return bad_record(r, "not a valid protobuf record");
@@ -378,21 +392,21 @@ static void next_row(struct trace_reader *r, struct trace_item *item)
 	item->frame_offset = r->frame_off;
 	switch (r->batch) {
 	case BATCH_EVENTS: {
-		const Mslat__EventBatch *b = r->rec->events;
+		const struct event_columns *c = &r->cols;
 		struct trace_event *e = &item->event;
 
 		item->type = TRACE_ITEM_EVENT;
-		r->prev_ns += (uint64_t)b->enter_delta_ns[i];
-		r->prev_tid += (uint32_t)b->tid_delta[i];
-		r->prev_pid += (uint32_t)b->pid_delta[i];
+		r->prev_ns += (uint64_t)c->enter_delta[i];
+		r->prev_tid += (uint32_t)c->tid_delta[i];
+		r->prev_pid += (uint32_t)c->pid_delta[i];
 		e->enter_ns = r->prev_ns;
-		e->duration_ns = b->duration_ns[i];
+		e->duration_ns = c->duration[i];
 		e->tid = r->prev_tid;
 		e->pid = r->prev_pid;
-		e->syscall = b->syscall[i];
-		e->fd = b->n_fd ? b->fd[i] : -1;
-		e->fd_kind = b->n_fd ? b->fd_kind[i] : FD_KIND_NONE;
-		e->ret = b->n_ret ? b->ret[i] : 0;
+		e->syscall = c->syscall[i];
+		e->fd = c->n[6] ? c->fd[i] : -1;
+		e->fd_kind = c->n[6] ? c->fd_kind[i] : FD_KIND_NONE;
+		e->ret = c->n[8] ? c->ret[i] : 0;
 		e->pad = 0;
 		r->stats.events++;
 		if (i == 0 || r->row == r->rows) {
@@ -437,6 +451,51 @@ static void next_row(struct trace_reader *r, struct trace_item *item)
 		r->batch = BATCH_NONE;
 }
 
+static int start_events(struct trace_reader *r)
+{
+	r->batch = r->cols.rows ? BATCH_EVENTS : BATCH_NONE;
+	r->row = 0;
+	r->rows = r->cols.rows;
+	r->prev_ns = r->cols.base_ns;
+	r->prev_tid = r->prev_pid = 0;
+	return 0;
+}
+
+/*
+ * An event batch protobuf-c had to unpack (written by another encoder, with
+ * fields our codec leaves to it): copy it into the columns rows are read from.
+ */
+static int columns_from_pb(struct trace_reader *r, const Mslat__EventBatch *b)
+{
+	struct event_columns *c = &r->cols;
+	size_t n = b->n_enter_delta_ns;
+	void *p;
+
+#define COPY_COL(dst, src, cnt, idx)                                          \
+	do {                                                                  \
+		p = realloc(c->dst, ((cnt) ? (cnt) : 1) * sizeof(*c->dst));     \
+		if (!p)                                                       \
+			return -ENOMEM;                                       \
+		c->dst = p;                                                   \
+		c->cap[(idx) - 1] = (cnt) ? (cnt) : 1;                        \
+		if (cnt)                                                      \
+			memcpy(c->dst, (src), (cnt) * sizeof(*c->dst));       \
+		c->n[idx] = (cnt);                                            \
+	} while (0)
+	COPY_COL(enter_delta, b->enter_delta_ns, n, 1);
+	COPY_COL(duration, b->duration_ns, n, 2);
+	COPY_COL(tid_delta, b->tid_delta, n, 3);
+	COPY_COL(pid_delta, b->pid_delta, n, 4);
+	COPY_COL(syscall, b->syscall, n, 5);
+	COPY_COL(fd, b->fd, b->n_fd, 6);
+	COPY_COL(fd_kind, b->fd_kind, b->n_fd_kind, 7);
+	COPY_COL(ret, b->ret, b->n_ret, 8);
+#undef COPY_COL
+	c->base_ns = b->base_ns;
+	c->rows = n;
+	return 0;
+}
+
 /* Turn r->rec into an item, or start handing out its rows. 1: item filled, 0: no item. */
 static int dispatch(struct trace_reader *r, struct trace_item *item)
 {
@@ -449,12 +508,11 @@ static int dispatch(struct trace_reader *r, struct trace_item *item)
 	switch (rec->kind_case) {
 	case MSLAT__RECORD__KIND_EVENTS:
 		err = check_events(r, rec->events);
+		if (!err)
+			err = columns_from_pb(r, rec->events);
 		if (err)
 			return err;
-		r->batch = BATCH_EVENTS;
-		r->rows = rec->events->n_enter_delta_ns;
-		r->prev_ns = rec->events->base_ns;
-		return 0;
+		return start_events(r);
 	case MSLAT__RECORD__KIND_SCHED:
 		err = check_sched(r, rec->sched);
 		if (err)
@@ -563,6 +621,11 @@ int trace_reader__next(struct trace_reader *r, struct trace_item *item)
 				return ret;
 			continue;
 		}
+		if (ret == 2) {
+			item->frame_offset = r->frame_off;
+			start_events(r);
+			continue;
+		}
 		if (ret == 0) {
 			ret = read_frame(r);
 			if (ret < 0) {
@@ -611,6 +674,10 @@ static int read_header(struct trace_reader *r)
 		return r->stats.truncated ? -EBADMSG : -EPROTO;
 	}
 	ret = next_record(r);
+	if (ret == 2) {
+		log_error("'%s' does not start with a header record: not a mslat trace", r->name);
+		return -EPROTO;
+	}
 	if (ret <= 0) {
 		if (ret == 0)
 			log_error("'%s': the first frame holds no record: not a mslat trace", r->name);
@@ -693,6 +760,7 @@ void trace_reader__close(struct trace_reader *r)
 	if (!r)
 		return;
 	free_record(r);
+	event_codec__free(&r->cols);
 	if (r->header)
 		mslat__header__free_unpacked(r->header, NULL);
 	if (r->own_f && r->f)

@@ -10,6 +10,7 @@
 #include <zstd.h>
 
 #include "log.h"
+#include "event_codec.h"
 #include "trace_format.h"
 #include "trace_writer.h"
 #include "varint.h"
@@ -37,6 +38,7 @@ struct trace_writer {
 
 	struct trace_event *events;
 	size_t event_cnt;
+	uint8_t *enc, *enc_scratch;	/* an encoded event batch, and room to build it */
 	struct trace_sched *scheds;
 	size_t sched_cnt;
 	struct trace_arrival *arrivals;
@@ -161,59 +163,26 @@ static int put_record(struct trace_writer *w, const Mslat__Record *rec)
 
 static int encode_events(struct trace_writer *w)
 {
-	Mslat__Record rec = MSLAT__RECORD__INIT;
-	Mslat__EventBatch b = MSLAT__EVENT_BATCH__INIT;
-	struct columns *c = &w->col;
-	size_t n = w->event_cnt;
-	uint64_t prev_ns;
-	uint32_t prev_tid = 0, prev_pid = 0;
-	bool any_fd = false, any_ret = false;
+	size_t n = w->event_cnt, len;
 	int err;
 
 	if (!n)
 		return 0;
-	prev_ns = w->events[0].enter_ns;
-	for (size_t i = 0; i < n; i++) {
-		const struct trace_event *e = &w->events[i];
-
-		c->i64_a[i] = (int64_t)(e->enter_ns - prev_ns);
-		c->u64_a[i] = e->duration_ns;
-		c->i32_a[i] = (int32_t)(e->tid - prev_tid);
-		c->i32_b[i] = (int32_t)(e->pid - prev_pid);
-		c->u32_a[i] = e->syscall;
-		c->i32_c[i] = e->fd;
-		c->u32_b[i] = e->fd_kind;
-		c->i64_b[i] = e->ret;
-		any_fd |= e->fd != -1 || e->fd_kind != 0;
-		any_ret |= e->ret != 0;
-		prev_ns = e->enter_ns;
-		prev_tid = e->tid;
-		prev_pid = e->pid;
-	}
-	b.base_ns = w->events[0].enter_ns;
-	b.n_enter_delta_ns = b.n_duration_ns = b.n_tid_delta = b.n_pid_delta = b.n_syscall = n;
-	b.enter_delta_ns = c->i64_a;
-	b.duration_ns = c->u64_a;
-	b.tid_delta = c->i32_a;
-	b.pid_delta = c->i32_b;
-	b.syscall = c->u32_a;
-	if (any_fd) {
-		b.n_fd = b.n_fd_kind = n;
-		b.fd = c->i32_c;
-		b.fd_kind = c->u32_b;
-	}
-	if (any_ret) {
-		b.n_ret = n;
-		b.ret = c->i64_b;
-	}
-	rec.kind_case = MSLAT__RECORD__KIND_EVENTS;
-	rec.events = &b;
-	err = put_record(w, &rec);
-	if (!err) {
-		w->total_events += n;
-		w->event_cnt = 0;
-	}
-	return err;
+	len = event_codec__encode(w->events, n, w->enc, w->enc_scratch);
+	err = reserve(w, len + VARINT_MAX_BYTES);
+	if (err)
+		return err;
+	if (!w->frame_open_ns)
+		w->frame_open_ns = monotonic_ns();
+	w->frame_len += varint__put(w->frame + w->frame_len, len);
+	memcpy(w->frame + w->frame_len, w->enc, len);
+	w->frame_len += len;
+	w->total_records++;
+	w->total_events += n;
+	w->event_cnt = 0;
+	if (w->frame_len >= w->opts.frame_bytes)
+		return close_frame(w);
+	return 0;
 }
 
 static int encode_sched(struct trace_writer *w)
@@ -318,6 +287,8 @@ static int alloc_buffers(struct trace_writer *w)
 	w->zbuf_cap = ZSTD_compressBound(w->frame_cap);
 	w->zbuf = malloc(w->zbuf_cap);
 	w->events = calloc(n, sizeof(*w->events));
+	w->enc = malloc(event_codec__max_bytes(n));
+	w->enc_scratch = malloc(event_codec__max_bytes(n));
 	w->scheds = calloc(n, sizeof(*w->scheds));
 	w->arrivals = calloc(n, sizeof(*w->arrivals));
 	c->i64_a = calloc(n, sizeof(int64_t));
@@ -329,7 +300,7 @@ static int alloc_buffers(struct trace_writer *w)
 	c->u32_a = calloc(n, sizeof(uint32_t));
 	c->u32_b = calloc(n, sizeof(uint32_t));
 	c->u32_c = calloc(n, sizeof(uint32_t));
-	if (!w->frame || !w->zbuf || !w->events || !w->scheds || !w->arrivals || !c->i64_a ||
+	if (!w->frame || !w->zbuf || !w->events || !w->enc || !w->enc_scratch || !w->scheds || !w->arrivals || !c->i64_a ||
 	    !c->i64_b || !c->u64_a || !c->i32_a || !c->i32_b || !c->i32_c || !c->u32_a ||
 	    !c->u32_b || !c->u32_c)
 		return -ENOMEM;
@@ -346,6 +317,8 @@ static void free_writer(struct trace_writer *w)
 	free(w->frame);
 	free(w->zbuf);
 	free(w->events);
+	free(w->enc);
+	free(w->enc_scratch);
 	free(w->scheds);
 	free(w->arrivals);
 	free(c->i64_a);

@@ -1,0 +1,344 @@
+// SPDX-License-Identifier: MIT
+/* Hand-written protobuf codec for EventBatch, the one record type on the per-event hot path. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event_codec.h"
+#include "trace_format.h"
+#include "varint.h"
+
+enum { WT_VARINT = 0, WT_I64 = 1, WT_LEN = 2, WT_I32 = 5 };
+enum { F_BASE = 1, F_ENTER, F_DUR, F_TID, F_PID, F_SYS, F_FD, F_KIND, F_RET };
+#define RECORD_EVENTS_TAG ((2 << 3) | WT_LEN)	/* Record.events */
+
+static inline uint64_t zz64(int64_t v)
+{
+	return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+}
+
+static inline uint32_t zz32(int32_t v)
+{
+	return ((uint32_t)v << 1) ^ (uint32_t)(v >> 31);
+}
+
+static inline int64_t unzz64(uint64_t v)
+{
+	return (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+}
+
+static inline int32_t unzz32(uint32_t v)
+{
+	return (int32_t)(v >> 1) ^ -(int32_t)(v & 1);
+}
+
+size_t event_codec__max_bytes(size_t n)
+{
+	/* 55 bytes of varints per row at worst, plus tags, lengths and the wrapper. */
+	return n * 55 + 16 * 11 + 32;
+}
+
+/* Append field F as a packed column from the varints in SRC. */
+static uint8_t *put_packed(uint8_t *out, unsigned int f, const uint8_t *src, size_t len)
+{
+	if (!len)
+		return out;
+	*out++ = (uint8_t)((f << 3) | WT_LEN);
+	out += varint__put(out, len);
+	memcpy(out, src, len);
+	return out + len;
+}
+
+#define ENCODE_COLUMN(field, expr)                                  \
+	do {                                                        \
+		uint8_t *s = scratch;                               \
+		for (size_t i = 0; i < n; i++)                      \
+			s += varint__put(s, (expr));                \
+		b = put_packed(b, (field), scratch, (size_t)(s - scratch)); \
+	} while (0)
+
+size_t event_codec__encode(const struct trace_event *ev, size_t n, uint8_t *out, uint8_t *scratch)
+{
+	/* The batch is built after room for its wrapper, then moved into place. */
+	uint8_t *start = out + 1 + VARINT_MAX_BYTES, *b = start;
+	bool any_fd = false, any_ret = false;
+	size_t len, hdr;
+
+	if (!n)
+		return 0;
+	if (ev[0].enter_ns) {
+		*b++ = (F_BASE << 3) | WT_VARINT;
+		b += varint__put(b, ev[0].enter_ns);
+	}
+	for (size_t i = 0; i < n; i++) {
+		any_fd |= ev[i].fd != -1 || ev[i].fd_kind != 0;
+		any_ret |= ev[i].ret != 0;
+	}
+	ENCODE_COLUMN(F_ENTER, zz64((int64_t)(ev[i].enter_ns - (i ? ev[i - 1].enter_ns : ev[0].enter_ns))));
+	ENCODE_COLUMN(F_DUR, ev[i].duration_ns);
+	ENCODE_COLUMN(F_TID, zz32((int32_t)(ev[i].tid - (i ? ev[i - 1].tid : 0))));
+	ENCODE_COLUMN(F_PID, zz32((int32_t)(ev[i].pid - (i ? ev[i - 1].pid : 0))));
+	ENCODE_COLUMN(F_SYS, ev[i].syscall);
+	if (any_fd) {
+		ENCODE_COLUMN(F_FD, zz32(ev[i].fd));
+		ENCODE_COLUMN(F_KIND, ev[i].fd_kind);
+	}
+	if (any_ret)
+		ENCODE_COLUMN(F_RET, zz64(ev[i].ret));
+	len = (size_t)(b - start);
+	out[0] = RECORD_EVENTS_TAG;
+	hdr = 1 + varint__put(out + 1, len);
+	memmove(out + hdr, start, len);
+	return hdr + len;
+}
+
+/* Make room for WANT entries in column F. */
+static int grow(struct event_columns *c, unsigned int f, size_t want)
+{
+	static const size_t width[9] = { 8, 8, 4, 4, 4, 4, 4, 8, 0 };
+	void **arrays[9] = {
+		(void **)&c->enter_delta, (void **)&c->duration, (void **)&c->tid_delta,
+		(void **)&c->pid_delta, (void **)&c->syscall, (void **)&c->fd,
+		(void **)&c->fd_kind, (void **)&c->ret, NULL,
+	};
+	unsigned int k = f - 2;	/* columns are fields 2..9 */
+	size_t cap;
+	void *p;
+
+	if (want <= c->cap[k])
+		return 0;
+	if (want > TRACE_MAX_BATCH_ROWS)
+		return -E2BIG;
+	cap = c->cap[k] ? c->cap[k] : 1024;
+	while (cap < want)
+		cap *= 2;
+	if (cap > TRACE_MAX_BATCH_ROWS)
+		cap = TRACE_MAX_BATCH_ROWS;
+	p = realloc(*arrays[k], cap * width[k]);
+	if (!p)
+		return -ENOMEM;
+	*arrays[k] = p;
+	c->cap[k] = cap;
+	return 0;
+}
+
+static inline void store(struct event_columns *c, unsigned int f, size_t i, uint64_t v)
+{
+	switch (f) {
+	case F_ENTER: c->enter_delta[i] = unzz64(v); break;
+	case F_DUR: c->duration[i] = v; break;
+	case F_TID: c->tid_delta[i] = unzz32((uint32_t)v); break;
+	case F_PID: c->pid_delta[i] = unzz32((uint32_t)v); break;
+	case F_SYS: c->syscall[i] = (uint32_t)v; break;
+	case F_FD: c->fd[i] = unzz32((uint32_t)v); break;
+	case F_KIND: c->fd_kind[i] = (uint32_t)v; break;
+	case F_RET: c->ret[i] = unzz64(v); break;
+	}
+}
+
+/*
+ * One function per column type, so each loop stores straight into its array:
+ * these loops are where a reader spends its time. Returns the new row count,
+ * or (size_t)-1 on a bad varint.
+ */
+#define DEFINE_DECODER(name, type, conv)                                          \
+	static size_t name(type *dst, size_t i, const uint8_t *p, const uint8_t *end) \
+	{                                                                         \
+		while (p < end) {                                                 \
+			uint64_t v = p[0];                                        \
+			if (v < 0x80) {                                           \
+				p++;                                              \
+			} else if (end - p >= 2 && p[1] < 0x80) {                 \
+				v = (v & 0x7f) | ((uint64_t)p[1] << 7);           \
+				p += 2;                                           \
+			} else {                                                  \
+				int used = varint__get(p, (size_t)(end - p), &v); \
+				if (used <= 0)                                    \
+					return (size_t)-1;                        \
+				p += used;                                        \
+			}                                                         \
+			dst[i++] = conv;                                          \
+		}                                                                 \
+		return i;                                                         \
+	}
+
+DEFINE_DECODER(decode_zz64, int64_t, unzz64(v))
+DEFINE_DECODER(decode_u64, uint64_t, v)
+DEFINE_DECODER(decode_zz32, int32_t, unzz32((uint32_t)v))
+DEFINE_DECODER(decode_u32, uint32_t, (uint32_t)v)
+
+/* Decode a packed column of varints, appending to what the column holds. */
+static int decode_packed(struct event_columns *c, unsigned int f, const uint8_t *p, size_t len,
+			 const char **why)
+{
+	const uint8_t *end = p + len;
+	size_t count = 0, i = c->n[f - 1];
+	int err;
+
+	for (size_t k = 0; k < len; k++)
+		count += p[k] < 0x80;
+	if (len && (p[len - 1] & 0x80)) {
+		*why = "packed column ends inside a varint";
+		return -EBADMSG;
+	}
+	if (i + count > TRACE_MAX_BATCH_ROWS) {
+		*why = "event batch longer than the format allows";
+		return -EBADMSG;
+	}
+	err = grow(c, f, i + count);
+	if (err)
+		return err;
+	switch (f) {
+	case F_ENTER: i = decode_zz64(c->enter_delta, i, p, end); break;
+	case F_DUR: i = decode_u64(c->duration, i, p, end); break;
+	case F_TID: i = decode_zz32(c->tid_delta, i, p, end); break;
+	case F_PID: i = decode_zz32(c->pid_delta, i, p, end); break;
+	case F_SYS: i = decode_u32(c->syscall, i, p, end); break;
+	case F_FD: i = decode_zz32(c->fd, i, p, end); break;
+	case F_KIND: i = decode_u32(c->fd_kind, i, p, end); break;
+	case F_RET: i = decode_zz64(c->ret, i, p, end); break;
+	}
+	if (i == (size_t)-1) {
+		*why = "bad varint in a packed column";
+		return -EBADMSG;
+	}
+	c->n[f - 1] = i;
+	return 0;
+}
+
+/* Skip a field of an unknown number; only groups (deprecated) are refused. */
+static int skip_field(unsigned int wt, const uint8_t **p, const uint8_t *end)
+{
+	uint64_t v;
+	int used;
+
+	switch (wt) {
+	case WT_VARINT:
+		used = varint__get(*p, (size_t)(end - *p), &v);
+		if (used <= 0)
+			return -1;
+		*p += used;
+		return 0;
+	case WT_I64:
+		if (end - *p < 8)
+			return -1;
+		*p += 8;
+		return 0;
+	case WT_I32:
+		if (end - *p < 4)
+			return -1;
+		*p += 4;
+		return 0;
+	case WT_LEN:
+		used = varint__get(*p, (size_t)(end - *p), &v);
+		if (used <= 0 || v > (uint64_t)(end - *p - used))
+			return -1;
+		*p += (size_t)used + v;
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static int decode_batch(const uint8_t *p, const uint8_t *end, struct event_columns *c,
+			const char **why)
+{
+	while (p < end) {
+		uint64_t key, v;
+		unsigned int f, wt;
+		int used, err;
+
+		used = varint__get(p, (size_t)(end - p), &key);
+		if (used <= 0 || key >> 32)
+			goto bad;
+		p += used;
+		f = (unsigned int)(key >> 3);
+		wt = key & 7;
+		if (f == F_BASE && wt == WT_VARINT) {
+			used = varint__get(p, (size_t)(end - p), &c->base_ns);
+			if (used <= 0)
+				goto bad;
+			p += used;
+		} else if (f >= F_ENTER && f <= F_RET && wt == WT_LEN) {
+			used = varint__get(p, (size_t)(end - p), &v);
+			if (used <= 0 || v > (uint64_t)(end - p - used))
+				goto bad;
+			p += used;
+			err = decode_packed(c, f, p, (size_t)v, why);
+			if (err)
+				return err;
+			p += v;
+		} else if (f >= F_ENTER && f <= F_RET && wt == WT_VARINT) {
+			/* A repeated scalar may also come unpacked, one value per field. */
+			used = varint__get(p, (size_t)(end - p), &v);
+			if (used <= 0)
+				goto bad;
+			err = grow(c, f, c->n[f - 1] + 1);
+			if (err) {
+				*why = "event batch longer than the format allows";
+				return err == -ENOMEM ? err : -EBADMSG;
+			}
+			store(c, f, c->n[f - 1]++, v);
+			p += used;
+		} else if (f >= F_BASE && f <= F_RET) {
+			*why = "event batch field of the wrong wire type";
+			return -EBADMSG;
+		} else if (skip_field(wt, &p, end)) {
+			goto bad;
+		}
+	}
+	return 0;
+bad:
+	*why = "malformed event batch";
+	return -EBADMSG;
+}
+
+static bool same_rows(const struct event_columns *c)
+{
+	size_t n = c->n[F_ENTER - 1];
+
+	return c->n[F_DUR - 1] == n && c->n[F_TID - 1] == n && c->n[F_PID - 1] == n &&
+	       c->n[F_SYS - 1] == n && (c->n[F_FD - 1] == n || c->n[F_FD - 1] == 0) &&
+	       c->n[F_KIND - 1] == c->n[F_FD - 1] && (c->n[F_RET - 1] == n || c->n[F_RET - 1] == 0);
+}
+
+int event_codec__decode(const uint8_t *p, size_t len, struct event_columns *c, const char **why)
+{
+	const uint8_t *end = p + len;
+	uint64_t blen;
+	int used, err;
+
+	/* The fast path takes the record writers produce: field 2 alone. */
+	if (len < 2 || p[0] != RECORD_EVENTS_TAG)
+		return 0;
+	used = varint__get(p + 1, len - 1, &blen);
+	if (used <= 0 || blen != len - 1 - (size_t)used)
+		return 0;
+	memset(c->n, 0, sizeof(c->n));
+	c->base_ns = 0;
+	err = decode_batch(p + 1 + used, end, c, why);
+	if (err)
+		return err;
+	if (!same_rows(c)) {
+		*why = "event batch columns of different lengths";
+		return -EBADMSG;
+	}
+	c->rows = c->n[F_ENTER - 1];
+	return 1;
+}
+
+void event_codec__free(struct event_columns *c)
+{
+	if (!c)
+		return;
+	free(c->enter_delta);
+	free(c->duration);
+	free(c->tid_delta);
+	free(c->pid_delta);
+	free(c->syscall);
+	free(c->fd);
+	free(c->fd_kind);
+	free(c->ret);
+	memset(c, 0, sizeof(*c));
+}

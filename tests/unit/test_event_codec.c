@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: MIT
+/* The hand-written EventBatch codec speaks protobuf: protobuf-c reads what it writes and vice versa. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "event_codec.h"
+#include "mslat.pb-c.h"
+#include "test.h"
+#include "trace_util.h"
+
+TEST(event_codec, protobuf_c_reads_it)
+{
+	enum { N = 5000 };
+	struct trace_event *ev = calloc(N, sizeof(*ev));
+	uint8_t *out = malloc(event_codec__max_bytes(N)), *scratch = malloc(event_codec__max_bytes(N));
+	Mslat__Record *rec;
+	size_t len;
+	uint64_t t;
+	uint32_t tid = 0, pid = 0;
+
+	for (int i = 0; i < N; i++)
+		tu__event(77, (uint64_t)i, &ev[i]);
+	ev[17].ret = INT64_MIN;	/* extremes survive zigzag */
+	ev[18].duration_ns = UINT64_MAX;
+	ev[19].tid = UINT32_MAX;
+	len = event_codec__encode(ev, N, out, scratch);
+	rec = mslat__record__unpack(NULL, len, out);
+	if (!ASSERT_OK_PTR(rec, "protobuf-c unpacks it") ||
+	    !ASSERT_EQ(rec->kind_case, MSLAT__RECORD__KIND_EVENTS, "events record"))
+		goto out;
+	ASSERT_EQ(rec->events->n_enter_delta_ns, N, "rows");
+	t = rec->events->base_ns;
+	for (int i = 0; i < N; i++) {
+		t += (uint64_t)rec->events->enter_delta_ns[i];
+		tid += (uint32_t)rec->events->tid_delta[i];
+		pid += (uint32_t)rec->events->pid_delta[i];
+		if (!ASSERT_EQ_U64(t, ev[i].enter_ns, "enter") || !ASSERT_EQ(tid, ev[i].tid, "tid") ||
+		    !ASSERT_EQ(pid, ev[i].pid, "pid") ||
+		    !ASSERT_EQ_U64(rec->events->duration_ns[i], ev[i].duration_ns, "duration") ||
+		    !ASSERT_EQ(rec->events->ret[i], ev[i].ret, "ret") ||
+		    !ASSERT_EQ(rec->events->fd[i], ev[i].fd, "fd"))
+			break;
+	}
+	mslat__record__free_unpacked(rec, NULL);
+out:
+	free(ev);
+	free(out);
+	free(scratch);
+}
+
+TEST(event_codec, reads_protobuf_c_and_unpacked_fields)
+{
+	Mslat__Record rec = MSLAT__RECORD__INIT;
+	Mslat__EventBatch b = MSLAT__EVENT_BATCH__INIT;
+	int64_t d[3] = { 0, 10, -4 };
+	uint64_t dur[3] = { 1, 300, 70000 };
+	int32_t tid[3] = { 42, 0, 1 }, pid[3] = { 42, 0, 0 };
+	uint32_t nr[3] = { 0, 1, 202 };
+	struct event_columns c = {};
+	uint8_t buf[512];
+	const char *why = NULL;
+	size_t n;
+
+	b.base_ns = 1000;
+	b.n_enter_delta_ns = b.n_duration_ns = b.n_tid_delta = b.n_pid_delta = b.n_syscall = 3;
+	b.enter_delta_ns = d;
+	b.duration_ns = dur;
+	b.tid_delta = tid;
+	b.pid_delta = pid;
+	b.syscall = nr;
+	rec.kind_case = MSLAT__RECORD__KIND_EVENTS;
+	rec.events = &b;
+	n = mslat__record__pack(&rec, buf);
+	if (!ASSERT_EQ(event_codec__decode(buf, n, &c, &why), 1, "decodes protobuf-c output"))
+		return;
+	ASSERT_EQ(c.rows, 3, "rows");
+	ASSERT_EQ(c.enter_delta[2], -4, "negative delta");
+	ASSERT_EQ(c.duration[2], 70000, "duration");
+	ASSERT_EQ(c.syscall[2], 202, "syscall");
+	ASSERT_EQ(c.n[6], 0, "no fd column");
+
+	/* The same batch with its syscall column unpacked (one varint field per value). */
+	{
+		uint8_t inner[256], *p = inner;
+		size_t len;
+
+		*p++ = (1 << 3) | 0, *p++ = 5;			/* base_ns 5 */
+		*p++ = (2 << 3) | 2, *p++ = 2, *p++ = 0, *p++ = 2;	/* deltas 0, +1 */
+		*p++ = (3 << 3) | 2, *p++ = 2, *p++ = 7, *p++ = 8;
+		*p++ = (4 << 3) | 2, *p++ = 2, *p++ = 2, *p++ = 0;
+		*p++ = (5 << 3) | 2, *p++ = 2, *p++ = 2, *p++ = 0;
+		*p++ = (6 << 3) | 0, *p++ = 3;			/* syscall 3, unpacked */
+		*p++ = (6 << 3) | 0, *p++ = 4;
+		len = (size_t)(p - inner);
+		buf[0] = (2 << 3) | 2;
+		buf[1] = (uint8_t)len;
+		memcpy(buf + 2, inner, len);
+		ASSERT_EQ(event_codec__decode(buf, len + 2, &c, &why), 1, "unpacked repeated field");
+		ASSERT_EQ(c.rows, 2, "rows");
+		ASSERT_EQ(c.syscall[1], 4, "second syscall");
+		/* Now make one column short: corrupt, named. */
+		buf[1] = (uint8_t)(len - 2);
+		ASSERT_EQ(event_codec__decode(buf, len, &c, &why), -EBADMSG, "short column refused");
+		ASSERT_TRUE(why && strstr(why, "different lengths"), "says why");
+	}
+	event_codec__free(&c);
+}
