@@ -72,6 +72,7 @@ COLLECTOR_OBJS := $(call obj,$(COLLECTOR_SRCS))
 UNIT_OBJS := $(call obj,$(UNIT_SRCS))
 TOOLS := $(patsubst tests/tools/%.c,$(OUT)/tests/%,$(TOOL_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(OUT)/gen/%.skel.h,$(BPF_SRCS))
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUT)/bpf/%.bpf.o,$(BPF_SRCS))
 
 DEMO_SERVER_SRCS := $(wildcard examples/demo-server/*.c)
 LOADGEN_SRCS := $(wildcard examples/loadgen/*.c)
@@ -108,7 +109,7 @@ $(OUT)/gen/vmlinux.h:
 endif
 
 # BPF objects are never sanitized: clang -target bpf with plain, strict flags.
-$(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/gen/vmlinux.h $(wildcard bpf/*.h)
+$(BPF_OBJS): $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/gen/vmlinux.h $(wildcard bpf/*.h)
 	$(call msg,BPF,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CLANG) -g -O2 -Wall -Werror -target bpf -D__TARGET_ARCH_$(BPF_ARCH) \
@@ -117,7 +118,7 @@ $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/gen/vmlinux.h $(wildcard bpf/*.h)
 
 LLVM_STRIP ?= true
 
-$(OUT)/gen/%.skel.h: $(OUT)/bpf/%.bpf.o
+$(SKELS): $(OUT)/gen/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
@@ -127,7 +128,8 @@ $(OUT)/obj/gen/mslat.pb-c.o: $(PROTO_C)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(filter-out -Werror -Wextra,$(ALL_CFLAGS)) -c $< -o $@
 
-$(OUT)/obj/collector/%.o: collector/%.c | $(PROTO_H) $(SKELS)
+# Static pattern rules: explicit, so make never falls back to the generic rule.
+$(COLLECTOR_OBJS): $(OUT)/obj/collector/%.o: collector/%.c | $(PROTO_H) $(SKELS)
 	$(call msg,CC,$@)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(ALL_CFLAGS) -c $< -o $@
