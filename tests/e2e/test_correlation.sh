@@ -1,0 +1,105 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# End to end: real servers (the demo model server, nginx) recorded under a load
+# generator with a fixed request count, at 4 and 16 connections. mslat must find
+# the requests sent (±0.5%) and its server-side p50 must not exceed the client's.
+. "$(dirname "$0")/lib.sh"
+B=${1:?usage: test_correlation.sh BUILD_DIR}
+root=$(cd "$(dirname "$0")/../.." && pwd)
+why=$(bpf_unavailable)
+if [ -n "$why" ]; then
+	skip "correlation end to end: $why"
+	finish
+fi
+
+# check_run NAME N CLIENT_JSON TRACE
+check_run() {
+	local name=$1 n=$2 client=$3 trace=$4 rep=$TMP/report.json found lo hi sp50 cp50
+	if ! "$B/mslat" report --format json -o "$rep" "$trace" 2>"$TMP/report.err"; then
+		fail "$name: report failed: $(head -3 "$TMP/report.err")"
+		return
+	fi
+	found=$(json "$rep" 'd["requests"]["count"]')
+	lo=$((n - n / 200)) hi=$((n + n / 200))
+	if [ "$found" -ge "$lo" ] && [ "$found" -le "$hi" ]; then
+		pass "$name: $found requests found of $n sent"
+	else
+		fail "$name: $found requests found of $n sent (want $lo..$hi)"
+	fi
+	sp50=$(json "$rep" 'd["requests"]["latency_ns"]["p50"]')
+	cp50=$(json "$client" 'd["latency_ns"]["p50"]')
+	if [ "$sp50" != None ] && [ "$sp50" -le "$cp50" ]; then
+		pass "$name: server p50 ${sp50}ns <= client p50 ${cp50}ns"
+	else
+		fail "$name: server p50 ${sp50}ns > client p50 ${cp50}ns"
+	fi
+}
+
+demo_run() {
+	local conns=$1 n=$2 trace=$TMP/demo-$1.mslat port i
+	if ! start_recorder "$trace" "$TMP/demo" -- "$B/demo-server" --port 0 --threads 4 \
+		--model "$root/testdata/model/mlp.bin"; then
+		fail "demo server, $conns connections: recorder did not start: $(head -3 "$TMP/demo.err")"
+		return
+	fi
+	for i in $(seq 100); do
+		port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/demo.out")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -o "$TMP/client.json" ||
+		fail "demo server, $conns connections: load generator failed"
+	stop_recorder || fail "demo server: recorder exit status $?"
+	check_run "demo server, $conns connections" "$n" "$TMP/client.json" "$trace"
+}
+
+nginx_run() {
+	local conns=$1 n=$2 trace=$TMP/nginx-$1.mslat port prefix=$TMP/nginx
+	port=$(free_port)
+	mkdir -p "$prefix/html" "$prefix/logs"
+	printf 'hello from nginx\n' >"$prefix/html/index.html"
+	cat >"$prefix/nginx.conf" <<NGINX
+worker_processes 2;
+daemon off;
+error_log $prefix/logs/error.log;
+pid $prefix/nginx.pid;
+events { worker_connections 256; }
+http {
+	access_log off;
+	keepalive_requests 100000;
+	client_body_temp_path $prefix/tmp;
+	proxy_temp_path $prefix/tmp;
+	fastcgi_temp_path $prefix/tmp;
+	uwsgi_temp_path $prefix/tmp;
+	scgi_temp_path $prefix/tmp;
+	server {
+		listen 127.0.0.1:$port;
+		root $prefix/html;
+	}
+}
+NGINX
+	if ! start_recorder "$trace" "$TMP/nginx" -- nginx -p "$prefix" -c "$prefix/nginx.conf"; then
+		fail "nginx, $conns connections: recorder did not start: $(head -3 "$TMP/nginx.err")"
+		return
+	fi
+	for i in $(seq 100); do
+		"$B/loadgen" -q --port "$port" -c 1 -n 1 -X GET --path /index.html -o /dev/null 2>/dev/null && break
+		sleep 0.05
+	done
+	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -X GET --path /index.html -o "$TMP/client.json" ||
+		fail "nginx, $conns connections: load generator failed"
+	stop_recorder
+	# The warm-up request above is one more request the server really served.
+	check_run "nginx, $conns connections" "$((n + 1))" "$TMP/client.json" "$trace"
+}
+
+demo_run 4 4000
+demo_run 16 8000
+if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
+	PATH=$PATH:/usr/sbin
+	nginx_run 4 4000
+	nginx_run 16 8000
+else
+	fail "nginx end to end: nginx is not installed (scripts/install-deps installs it)"
+fi
+finish
