@@ -257,13 +257,11 @@ EOF
 }
 if "$M" export --format chrome-trace "$TMP/tp.mslat" -o "$TMP/tp.trace.json" 2>"$TMP/err"; then
 	check "chrome-trace: valid trace-event JSON (ph, ts, pid, tid; dur on X)" check_chrome "$TMP/tp.trace.json"
-	events=$("$M" info --format json "$TMP/tp.mslat" | py <<'EOF'
+	events=$("$M" info --format json "$TMP/tp.mslat" | python3 -c '
 import json, sys
 d = json.load(sys.stdin)
-d = d[0] if isinstance(d, list) else d.get('traces', [d])[0]
-print(d['events'])
-EOF
-)
+d = d[0] if isinstance(d, list) else d.get("traces", [d])[0]
+print(d["events"])')
 	"$M" export --format chrome-trace --min-duration 0 "$TMP/tp.mslat" -o "$TMP/all.json" 2>/dev/null
 	check "chrome-trace: --min-duration 0 exports every syscall ($events)" check_chrome "$TMP/all.json" "$events"
 	n_all=$(grep -o '"ph":"X","ts"' "$TMP/all.json" | wc -l)
