@@ -38,7 +38,7 @@ check_run() {
 demo_run() {
 	local conns=$1 n=$2 trace=$TMP/demo-$1.mslat port i
 	if ! start_recorder "$trace" "$TMP/demo" -- "$B/demo-server" --port 0 --threads 4 \
-		--model "$root/testdata/model/mlp.bin"; then
+		--weights "$root/testdata/model/mlp.bin"; then
 		fail "demo server, $conns connections: recorder did not start: $(head -3 "$TMP/demo.err")"
 		return
 	fi
@@ -57,6 +57,7 @@ nginx_run() {
 	local conns=$1 n=$2 trace=$TMP/nginx-$1.mslat port prefix=$TMP/nginx
 	port=$(free_port)
 	mkdir -p "$prefix/html" "$prefix/logs"
+	chmod 755 "$TMP" "$prefix" "$prefix/html"	# nginx workers run as nobody
 	printf 'hello from nginx\n' >"$prefix/html/index.html"
 	cat >"$prefix/nginx.conf" <<NGINX
 worker_processes 2;
