@@ -1,11 +1,309 @@
 // SPDX-License-Identifier: MIT
-/* `mslat report`: placeholder until its issue lands; says so and fails. */
+/* `mslat report`: requests, where their time goes, and the slowest ones, as text or JSON. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "analysis.h"
 #include "cli.h"
+#include "json_out.h"
 #include "log.h"
+
+#define MAX_PIDS 256
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"Usage: mslat report [OPTIONS] FILE...\n\n"
+		"Find the requests a server handled in one or more traces (rotated pieces,\n"
+		"or traces of several hosts, analysed together) and show where their time\n"
+		"went: latency percentiles, time per category (net, file, sync, device, mem,\n"
+		"sleep, process, other; queue from arrival records; idle apart), the slow\n"
+		"requests against typical ones, top syscalls, processes and threads, a time\n"
+		"series, and the slowest requests with their syscall sequences.\n\n"
+		"Options:\n"
+		"  -f, --format FMT          text or json [default: text]\n"
+		"  -o, --output FILE         write the report to FILE [default: stdout]\n"
+		"  -c, --correlate MODE      conn (turn-taking per connection), thread (one\n"
+		"                            request per thread) or marker [default: conn]\n"
+		"  -p, --pid PID[,PID...]    only these processes [default: all]\n"
+		"      --since T             skip what ended before T into the trace (250ms, 2s)\n"
+		"      --until T             skip what began after T into the trace\n"
+		"      --request-timeout D   close a request after D without activity [default: 60s]\n"
+		"      --burst-gap D         a pause longer than D between sends starts a new\n"
+		"                            burst [default: 1ms]\n"
+		"      --interval D          time-series interval [default: from the trace's length]\n"
+		"  -n, --top N               slowest requests to show [default: 10]\n"
+		"      --requests            JSON: list every request (\"requests_list\")\n"
+		"      --color WHEN          auto, always or never [default: auto; NO_COLOR is honoured]\n"
+		"  -v, --verbose             more messages (-vv: debug)\n"
+		"  -q, --quiet               errors only\n"
+		"  -h, --help                print this help and exit\n\n"
+		"Examples:\n"
+		"  mslat report run.mslat                      # where does request time go?\n"
+		"  mslat report --top 3 -p 4242 run.mslat      # one process, three slowest requests\n"
+		"  mslat report --correlate thread run.mslat   # a thread-per-request server\n"
+		"  mslat report --format json -o r.json run-*.mslat   # every piece of a rotated trace\n"
+		"  mslat report --since 10s --until 40s run.mslat     # skip warm-up and shutdown\n\n"
+		"Exit status: 0 ok, 1 unreadable or corrupt trace or failed write, 2 usage.\n");
+}
+
+enum {
+	OPT_SINCE = 256,
+	OPT_UNTIL,
+	OPT_TIMEOUT,
+	OPT_BURST_GAP,
+	OPT_INTERVAL,
+	OPT_REQUESTS,
+	OPT_COLOR,
+};
+
+struct report_args {
+	struct analysis_opts ao;
+	uint32_t pids[MAX_PIDS];
+	const char *output;
+	bool json, list;
+	enum color_mode color;
+};
+
+static int parse_duration(const char *opt, const char *arg, uint64_t *ns, bool nonzero)
+{
+	if (cli__parse_duration_ns(arg, ns) || (nonzero && !*ns))
+		return cli__usage_error("invalid %s '%s' (e.g. 250ms, 2s)", opt, arg);
+	return 0;
+}
+
+static int parse_args(int argc, char **argv, struct report_args *ra)
+{
+	static const struct option opts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "correlate", required_argument, NULL, 'c' },
+		{ "pid", required_argument, NULL, 'p' },
+		{ "since", required_argument, NULL, OPT_SINCE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "request-timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "burst-gap", required_argument, NULL, OPT_BURST_GAP },
+		{ "interval", required_argument, NULL, OPT_INTERVAL },
+		{ "top", required_argument, NULL, 'n' },
+		{ "requests", no_argument, NULL, OPT_REQUESTS },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "colour", required_argument, NULL, OPT_COLOR },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{}
+	};
+	struct analysis_opts *ao = &ra->ao;
+	char *end;
+	long v;
+	int c, n;
+
+	while ((c = getopt_long(argc, argv, "f:o:c:p:n:vqh", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				ra->json = true;
+			else if (!strcmp(optarg, "text"))
+				ra->json = false;
+			else
+				return cli__usage_error("unknown format '%s' (text or json)", optarg);
+			break;
+		case 'o':
+			ra->output = optarg;
+			break;
+		case 'c':
+			n = correlate_mode__parse(optarg);
+			if (n < 0)
+				return cli__usage_error("unknown correlation '%s' (conn, thread or marker)",
+							optarg);
+			ao->mode = n;
+			break;
+		case 'p':
+			n = cli__parse_u32_list(optarg, ra->pids, MAX_PIDS);
+			if (n <= 0)
+				return cli__usage_error("invalid --pid '%s' (e.g. 4242 or 4242,4243)", optarg);
+			ao->pids = ra->pids;
+			ao->npids = n;
+			break;
+		case OPT_SINCE:
+			if (parse_duration("--since", optarg, &ao->since_ns, false))
+				return EXIT_USAGE;
+			break;
+		case OPT_UNTIL:
+			if (parse_duration("--until", optarg, &ao->until_ns, true))
+				return EXIT_USAGE;
+			break;
+		case OPT_TIMEOUT:
+			if (parse_duration("--request-timeout", optarg, &ao->request_timeout_ns, true))
+				return EXIT_USAGE;
+			break;
+		case OPT_BURST_GAP:
+			if (parse_duration("--burst-gap", optarg, &ao->burst_gap_ns, true))
+				return EXIT_USAGE;
+			break;
+		case OPT_INTERVAL:
+			if (parse_duration("--interval", optarg, &ao->interval_ns, true))
+				return EXIT_USAGE;
+			if (ao->interval_ns < 1000000)
+				return cli__usage_error("--interval must be at least 1ms");
+			break;
+		case 'n':
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > 10000)
+				return cli__usage_error("invalid --top '%s' (1 to 10000)", optarg);
+			ao->top_n = (uint32_t)v;
+			break;
+		case OPT_REQUESTS:
+			ra->list = true;
+			break;
+		case OPT_COLOR:
+			if (cli__parse_color(optarg, &ra->color))
+				return cli__usage_error("invalid --color '%s' (auto, always or never)", optarg);
+			break;
+		case 'v':
+			cli__verbose();
+			break;
+		case 'q':
+			cli__quiet();
+			break;
+		case 'h':
+			usage(stdout);
+			return -1;
+		default:
+			fprintf(stderr, "hint: see 'mslat report --help'\n");
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc)
+		return cli__usage_error("no trace given");
+	if (ao->until_ns && ao->until_ns <= ao->since_ns)
+		return cli__usage_error("--until must be later than --since");
+	if (ra->list && !ra->json)
+		return cli__usage_error("--requests needs --format json");
+	return 0;
+}
+
+struct collect {
+	json_t *arr;
+	bool oom;
+};
+
+static void collect_request(const struct request *req, void *ctx)
+{
+	struct collect *c = ctx;
+
+	if (c->oom)
+		return;
+	if (json_array_append_new(c->arr, out_json__request(req, false)))
+		c->oom = true;
+}
+
+/* Requests in a stable order: by host, start, pid, fd, tid. */
+static int cmp_req_json(const void *x, const void *y)
+{
+	json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
+	static const char *const keys[] = { "host", "start_ns", "pid", "fd", "tid", "id" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		json_int_t va = json_integer_value(json_object_get(a, keys[i]));
+		json_int_t vb = json_integer_value(json_object_get(b, keys[i]));
+
+		if (va != vb)
+			return va < vb ? -1 : 1;
+	}
+	return 0;
+}
+
+static json_t *sorted_requests(json_t *arr)
+{
+	size_t n = json_array_size(arr);
+	json_t **v = malloc((n + 1) * sizeof(*v)), *out = json_array();
+
+	if (!v || !out) {
+		free(v);
+		json_decref(out);
+		return NULL;
+	}
+	for (size_t i = 0; i < n; i++)
+		v[i] = json_array_get(arr, i);
+	qsort(v, n, sizeof(*v), cmp_req_json);
+	for (size_t i = 0; i < n; i++) {
+		if (json_array_append(out, v[i])) {
+			json_decref(out);
+			out = NULL;
+			break;
+		}
+	}
+	free(v);
+	return out;
+}
 
 int cmd_report(int argc, char **argv)
 {
-	(void)argc, (void)argv;
-	log_error("'report' is not implemented yet");
-	return EXIT_FAILURE_RT;
+	struct report_args ra = { .ao = { .sz = sizeof(struct analysis_opts) } };
+	struct collect col = { 0 };
+	struct analysis *a = NULL;
+	json_t *list = NULL;
+	FILE *out = NULL;
+	int rc, err;
+
+	rc = parse_args(argc, argv, &ra);
+	if (rc)
+		return rc < 0 ? EXIT_OK : rc;
+	if (ra.list) {
+		col.arr = json_array();
+		if (!col.arr) {
+			log_error("out of memory");
+			return EXIT_FAILURE_RT;
+		}
+		ra.ao.on_request = collect_request;
+		ra.ao.ctx = &col;
+	}
+	a = analysis__run(argv + optind, argc - optind, &ra.ao);
+	if (!a) {
+		rc = EXIT_FAILURE_RT;
+		goto out;
+	}
+	if (col.oom || (ra.list && !(list = sorted_requests(col.arr)))) {
+		log_error("out of memory");
+		rc = EXIT_FAILURE_RT;
+		goto out;
+	}
+	if (a->trace.lost)
+		log_warn("%llu events were lost while recording: requests around them may be missing "
+			 "or merged", (unsigned long long)a->trace.lost);
+	out = cli__open_output(ra.output);
+	if (!out) {
+		rc = EXIT_FAILURE_RT;
+		goto out;
+	}
+	if (ra.json)
+		err = out_json__report(out, a, list);
+	else
+		err = out_text__report(out, a, cli__use_color(ra.color, out));
+	if (out != stdout) {
+		int cerr = cli__close_output(out, ra.output);	/* logs its own error */
+
+		if (cerr) {
+			rc = EXIT_FAILURE_RT;
+			goto out;
+		}
+	}
+	if (err) {
+		log_error("cannot write the report to '%s': %s",
+			  out != stdout ? ra.output : "(stdout)", strerror(-err));
+		rc = EXIT_FAILURE_RT;
+		goto out;
+	}
+	rc = EXIT_OK;
+out:
+	json_decref(list);
+	json_decref(col.arr);
+	analysis__free(a);
+	return rc;
 }

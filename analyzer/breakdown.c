@@ -1,0 +1,884 @@
+// SPDX-License-Identifier: MIT
+/* analysis__run: read traces once, correlate, and aggregate everything the renderers show. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis.h"
+#include "categories.h"
+#include "correlate.h"
+#include "log.h"
+#include "trace_reader.h"
+
+#define DEF_TOP_N 10
+#define MAX_BUCKETS 120	/* time-series intervals before they are merged into wider ones */
+
+/* Time-series intervals: each divides the next, so buckets merge exactly. */
+static const uint64_t intervals_ns[] = {
+	10000000ULL, 20000000ULL, 100000000ULL, 200000000ULL, 1000000000ULL, 2000000000ULL,
+	10000000000ULL, 20000000000ULL, 60000000000ULL, 120000000000ULL, 600000000000ULL,
+	1200000000000ULL, 3600000000000ULL, 7200000000000ULL, 21600000000000ULL,
+	43200000000000ULL, 86400000000000ULL,
+};
+#define N_INTERVALS (sizeof(intervals_ns) / sizeof(intervals_ns[0]))
+
+/* Sums per latency bucket, for the slow-vs-typical comparison. */
+struct bd_cell {
+	uint64_t count, latency, user, shared;
+	uint64_t cat[REQ_CAT__COUNT];
+};
+
+struct host_state {
+	struct sc_table *sc;		/* of the file being read */
+	struct analysis_syscall **cache;	/* [nr * REQ_CAT__COUNT + cat] */
+	uint32_t ncache;
+};
+
+struct priv {
+	struct analysis a;		/* first: analysis__free casts back */
+	struct strtab *names;
+	struct correlator *corr;
+	struct kvmap sc_by_name;	/* (name pointer, cat) → struct analysis_syscall */
+	struct analysis_syscall **scs;
+	int nscs, capscs;
+	struct kvmap comm;		/* (host, pid) → interned comm */
+	struct host_state *hs;
+	struct bd_cell *bd[HIST_CHUNKS];
+	int interval_idx;		/* in intervals_ns, -1 when set by the user */
+	int capbuckets;
+	struct analysis_opts user;	/* as given */
+	int err;
+	struct analysis_bucket sink;	/* what falls outside the time series */
+};
+
+static inline uint64_t key_hp(uint32_t host, uint32_t pid)
+{
+	return (uint64_t)host << 32 | pid;
+}
+
+static int grow_arr(void **arr, int *cap, int need, size_t elem)
+{
+	int ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 16;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*arr, (size_t)ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* --- time series ------------------------------------------------------------ */
+
+static int bucket_merge_to(struct priv *p, uint64_t interval)
+{
+	struct analysis *a = &p->a;
+	int ratio = (int)(interval / a->interval_ns);
+	int n = (a->nbuckets + ratio - 1) / ratio;
+
+	/* Bucket j takes old buckets j*ratio..: none of them is written before it is read. */
+	for (int j = 0; j < n; j++) {
+		struct analysis_bucket nb = { .start_ns = (uint64_t)j * interval };
+
+		for (int k = j * ratio; k < (j + 1) * ratio && k < a->nbuckets; k++) {
+			struct analysis_bucket *src = &a->buckets[k];
+
+			nb.requests += src->requests;
+			nb.incomplete += src->incomplete;
+			nb.events += src->events;
+			if (histogram__merge(&nb.latency, &src->latency)) {
+				histogram__reset(&nb.latency);
+				return -ENOMEM;
+			}
+			histogram__reset(&src->latency);
+		}
+		a->buckets[j] = nb;
+	}
+	a->nbuckets = n;
+	a->interval_ns = interval;
+	return 0;
+}
+
+static struct analysis_bucket *bucket_at(struct priv *p, uint32_t host, uint64_t t)
+{
+	struct analysis *a = &p->a;
+	uint64_t start = a->trace.hosts[host].start_ns;
+	uint64_t idx = t > start ? (t - start) / a->interval_ns : 0;
+
+	while (idx >= MAX_BUCKETS && p->interval_idx >= 0 &&
+	       p->interval_idx + 1 < (int)N_INTERVALS) {
+		if (bucket_merge_to(p, intervals_ns[++p->interval_idx]))
+			return NULL;
+		idx = t > start ? (t - start) / a->interval_ns : 0;
+	}
+	if (idx >= MAX_BUCKETS * 8)
+		return &p->sink;	/* a time far from the trace's: kept out of the series */
+	if (idx >= (uint64_t)a->nbuckets) {
+		if (grow_arr((void **)&a->buckets, &p->capbuckets, (int)idx + 1, sizeof(*a->buckets)))
+			return NULL;
+		for (int i = a->nbuckets; i <= (int)idx; i++)
+			a->buckets[i] = (struct analysis_bucket){ .start_ns = (uint64_t)i * a->interval_ns };
+		a->nbuckets = (int)idx + 1;
+	}
+	return &a->buckets[idx];
+}
+
+/* --- per-syscall statistics ------------------------------------------------- */
+
+static struct analysis_syscall *sc_stat(struct priv *p, const char *name, uint8_t cat)
+{
+	struct analysis_syscall *s = kvmap__get(&p->sc_by_name, (uintptr_t)name, cat);
+
+	if (s)
+		return s;
+	s = calloc(1, sizeof(*s));
+	if (!s || grow_arr((void **)&p->scs, &p->capscs, p->nscs + 1, sizeof(*p->scs)) ||
+	    kvmap__put(&p->sc_by_name, (uintptr_t)name, cat, s)) {
+		free(s);
+		return NULL;
+	}
+	s->name = name;
+	s->cat = cat;
+	p->scs[p->nscs++] = s;
+	return s;
+}
+
+static int on_event(struct priv *p, uint32_t host, const struct trace_event *ev)
+{
+	struct host_state *hs = &p->hs[host];
+	const struct sc_class *cls = sc_table__get(hs->sc, ev->syscall);
+	uint8_t cat = (uint8_t)categories__of(cls, ev->fd_kind);
+	uint32_t nr = ev->syscall < hs->sc->n ? ev->syscall : hs->sc->n;
+	struct analysis_syscall **slot = &hs->cache[nr * REQ_CAT__COUNT + cat];
+	struct analysis_category *ac = &p->a.cat[cat];
+	struct analysis_bucket *b;
+
+	if (!*slot) {
+		*slot = sc_stat(p, cls->name, cat);
+		if (!*slot)
+			return -ENOMEM;
+	}
+	histogram__add(&(*slot)->duration, ev->duration_ns);
+	if (ev->ret < 0)
+		(*slot)->errors++;
+	ac->calls++;
+	ac->total_ns += ev->duration_ns;
+	histogram__add(&ac->duration, ev->duration_ns);
+	b = bucket_at(p, host, ev->enter_ns + ev->duration_ns);
+	if (!b)
+		return -ENOMEM;
+	b->events++;
+	p->a.trace.events_analysed++;
+	return correlator__event(p->corr, host, ev, cls);
+}
+
+/* --- requests ----------------------------------------------------------------- */
+
+static struct bd_cell *bd_cell(struct priv *p, uint64_t latency)
+{
+	unsigned int b = histogram__bucket(latency);
+	unsigned int c = b < 2 * HIST_SUB ? 0 : (b - 2 * HIST_SUB) / HIST_SUB + 1;
+	unsigned int i = c ? (b - 2 * HIST_SUB) % HIST_SUB : b;
+
+	if (!p->bd[c]) {
+		p->bd[c] = calloc(c ? HIST_SUB : 2 * HIST_SUB, sizeof(struct bd_cell));
+		if (!p->bd[c])
+			return NULL;
+	}
+	return &p->bd[c][i];
+}
+
+static bool slower(const struct request *x, const struct request *y)
+{
+	return x->latency_ns != y->latency_ns ? x->latency_ns > y->latency_ns : x->id < y->id;
+}
+
+static void slow_sift_down(struct analysis_slow *h, int n, int i)
+{
+	for (;;) {
+		int l = 2 * i + 1, r = l + 1, m = i;
+		struct analysis_slow t;
+
+		/* A min-heap on "slower": the root is the fastest of the kept ones. */
+		if (l < n && slower(&h[m].req, &h[l].req))
+			m = l;
+		if (r < n && slower(&h[m].req, &h[r].req))
+			m = r;
+		if (m == i)
+			return;
+		t = h[i];
+		h[i] = h[m];
+		h[m] = t;
+		i = m;
+	}
+}
+
+static int slow_copy(struct analysis_slow *dst, const struct request *req)
+{
+	struct req_step *steps = NULL;
+
+	if (req->nsteps) {
+		steps = malloc(req->nsteps * sizeof(*steps));
+		if (!steps)
+			return -ENOMEM;
+		memcpy(steps, req->steps, req->nsteps * sizeof(*steps));
+	}
+	dst->req = *req;
+	dst->req.steps = steps;
+	return 0;
+}
+
+static int keep_if_slow(struct priv *p, const struct request *req)
+{
+	struct analysis *a = &p->a;
+	struct analysis_slow *h = a->slowest;
+	int n = a->nslowest;
+
+	if (n < (int)a->opts.top_n) {
+		int i = n;
+
+		if (slow_copy(&h[i], req))
+			return -ENOMEM;
+		a->nslowest++;
+		while (i > 0 && slower(&h[(i - 1) / 2].req, &h[i].req)) {
+			struct analysis_slow t = h[i];
+
+			h[i] = h[(i - 1) / 2];
+			h[(i - 1) / 2] = t;
+			i = (i - 1) / 2;
+		}
+		return 0;
+	}
+	if (!n || !slower(req, &h[0].req))
+		return 0;
+	free((void *)h[0].req.steps);
+	if (slow_copy(&h[0], req)) {
+		h[0] = h[--a->nslowest];
+		slow_sift_down(h, a->nslowest, 0);
+		return -ENOMEM;
+	}
+	slow_sift_down(h, n, 0);
+	return 0;
+}
+
+static int count_request(struct priv *p, const struct request *r)
+{
+	struct analysis_requests *q = &p->a.req;
+	struct analysis_bucket *b = bucket_at(p, r->host, r->end_ns);
+	struct bd_cell *cell;
+
+	if (!b)
+		return -ENOMEM;
+	if (r->timed_out)
+		q->timed_out++;
+	if (!r->complete) {
+		q->incomplete++;
+		b->incomplete++;
+		return 0;
+	}
+	q->count++;
+	b->requests++;
+	histogram__add(&b->latency, r->latency_ns);
+	histogram__add(&q->latency, r->latency_ns);
+	if (r->sends)
+		histogram__add(&q->ttfb, r->ttfb_ns);
+	if (r->queued)
+		histogram__add(&q->queue, r->cat_ns[REQ_CAT_QUEUE]);
+	histogram__add(&q->user, r->user_ns);
+	histogram__add(&q->shared, r->shared_ns);
+	for (int i = 0; i < REQ_CAT__COUNT; i++) {
+		histogram__add(&q->cat[i], r->cat_ns[i]);
+		q->cat_ns[i] += r->cat_ns[i];
+		p->a.cat[i].in_requests_ns += r->cat_ns[i];
+	}
+	histogram__add(&q->syscalls, r->syscalls);
+	histogram__add(&q->sends, r->sends);
+	histogram__add(&q->bursts, r->bursts);
+	q->bytes_in += r->bytes_in;
+	q->bytes_out += r->bytes_out;
+	q->shared_ns += r->shared_ns;
+	q->user_ns += r->user_ns;
+	q->latency_ns += r->latency_ns;
+	for (uint32_t i = 0; i < r->nsteps; i++) {
+		struct analysis_syscall *s = kvmap__get(&p->sc_by_name, (uintptr_t)r->steps[i].name,
+							r->steps[i].cat);
+
+		if (s) {
+			s->in_requests += r->steps[i].count;
+			s->in_requests_ns += r->steps[i].total_ns;
+		}
+	}
+	cell = bd_cell(p, r->latency_ns);
+	if (!cell)
+		return -ENOMEM;
+	cell->count++;
+	cell->latency += r->latency_ns;
+	cell->user += r->user_ns;
+	cell->shared += r->shared_ns;
+	for (int i = 0; i < REQ_CAT__COUNT; i++)
+		cell->cat[i] += r->cat_ns[i];
+	return keep_if_slow(p, r);
+}
+
+static void on_request(const struct request *r, void *ctx)
+{
+	struct priv *p = ctx;
+
+	if (!p->err && count_request(p, r))
+		p->err = -ENOMEM;
+	if (p->user.on_request)
+		p->user.on_request(r, p->user.ctx);
+}
+
+/* --- reading ------------------------------------------------------------------ */
+
+static bool pid_wanted(const struct analysis_opts *o, uint32_t pid)
+{
+	if (!o->pids || o->npids <= 0)
+		return true;
+	for (int i = 0; i < o->npids; i++)
+		if (o->pids[i] == pid)
+			return true;
+	return false;
+}
+
+/* Within --since/--until of HOST, for an interval [T0, T1]. */
+static bool in_window(const struct priv *p, uint32_t host, uint64_t t0, uint64_t t1)
+{
+	uint64_t start = p->a.trace.hosts[host].start_ns;
+
+	if (p->a.opts.since_ns && t1 < start + p->a.opts.since_ns)
+		return false;
+	if (p->a.opts.until_ns && t0 > start + p->a.opts.until_ns)
+		return false;
+	return true;
+}
+
+static char *dup_or_empty(const char *s)
+{
+	return strdup(s ? s : "");
+}
+
+/* The host a file belongs to: traces of one boot share clocks, pids and fds. */
+static int host_of(struct priv *p, const Mslat__Header *h)
+{
+	struct analysis_trace *t = &p->a.trace;
+	struct analysis_host *nh;
+
+	for (int i = 0; i < t->nhosts; i++) {
+		if (h->boot_id && *h->boot_id && !strcmp(t->hosts[i].boot_id, h->boot_id)) {
+			if (h->start_ns < t->hosts[i].start_ns)
+				t->hosts[i].start_ns = h->start_ns;
+			return i;
+		}
+	}
+	nh = realloc(t->hosts, (t->nhosts + 1) * sizeof(*nh));
+	if (!nh)
+		return -ENOMEM;
+	t->hosts = nh;
+	nh = &t->hosts[t->nhosts];
+	memset(nh, 0, sizeof(*nh));
+	nh->hostname = dup_or_empty(h->hostname);
+	nh->kernel_release = dup_or_empty(h->kernel_release);
+	nh->arch = dup_or_empty(h->arch);
+	nh->boot_id = dup_or_empty(h->boot_id);
+	if (!nh->hostname || !nh->kernel_release || !nh->arch || !nh->boot_id)
+		return -ENOMEM;
+	nh->mono_to_realtime_ns = h->mono_to_realtime_ns;
+	nh->cpu_count = h->cpu_count;
+	nh->start_ns = h->start_ns;
+	nh->end_ns = h->start_ns;
+	return t->nhosts++;
+}
+
+static int use_table(struct priv *p, uint32_t host, const Mslat__Header *h)
+{
+	struct host_state *hs = &p->hs[host];
+	struct sc_table *t = sc_table__new(p->names, (const char *const *)h->syscall_names,
+					   (uint32_t)h->n_syscall_names);
+
+	if (!t)
+		return -ENOMEM;
+	/* A piece of the same host has the same table; the cache stays valid only then. */
+	if (hs->sc && hs->sc->n == t->n) {
+		bool same = true;
+
+		for (uint32_t i = 0; i < t->n && same; i++)
+			same = hs->sc->cls[i].name == t->cls[i].name;
+		if (same) {
+			sc_table__free(t);
+			return 0;
+		}
+	}
+	sc_table__free(hs->sc);
+	free(hs->cache);
+	hs->sc = t;
+	hs->ncache = (t->n + 1) * REQ_CAT__COUNT;
+	hs->cache = calloc(hs->ncache, sizeof(*hs->cache));
+	return hs->cache ? 0 : -ENOMEM;
+}
+
+static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
+{
+	struct analysis_trace *t = &p->a.trace;
+	struct analysis_host *h = &t->hosts[host];
+	uint64_t frame = UINT64_MAX;
+	struct trace_item it;
+	int ret, err = 0;
+
+	while ((ret = trace_reader__next(r, &it)) > 0) {
+		if (it.frame_offset != frame) {
+			if (frame != UINT64_MAX)
+				correlator__frame_end(p->corr);
+			frame = it.frame_offset;
+		}
+		switch (it.type) {
+		case TRACE_ITEM_EVENT:
+			if (!pid_wanted(&p->a.opts, it.event.pid) ||
+			    !in_window(p, host, it.event.enter_ns, it.event.enter_ns + it.event.duration_ns))
+				break;
+			err = on_event(p, host, &it.event);
+			break;
+		case TRACE_ITEM_ARRIVAL:
+			if (!pid_wanted(&p->a.opts, it.arrival.pid) ||
+			    !in_window(p, host, it.arrival.time_ns, it.arrival.time_ns))
+				break;
+			err = correlator__arrival(p->corr, host, &it.arrival);
+			break;
+		case TRACE_ITEM_MARKER:
+			if (!pid_wanted(&p->a.opts, it.marker->pid) ||
+			    !in_window(p, host, it.marker->time_ns, it.marker->time_ns))
+				break;
+			err = correlator__marker(p->corr, host, it.marker->what, it.marker->time_ns,
+						 it.marker->pid, it.marker->tid, it.marker->id);
+			break;
+		case TRACE_ITEM_PROCESS:
+			if (it.process->comm && *it.process->comm &&
+			    !kvmap__get(&p->comm, key_hp(host, it.process->pid), 0)) {
+				const char *comm = strtab__intern(p->names, it.process->comm);
+
+				if (!comm || kvmap__put(&p->comm, key_hp(host, it.process->pid), 0,
+							(void *)comm))
+					err = -ENOMEM;
+			}
+			break;
+		case TRACE_ITEM_FOOTER:
+			if (it.footer->end_ns > h->end_ns)
+				h->end_ns = it.footer->end_ns;
+			break;
+		default:
+			break;
+		}
+		if (err || p->err) {
+			log_error("cannot analyse '%s': %s", trace_reader__name(r),
+				  strerror(-(err ? err : p->err)));
+			return err ? err : p->err;
+		}
+	}
+	correlator__frame_end(p->corr);
+	return ret;
+}
+
+/* --- results ------------------------------------------------------------------ */
+
+static int cmp_sc(const void *x, const void *y)
+{
+	const struct analysis_syscall *a = x, *b = y;
+	int c;
+
+	if (a->duration.sum != b->duration.sum)
+		return a->duration.sum > b->duration.sum ? -1 : 1;
+	c = strcmp(a->name, b->name);
+	return c ? c : (int)a->cat - (int)b->cat;
+}
+
+static int cmp_task(const void *x, const void *y)
+{
+	const struct analysis_task *a = x, *b = y;
+
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+static int cmp_conn(const void *x, const void *y)
+{
+	const struct analysis_conn *a = x, *b = y;
+
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->fd < b->fd ? -1 : a->fd > b->fd;
+}
+
+static int cmp_slow(const void *x, const void *y)
+{
+	const struct analysis_slow *a = x, *b = y;
+
+	return slower(&a->req, &b->req) ? -1 : slower(&b->req, &a->req);
+}
+
+static int finish_tables(struct priv *p)
+{
+	struct analysis *a = &p->a;
+	int err;
+
+	a->syscalls = calloc(p->nscs + 1, sizeof(*a->syscalls));
+	if (!a->syscalls)
+		return -ENOMEM;
+	for (int i = 0; i < p->nscs; i++) {
+		a->syscalls[i] = *p->scs[i];
+		free(p->scs[i]);
+	}
+	a->nsyscalls = p->nscs;
+	p->nscs = 0;
+	qsort(a->syscalls, a->nsyscalls, sizeof(*a->syscalls), cmp_sc);
+
+	err = correlator__take_tables(p->corr, &a->threads, &a->nthreads, &a->conns, &a->nconns);
+	if (err)
+		return err;
+	err = correlator__take_gaps(p->corr, &a->req.gaps);
+	if (err)
+		return err;
+	qsort(a->threads, a->nthreads, sizeof(*a->threads), cmp_task);
+	qsort(a->conns, a->nconns, sizeof(*a->conns), cmp_conn);
+
+	/* Processes: their threads summed. */
+	a->processes = calloc(a->nthreads + 1, sizeof(*a->processes));
+	if (!a->processes)
+		return -ENOMEM;
+	for (int i = 0; i < a->nthreads; i++) {
+		struct analysis_task *t = &a->threads[i], *pr;
+		const char *comm = kvmap__get(&p->comm, key_hp(t->host, t->pid), 0);
+
+		if (comm) {
+			t->comm = strdup(comm);
+			if (!t->comm)
+				return -ENOMEM;
+		}
+		if (!a->nprocesses || a->processes[a->nprocesses - 1].pid != t->pid ||
+		    a->processes[a->nprocesses - 1].host != t->host) {
+			pr = &a->processes[a->nprocesses++];
+			pr->host = t->host;
+			pr->pid = t->pid;
+			if (comm && !(pr->comm = strdup(comm)))
+				return -ENOMEM;
+		}
+		pr = &a->processes[a->nprocesses - 1];
+		pr->syscalls += t->syscalls;
+		pr->syscall_ns += t->syscall_ns;
+		pr->idle_ns += t->idle_ns;
+		pr->requests += t->requests;
+		pr->incomplete += t->incomplete;
+		if (histogram__merge(&pr->latency, &t->latency))
+			return -ENOMEM;
+	}
+	qsort(a->slowest, a->nslowest, sizeof(*a->slowest), cmp_slow);
+	return 0;
+}
+
+static void finish_breakdown(struct priv *p)
+{
+	struct analysis_breakdown *bd = &p->a.breakdown;
+	unsigned int b50, b99;
+
+	if (!histogram__quantile(&p->a.req.latency, 0.5, &bd->p50_ns) ||
+	    !histogram__quantile(&p->a.req.latency, 0.99, &bd->p99_ns))
+		return;
+	bd->valid = true;
+	b50 = histogram__bucket(bd->p50_ns);
+	b99 = histogram__bucket(bd->p99_ns);
+	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
+		unsigned int n = c ? HIST_SUB : 2 * HIST_SUB;
+
+		if (!p->bd[c])
+			continue;
+		for (unsigned int i = 0; i < n; i++) {
+			unsigned int b = c ? 2 * HIST_SUB + (c - 1) * HIST_SUB + i : i;
+			const struct bd_cell *cell = &p->bd[c][i];
+
+			if (!cell->count)
+				continue;
+			if (b <= b50) {
+				bd->typical_count += cell->count;
+				bd->typical_latency_ns += cell->latency;
+				bd->typical_user_ns += cell->user;
+				bd->typical_shared_ns += cell->shared;
+				for (int k = 0; k < REQ_CAT__COUNT; k++)
+					bd->typical_cat_ns[k] += cell->cat[k];
+			}
+			if (b >= b99) {
+				bd->slow_count += cell->count;
+				bd->slow_latency_ns += cell->latency;
+				bd->slow_user_ns += cell->user;
+				bd->slow_shared_ns += cell->shared;
+				for (int k = 0; k < REQ_CAT__COUNT; k++)
+					bd->slow_cat_ns[k] += cell->cat[k];
+			}
+		}
+	}
+}
+
+static void finish_trace(struct priv *p, struct trace_reader **readers, int n)
+{
+	struct analysis_trace *t = &p->a.trace;
+
+	for (int i = 0; i < n; i++) {
+		struct trace_reader_stats st;
+
+		trace_reader__stats(readers[i], &st);
+		t->events += st.events;
+		t->sched += st.sched;
+		t->arrivals += st.arrivals;
+		t->markers += st.markers;
+		t->processes += st.processes;
+		t->losses += st.losses;
+		t->lost += st.lost;
+		t->corrupt_frames += st.corrupt_frames;
+		t->truncated |= st.truncated;
+	}
+	t->has_arrivals = t->arrivals > 0;
+	t->has_sched = t->sched > 0;
+	t->has_markers = t->markers > 0;
+	for (int i = 0; i < t->nhosts; i++) {
+		struct analysis_host *h = &t->hosts[i];
+
+		if (h->end_ns - h->start_ns > t->duration_ns)
+			t->duration_ns = h->end_ns - h->start_ns;
+	}
+	if (t->nhosts) {
+		t->start_ns = t->hosts[0].start_ns;
+		t->end_ns = t->hosts[0].end_ns;
+	}
+}
+
+static void fill_defaults(struct analysis_opts *o, const struct analysis_opts *in)
+{
+	memset(o, 0, sizeof(*o));
+	if (in)
+		memcpy(o, in, in->sz && in->sz < sizeof(*o) ? in->sz : sizeof(*o));
+	o->sz = sizeof(*o);
+	if (!o->request_timeout_ns)
+		o->request_timeout_ns = 60ULL * 1000000000ULL;
+	if (!o->burst_gap_ns)
+		o->burst_gap_ns = 1000000ULL;
+	if (!o->top_n)
+		o->top_n = DEF_TOP_N;
+	if (!o->steps_cap)
+		o->steps_cap = 64;
+}
+
+static void priv_free_work(struct priv *p)
+{
+	correlator__free(p->corr);
+	p->corr = NULL;
+	for (int i = 0; i < p->nscs; i++) {
+		histogram__reset(&p->scs[i]->duration);
+		free(p->scs[i]);
+	}
+	free(p->scs);
+	p->scs = NULL;
+	kvmap__free(&p->sc_by_name);
+	kvmap__free(&p->comm);
+	for (int i = 0; i < p->a.trace.nhosts && p->hs; i++) {
+		sc_table__free(p->hs[i].sc);
+		free(p->hs[i].cache);
+	}
+	free(p->hs);
+	p->hs = NULL;
+	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
+		free(p->bd[c]);
+		p->bd[c] = NULL;
+	}
+	histogram__reset(&p->sink.latency);
+}
+
+struct analysis *analysis__run(char **files, int n, const struct analysis_opts *opts)
+{
+	struct trace_reader_opts ropts = { .sz = sizeof(ropts) };
+	struct correlator_opts copts = { 0 };
+	struct trace_reader **readers = NULL;
+	int *hosts = NULL, err = 0, i;
+	struct priv *p = calloc(1, sizeof(*p));
+	struct analysis *a;
+
+	if (!p || n <= 0) {
+		free(p);
+		errno = n <= 0 ? EINVAL : ENOMEM;
+		return NULL;
+	}
+	a = &p->a;
+	fill_defaults(&a->opts, opts);
+	p->user = a->opts;
+	a->opts.on_request = NULL;
+	a->opts.ctx = NULL;
+	a->trace.mode = a->opts.mode;
+	ropts.skip_corrupt = a->opts.skip_corrupt;
+	p->names = strtab__new();
+	readers = calloc(n, sizeof(*readers));
+	hosts = calloc(n, sizeof(*hosts));
+	a->trace.files = calloc(n, sizeof(*a->trace.files));
+	a->slowest = calloc(a->opts.top_n, sizeof(*a->slowest));
+	if (!p->names || !readers || !hosts || !a->trace.files || !a->slowest) {
+		err = -ENOMEM;
+		goto out;
+	}
+	a->trace.nfiles = n;
+	for (i = 0; i < n; i++) {
+		a->trace.files[i] = strdup(files[i]);
+		if (!a->trace.files[i]) {
+			err = -ENOMEM;
+			goto out;
+		}
+	}
+	/* Open every file first: hosts, start times and whether arrivals exist are known before reading. */
+	for (i = 0; i < n; i++) {
+		const Mslat__Header *h;
+
+		readers[i] = trace_reader__open(files[i], &ropts);
+		if (!readers[i]) {
+			err = -errno;
+			goto out;
+		}
+		h = trace_reader__header(readers[i]);
+		hosts[i] = host_of(p, h);
+		if (hosts[i] < 0) {
+			err = hosts[i];
+			goto out;
+		}
+	}
+	p->hs = calloc(a->trace.nhosts, sizeof(*p->hs));
+	if (!p->hs) {
+		err = -ENOMEM;
+		goto out;
+	}
+	if (a->opts.interval_ns) {
+		a->interval_ns = a->opts.interval_ns;
+		p->interval_idx = -1;
+	} else {
+		a->interval_ns = intervals_ns[0];
+	}
+	copts.mode = a->opts.mode;
+	copts.request_timeout_ns = a->opts.request_timeout_ns;
+	copts.burst_gap_ns = a->opts.burst_gap_ns;
+	copts.steps_cap = a->opts.steps_cap;
+	copts.arrivals = true;	/* a header may not say so; waiting a frame costs little */
+	copts.on_request = on_request;
+	copts.ctx = p;
+	p->corr = correlator__new(&copts);
+	if (!p->corr) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		err = use_table(p, hosts[i], trace_reader__header(readers[i]));
+		if (err)
+			goto out;
+		err = read_file(p, readers[i], hosts[i]);
+		if (err < 0)
+			goto out;
+		err = 0;
+	}
+	correlator__finish(p->corr);
+	if (p->err) {
+		err = p->err;
+		goto out;
+	}
+	for (i = 0; i < n; i++) {
+		struct trace_reader_stats st;
+
+		trace_reader__stats(readers[i], &st);
+		if (st.max_ns > a->trace.hosts[hosts[i]].end_ns)
+			a->trace.hosts[hosts[i]].end_ns = st.max_ns;
+	}
+	finish_trace(p, readers, n);
+	err = finish_tables(p);
+	if (err)
+		goto out;
+	finish_breakdown(p);
+out:
+	for (i = 0; readers && i < n; i++)
+		trace_reader__close(readers[i]);
+	free(readers);
+	free(hosts);
+	priv_free_work(p);
+	if (err) {
+		if (err == -ENOMEM)
+			log_error("out of memory");
+		analysis__free(a);
+		errno = -err;
+		return NULL;
+	}
+	return a;
+}
+
+void analysis__free(struct analysis *a)
+{
+	struct priv *p = (struct priv *)a;
+
+	if (!a)
+		return;
+	priv_free_work(p);
+	for (int i = 0; i < a->trace.nfiles; i++)
+		free(a->trace.files[i]);
+	free(a->trace.files);
+	for (int i = 0; i < a->trace.nhosts; i++) {
+		free(a->trace.hosts[i].hostname);
+		free(a->trace.hosts[i].kernel_release);
+		free(a->trace.hosts[i].arch);
+		free(a->trace.hosts[i].boot_id);
+	}
+	free(a->trace.hosts);
+	histogram__reset(&a->req.latency);
+	histogram__reset(&a->req.ttfb);
+	histogram__reset(&a->req.queue);
+	histogram__reset(&a->req.user);
+	histogram__reset(&a->req.shared);
+	for (int i = 0; i < REQ_CAT__COUNT; i++) {
+		histogram__reset(&a->req.cat[i]);
+		histogram__reset(&a->cat[i].duration);
+	}
+	histogram__reset(&a->req.syscalls);
+	histogram__reset(&a->req.sends);
+	histogram__reset(&a->req.bursts);
+	histogram__reset(&a->req.gaps);
+	for (int i = 0; i < a->nsyscalls; i++)
+		histogram__reset(&a->syscalls[i].duration);
+	free(a->syscalls);
+	for (int i = 0; i < a->nprocesses; i++) {
+		free(a->processes[i].comm);
+		histogram__reset(&a->processes[i].latency);
+	}
+	free(a->processes);
+	for (int i = 0; i < a->nthreads; i++) {
+		free(a->threads[i].comm);
+		histogram__reset(&a->threads[i].latency);
+	}
+	free(a->threads);
+	for (int i = 0; i < a->nconns; i++)
+		histogram__reset(&a->conns[i].latency);
+	free(a->conns);
+	for (int i = 0; i < a->nbuckets; i++)
+		histogram__reset(&a->buckets[i].latency);
+	free(a->buckets);
+	for (int i = 0; i < a->nslowest; i++)
+		free((void *)a->slowest[i].req.steps);
+	free(a->slowest);
+	for (int i = 0; i < a->nfindings; i++) {
+		free(a->findings[i].id);
+		free(a->findings[i].title);
+		free(a->findings[i].evidence);
+	}
+	free(a->findings);
+	strtab__free(p->names);
+	free(p);
+}

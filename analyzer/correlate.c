@@ -1,0 +1,1071 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Streaming request correlation, exactly as docs/correlation.md states it.
+ *
+ * State lives in two open-addressing tables: one entry per (host, pid, fd)
+ * (the connection's turn-taking state, arrivals not yet consumed, its
+ * aggregates) and one per (host, pid, tid) (requests open on the thread, its
+ * aggregates). Requests exist from their first receive until delivered.
+ *
+ * The contract makes a syscall's owner depend on the future: time after a
+ * request's last send belongs to it only if it sends again, and the set of
+ * requests a syscall is shared among includes those. Such time is kept in a
+ * *segment* (a run of syscalls on one thread with the same open requests)
+ * until every "maybe" member has either sent again or ended; then it is
+ * split. Segments live about one request turn, so memory follows open
+ * requests, not events.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "correlate.h"
+
+#define DEF_TIMEOUT_NS (60ULL * 1000000000ULL)
+#define DEF_BURST_GAP_NS 1000000ULL
+#define DEF_STEPS_CAP 64
+#define ARRIVALS_CAP 64	/* arrivals buffered per fd ahead of their receive */
+
+enum rstate { RS_RECEIVING, RS_RESPONDING };
+
+struct cthread;
+struct cfd;
+struct seg;
+
+struct segref {
+	struct seg *seg;
+	uint32_t idx;
+};
+
+struct creq {
+	struct request pub;
+	enum rstate state;
+	bool ended;
+	bool end_marker;		/* marker mode: END seen */
+	bool step0_recv;		/* steps[0] is the starting receive */
+	uint8_t recv0_cat;
+	uint32_t host;
+	uint32_t refs;			/* segments that still hold time for it */
+	uint64_t gen;			/* frame of its starting receive */
+	uint64_t low_ns;		/* arrivals must be later than this */
+	uint64_t recv0_enter, recv0_exit;
+	uint64_t first_send_exit, last_send_exit;
+	uint64_t last_activity_ns;
+	uint64_t pend_ns, pend_calls;	/* failed sends after the last successful one */
+	struct cthread **threads;	/* threads it is open on */
+	uint32_t nthreads, capthreads;
+	struct segref *srefs;		/* segments where it is an undecided member */
+	uint32_t nsrefs, capsrefs;
+	struct req_step *steps;
+	uint32_t capsteps;
+	struct cthread *home;
+	struct cfd *fde;
+	struct creq *fd_prev, *fd_next;	/* undelivered requests of FDE, newest first */
+	struct creq *lru_prev, *lru_next;	/* open requests of the host by last activity */
+	struct creq *wait_next;		/* waiting for their frame to end */
+};
+
+struct seg_mem {
+	struct creq *r;
+	bool maybe;		/* RESPONDING when the segment began: counts only if it sends again */
+	bool resolved, yes;
+};
+
+struct seg {
+	struct cthread *th;
+	uint32_t nmem, undecided;
+	uint64_t cat_ns[REQ_CAT__COUNT];
+	uint64_t calls;
+	struct req_step *steps;
+	uint32_t nsteps, capsteps, dropped;
+	struct seg_mem mem[];
+};
+
+struct cthread {
+	struct analysis_task st;
+	struct creq **open;
+	uint32_t nopen, capopen;
+	uint32_t nmaybe;	/* open requests in RESPONDING state */
+	struct seg *cur;	/* segment accumulating now, while the open set is unchanged */
+	struct creq *req;	/* thread mode: the thread's request */
+};
+
+struct cfd {
+	struct analysis_conn st;
+	struct creq *req;	/* conn mode: the connection's request */
+	bool conn_open;
+	uint64_t low_ns;	/* previous request's end, or when the connection began */
+	uint64_t *arr;		/* buffered arrival times, ascending */
+	uint32_t narr, caparr;
+	struct creq *recent;	/* newest undelivered request started on this fd */
+};
+
+struct chost {
+	uint64_t now_ns;
+	struct creq *lru_head, *lru_tail;
+};
+
+struct correlator {
+	struct correlator_opts o;
+	struct kvmap fds, threads;
+	struct chost *hosts;
+	uint32_t nhosts;
+	uint64_t next_id;
+	uint64_t gen;
+	struct creq *wait_head, *wait_tail;
+	struct histogram gaps;
+	struct correlator_stats st;
+	bool oom;
+};
+
+static inline uint64_t key1(uint32_t host, uint32_t pid)
+{
+	return (uint64_t)host << 32 | pid;
+}
+
+/* --- small growable arrays -------------------------------------------------- */
+
+static int grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
+{
+	uint32_t ncap;
+	void *p;
+
+	if (need <= *cap)
+		return 0;
+	ncap = *cap ? *cap * 2 : 4;
+	while (ncap < need)
+		ncap *= 2;
+	p = realloc(*arr, (size_t)ncap * elem);
+	if (!p)
+		return -ENOMEM;
+	*arr = p;
+	*cap = ncap;
+	return 0;
+}
+
+/* --- lookups ---------------------------------------------------------------- */
+
+static struct chost *host_get(struct correlator *c, uint32_t host)
+{
+	if (host >= c->nhosts) {
+		struct chost *h = realloc(c->hosts, (host + 1) * sizeof(*h));
+
+		if (!h)
+			return NULL;
+		memset(h + c->nhosts, 0, (host + 1 - c->nhosts) * sizeof(*h));
+		c->hosts = h;
+		c->nhosts = host + 1;
+	}
+	return &c->hosts[host];
+}
+
+static struct cthread *thread_get(struct correlator *c, uint32_t host, uint32_t pid, uint32_t tid)
+{
+	struct cthread *t = kvmap__get(&c->threads, key1(host, pid), tid);
+
+	if (t)
+		return t;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->st.host = host;
+	t->st.pid = pid;
+	t->st.tid = tid;
+	if (kvmap__put(&c->threads, key1(host, pid), tid, t)) {
+		free(t);
+		return NULL;
+	}
+	c->st.threads++;
+	return t;
+}
+
+static struct cfd *fd_find(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
+{
+	return kvmap__get(&c->fds, key1(host, pid), (uint32_t)fd);
+}
+
+static struct cfd *fd_get(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
+{
+	struct cfd *f = fd_find(c, host, pid, fd);
+
+	if (f)
+		return f;
+	f = calloc(1, sizeof(*f));
+	if (!f)
+		return NULL;
+	f->st.host = host;
+	f->st.pid = pid;
+	f->st.fd = fd;
+	if (kvmap__put(&c->fds, key1(host, pid), (uint32_t)fd, f)) {
+		free(f);
+		return NULL;
+	}
+	c->st.fds++;
+	return f;
+}
+
+/* --- steps ------------------------------------------------------------------ */
+
+static void step_add(struct req_step **steps, uint32_t *n, uint32_t *cap, uint32_t *dropped,
+		     uint32_t steps_cap, const char *name, uint8_t cat, bool shared,
+		     uint64_t enter_ns, uint64_t ns, uint32_t count)
+{
+	struct req_step *last = *n ? &(*steps)[*n - 1] : NULL;
+
+	if (last && last->name == name && last->cat == cat && last->shared == shared) {
+		last->count += count;
+		last->total_ns += ns;
+		return;
+	}
+	if (*n >= steps_cap || grow((void **)steps, cap, *n + 1, sizeof(**steps))) {
+		*dropped += count;
+		return;
+	}
+	(*steps)[(*n)++] = (struct req_step){ .name = name, .enter_ns = enter_ns, .total_ns = ns,
+					      .count = count, .cat = cat, .shared = shared };
+}
+
+static void req_step(struct correlator *c, struct creq *r, const char *name, uint8_t cat,
+		     bool shared, uint64_t enter_ns, uint64_t ns, uint32_t count)
+{
+	step_add(&r->steps, &r->pub.nsteps, &r->capsteps, &r->pub.steps_dropped, c->o.steps_cap,
+		 name, cat, shared, enter_ns, ns, count);
+}
+
+/* --- request life ----------------------------------------------------------- */
+
+static void lru_unlink(struct correlator *c, struct creq *r)
+{
+	struct chost *h = &c->hosts[r->host];
+
+	if (r->lru_prev)
+		r->lru_prev->lru_next = r->lru_next;
+	else if (h->lru_head == r)
+		h->lru_head = r->lru_next;
+	else
+		return;	/* not linked */
+	if (r->lru_next)
+		r->lru_next->lru_prev = r->lru_prev;
+	else
+		h->lru_tail = r->lru_prev;
+	r->lru_prev = r->lru_next = NULL;
+}
+
+static void touch(struct correlator *c, struct creq *r, uint64_t t)
+{
+	struct chost *h = &c->hosts[r->host];
+
+	if (t > r->last_activity_ns)
+		r->last_activity_ns = t;
+	if (h->lru_tail == r)
+		return;
+	lru_unlink(c, r);
+	r->lru_prev = h->lru_tail;
+	if (h->lru_tail)
+		h->lru_tail->lru_next = r;
+	else
+		h->lru_head = r;
+	h->lru_tail = r;
+}
+
+/* The open set of a thread changes: the segment accumulating now is closed. */
+static inline void thread_changed(struct cthread *th)
+{
+	th->cur = NULL;
+}
+
+static int req_join(struct correlator *c, struct creq *r, struct cthread *th)
+{
+	for (uint32_t i = 0; i < r->nthreads; i++)
+		if (r->threads[i] == th)
+			return 0;
+	if (grow((void **)&r->threads, &r->capthreads, r->nthreads + 1, sizeof(*r->threads)) ||
+	    grow((void **)&th->open, &th->capopen, th->nopen + 1, sizeof(*th->open))) {
+		c->oom = true;
+		return -ENOMEM;
+	}
+	r->threads[r->nthreads++] = th;
+	th->open[th->nopen++] = r;
+	if (r->state == RS_RESPONDING)
+		th->nmaybe++;
+	thread_changed(th);
+	return 0;
+}
+
+static void deliver(struct correlator *c, struct creq *r);
+
+static void maybe_deliver(struct correlator *c, struct creq *r)
+{
+	if (!r->ended || r->refs)
+		return;
+	/* Its arrivals may still be in the rest of the frame (docs/correlation.md). */
+	if (c->o.arrivals && r->gen == c->gen && r->fde) {
+		r->wait_next = NULL;
+		if (c->wait_tail)
+			c->wait_tail->wait_next = r;
+		else
+			c->wait_head = r;
+		c->wait_tail = r;
+		return;
+	}
+	deliver(c, r);
+}
+
+static void seg_distribute(struct correlator *c, struct seg *s)
+{
+	uint32_t k = 0;
+	uint64_t total = 0;
+
+	for (int i = 0; i < REQ_CAT__COUNT; i++)
+		total += s->cat_ns[i];
+	for (uint32_t i = 0; i < s->nmem; i++)
+		if (!s->mem[i].maybe || s->mem[i].yes)
+			k++;
+	for (uint32_t i = 0; i < s->nmem; i++) {
+		struct creq *r = s->mem[i].r;
+
+		if (!s->mem[i].maybe || s->mem[i].yes) {
+			if (k == 1) {
+				for (int j = 0; j < REQ_CAT__COUNT; j++)
+					r->pub.cat_ns[j] += s->cat_ns[j];
+			} else {
+				r->pub.shared_ns += total;
+			}
+			r->pub.syscalls += s->calls;
+			for (uint32_t j = 0; j < s->nsteps; j++)
+				req_step(c, r, s->steps[j].name, s->steps[j].cat, k > 1,
+					 s->steps[j].enter_ns, s->steps[j].total_ns, s->steps[j].count);
+			r->pub.steps_dropped += s->dropped;
+		}
+		r->refs--;
+		maybe_deliver(c, r);
+	}
+	if (s->th->cur == s)
+		s->th->cur = NULL;
+	free(s->steps);
+	free(s);
+	c->st.segments--;
+}
+
+/* R sent again (YES) or ended: decide its membership in every segment waiting on it. */
+static void req_resolve(struct correlator *c, struct creq *r, bool yes)
+{
+	uint32_t n = r->nsrefs;
+	struct segref *refs = r->srefs;
+
+	r->srefs = NULL;
+	r->nsrefs = r->capsrefs = 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct seg *s = refs[i].seg;
+		struct seg_mem *m = &s->mem[refs[i].idx];
+
+		m->resolved = true;
+		m->yes = yes;
+		if (!--s->undecided)
+			seg_distribute(c, s);
+	}
+	free(refs);
+}
+
+static void req_end(struct correlator *c, struct creq *r, bool timed_out)
+{
+	if (r->ended)
+		return;
+	r->ended = true;
+	r->pub.timed_out = timed_out;
+	for (uint32_t i = 0; i < r->nthreads; i++) {
+		struct cthread *th = r->threads[i];
+
+		thread_changed(th);
+		for (uint32_t j = 0; j < th->nopen; j++) {
+			if (th->open[j] == r) {
+				th->open[j] = th->open[--th->nopen];
+				break;
+			}
+		}
+		if (r->state == RS_RESPONDING)
+			th->nmaybe--;
+	}
+	/* Keep the order of the open lists deterministic: shared time does not depend on it. */
+	free(r->threads);
+	r->threads = NULL;
+	r->nthreads = r->capthreads = 0;
+	lru_unlink(c, r);
+	if (r->fde && r->fde->req == r)
+		r->fde->req = NULL;
+	if (r->home && r->home->req == r)
+		r->home->req = NULL;
+	if (c->o.mode == CORRELATE_MARKER) {
+		r->pub.complete = r->end_marker;
+		if (!r->end_marker)
+			r->pub.end_ns = r->last_activity_ns;
+	} else if (r->state == RS_RESPONDING) {
+		r->pub.complete = true;
+		r->pub.end_ns = r->last_send_exit;
+	} else {
+		r->pub.complete = false;
+		r->pub.end_ns = r->last_activity_ns;
+	}
+	r->refs++;	/* resolving may split segments it is in: deliver it only after */
+	req_resolve(c, r, false);
+	r->refs--;
+	maybe_deliver(c, r);
+}
+
+static void stable_sort_steps(struct req_step *s, uint32_t n)
+{
+	/* Insertion sort: steps are few and nearly in order. */
+	for (uint32_t i = 1; i < n; i++) {
+		struct req_step v = s[i];
+		uint32_t j = i;
+
+		while (j > 0 && s[j - 1].enter_ns > v.enter_ns) {
+			s[j] = s[j - 1];
+			j--;
+		}
+		s[j] = v;
+	}
+}
+
+static void deliver(struct correlator *c, struct creq *r)
+{
+	struct request *p = &r->pub;
+	uint64_t part = 0, covered = 0;
+
+	if (p->queued) {
+		/* The starting receive counts from the arrival on; the wait before it is queue. */
+		part = r->recv0_exit - (r->recv0_enter > p->start_ns ? r->recv0_enter : p->start_ns);
+		p->cat_ns[r->recv0_cat] += part;
+		p->cat_ns[REQ_CAT_QUEUE] = r->recv0_exit - p->start_ns;
+		if (r->step0_recv && p->nsteps)
+			r->steps[0].total_ns += part;
+	}
+	if (p->end_ns < p->start_ns)
+		p->end_ns = p->start_ns;
+	p->latency_ns = p->end_ns - p->start_ns;
+	p->ttfb_ns = p->sends ? r->first_send_exit - p->start_ns : 0;
+	for (int i = 0; i < REQ_CAT__COUNT; i++)
+		covered += p->cat_ns[i];
+	covered += p->shared_ns;
+	covered -= part;	/* inside the queue interval */
+	p->user_ns = p->latency_ns > covered ? p->latency_ns - covered : 0;
+	stable_sort_steps(r->steps, p->nsteps);
+	p->steps = r->steps;
+
+	if (r->home) {
+		if (p->complete) {
+			r->home->st.requests++;
+			histogram__add(&r->home->st.latency, p->latency_ns);
+		} else {
+			r->home->st.incomplete++;
+		}
+	}
+	if (r->fde) {
+		struct cfd *f = r->fde;
+
+		if (p->complete) {
+			f->st.requests++;
+			histogram__add(&f->st.latency, p->latency_ns);
+		} else {
+			f->st.incomplete++;
+		}
+		f->st.bytes_in += p->bytes_in;
+		f->st.bytes_out += p->bytes_out;
+		f->st.fd_kind = p->fd_kind;
+		if (r->fd_prev)
+			r->fd_prev->fd_next = r->fd_next;
+		if (r->fd_next)
+			r->fd_next->fd_prev = r->fd_prev;
+		else if (f->recent == r)
+			f->recent = r->fd_prev;
+	}
+	c->st.requests++;
+	c->st.open--;
+	if (c->o.on_request)
+		c->o.on_request(p, c->o.ctx);
+	free(r->steps);
+	free(r->srefs);
+	free(r);
+}
+
+/* Consume the buffered arrivals up to T; return the first one in (LOW, T], or 0. */
+static uint64_t arrivals_take(struct cfd *f, uint64_t low, uint64_t t)
+{
+	uint64_t first = 0;
+	uint32_t i = 0, j;
+
+	for (; i < f->narr && f->arr[i] <= t; i++)
+		if (!first && f->arr[i] > low)
+			first = f->arr[i];
+	for (j = 0; i < f->narr; i++, j++)
+		f->arr[j] = f->arr[i];
+	f->narr = j;
+	return first;
+}
+
+static struct creq *req_start(struct correlator *c, uint32_t host, struct cthread *th, struct cfd *f,
+			      const struct trace_event *ev, const struct sc_class *cls, uint8_t cat)
+{
+	uint64_t exit_ns = ev->enter_ns + ev->duration_ns, first;
+	struct creq *r = calloc(1, sizeof(*r));
+
+	if (!r) {
+		c->oom = true;
+		return NULL;
+	}
+	r->host = host;
+	r->gen = c->gen;
+	r->home = th;
+	r->fde = f;
+	r->state = RS_RECEIVING;
+	r->pub.id = ++c->next_id;
+	r->pub.host = host;
+	r->pub.pid = ev->pid;
+	r->pub.tid = ev->tid;
+	r->pub.fd = ev->fd;
+	r->pub.fd_kind = ev->fd_kind;
+	r->pub.start_ns = exit_ns;
+	r->pub.end_ns = exit_ns;
+	r->recv0_enter = ev->enter_ns;
+	r->recv0_exit = exit_ns;
+	r->recv0_cat = cat;
+	r->last_activity_ns = exit_ns;
+	r->pub.syscalls = 1;
+	r->pub.bytes_in = cls->mmsg ? 0 : (uint64_t)ev->ret;
+	r->low_ns = f->low_ns;
+	first = arrivals_take(f, f->low_ns, exit_ns);
+	if (first) {
+		r->pub.start_ns = first;
+		r->pub.queued = true;
+		c->st.arrivals_used++;
+	}
+	if (!f->conn_open) {
+		f->conn_open = true;
+		f->st.connections++;
+	}
+	r->fd_prev = f->recent;
+	if (f->recent)
+		f->recent->fd_next = r;
+	f->recent = r;
+	c->st.open++;
+	if (c->st.open > c->st.open_peak)
+		c->st.open_peak = c->st.open;
+	req_step(c, r, cls->name, cat, false, ev->enter_ns, 0, 1);
+	r->step0_recv = true;
+	touch(c, r, exit_ns);
+	req_join(c, r, th);	/* on failure c->oom is set and the caller fails */
+	return r;
+}
+
+static void to_responding(struct correlator *c, struct creq *r)
+{
+	(void)c;
+	r->state = RS_RESPONDING;
+	for (uint32_t i = 0; i < r->nthreads; i++) {
+		r->threads[i]->nmaybe++;
+		thread_changed(r->threads[i]);
+	}
+}
+
+/* A successful send of R (enter E, exit X). */
+static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t x, uint64_t bytes)
+{
+	if (r->state == RS_RECEIVING) {
+		to_responding(c, r);
+		r->first_send_exit = x;
+		r->pub.bursts = 1;
+	} else {
+		for (uint32_t i = 0; i < r->nthreads; i++)
+			thread_changed(r->threads[i]);
+		req_resolve(c, r, true);
+		r->pub.cat_ns[REQ_CAT_NET] += r->pend_ns;
+		r->pub.syscalls += r->pend_calls;
+		r->pend_ns = r->pend_calls = 0;
+		if (e > r->last_send_exit + c->o.burst_gap_ns) {
+			uint64_t gap = e - r->last_send_exit;
+
+			r->pub.bursts++;
+			r->pub.gap_sum_ns += gap;
+			if (gap > r->pub.gap_max_ns)
+				r->pub.gap_max_ns = gap;
+			histogram__add(&c->gaps, gap);
+		}
+	}
+	r->pub.sends++;
+	r->pub.bytes_out += bytes;
+	r->last_send_exit = x;
+	r->pub.end_ns = x;
+	if (r->fde && x > r->fde->low_ns) {
+		r->fde->low_ns = x;
+		arrivals_take(r->fde, 0, x);
+	}
+}
+
+/* Rule 2: a syscall that is not a receive/send of a connection, on thread TH. */
+static void attribute(struct correlator *c, struct cthread *th, const struct sc_class *cls,
+		      uint8_t cat, uint64_t enter_ns, uint64_t dur)
+{
+	struct seg *s = th->cur;
+
+	if (!th->nopen)
+		return;
+	if (!th->nmaybe) {
+		bool shared = th->nopen > 1;
+
+		for (uint32_t i = 0; i < th->nopen; i++) {
+			struct creq *r = th->open[i];
+
+			if (shared)
+				r->pub.shared_ns += dur;
+			else
+				r->pub.cat_ns[cat] += dur;
+			r->pub.syscalls++;
+			req_step(c, r, cls->name, cat, shared, enter_ns, dur, 1);
+		}
+		return;
+	}
+	if (!s) {
+		s = calloc(1, sizeof(*s) + th->nopen * sizeof(s->mem[0]));
+		if (!s) {
+			c->oom = true;
+			return;
+		}
+		s->th = th;
+		for (uint32_t i = 0; i < th->nopen; i++) {
+			struct creq *r = th->open[i];
+
+			s->mem[i].r = r;
+			r->refs++;
+			if (r->state != RS_RESPONDING)
+				continue;
+			s->mem[i].maybe = true;
+			if (grow((void **)&r->srefs, &r->capsrefs, r->nsrefs + 1, sizeof(*r->srefs))) {
+				c->oom = true;	/* decided now: it does not send again */
+				s->mem[i].resolved = true;
+				continue;
+			}
+			r->srefs[r->nsrefs++] = (struct segref){ s, i };
+			s->undecided++;
+		}
+		s->nmem = th->nopen;
+		th->cur = s;
+		if (++c->st.segments > c->st.segments_peak)
+			c->st.segments_peak = c->st.segments;
+		if (!s->undecided) {	/* only after an allocation failure */
+			s->cat_ns[cat] += dur;
+			s->calls++;
+			seg_distribute(c, s);
+			return;
+		}
+	}
+	s->cat_ns[cat] += dur;
+	s->calls++;
+	step_add(&s->steps, &s->nsteps, &s->capsteps, &s->dropped, c->o.steps_cap, cls->name, cat,
+		 false, enter_ns, dur, 1);
+}
+
+/* --- timeouts ---------------------------------------------------------------- */
+
+static void expire(struct correlator *c, struct chost *h, uint64_t now)
+{
+	if (now > h->now_ns)
+		h->now_ns = now;
+	while (h->lru_head && h->lru_head->last_activity_ns + c->o.request_timeout_ns < h->now_ns)
+		req_end(c, h->lru_head, true);
+}
+
+/* --- turn-taking ------------------------------------------------------------ */
+
+static void conn_over(struct correlator *c, struct cfd *f, uint64_t t)
+{
+	if (f->req)
+		req_end(c, f->req, false);
+	f->conn_open = false;
+	if (t > f->low_ns)
+		f->low_ns = t;
+	arrivals_take(f, 0, f->low_ns);
+}
+
+static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
+		      const struct trace_event *ev, const struct sc_class *cls, uint8_t cat)
+{
+	uint64_t exit_ns = ev->enter_ns + ev->duration_ns;
+	struct cfd *f = fd_get(c, host, ev->pid, ev->fd);
+	struct creq *r;
+
+	if (!f)
+		return -ENOMEM;
+	r = c->o.mode == CORRELATE_THREAD ? th->req : f->req;
+	if (cls->kind == SK_RECV) {
+		if (ev->ret < 0) {
+			if (r)
+				touch(c, r, exit_ns);
+			return 0;	/* failed receives start nothing and are not attributed */
+		}
+		if (ev->ret == 0) {	/* EOF ends the connection */
+			if (c->o.mode == CORRELATE_THREAD && r && r->fde == f)
+				req_end(c, r, false);
+			conn_over(c, f, exit_ns);
+			return 0;
+		}
+		if (r && r->state == RS_RECEIVING) {
+			req_join(c, r, th);
+			r->pub.cat_ns[cat] += ev->duration_ns;
+			r->pub.syscalls++;
+			r->pub.bytes_in += cls->mmsg ? 0 : (uint64_t)ev->ret;
+			req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
+			touch(c, r, exit_ns);
+			return 0;
+		}
+		if (r)
+			req_end(c, r, false);
+		r = req_start(c, host, th, f, ev, cls, cat);
+		if (!r)
+			return -ENOMEM;
+		if (c->o.mode == CORRELATE_THREAD)
+			th->req = r;
+		else
+			f->req = r;
+		return 0;
+	}
+	/* A send. */
+	if (!r)
+		return 0;	/* nothing was asked on this connection: it belongs to no request */
+	if (ev->ret <= 0) {
+		if (r->state == RS_RECEIVING) {
+			req_join(c, r, th);
+			r->pub.cat_ns[cat] += ev->duration_ns;
+			r->pub.syscalls++;
+			req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
+		} else {	/* after the last send: counts only if another send follows */
+			r->pend_ns += ev->duration_ns;
+			r->pend_calls++;
+		}
+		touch(c, r, exit_ns);
+		return 0;
+	}
+	req_join(c, r, th);
+	req_send(c, r, ev->enter_ns, exit_ns, cls->mmsg ? 0 : (uint64_t)ev->ret);
+	r->pub.cat_ns[cat] += ev->duration_ns;
+	r->pub.syscalls++;
+	req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
+	touch(c, r, exit_ns);
+	return 0;
+}
+
+int correlator__event(struct correlator *c, uint32_t host, const struct trace_event *ev,
+		      const struct sc_class *cls)
+{
+	uint64_t exit_ns = ev->enter_ns + ev->duration_ns;
+	uint8_t cat = (uint8_t)categories__of(cls, ev->fd_kind);
+	struct chost *h = host_get(c, host);
+	struct cthread *th;
+	int err = 0;
+
+	if (!h)
+		return -ENOMEM;
+	th = thread_get(c, host, ev->pid, ev->tid);
+	if (!th)
+		return -ENOMEM;
+	th->st.syscalls++;
+	if (cat == REQ_CAT_IDLE)
+		th->st.idle_ns += ev->duration_ns;
+	else
+		th->st.syscall_ns += ev->duration_ns;
+	expire(c, h, exit_ns);
+
+	if (c->o.mode != CORRELATE_MARKER && ev->fd >= 0 &&
+	    (cls->kind == SK_RECV || cls->kind == SK_SEND) && fd_kind__is_conn(ev->fd_kind)) {
+		err = on_conn_io(c, host, th, ev, cls, cat);
+		if (c->o.mode == CORRELATE_THREAD && th->req)
+			touch(c, th->req, exit_ns);
+		return c->oom ? -ENOMEM : err;
+	}
+	if (c->o.mode != CORRELATE_MARKER) {
+		if ((cls->kind == SK_CLOSE || cls->kind == SK_SHUTDOWN) && ev->fd >= 0) {
+			struct cfd *f = fd_find(c, host, ev->pid, ev->fd);
+
+			if (f) {
+				if (c->o.mode == CORRELATE_THREAD && f->recent && f->recent->home &&
+				    f->recent->home->req == f->recent && !f->recent->ended)
+					req_end(c, f->recent, false);
+				conn_over(c, f, exit_ns);
+			}
+		} else if (cls->kind == SK_ACCEPT && ev->ret >= 0 && ev->ret <= INT32_MAX) {
+			struct cfd *f = fd_get(c, host, ev->pid, (int32_t)ev->ret);
+
+			if (!f)
+				return -ENOMEM;
+			conn_over(c, f, exit_ns);
+			f->conn_open = true;
+			f->st.connections++;
+		}
+	} else if (th->nopen && ev->ret > 0 && ev->fd >= 0 && fd_kind__is_socket(ev->fd_kind) &&
+		   (cls->kind == SK_RECV || cls->kind == SK_SEND)) {
+		for (uint32_t i = 0; i < th->nopen; i++) {
+			struct creq *r = th->open[i];
+			uint64_t bytes = cls->mmsg ? 0 : (uint64_t)ev->ret;
+
+			if (cls->kind == SK_RECV) {
+				r->pub.bytes_in += bytes;
+			} else {
+				if (!r->pub.sends) {
+					r->first_send_exit = exit_ns;
+					r->pub.bursts = 1;
+				} else if (ev->enter_ns > r->last_send_exit + c->o.burst_gap_ns) {
+					uint64_t gap = ev->enter_ns - r->last_send_exit;
+
+					r->pub.bursts++;
+					r->pub.gap_sum_ns += gap;
+					if (gap > r->pub.gap_max_ns)
+						r->pub.gap_max_ns = gap;
+					histogram__add(&c->gaps, gap);
+				}
+				r->pub.sends++;
+				r->pub.bytes_out += bytes;
+				r->last_send_exit = exit_ns;
+			}
+		}
+	}
+	if (c->o.mode == CORRELATE_MARKER) {
+		for (uint32_t i = 0; i < th->nopen; i++)
+			touch(c, th->open[i], exit_ns);
+	} else if (c->o.mode == CORRELATE_THREAD && th->req) {
+		touch(c, th->req, exit_ns);
+	}
+	attribute(c, th, cls, cat, ev->enter_ns, ev->duration_ns);
+	return c->oom ? -ENOMEM : 0;
+}
+
+int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)
+{
+	struct cfd *f;
+	struct creq *r;
+	uint32_t i;
+
+	if (a->what != TRACE_ARRIVAL_DATA || a->fd < 0)
+		return 0;
+	f = fd_get(c, host, a->pid, a->fd);
+	if (!f)
+		return -ENOMEM;
+	/* A late arrival: the receive it preceded was already read. */
+	for (r = f->recent; r; r = r->fd_prev) {
+		if (a->time_ns > r->recv0_exit)
+			break;
+		if (a->time_ns > r->low_ns) {
+			if (!r->pub.queued || a->time_ns < r->pub.start_ns) {
+				if (!r->pub.queued)
+					c->st.arrivals_used++;
+				r->pub.start_ns = a->time_ns;
+				r->pub.queued = true;
+			}
+			return 0;
+		}
+	}
+	if (a->time_ns <= f->low_ns) {
+		c->st.arrivals_dropped++;
+		return 0;	/* during or before the previous response */
+	}
+	if (f->narr == ARRIVALS_CAP) {
+		c->st.arrivals_dropped++;
+		return 0;
+	}
+	if (grow((void **)&f->arr, &f->caparr, f->narr + 1, sizeof(*f->arr)))
+		return -ENOMEM;
+	for (i = f->narr; i > 0 && f->arr[i - 1] > a->time_ns; i--)
+		f->arr[i] = f->arr[i - 1];
+	f->arr[i] = a->time_ns;
+	f->narr++;
+	return 0;
+}
+
+int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
+		       uint32_t pid, uint32_t tid, uint64_t id)
+{
+	struct chost *h = host_get(c, host);
+	struct cthread *th;
+	struct creq *r;
+
+	if (c->o.mode != CORRELATE_MARKER || what > 1)
+		return 0;
+	if (!h)
+		return -ENOMEM;
+	th = thread_get(c, host, pid, tid);
+	if (!th)
+		return -ENOMEM;
+	expire(c, h, time_ns);
+	for (uint32_t i = 0; i < th->nopen; i++) {
+		r = th->open[i];
+		if (r->pub.marker_id != id)
+			continue;
+		if (what == 1) {
+			r->end_marker = true;
+			r->pub.end_ns = time_ns;
+		}
+		req_end(c, r, false);	/* END, or a BEGIN again: the first never ended */
+		break;
+	}
+	if (what == 1)
+		return 0;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return -ENOMEM;
+	r->host = host;
+	r->gen = c->gen;
+	r->home = th;
+	r->state = RS_RECEIVING;
+	r->pub.id = ++c->next_id;
+	r->pub.host = host;
+	r->pub.pid = pid;
+	r->pub.tid = tid;
+	r->pub.fd = -1;
+	r->pub.marker_id = id;
+	r->pub.start_ns = r->pub.end_ns = time_ns;
+	r->last_activity_ns = time_ns;
+	c->st.open++;
+	if (c->st.open > c->st.open_peak)
+		c->st.open_peak = c->st.open;
+	touch(c, r, time_ns);
+	return req_join(c, r, th);
+}
+
+void correlator__frame_end(struct correlator *c)
+{
+	struct creq *r = c->wait_head;
+
+	c->wait_head = c->wait_tail = NULL;
+	c->gen++;
+	while (r) {
+		struct creq *next = r->wait_next;
+
+		deliver(c, r);
+		r = next;
+	}
+}
+
+void correlator__finish(struct correlator *c)
+{
+	for (uint32_t h = 0; h < c->nhosts; h++)
+		while (c->hosts[h].lru_head)
+			req_end(c, c->hosts[h].lru_head, false);
+	correlator__frame_end(c);
+}
+
+struct correlator *correlator__new(const struct correlator_opts *opts)
+{
+	struct correlator *c = calloc(1, sizeof(*c));
+
+	if (!c) {
+		errno = ENOMEM;
+		return NULL;
+	}
+	c->o = *opts;
+	if (!c->o.request_timeout_ns)
+		c->o.request_timeout_ns = DEF_TIMEOUT_NS;
+	if (!c->o.burst_gap_ns)
+		c->o.burst_gap_ns = DEF_BURST_GAP_NS;
+	if (!c->o.steps_cap)
+		c->o.steps_cap = DEF_STEPS_CAP;
+	return c;
+}
+
+void correlator__stats(const struct correlator *c, struct correlator_stats *st)
+{
+	*st = c->st;
+}
+
+int correlator__take_tables(struct correlator *c, struct analysis_task **threads, int *nthreads,
+			    struct analysis_conn **conns, int *nconns)
+{
+	struct analysis_task *t = calloc(c->threads.n + 1, sizeof(*t));
+	struct analysis_conn *f = calloc(c->fds.n + 1, sizeof(*f));
+	int nt = 0, nf = 0;
+
+	if (!t || !f) {
+		free(t);
+		free(f);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < c->threads.cap; i++) {
+		struct cthread *th = c->threads.s[i].v;
+
+		if (!c->threads.s[i].used)
+			continue;
+		t[nt++] = th->st;
+		memset(&th->st.latency, 0, sizeof(th->st.latency));
+	}
+	for (size_t i = 0; i < c->fds.cap; i++) {
+		struct cfd *fd = c->fds.s[i].v;
+
+		if (!c->fds.s[i].used)
+			continue;
+		if (!fd->st.connections && !fd->st.requests && !fd->st.incomplete)
+			continue;
+		f[nf++] = fd->st;
+		memset(&fd->st.latency, 0, sizeof(fd->st.latency));
+	}
+	*threads = t;
+	*nthreads = nt;
+	*conns = f;
+	*nconns = nf;
+	return 0;
+}
+
+int correlator__take_gaps(struct correlator *c, struct histogram *dst)
+{
+	return histogram__merge(dst, &c->gaps);
+}
+
+static void free_req(struct creq *r)
+{
+	free(r->threads);
+	free(r->srefs);
+	free(r->steps);
+	free(r);
+}
+
+void correlator__free(struct correlator *c)
+{
+	if (!c)
+		return;
+	/* Whatever was not delivered (an error stopped the run) is dropped. */
+	for (uint32_t h = 0; h < c->nhosts; h++) {
+		struct creq *r = c->hosts[h].lru_head;
+
+		while (r) {
+			struct creq *next = r->lru_next;
+
+			free_req(r);
+			r = next;
+		}
+	}
+	for (struct creq *r = c->wait_head; r;) {
+		struct creq *next = r->wait_next;
+
+		free_req(r);
+		r = next;
+	}
+	for (size_t i = 0; i < c->threads.cap; i++) {
+		struct cthread *th = c->threads.s[i].v;
+
+		if (!c->threads.s[i].used)
+			continue;
+		histogram__reset(&th->st.latency);
+		free(th->open);
+		free(th);
+	}
+	for (size_t i = 0; i < c->fds.cap; i++) {
+		struct cfd *f = c->fds.s[i].v;
+
+		if (!c->fds.s[i].used)
+			continue;
+		histogram__reset(&f->st.latency);
+		free(f->arr);
+		free(f);
+	}
+	kvmap__free(&c->threads);
+	kvmap__free(&c->fds);
+	free(c->hosts);
+	histogram__reset(&c->gaps);
+	free(c);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT */
+/* Streaming request correlation (docs/correlation.md): rows in, finished requests out through a callback. */
+#ifndef MSLAT_CORRELATE_H
+#define MSLAT_CORRELATE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "analysis.h"
+#include "categories.h"
+#include "trace_event.h"
+
+#pragma GCC poison u8 u16 u32 u64
+
+struct correlator;
+
+struct correlator_opts {
+	enum correlate_mode mode;
+	uint64_t request_timeout_ns;	/* 0: 60 s */
+	uint64_t burst_gap_ns;		/* 0: 1 ms */
+	uint32_t steps_cap;		/* 0: 64 */
+	/*
+	 * The trace has arrival records, which may follow (in file order) the
+	 * receive they belong to within the same frame: requests then become
+	 * final only after the frame of their first receive was read whole
+	 * (correlator__frame_end).
+	 */
+	bool arrivals;
+	/* Every request once final, complete or not; REQ is valid during the call. */
+	void (*on_request)(const struct request *req, void *ctx);
+	void *ctx;
+};
+
+/* NULL with errno ENOMEM. */
+struct correlator *correlator__new(const struct correlator_opts *opts);
+/* NULL is a no-op. Requests still open are dropped without a callback: call __finish first. */
+void correlator__free(struct correlator *c);
+
+/*
+ * Feed one finished syscall of host HOST, classified by CLS (from the trace's
+ * sc_table). Events must come per thread in order, roughly in exit order
+ * across threads. 0 or -ENOMEM.
+ */
+int correlator__event(struct correlator *c, uint32_t host, const struct trace_event *ev,
+		      const struct sc_class *cls);
+/* An arrival record (only TRACE_ARRIVAL_DATA is used). 0 or -ENOMEM. */
+int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a);
+/* A marker (WHAT: 0 begin, 1 end, 2 point); used with CORRELATE_MARKER only. 0 or -ENOMEM. */
+int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
+		       uint32_t pid, uint32_t tid, uint64_t id);
+/* The frame being read has ended: arrivals for its receives are all known. */
+void correlator__frame_end(struct correlator *c);
+/* End of the trace: close every request (RESPONDING ones complete) and deliver them. */
+void correlator__finish(struct correlator *c);
+
+/* Counters for -v and the benchmark. */
+struct correlator_stats {
+	uint64_t requests;		/* delivered */
+	uint64_t open, open_peak;	/* requests not yet delivered */
+	uint64_t segments, segments_peak;	/* deferred attributions (held-back time) */
+	uint64_t arrivals_used, arrivals_dropped;
+	uint64_t fds, threads;		/* distinct keys */
+};
+void correlator__stats(const struct correlator *c, struct correlator_stats *st);
+
+/*
+ * Per-thread and per-connection aggregates (requests counted at delivery).
+ * Arrays are malloc'd and owned by the caller afterwards, as are the
+ * histograms' chunks inside; the correlator keeps none. 0 or -ENOMEM.
+ */
+int correlator__take_tables(struct correlator *c, struct analysis_task **threads, int *nthreads,
+			    struct analysis_conn **conns, int *nconns);
+
+/* Gaps between the bursts of every request delivered, merged into DST. 0 or -ENOMEM. */
+int correlator__take_gaps(struct correlator *c, struct histogram *dst);
+
+#endif
