@@ -92,26 +92,33 @@ static inline bool chance(struct rng *r, unsigned int per_mille)
 	return rnd(r, 0, 999) < per_mille;
 }
 
-/* Roughly log-uniform in [lo, hi]: a power-of-two octave, then uniform in it (no libm). */
+/*
+ * Roughly log-uniform in [lo, hi]: a power-of-two octave, then uniform in it
+ * (no libm, one draw: the octave from the high half, the offset from the low).
+ */
 static uint64_t logu(struct rng *r, uint64_t lo, uint64_t hi)
 {
+	uint64_t x, o_lo, o_hi, span;
 	int a, b, k;
-	uint64_t o_lo, o_hi;
 
 	if (lo < 1)
 		lo = 1;
 	if (hi <= lo)
 		return lo;
+	x = rng_next(r);
 	a = 63 - __builtin_clzll(lo);
 	b = 63 - __builtin_clzll(hi);
-	k = (int)rnd(r, (uint64_t)a, (uint64_t)b);
+	k = a + (int)(((x >> 32) * (uint64_t)(b - a + 1)) >> 32);
 	o_lo = 1ULL << k;
 	o_hi = k == 63 ? UINT64_MAX : (1ULL << (k + 1)) - 1;
 	if (o_lo < lo)
 		o_lo = lo;
 	if (o_hi > hi)
 		o_hi = hi;
-	return rnd(r, o_lo, o_hi);
+	span = o_hi - o_lo + 1;
+	if (span > 0xffffffffULL)
+		return rnd(r, o_lo, o_hi);
+	return o_lo + (((x & 0xffffffffULL) * span) >> 32);
 }
 
 /* --- the syscalls synth uses, and what docs/correlation.md makes of them --- */
@@ -223,6 +230,7 @@ struct proc_rec {
 
 /* Events of TID leaving the kernel in [start_ns, end_ns] are lost, as when a ring buffer is full. */
 struct loss_win {
+	uint32_t what;		/* Mslat__Loss__What; ARRIVALS windows are counted as generated */
 	uint32_t tid, cpu;
 	uint64_t start_ns, end_ns;
 	uint64_t count;		/* counted while writing */
@@ -248,6 +256,8 @@ struct gen {
 	uint32_t requests, connections, threads;
 	uint64_t events_target;
 	bool arrivals, bench;
+	bool drop_arrivals;	/* inside a loss window: arrival records are lost too */
+	uint64_t dropped_arrivals;
 	struct rng rng;
 	uint32_t nr[SC__COUNT];
 	uint64_t seq;
@@ -260,8 +270,8 @@ struct gen {
 	size_t n_procs, cap_procs;
 	struct loss_win losses[16];
 	size_t n_losses;
-	struct req *reqs;
-	size_t n_reqs, cap_reqs;
+	struct req **req_blocks;	/* REQ_BLOCK requests each: pointers to them stay valid */
+	size_t n_reqs, cap_blocks;
 	struct req scratch;	/* bench: requests are not kept */
 
 	uint32_t target_pid;
@@ -357,6 +367,10 @@ static void arrival(struct gen *g, uint32_t pid, int32_t fd, uint64_t t, uint32_
 
 	if (!g->arrivals)
 		return;
+	if (g->drop_arrivals) {
+		g->dropped_arrivals++;
+		return;
+	}
 	m.ar = (struct trace_arrival){ .time_ns = t, .pid = pid, .fd = fd, .bytes = bytes, .what = what };
 	misc_push(g, m);
 }
@@ -422,6 +436,13 @@ static void user(struct thr *t, uint64_t ns)
 	t->now += ns;
 }
 
+#define REQ_BLOCK 4096
+
+static struct req *req_at(const struct gen *g, size_t i)
+{
+	return &g->req_blocks[i / REQ_BLOCK][i % REQ_BLOCK];
+}
+
 static struct req *req_new(struct gen *g, struct thr *t, int32_t fd, uint64_t arrival_ns)
 {
 	struct req *r;
@@ -429,8 +450,17 @@ static struct req *req_new(struct gen *g, struct thr *t, int32_t fd, uint64_t ar
 	if (g->bench) {
 		r = &g->scratch;
 	} else {
-		g->reqs = grow(g->reqs, &g->cap_reqs, g->n_reqs + 1, sizeof(*g->reqs));
-		r = &g->reqs[g->n_reqs++];
+		if (g->n_reqs % REQ_BLOCK == 0) {
+			size_t b = g->n_reqs / REQ_BLOCK;
+
+			g->req_blocks = grow(g->req_blocks, &g->cap_blocks, b + 1, sizeof(*g->req_blocks));
+			g->req_blocks[b] = malloc(REQ_BLOCK * sizeof(struct req));
+			if (!g->req_blocks[b]) {
+				fprintf(stderr, "synth: error: out of memory\n");
+				exit(1);
+			}
+		}
+		r = req_at(g, g->n_reqs++);
 	}
 	memset(r, 0, sizeof(*r));
 	r->pid = t->pid;
@@ -755,6 +785,17 @@ static void tp_loss_mark(struct gen *g, struct worker *w, struct req *q, bool fi
 		l->end_ns = q->end_ns;
 		m.key = l->end_ns + rnd(&w->t->rng, 20 * US, 900 * US);	/* noticed at the next drain */
 		misc_push(g, m);
+		if (g->dropped_arrivals) {	/* the same ring buffer held the arrivals */
+			struct loss_win *a = &g->losses[g->n_losses++];
+
+			*a = *l;
+			a->what = MSLAT__LOSS__WHAT__ARRIVALS;
+			a->tid = 0;
+			a->count = g->dropped_arrivals;
+			g->dropped_arrivals = 0;
+			m.idx = (size_t)(a - g->losses);
+			misc_push(g, m);
+		}
 	}
 }
 
@@ -768,6 +809,7 @@ static void tp_request(struct gen *g, struct worker *w, const struct tp_conf *c)
 
 	if (lost && w->serial == w->lose_from)
 		w->loss->start_ns = t->now + 1;
+	g->drop_arrivals = lost;
 	arrival(g, t->pid, w->conn_fd, q->arrival_ns, bytes, TRACE_ARRIVAL_DATA);
 	tp_receive(g, w, q, bytes);
 	if (chance(r, c->body_pm))
@@ -778,6 +820,7 @@ static void tp_request(struct gen *g, struct worker *w, const struct tp_conf *c)
 		tp_work(g, w, q, c);
 		tp_respond(g, w, q, c);
 	}
+	g->drop_arrivals = false;
 	if (lost)
 		tp_loss_mark(g, w, q, w->serial == w->lose_from, w->serial + 1 == w->lose_to);
 	w->serial++;
@@ -1494,7 +1537,7 @@ static int put_misc(struct gen *g, const struct misc *m)
 		loss.count = l->count;
 		loss.start_ns = l->start_ns;
 		loss.end_ns = l->end_ns;
-		loss.what = MSLAT__LOSS__WHAT__EVENTS;
+		loss.what = l->what;
 		g->n_lost += l->count;
 		return trace_writer__append_loss(g->w, &loss);
 	}
@@ -1520,7 +1563,7 @@ static int put_event(struct gen *g, const struct item *it)
 	for (size_t i = 0; i < g->n_losses; i++) {
 		struct loss_win *l = &g->losses[i];
 
-		if (it->ev.tid == l->tid && it->key >= l->start_ns && it->key <= l->end_ns) {
+		if (l->what == MSLAT__LOSS__WHAT__EVENTS && it->ev.tid == l->tid && it->key >= l->start_ns && it->key <= l->end_ns) {
 			l->count++;
 			return 0;
 		}
@@ -1578,25 +1621,29 @@ struct bench_worker {
 	size_t chunk_start;	/* index of the first event of the last chunk generated */
 };
 
-static bool bw_less(const struct bench_worker *a, const struct bench_worker *b)
-{
-	const struct item *x = &a->w.t->q[a->w.t->q_head], *y = &b->w.t->q[b->w.t->q_head];
+/* The merge heap holds each worker's next event's (key, seq): one cache line per level. */
+struct bench_slot {
+	uint64_t key, seq;
+	struct bench_worker *b;
+};
 
+static inline bool slot_less(const struct bench_slot *x, const struct bench_slot *y)
+{
 	return x->key < y->key || (x->key == y->key && x->seq < y->seq);
 }
 
-static void bw_sift(struct bench_worker **h, size_t n, size_t i)
+static void bw_sift(struct bench_slot *h, size_t n, size_t i)
 {
-	struct bench_worker *v = h[i];
+	struct bench_slot v = h[i];
 
 	for (;;) {
 		size_t c = 2 * i + 1;
 
 		if (c >= n)
 			break;
-		if (c + 1 < n && bw_less(h[c + 1], h[c]))
+		if (c + 1 < n && slot_less(&h[c + 1], &h[c]))
 			c++;
-		if (!bw_less(h[c], v))
+		if (!slot_less(&h[c], &v))
 			break;
 		h[i] = h[c];
 		i = c;
@@ -1625,11 +1672,20 @@ static void bw_advance(struct gen *g, struct bench_worker *b)
 	tp_chunk(g, &b->w, &tp_default);
 }
 
+static void bw_slot(struct bench_slot *s, struct bench_worker *b)
+{
+	const struct item *it = &b->w.t->q[b->w.t->q_head];
+
+	s->key = it->key;
+	s->seq = it->seq;
+	s->b = b;
+}
+
 static int scn_bench_write(struct gen *g)
 {
 	uint32_t pid = 4600, n = g->threads;
 	struct bench_worker *bw = calloc(n, sizeof(*bw));
-	struct bench_worker **heap = calloc(n, sizeof(*heap));
+	struct bench_slot *heap = calloc(n, sizeof(*heap));
 	int err = 0;
 
 	if (!bw || !heap) {
@@ -1641,16 +1697,17 @@ static int scn_bench_write(struct gen *g)
 		worker_init(g, &bw[k].w, pid, k);
 		bw[k].w.endless = true;
 		tp_chunk(g, &bw[k].w, &tp_default);
-		heap[k] = &bw[k];
+		bw_slot(&heap[k], &bw[k]);
 	}
 	for (size_t i = n / 2 + 1; i-- > 0;)
 		bw_sift(heap, n, i);
 	while (!err && g->n_events < g->events_target) {
-		struct bench_worker *b = heap[0];
-		struct item it = b->w.t->q[b->w.t->q_head];
+		struct bench_worker *b = heap[0].b;
 
+		/* Written before the next chunk exists: its records all come later (see bw_advance). */
+		err = put_event(g, &b->w.t->q[b->w.t->q_head]);
 		bw_advance(g, b);
-		err = put_event(g, &it);
+		bw_slot(&heap[0], b);
 		bw_sift(heap, n, 0);
 	}
 	if (!err)
@@ -1722,12 +1779,14 @@ static int write_truth(struct gen *g, const char *path, bool force)
 	if (!list)
 		return -ENOMEM;
 	for (i = 0; i < g->n_reqs; i++) {
-		if (g->reqs[i].lost) {
+		const struct req *q = req_at(g, i);
+
+		if (q->lost) {
 			lost++;
 			continue;
 		}
-		list[n++] = g->reqs[i];
-		incomplete += !g->reqs[i].sends;
+		list[n++] = *q;
+		incomplete += !q->sends;
 	}
 	qsort(list, n, sizeof(*list), req_cmp);
 	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | (force ? O_TRUNC : O_EXCL), 0644);
@@ -2062,7 +2121,9 @@ int main(int argc, char **argv)
 	free(g.thrs);
 	free(g.misc);
 	free(g.procs);
-	free(g.reqs);
+	for (size_t i = 0; i * REQ_BLOCK < g.n_reqs; i++)
+		free(g.req_blocks[i]);
+	free(g.req_blocks);
 	free(names);
 	return 0;
 }
