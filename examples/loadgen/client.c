@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: MIT
+/* The client side of HTTP/1.1: blocking socket I/O and response framing. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "client.h"
+
+void client__init(struct client *c)
+{
+	c->fd = -1;
+	c->len = 0;
+}
+
+int client__connect(struct client *c, const struct sockaddr *addr, socklen_t addr_len,
+		    unsigned timeout_ms)
+{
+	struct timeval tv = { .tv_sec = timeout_ms / 1000, .tv_usec = timeout_ms % 1000 * 1000 };
+	int one = 1, err;
+
+	client__close(c);
+	c->fd = socket(addr->sa_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (c->fd < 0)
+		return -errno;
+	/* Linux bounds connect() by the send timeout too. */
+	if (setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) ||
+	    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)))
+		goto err_close;
+	while (connect(c->fd, addr, addr_len)) {
+		if (errno != EINTR)
+			goto err_close;
+	}
+	return 0;
+
+err_close:
+	err = errno == EINPROGRESS || errno == EAGAIN ? -ETIMEDOUT : -errno;
+	client__close(c);
+	return err;
+}
+
+int client__send(struct client *c, const char *req, size_t n)
+{
+	while (n) {
+		ssize_t w = write(c->fd, req, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return errno == EAGAIN ? -ETIMEDOUT : -errno;
+		req += w;
+		n -= w;
+	}
+	return 0;
+}
+
+/* Read more into the buffer. Returns the count, 0 at end of stream, or a negative errno. */
+static ssize_t fill(struct client *c)
+{
+	ssize_t n;
+
+	if (c->len == sizeof(c->buf))
+		return -EMSGSIZE;
+	do
+		n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return errno == EAGAIN ? -ETIMEDOUT : -errno;
+	c->len += n;
+	return n;
+}
+
+static bool equals_ci(const char *s, size_t n, const char *lit)
+{
+	return n == strlen(lit) && strncasecmp(s, lit, n) == 0;
+}
+
+static bool has_token(const char *v, size_t n, const char *tok)
+{
+	const char *end = v + n;
+
+	while (v < end) {
+		const char *comma = memchr(v, ',', end - v), *e = comma ? comma : end;
+
+		while (v < e && (*v == ' ' || *v == '\t'))
+			v++;
+		while (e > v && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (equals_ci(v, e - v, tok))
+			return true;
+		v = comma ? comma + 1 : end;
+	}
+	return false;
+}
+
+/*
+ * Parse the head in buf[0..head_len) (ending in the blank line). Sets status
+ * and close, and *length to the Content-Length or -1 when there is none.
+ */
+static int parse_head(const char *buf, size_t head_len, struct http_reply *r, long long *length)
+{
+	const char *p = buf, *end = buf + head_len - 2, *eol;
+	int minor;
+
+	if (head_len < 16 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9' ||
+	    p[8] != ' ' || p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' ||
+	    p[11] < '0' || p[11] > '9' || (p[12] != ' ' && p[12] != '\r'))
+		return -EBADMSG;
+	minor = p[7] - '0';
+	r->status = (p[9] - '0') * 100 + (p[10] - '0') * 10 + (p[11] - '0');
+	r->close = minor == 0;
+	*length = -1;
+
+	for (p = memchr(p, '\n', end - p) + 1; p < end; p = eol + 1) {
+		const char *colon, *v, *ve;
+
+		eol = memchr(p, '\n', end - p);
+		if (!eol || eol == p || eol[-1] != '\r')
+			return -EBADMSG;
+		colon = memchr(p, ':', eol - p);
+		if (!colon)
+			return -EBADMSG;
+		v = colon + 1;
+		ve = eol - 1;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		if (equals_ci(p, colon - p, "content-length")) {
+			long long n = 0;
+
+			if (v == ve)
+				return -EBADMSG;
+			for (const char *d = v; d < ve; d++) {
+				if (*d < '0' || *d > '9')
+					return -EBADMSG;
+				if (n > CLIENT_BUF_BYTES)
+					return -EMSGSIZE;
+				n = n * 10 + (*d - '0');
+			}
+			*length = n;
+		} else if (equals_ci(p, colon - p, "transfer-encoding")) {
+			return -ENOTSUP;
+		} else if (equals_ci(p, colon - p, "connection")) {
+			if (has_token(v, ve - v, "close"))
+				r->close = true;
+			else if (has_token(v, ve - v, "keep-alive"))
+				r->close = false;
+		}
+	}
+	return 0;
+}
+
+int client__read_reply(struct client *c, struct http_reply *r)
+{
+	long long length;
+	size_t head;
+	ssize_t n;
+	int err;
+
+	for (;;) {
+		size_t scan = c->len < CLIENT_HEAD_MAX_BYTES ? c->len : CLIENT_HEAD_MAX_BYTES;
+		const char *head_end = memmem(c->buf, scan, "\r\n\r\n", 4);
+
+		if (!head_end) {
+			if (scan == CLIENT_HEAD_MAX_BYTES)
+				return -EBADMSG;
+			n = fill(c);
+			if (n <= 0)
+				return n ? n : -ECONNRESET;
+			continue;
+		}
+		head = head_end + 4 - c->buf;
+		err = parse_head(c->buf, head, r, &length);
+		if (err)
+			return err;
+		if (r->status >= 200)
+			break;
+		/* 100 Continue and friends: the real response follows. */
+		c->len -= head;
+		memmove(c->buf, c->buf + head, c->len);
+	}
+
+	if (length < 0 && (r->status == 204 || r->status == 304))
+		length = 0;
+	if (length < 0) {
+		/* No length: the body runs to the end of the connection. */
+		while ((n = fill(c)) > 0)
+			;
+		if (n < 0)
+			return n;
+		r->close = true;
+		r->bytes = c->len;
+		return 0;
+	}
+	if (head + (size_t)length > sizeof(c->buf))
+		return -EMSGSIZE;
+	while (c->len < head + (size_t)length) {
+		n = fill(c);
+		if (n <= 0)
+			return n ? n : -ECONNRESET;
+	}
+	r->bytes = head + (size_t)length;
+	return 0;
+}
+
+void client__consume(struct client *c, const struct http_reply *r)
+{
+	c->len -= r->bytes;
+	memmove(c->buf, c->buf + r->bytes, c->len);
+}
+
+void client__close(struct client *c)
+{
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+}

@@ -1,0 +1,149 @@
+#!/bin/sh
+# SPDX-License-Identifier: MIT
+# CLI test of the demo model server and its load generator: usage, weights, load, bad input, clean stop.
+#
+# Usage: tests/cli/test_demo_programs.sh BUILD_DIR
+# Prints PASS/FAIL lines; exits 1 when a check failed, 2 on bad usage.
+
+if [ $# -ne 1 ] || [ ! -d "$1" ]; then
+	echo "usage: $0 BUILD_DIR" >&2
+	exit 2
+fi
+BUILD=$(cd "$1" && pwd)
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+SERVER=$BUILD/demo-server
+LOADGEN=$BUILD/loadgen
+WEIGHTS=$ROOT/testdata/model/mlp.bin
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/mslat-demo-test.XXXXXX")
+failed=0
+server_pid=
+
+cleanup() {
+	if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+		kill -KILL "$server_pid" 2>/dev/null
+	fi
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+
+pass() { echo "PASS $1"; }
+fail() {
+	echo "FAIL $1${2:+: $2}"
+	failed=1
+}
+# check NAME COMMAND...: PASS when the command succeeds.
+check() {
+	name=$1
+	shift
+	if "$@"; then pass "$name"; else fail "$name"; fi
+}
+
+for prog in "$SERVER" "$LOADGEN"; do
+	if [ ! -x "$prog" ]; then
+		fail "built_$(basename "$prog")" "'$prog' is missing; run make first"
+		exit 1
+	fi
+done
+
+# Send stdin as one raw request; the response goes to stdout.
+raw() { timeout 10 "$LOADGEN" --port "$port" --raw; }
+
+# --- command lines --------------------------------------------------------
+for prog in demo-server loadgen; do
+	timeout 10 "$BUILD/$prog" --help >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	check "${prog}_help" test $rc -eq 0 -a -s "$TMP/out" -a ! -s "$TMP/err"
+	timeout 10 "$BUILD/$prog" --no-such-option >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	check "${prog}_bad_option_exit_2" test $rc -eq 2 -a ! -s "$TMP/out" -a -s "$TMP/err"
+done
+timeout 10 "$SERVER" --threads 0 >"$TMP/out" 2>"$TMP/err"
+check demo-server_bad_threads_exit_2 test $? -eq 2
+timeout 10 "$LOADGEN" --requests 5 >"$TMP/out" 2>"$TMP/err"
+check loadgen_needs_port test $? -eq 2
+
+# --- weights ----------------------------------------------------------------
+timeout 10 "$SERVER" --write-weights "$TMP/mlp.bin" 2>"$TMP/err"
+check weights_regenerate_identical cmp -s "$TMP/mlp.bin" "$WEIGHTS"
+timeout 10 "$SERVER" --write-weights "$TMP/mlp.bin" 2>"$TMP/err"
+check weights_no_overwrite test $? -eq 1
+head -c 1000 "$WEIGHTS" >"$TMP/short.bin"
+timeout 10 "$SERVER" --port 0 --weights "$TMP/short.bin" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check weights_truncated_refused test $rc -eq 1 -a ! -s "$TMP/out"
+check weights_truncated_says_why grep -q "cannot load weights.*size 1000 bytes" "$TMP/err"
+{ printf 'NOTMLP!!'; tail -c +9 "$WEIGHTS"; } >"$TMP/magic.bin"
+timeout 10 "$SERVER" --port 0 --weights "$TMP/magic.bin" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check weights_bad_magic_refused test $rc -eq 1
+check weights_bad_magic_says_why grep -q "bad magic" "$TMP/err"
+
+# --- a running server -----------------------------------------------------
+"$SERVER" --port 0 --threads 4 --weights "$WEIGHTS" --requests-log "$TMP/requests.tsv" \
+	>"$TMP/server.out" 2>"$TMP/server.err" &
+server_pid=$!
+port=
+i=0
+while [ $i -lt 100 ]; do
+	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$TMP/server.out")
+	[ -n "$port" ] && break
+	kill -0 "$server_pid" 2>/dev/null || break
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -z "$port" ]; then
+	fail server_start "no 'listening on' line; stderr: $(cat "$TMP/server.err")"
+	exit 1
+fi
+pass server_start
+
+timeout 60 "$LOADGEN" --port "$port" --connections 4 --requests 200 --out "$TMP/truth.json" \
+	2>"$TMP/loadgen.err"
+rc=$?
+check loadgen_exit_0 test $rc -eq 0
+check loadgen_200_requests grep -q '"requests": 200,' "$TMP/truth.json"
+check loadgen_200_ok grep -q '"ok": 200,' "$TMP/truth.json"
+check loadgen_0_errors grep -q '"errors": 0,' "$TMP/truth.json"
+check loadgen_4_connections grep -q '"connections": 4,' "$TMP/truth.json"
+check loadgen_percentiles grep -q '"p50": [1-9][0-9]*, "p90": [1-9][0-9]*, "p99": [1-9]' \
+	"$TMP/truth.json"
+
+printf 'GARBAGE\r\n\r\n' | raw >"$TMP/resp" 2>/dev/null
+check malformed_request_400 grep -q '^HTTP/1.1 400 ' "$TMP/resp"
+printf 'POST /predict HTTP/1.1\r\nHost: t\r\nContent-Length: 7\r\n\r\n1,2,oops' | raw >"$TMP/resp"
+check malformed_body_400 grep -q '^HTTP/1.1 400 ' "$TMP/resp"
+big=$(head -c 9000 /dev/zero | tr '\0' a)
+printf 'GET /health HTTP/1.1\r\nHost: t\r\nX-Big: %s\r\n\r\n' "$big" | raw >"$TMP/resp"
+check oversized_head_431 grep -q '^HTTP/1.1 431 ' "$TMP/resp"
+printf 'GET /nope HTTP/1.1\r\nHost: t\r\n\r\n' | raw >"$TMP/resp"
+check unknown_path_404 grep -q '^HTTP/1.1 404 ' "$TMP/resp"
+printf 'GET /predict?seed=7 HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n' | raw >"$TMP/resp"
+check predict_by_seed grep -q '"class":[0-9]' "$TMP/resp"
+
+printf 'GET /health HTTP/1.1\r\nHost: t\r\n\r\n' | raw >"$TMP/resp"
+check server_survives_bad_input grep -q '"status":"ok"' "$TMP/resp"
+
+# --- clean stop -------------------------------------------------------------
+kill -TERM "$server_pid"
+i=0
+while kill -0 "$server_pid" 2>/dev/null && [ $i -lt 100 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
+if kill -0 "$server_pid" 2>/dev/null; then
+	fail sigterm_exit_0 "still running 10 s after SIGTERM"
+else
+	wait "$server_pid"
+	rc=$?
+	check sigterm_exit_0 test $rc -eq 0
+fi
+server_pid=
+
+# The log has a line per prediction; every 20th of the first 200 took the slow path.
+n=$(awk -F '\t' '$6 == "POST" && $7 == "/predict" && $8 == 200' "$TMP/requests.tsv" | wc -l)
+check requests_log_has_200_predictions test "$n" -eq 200
+n=$(awk -F '\t' '$1 >= 1 && $1 <= 200 && $9 == 1' "$TMP/requests.tsv" | wc -l)
+check slow_path_every_20th test "$n" -eq 10
+
+exit $failed
