@@ -281,6 +281,10 @@ struct gen {
 
 	struct trace_writer *w;
 	uint64_t n_events, n_lost, n_arrivals, n_written_procs;
+	uint64_t by_sc[SC__COUNT];		/* events written, per syscall */
+	uint32_t by_pid_pid[64];		/* and per process */
+	uint64_t by_pid_cnt[64];
+	size_t n_by_pid;
 	uint64_t last_key;
 	int err;
 };
@@ -1556,6 +1560,27 @@ static int drain_misc(struct gen *g, uint64_t upto)
 	return err;
 }
 
+/* What was written, per syscall and per process: for tests of dump's filters. */
+static void count_event(struct gen *g, const struct trace_event *ev)
+{
+	size_t i;
+
+	for (int k = 0; k < SC__COUNT; k++)
+		if (g->nr[k] == ev->syscall) {
+			g->by_sc[k]++;
+			break;
+		}
+	for (i = 0; i < g->n_by_pid && g->by_pid_pid[i] != ev->pid; i++)
+		;
+	if (i == g->n_by_pid) {
+		if (i == sizeof(g->by_pid_pid) / sizeof(g->by_pid_pid[0]))
+			return;
+		g->by_pid_pid[g->n_by_pid++] = ev->pid;
+		g->by_pid_cnt[i] = 0;
+	}
+	g->by_pid_cnt[i]++;
+}
+
 static int put_event(struct gen *g, const struct item *it)
 {
 	int err;
@@ -1573,6 +1598,8 @@ static int put_event(struct gen *g, const struct item *it)
 		return err;
 	g->n_events++;
 	g->last_key = it->key;
+	if (!g->bench)
+		count_event(g, &it->ev);
 	return trace_writer__append_event(g->w, &it->ev);
 }
 
@@ -1805,6 +1832,14 @@ static int write_truth(struct gen *g, const char *path, bool force)
 		"  \"processes\":%" PRIu64 ",\n  \"arrival_records\":%" PRIu64 ",\n",
 		g->n_events, g->n_lost, g->n_losses, g->n_written_procs, g->n_arrivals);
 	fprintf(f, "  \"start_ns\":%" PRIu64 ",\n  \"end_ns\":%" PRIu64 ",\n", (uint64_t)START_NS, g->end_ns);
+	fputs("  \"event_counts\":{\"by_pid\":{", f);
+	for (i = 0; i < g->n_by_pid; i++)
+		fprintf(f, "%s\"%" PRIu32 "\":%" PRIu64, i ? "," : "", g->by_pid_pid[i], g->by_pid_cnt[i]);
+	fputs("},\"by_syscall\":{", f);
+	for (i = 0, k = 0; i < SC__COUNT; i++)
+		if (g->by_sc[i])
+			fprintf(f, "%s\"%s\":%" PRIu64, k++ ? "," : "", sc_info[i].name, g->by_sc[i]);
+	fputs("}},\n", f);
 	fprintf(f, "  \"requests\":{\"count\":%zu,\"incomplete\":%zu,\"lost\":%zu},\n  \"list\":[\n",
 		n - incomplete, incomplete, lost);
 	for (k = 0; k < n; k++) {
