@@ -9,7 +9,10 @@
 
 #include <jansson.h>
 
+#include "analysis.h"
+#include "categories.h"
 #include "cli.h"
+#include "correlate.h"
 #include "html.h"
 #include "log.h"
 #include "trace_reader.h"
@@ -25,8 +28,10 @@ static void usage(FILE *f)
 		"Write traces as Chrome trace-event JSON, which opens in Perfetto's UI\n"
 		"(ui.perfetto.dev, offline too) and in chrome://tracing: one track per thread,\n"
 		"named from the trace's process records, a slice per syscall that took at\n"
-		"least --min-duration (args: fd, fd_kind, ret), an instant per loss record\n"
-		"and marker. Times are microseconds from the earliest trace's start.\n"
+		"least --min-duration (args: fd, fd_kind, ret), a slice per request found as\n"
+		"`mslat report` finds them (an async track per connection; args: latency and\n"
+		"time per category), an instant per loss record and marker. Times are\n"
+		"microseconds from the earliest trace's start.\n"
 		"The output is streamed: memory does not grow with the trace.\n\n"
 		"Options:\n"
 		"  -f, --format FMT        chrome-trace (the only one yet) [default: chrome-trace]\n"
@@ -34,6 +39,8 @@ static void usage(FILE *f)
 		"  -d, --min-duration D    shortest syscall exported (250us, 1ms, 0 for all)\n"
 		"                          [default: 100us]\n"
 		"  -p, --pid LIST          only these processes (comma-separated) [default: all]\n"
+		"  -c, --correlate MODE    conn, thread or marker, as in mslat report;\n"
+		"                          none: no request slices [default: conn]\n"
 		"  -v, --verbose           more messages\n"
 		"  -q, --quiet             errors only\n"
 		"  -h, --help              print this help and exit\n\n"
@@ -91,7 +98,11 @@ struct exporter {
 	bool first;		/* no event written yet: no comma before the next */
 	struct tid_set named;	/* threads with a thread_name event */
 	char *sc_json[1024];	/* syscall names of the current file, JSON-encoded */
-	uint64_t written;
+	uint64_t written, requests;
+	bool correlate;
+	enum correlate_mode mode;
+	struct strtab *names;
+	struct correlator *corr;
 	int err;
 };
 
@@ -269,16 +280,83 @@ static void on_marker(struct exporter *x, const Mslat__Marker *m)
 	free(name);
 }
 
-static int export_one(struct exporter *x, struct trace_reader *r)
+/* A request as a pair of async events on its connection's track (or its thread's). */
+static void on_request(const struct request *rq, void *ctx)
 {
+	struct exporter *x = ctx;
+	const char *name = rq->complete ? "request" : "incomplete request";
+	char id[64];
+
+	if (x->err || !pid_wanted(x, rq->pid))
+		return;
+	if (rq->fd >= 0)
+		snprintf(id, sizeof(id), "conn %u:%d", rq->pid, rq->fd);
+	else if (x->mode == CORRELATE_MARKER)
+		snprintf(id, sizeof(id), "marker %u:%" PRIu64, rq->tid, rq->marker_id);
+	else
+		snprintf(id, sizeof(id), "thread %u", rq->tid);
+	name_thread(x, rq->pid, rq->tid, NULL);
+	begin_event(x, "b", rq->start_ns, rq->pid, rq->tid);
+	put(x, ",\"cat\":\"request\",\"id\":\"%s\",\"name\":\"%s\",\"args\":{\"request\":%" PRIu64
+	       ",\"latency_ns\":%" PRIu64, id, name, rq->id, rq->latency_ns);
+	for (int i = 0; i < REQ_CAT__COUNT; i++)
+		if (rq->cat_ns[i])
+			put(x, ",\"%s_ns\":%" PRIu64, req_category__name((enum req_category)i),
+			    rq->cat_ns[i]);
+	put(x, ",\"user_ns\":%" PRIu64 ",\"shared_ns\":%" PRIu64 ",\"syscalls\":%" PRIu64
+	       ",\"bytes_in\":%" PRIu64 ",\"bytes_out\":%" PRIu64 ",\"sends\":%u}}",
+	    rq->user_ns, rq->shared_ns, rq->syscalls, rq->bytes_in, rq->bytes_out, rq->sends);
+	begin_event(x, "e", rq->end_ns > rq->start_ns ? rq->end_ns : rq->start_ns, rq->pid, rq->tid);
+	put(x, ",\"cat\":\"request\",\"id\":\"%s\",\"name\":\"%s\"}", id, name);
+	x->requests++;
+}
+
+static int correlate_item(struct exporter *x, const struct sc_table *sc, uint32_t host,
+			  const struct trace_item *it)
+{
+	switch (it->type) {
+	case TRACE_ITEM_EVENT:
+		return correlator__event(x->corr, host, &it->event,
+					 sc_table__get(sc, it->event.syscall));
+	case TRACE_ITEM_ARRIVAL:
+		return correlator__arrival(x->corr, host, &it->arrival);
+	case TRACE_ITEM_MARKER:
+		return correlator__marker(x->corr, host, it->marker->what, it->marker->time_ns,
+					  it->marker->pid, it->marker->tid, it->marker->id);
+	default:
+		return 0;
+	}
+}
+
+static int export_one(struct exporter *x, struct trace_reader *r, uint32_t host)
+{
+	const Mslat__Header *h = trace_reader__header(r);
+	struct sc_table *sc = NULL;
+	uint64_t frame = UINT64_MAX;
 	struct trace_item it;
 	int ret;
+
+	if (x->corr) {
+		sc = sc_table__new(x->names, (const char *const *)h->syscall_names,
+				   (uint32_t)h->n_syscall_names);
+		if (!sc)
+			return x->err = -ENOMEM;
+	}
 
 	for (size_t i = 0; i < sizeof(x->sc_json) / sizeof(x->sc_json[0]); i++) {
 		free(x->sc_json[i]);	/* syscall tables differ between traces */
 		x->sc_json[i] = NULL;
 	}
 	while ((ret = trace_reader__next(r, &it)) > 0 && !x->err) {
+		if (sc) {
+			if (it.frame_offset != frame) {
+				if (frame != UINT64_MAX)
+					correlator__frame_end(x->corr);
+				frame = it.frame_offset;
+			}
+			if (correlate_item(x, sc, host, &it))
+				x->err = -ENOMEM;
+		}
 		switch (it.type) {
 		case TRACE_ITEM_EVENT:
 			on_event(x, r, &it.event);
@@ -296,7 +374,40 @@ static int export_one(struct exporter *x, struct trace_reader *r)
 			break;
 		}
 	}
+	if (sc)
+		correlator__frame_end(x->corr);
+	sc_table__free(sc);
 	return ret < 0 ? ret : x->err;
+}
+
+/* Rotated pieces of one recording share a host: their requests may span pieces. */
+static uint32_t host_index(struct trace_reader **readers, int i)
+{
+	const Mslat__Header *h = trace_reader__header(readers[i]);
+
+	for (int j = 0; j < i; j++) {
+		const Mslat__Header *o = trace_reader__header(readers[j]);
+
+		if (!strcmp(o->hostname, h->hostname) && !strcmp(o->boot_id, h->boot_id))
+			return host_index(readers, j);
+	}
+	return (uint32_t)i;
+}
+
+static int start_correlation(struct exporter *x, struct trace_reader **readers, int n)
+{
+	struct correlator_opts co = { .mode = x->mode, .on_request = on_request, .ctx = x };
+
+	for (int i = 0; i < n; i++)
+		if (trace_reader__header(readers[i])->arrivals)
+			co.arrivals = true;
+	x->names = strtab__new();
+	x->corr = x->names ? correlator__new(&co) : NULL;
+	if (!x->corr) {
+		log_error("out of memory");
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 static int parse_args(int argc, char **argv, struct exporter *x, const char **out)
@@ -306,6 +417,7 @@ static int parse_args(int argc, char **argv, struct exporter *x, const char **ou
 		{ "output", required_argument, NULL, 'o' },
 		{ "min-duration", required_argument, NULL, 'd' },
 		{ "pid", required_argument, NULL, 'p' },
+		{ "correlate", required_argument, NULL, 'c' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
@@ -313,7 +425,7 @@ static int parse_args(int argc, char **argv, struct exporter *x, const char **ou
 	};
 	int c;
 
-	while ((c = getopt_long(argc, argv, "f:o:d:p:vqh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "f:o:d:p:c:vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
 			if (strcmp(optarg, "chrome-trace") && strcmp(optarg, "chrome"))
@@ -330,6 +442,18 @@ static int parse_args(int argc, char **argv, struct exporter *x, const char **ou
 			x->n_pids = cli__parse_u32_list(optarg, x->pids, MAX_PIDS);
 			if (x->n_pids <= 0)
 				return cli__usage_error("--pid: '%s' is not a list of pids", optarg);
+			break;
+		case 'c':
+			if (!strcmp(optarg, "none")) {
+				x->correlate = false;
+			} else {
+				int m = correlate_mode__parse(optarg);
+
+				if (m < 0)
+					return cli__usage_error("--correlate: '%s' is not conn, thread, "
+								"marker or none", optarg);
+				x->mode = (enum correlate_mode)m;
+			}
 			break;
 		case 'v':
 			cli__verbose();
@@ -351,7 +475,8 @@ static int parse_args(int argc, char **argv, struct exporter *x, const char **ou
 
 int cmd_export(int argc, char **argv)
 {
-	struct exporter x = { .min_ns = DEFAULT_MIN_DURATION_NS, .first = true, .base_ns = UINT64_MAX };
+	struct exporter x = { .min_ns = DEFAULT_MIN_DURATION_NS, .first = true, .base_ns = UINT64_MAX,
+			      .correlate = true, .mode = CORRELATE_CONN };
 	struct trace_reader **readers;
 	const char *out_path = NULL;
 	int rc = EXIT_OK, n, i, err;
@@ -375,6 +500,10 @@ int cmd_export(int argc, char **argv)
 		if (trace_reader__header(readers[i])->start_ns < x.base_ns)
 			x.base_ns = trace_reader__header(readers[i])->start_ns;
 	}
+	if (x.correlate && start_correlation(&x, readers, n)) {
+		rc = EXIT_FAILURE_RT;
+		goto cleanup;
+	}
 	x.f = cli__open_output(out_path);
 	if (!x.f) {
 		rc = EXIT_FAILURE_RT;
@@ -384,18 +513,23 @@ int cmd_export(int argc, char **argv)
 		"\"traceEvents\":[", MSLAT_VERSION);
 	meta(&x, "process_name", MSLAT_PID, 0, "name", "mslat (trace-wide)");
 	for (i = 0; i < n && !x.err; i++) {
-		err = export_one(&x, readers[i]);
+		err = export_one(&x, readers[i], host_index(readers, i));
 		if (err && err != x.err)
 			rc = EXIT_FAILURE_RT;	/* the reader logged it; the JSON is still closed */
 	}
+	if (x.corr && !x.err)
+		correlator__finish(x.corr);	/* the requests still open, through on_request */
 	put(&x, "\n]}\n");
 	if (x.err == -ENOMEM)
 		log_error("out of memory");
 	if (cli__close_output(x.f, out_path) || x.err)
 		rc = EXIT_FAILURE_RT;
 	else
-		log_info("%" PRIu64 " trace events written", x.written);
+		log_info("%" PRIu64 " trace events written, %" PRIu64 " requests", x.written,
+			 x.requests);
 cleanup:
+	correlator__free(x.corr);
+	strtab__free(x.names);
 	for (i = 0; i < n; i++)
 		trace_reader__close(readers[i]);
 	for (i = 0; i < (int)(sizeof(x.sc_json) / sizeof(x.sc_json[0])); i++)
