@@ -49,6 +49,9 @@ struct priv {
 	struct analysis_opts user;	/* as given */
 	int err;
 	struct analysis_bucket sink;	/* what falls outside the time series */
+	uint32_t last_host;		/* bucket_at's cache: [last_lo, last_hi) of last_host */
+	uint64_t last_lo, last_hi;
+	struct analysis_bucket *last_bucket;
 };
 
 static inline uint64_t key_hp(uint32_t host, uint32_t pid)
@@ -102,10 +105,21 @@ static int bucket_merge_to(struct priv *p, uint64_t interval)
 	}
 	a->nbuckets = n;
 	a->interval_ns = interval;
+	p->last_hi = 0;
 	return 0;
 }
 
-static struct analysis_bucket *bucket_at(struct priv *p, uint32_t host, uint64_t t)
+static struct analysis_bucket *bucket_slow(struct priv *p, uint32_t host, uint64_t t);
+
+/* Most times fall in the bucket of the previous one. */
+static inline struct analysis_bucket *bucket_at(struct priv *p, uint32_t host, uint64_t t)
+{
+	if (host == p->last_host && t >= p->last_lo && t < p->last_hi)
+		return p->last_bucket;
+	return bucket_slow(p, host, t);
+}
+
+static struct analysis_bucket *bucket_slow(struct priv *p, uint32_t host, uint64_t t)
 {
 	struct analysis *a = &p->a;
 	uint64_t start = a->trace.hosts[host].start_ns;
@@ -122,9 +136,16 @@ static struct analysis_bucket *bucket_at(struct priv *p, uint32_t host, uint64_t
 	if (idx >= (uint64_t)a->nbuckets) {
 		if (grow_arr((void **)&a->buckets, &p->capbuckets, (int)idx + 1, sizeof(*a->buckets)))
 			return NULL;
+		p->last_hi = 0;
 		for (int i = a->nbuckets; i <= (int)idx; i++)
 			a->buckets[i] = (struct analysis_bucket){ .start_ns = (uint64_t)i * a->interval_ns };
 		a->nbuckets = (int)idx + 1;
+	}
+	if (t > start) {
+		p->last_host = host;
+		p->last_lo = start + idx * a->interval_ns;
+		p->last_hi = p->last_lo + a->interval_ns;
+		p->last_bucket = &a->buckets[idx];
 	}
 	return &a->buckets[idx];
 }
@@ -153,10 +174,9 @@ static int on_event(struct priv *p, uint32_t host, const struct trace_event *ev)
 {
 	struct host_state *hs = &p->hs[host];
 	const struct sc_class *cls = sc_table__get(hs->sc, ev->syscall);
-	uint8_t cat = (uint8_t)categories__of(cls, ev->fd_kind);
+	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
 	uint32_t nr = ev->syscall < hs->sc->n ? ev->syscall : hs->sc->n;
 	struct analysis_syscall **slot = &hs->cache[nr * REQ_CAT__COUNT + cat];
-	struct analysis_category *ac = &p->a.cat[cat];
 	struct analysis_bucket *b;
 
 	if (!*slot) {
@@ -167,9 +187,6 @@ static int on_event(struct priv *p, uint32_t host, const struct trace_event *ev)
 	histogram__add(&(*slot)->duration, ev->duration_ns);
 	if (ev->ret < 0)
 		(*slot)->errors++;
-	ac->calls++;
-	ac->total_ns += ev->duration_ns;
-	histogram__add(&ac->duration, ev->duration_ns);
 	b = bucket_at(p, host, ev->enter_ns + ev->duration_ns);
 	if (!b)
 		return -ENOMEM;
@@ -541,6 +558,15 @@ static int finish_tables(struct priv *p)
 	}
 	a->nsyscalls = p->nscs;
 	p->nscs = 0;
+	/* A category's calls are its syscalls' (one histogram add per event, not two). */
+	for (int i = 0; i < a->nsyscalls; i++) {
+		struct analysis_category *ac = &a->cat[a->syscalls[i].cat];
+
+		ac->calls += a->syscalls[i].duration.count;
+		ac->total_ns += a->syscalls[i].duration.sum;
+		if (histogram__merge(&ac->duration, &a->syscalls[i].duration))
+			return -ENOMEM;
+	}
 	qsort(a->syscalls, a->nsyscalls, sizeof(*a->syscalls), cmp_sc);
 
 	err = correlator__take_tables(p->corr, &a->threads, &a->nthreads, &a->conns, &a->nconns);
@@ -751,6 +777,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		}
 		h = trace_reader__header(readers[i]);
 		hosts[i] = host_of(p, h);
+		copts.arrivals |= h->arrivals;
 		if (hosts[i] < 0) {
 			err = hosts[i];
 			goto out;
@@ -771,7 +798,6 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	copts.request_timeout_ns = a->opts.request_timeout_ns;
 	copts.burst_gap_ns = a->opts.burst_gap_ns;
 	copts.steps_cap = a->opts.steps_cap;
-	copts.arrivals = true;	/* a header may not say so; waiting a frame costs little */
 	copts.on_request = on_request;
 	copts.ctx = p;
 	p->corr = correlator__new(&copts);

@@ -219,6 +219,8 @@ struct sc_table *sc_table__new(struct strtab *names, const char *const *syscall_
 			goto err;
 		c->base = syscall__category(name);
 		c->kind = kind_of(name, &c->mmsg);
+		for (uint32_t k = 0; k < FD_KIND__COUNT; k++)
+			c->cat[k] = (uint8_t)categories__of(c, k);
 	}
 	return t;
 err:

@@ -28,6 +28,7 @@ struct sc_class {
 	enum syscall_category base;	/* from common/syscalls.c */
 	enum sc_kind kind;
 	bool mmsg;			/* recvmmsg/sendmmsg: the return value counts messages */
+	uint8_t cat[FD_KIND__COUNT];	/* enum req_category by fd kind, precomputed */
 };
 
 /*
@@ -111,5 +112,10 @@ static inline bool fd_kind__is_socket(uint32_t kind)
 
 /* The category of a call of CLS on an fd of KIND (docs/correlation.md "Categories"). */
 enum req_category categories__of(const struct sc_class *cls, uint32_t fd_kind);
+/* The same from the precomputed table. */
+static inline uint8_t sc_class__cat(const struct sc_class *cls, uint32_t fd_kind)
+{
+	return cls->cat[fd_kind < FD_KIND__COUNT ? fd_kind : FD_KIND_OTHER];
+}
 
 #endif

@@ -25,6 +25,7 @@
 #define DEF_BURST_GAP_NS 1000000ULL
 #define DEF_STEPS_CAP 64
 #define ARRIVALS_CAP 64	/* arrivals buffered per fd ahead of their receive */
+#define TCACHE 256	/* thread cache slots; power of 2 */
 
 enum rstate { RS_RECEIVING, RS_RESPONDING };
 
@@ -73,6 +74,8 @@ struct seg_mem {
 
 struct seg {
 	struct cthread *th;
+	struct seg *next_free;
+	uint32_t capmem;
 	uint32_t nmem, undecided;
 	uint64_t cat_ns[REQ_CAT__COUNT];
 	uint64_t calls;
@@ -113,6 +116,11 @@ struct correlator {
 	uint64_t next_id;
 	uint64_t gen;
 	struct creq *wait_head, *wait_tail;
+	struct creq *free_reqs;		/* delivered requests kept for reuse, with their arrays */
+	uint32_t nfree;
+	struct cthread *tcache[TCACHE];
+	struct seg *free_segs;		/* split segments kept for reuse */
+	uint32_t nfree_segs;
 	struct histogram gaps;
 	struct correlator_stats st;
 	bool oom;
@@ -145,9 +153,16 @@ static int grow(void **arr, uint32_t *cap, uint32_t need, size_t elem)
 
 /* --- lookups ---------------------------------------------------------------- */
 
-static struct chost *host_get(struct correlator *c, uint32_t host)
+static struct chost *host_grow(struct correlator *c, uint32_t host);
+
+static inline struct chost *host_get(struct correlator *c, uint32_t host)
 {
-	if (host >= c->nhosts) {
+	return host < c->nhosts ? &c->hosts[host] : host_grow(c, host);
+}
+
+static struct chost *host_grow(struct correlator *c, uint32_t host)
+{
+	{
 		struct chost *h = realloc(c->hosts, (host + 1) * sizeof(*h));
 
 		if (!h)
@@ -161,10 +176,17 @@ static struct chost *host_get(struct correlator *c, uint32_t host)
 
 static struct cthread *thread_get(struct correlator *c, uint32_t host, uint32_t pid, uint32_t tid)
 {
-	struct cthread *t = kvmap__get(&c->threads, key1(host, pid), tid);
+	struct cthread **slot = &c->tcache[tid & (TCACHE - 1)];
+	struct cthread *t = *slot;
 
-	if (t)
+	/* A direct-mapped cache in front of the table: events of a thread come in runs. */
+	if (t && t->st.tid == tid && t->st.pid == pid && t->st.host == host)
 		return t;
+	t = kvmap__get(&c->threads, key1(host, pid), tid);
+	if (t) {
+		*slot = t;
+		return t;
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
@@ -176,6 +198,7 @@ static struct cthread *thread_get(struct correlator *c, uint32_t host, uint32_t 
 		return NULL;
 	}
 	c->st.threads++;
+	*slot = t;
 	return t;
 }
 
@@ -206,7 +229,7 @@ static struct cfd *fd_get(struct correlator *c, uint32_t host, uint32_t pid, int
 
 /* --- steps ------------------------------------------------------------------ */
 
-static void step_add(struct req_step **steps, uint32_t *n, uint32_t *cap, uint32_t *dropped,
+static inline void step_add(struct req_step **steps, uint32_t *n, uint32_t *cap, uint32_t *dropped,
 		     uint32_t steps_cap, const char *name, uint8_t cat, bool shared,
 		     uint64_t enter_ns, uint64_t ns, uint32_t count)
 {
@@ -342,29 +365,52 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 	}
 	if (s->th->cur == s)
 		s->th->cur = NULL;
-	free(s->steps);
-	free(s);
 	c->st.segments--;
+	s->next_free = c->free_segs;	/* as many as were alive at once */
+	c->free_segs = s;
+	c->nfree_segs++;
+}
+
+/* A zeroed segment for N members, its step array reused when possible. */
+static struct seg *seg_alloc(struct correlator *c, uint32_t n)
+{
+	struct seg *s = c->free_segs;
+	uint32_t cap = n < 8 ? 8 : n;
+	struct req_step *steps;
+	uint32_t capsteps;
+
+	if (s && s->capmem >= n) {
+		c->free_segs = s->next_free;
+		c->nfree_segs--;
+		steps = s->steps;
+		capsteps = s->capsteps;
+		cap = s->capmem;
+		memset(s, 0, sizeof(*s) + n * sizeof(s->mem[0]));
+		s->steps = steps;
+		s->capsteps = capsteps;
+	} else {
+		s = calloc(1, sizeof(*s) + cap * sizeof(s->mem[0]));
+		if (!s)
+			return NULL;
+	}
+	s->capmem = cap;
+	return s;
 }
 
 /* R sent again (YES) or ended: decide its membership in every segment waiting on it. */
 static void req_resolve(struct correlator *c, struct creq *r, bool yes)
 {
-	uint32_t n = r->nsrefs;
-	struct segref *refs = r->srefs;
-
-	r->srefs = NULL;
-	r->nsrefs = r->capsrefs = 0;
-	for (uint32_t i = 0; i < n; i++) {
-		struct seg *s = refs[i].seg;
-		struct seg_mem *m = &s->mem[refs[i].idx];
+	/* Splitting a segment never adds references to R: the array is stable here. */
+	for (uint32_t i = 0; i < r->nsrefs; i++) {
+		struct seg *s = r->srefs[i].seg;
+		struct seg_mem *m = &s->mem[r->srefs[i].idx];
 
 		m->resolved = true;
 		m->yes = yes;
 		if (!--s->undecided)
 			seg_distribute(c, s);
 	}
-	free(refs);
+	r->nsrefs = 0;
 }
 
 static void req_end(struct correlator *c, struct creq *r, bool timed_out)
@@ -386,10 +432,7 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 		if (r->state == RS_RESPONDING)
 			th->nmaybe--;
 	}
-	/* Keep the order of the open lists deterministic: shared time does not depend on it. */
-	free(r->threads);
-	r->threads = NULL;
-	r->nthreads = r->capthreads = 0;
+	r->nthreads = 0;	/* the array is kept for reuse */
 	lru_unlink(c, r);
 	if (r->fde && r->fde->req == r)
 		r->fde->req = NULL;
@@ -483,9 +526,39 @@ static void deliver(struct correlator *c, struct creq *r)
 	c->st.open--;
 	if (c->o.on_request)
 		c->o.on_request(p, c->o.ctx);
-	free(r->steps);
-	free(r->srefs);
-	free(r);
+	/* Kept for the next request: the pool is as large as the most requests alive at once. */
+	r->wait_next = c->free_reqs;
+	c->free_reqs = r;
+	c->nfree++;
+}
+
+/* A zeroed request; its arrays are reused from a delivered one when there is one. */
+static struct creq *req_alloc(struct correlator *c)
+{
+	struct creq *r = c->free_reqs;
+	struct req_step *steps;
+	struct cthread **threads;
+	struct segref *srefs;
+	uint32_t capsteps, capthreads, capsrefs;
+
+	if (!r)
+		return calloc(1, sizeof(*r));
+	c->free_reqs = r->wait_next;
+	c->nfree--;
+	steps = r->steps;
+	capsteps = r->capsteps;
+	threads = r->threads;
+	capthreads = r->capthreads;
+	srefs = r->srefs;
+	capsrefs = r->capsrefs;
+	memset(r, 0, sizeof(*r));
+	r->steps = steps;
+	r->capsteps = capsteps;
+	r->threads = threads;
+	r->capthreads = capthreads;
+	r->srefs = srefs;
+	r->capsrefs = capsrefs;
+	return r;
 }
 
 /* Consume the buffered arrivals up to T; return the first one in (LOW, T], or 0. */
@@ -507,7 +580,7 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 			      const struct trace_event *ev, const struct sc_class *cls, uint8_t cat)
 {
 	uint64_t exit_ns = ev->enter_ns + ev->duration_ns, first;
-	struct creq *r = calloc(1, sizeof(*r));
+	struct creq *r = req_alloc(c);
 
 	if (!r) {
 		c->oom = true;
@@ -625,7 +698,7 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 		return;
 	}
 	if (!s) {
-		s = calloc(1, sizeof(*s) + th->nopen * sizeof(s->mem[0]));
+		s = seg_alloc(c, th->nopen);
 		if (!s) {
 			c->oom = true;
 			return;
@@ -757,7 +830,7 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 		      const struct sc_class *cls)
 {
 	uint64_t exit_ns = ev->enter_ns + ev->duration_ns;
-	uint8_t cat = (uint8_t)categories__of(cls, ev->fd_kind);
+	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
 	struct chost *h = host_get(c, host);
 	struct cthread *th;
 	int err = 0;
@@ -907,7 +980,7 @@ int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t t
 	}
 	if (what == 1)
 		return 0;
-	r = calloc(1, sizeof(*r));
+	r = req_alloc(c);
 	if (!r)
 		return -ENOMEM;
 	r->host = host;
@@ -1040,6 +1113,19 @@ void correlator__free(struct correlator *c)
 		}
 	}
 	for (struct creq *r = c->wait_head; r;) {
+		struct creq *next = r->wait_next;
+
+		free_req(r);
+		r = next;
+	}
+	while (c->free_segs) {
+		struct seg *s = c->free_segs;
+
+		c->free_segs = s->next_free;
+		free(s->steps);
+		free(s);
+	}
+	for (struct creq *r = c->free_reqs; r;) {
 		struct creq *next = r->wait_next;
 
 		free_req(r);

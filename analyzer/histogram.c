@@ -99,11 +99,6 @@ void histogram__add_n(struct histogram *h, uint64_t v, uint64_t n)
 		chunk[i] += n;
 }
 
-void histogram__add(struct histogram *h, uint64_t v)
-{
-	histogram__add_n(h, v, 1);
-}
-
 int histogram__merge(struct histogram *dst, const struct histogram *src)
 {
 	int err = 0;

@@ -33,9 +33,34 @@ void histogram__init(struct histogram *h);
 /* Free the chunks; H is empty and reusable afterwards. NULL is a no-op. */
 void histogram__reset(struct histogram *h);
 
-/* Count VALUE once (N times). */
-void histogram__add(struct histogram *h, uint64_t value);
+/* Count VALUE N times. */
 void histogram__add_n(struct histogram *h, uint64_t value, uint64_t n);
+
+/* Count VALUE once: inline, as it runs for every event. */
+static inline void histogram__add(struct histogram *h, uint64_t v)
+{
+	unsigned int c, i, e;
+
+	if (v < 2 * HIST_SUB) {
+		c = 0;
+		i = (unsigned int)v;
+	} else {
+		e = 63 - (unsigned int)__builtin_clzll(v);
+		c = e - HIST_SUB_BITS;
+		i = (unsigned int)(v >> c) - HIST_SUB;
+	}
+	if (__builtin_expect(!h->chunk[c] || !h->count || h->sum + v < h->sum, 0)) {
+		histogram__add_n(h, v, 1);
+		return;
+	}
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+	h->chunk[c][i]++;
+}
 
 /* Add every sample of SRC into DST. 0 or -ENOMEM (DST then holds a partial merge, marked oom). */
 int histogram__merge(struct histogram *dst, const struct histogram *src);
