@@ -1,0 +1,131 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# `mslat info` and `mslat dump` from the outside: help and usage errors, exit
+# codes, clean stdout on error, messages naming the file, JSON that parses,
+# --pid/--syscall selecting exactly the events synth wrote (counted in the
+# goldens' .truth.json), and golden files that zstd itself checks and opens.
+#
+#   tests/cli/test_info_dump.sh BUILD_DIR
+. "$(dirname "$0")/lib.sh"
+B=$(cd "${1:?usage: tests/cli/test_info_dump.sh BUILD_DIR}" && pwd)
+cd "$(dirname "$0")/../.."
+M=$B/mslat
+
+# run_m NAME ARGS...: mslat's exit status in $rc, its stdout and stderr in files.
+run_m() {
+	local name=$1
+	shift
+	"$M" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err"
+	rc=$?
+}
+
+# jq-less JSON helpers.
+json_get() {	# FILE PYTHON-EXPRESSION-ON-d
+	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
+}
+
+for cmd in info dump; do
+	run_m help "$cmd" --help
+	check "$cmd --help exits 0 with usage on stdout" \
+		test "$rc" -eq 0 -a -s "$TMP/help.out" -a ! -s "$TMP/help.err"
+	check "$cmd --help starts with Usage" grep -q "^Usage: mslat $cmd" "$TMP/help.out"
+
+	run_m bad "$cmd" --no-such-option testdata/threadpool.mslat
+	check "$cmd: unknown option exits 2" test "$rc" -eq 2
+	check "$cmd: unknown option leaves stdout empty" test ! -s "$TMP/bad.out"
+	check "$cmd: unknown option says why on stderr" test -s "$TMP/bad.err"
+
+	run_m none "$cmd"
+	check "$cmd: no file exits 2 with stdout empty" test "$rc" -eq 2 -a ! -s "$TMP/none.out"
+
+	run_m missing "$cmd" "$TMP/no-such-trace.mslat"
+	check "$cmd: missing file exits 1" test "$rc" -eq 1
+	check "$cmd: missing file leaves stdout empty" test ! -s "$TMP/missing.out"
+	check "$cmd: missing file is named in the message" grep -q "no-such-trace.mslat" "$TMP/missing.err"
+
+	run_m passwd "$cmd" /etc/passwd
+	check "$cmd /etc/passwd exits 1" test "$rc" -eq 1
+	check "$cmd /etc/passwd: 'not a mslat trace'" grep -q "not a mslat trace" "$TMP/passwd.err"
+	check "$cmd /etc/passwd leaves stdout empty" test ! -s "$TMP/passwd.out"
+done
+
+for t in testdata/*.mslat; do
+	name=$(basename "$t" .mslat)
+	truth=testdata/$name.truth.json
+	[ -e "$truth" ] || continue
+
+	check "$name: zstd -t passes" zstd -q -t "$t"
+	check "$name: zstd -dc starts with a varint-prefixed header record" python3 - "$t" <<'PY'
+import subprocess, sys
+raw = subprocess.run(["zstd", "-q", "-dc", sys.argv[1]], capture_output=True, check=True).stdout
+def varint(b, i):
+    v = s = 0
+    while True:
+        c = b[i]; i += 1
+        v |= (c & 0x7f) << s; s += 7
+        if not c & 0x80:
+            return v, i
+n, i = varint(raw, 0)
+assert 0 < n and i + n <= len(raw), "record length"
+rec = raw[i:i + n]
+assert rec[0] == 0x0a, "Record field 1 (header), length-delimited"
+m, j = varint(rec, 1)
+assert j + m == len(rec), "header fills the record"
+assert rec[j] == 0x0d and rec[j + 1:j + 5] == b"MSLT", "Header.magic first: MSLT"
+PY
+
+	run_m infojson info --format json "$t"
+	check "$name: info --format json counts match the truth" python3 - "$TMP/infojson.out" "$truth" <<'PY'
+import json, sys
+info = json.load(open(sys.argv[1]))["traces"][0]
+t = json.load(open(sys.argv[2]))
+for k, tk in (("events", "events"), ("lost", "lost"), ("loss_records", "loss_records"),
+              ("processes", "processes"), ("arrivals", "arrival_records")):
+    assert info[k] == t[tk], (k, info[k], t[tk])
+assert info["complete"] is True
+PY
+
+	run_m jsonl dump --format jsonl "$t"
+	check "$name: dump --format jsonl exits 0" test "$rc" -eq 0
+	check "$name: every jsonl line is JSON, one event line per event" python3 - "$TMP/jsonl.out" "$truth" <<'PY'
+import json, sys
+t = json.load(open(sys.argv[2]))
+types = [json.loads(line)["type"] for line in open(sys.argv[1])]
+assert types and types[0] == "header" and types[-1] == "footer", "header first, footer last"
+assert types.count("event") == t["events"], (types.count("event"), t["events"])
+assert types.count("process") == t["processes"]
+assert types.count("loss") == t["loss_records"]
+assert types.count("arrival") == t["arrival_records"]
+PY
+
+	# --pid: each process of the truth, exactly its events (the pid or the tid matches).
+	for pid in $(json_get "$truth" '" ".join(d["event_counts"]["by_pid"])'); do
+		want=$(json_get "$truth" "d['event_counts']['by_pid']['$pid']")
+		run_m pid dump --format jsonl --pid "$pid" "$t"
+		got=$(python3 -c '
+import json, sys
+n = 0
+for line in open(sys.argv[1]):
+    o = json.loads(line)
+    if o["type"] == "event":
+        assert sys.argv[2] in (str(o["pid"]), str(o["tid"])), line
+        n += 1
+    else:
+        assert o["type"] in ("process", "arrival", "loss"), line
+print(n)' "$TMP/pid.out" "$pid" 2>/dev/null)
+		check "$name: dump --pid $pid selects its $want events" test "$rc" -eq 0 -a "$got" = "$want"
+	done
+
+	# --syscall: one name, then two; text format; only events, all of them.
+	set -- $(json_get "$truth" '" ".join(sorted(d["event_counts"]["by_syscall"]))')
+	for sel in "$1" "$1,${2:-$1}"; do
+		want=$(json_get "$truth" "sum(d['event_counts']['by_syscall'][s] for s in set('$sel'.split(',')))")
+		run_m sys dump --syscall "$sel" "$t"
+		got=$(grep -c . "$TMP/sys.out")
+		bad=$(awk -v sel=",$sel," '{ n = $3; sub(/\(.*/, "", n); if (index(sel, "," n ",") == 0) print }' \
+			"$TMP/sys.out" | head -n 1)
+		check "$name: dump --syscall $sel selects its $want events" \
+			test "$rc" -eq 0 -a "$got" = "$want" -a -z "$bad"
+	done
+done
+finish
