@@ -219,7 +219,7 @@ static int write_breakdown(const struct analysis *a, const char *dir)
 		return gp_close(&g, err);
 	/* the categories with time, as columns: a stacked bar per row */
 	for (int i = 0; i < REQ_CAT__COUNT + 2; i++)
-		if (i != REQ_CAT_IDLE && bd->valid && (bd_value(bd, 0, i) || bd_value(bd, 1, i)))
+		if (bd->valid && (bd_value(bd, 0, i) || bd_value(bd, 1, i)))
 			cols[ncols++] = i;
 	put(&g, "# average ms per request in each category: typical (<= p50) and slow (>= p99)\nkind");
 	for (int c = 0; c < ncols; c++)

@@ -650,7 +650,8 @@ static void breakdown_section(struct page *p)
 	w(p, "<p class=\"note\">Average time per request in each category, for typical requests "
 	     "(latency &le; p50 = %s, %" PRIu64 " requests) and slow ones (&ge; p99 = %s, %" PRIu64
 	     " requests). <i>user</i> is time outside syscalls (on CPU or waiting for it); "
-	     "<i>shared</i> is syscall time while several requests were open on one thread.</p>\n",
+	     "<i>shared</i> is syscall time while several requests were open on one thread; "
+	     "<i>idle</i> is waiting for work (poll, epoll) inside a request's window.</p>\n",
 	  dur(b1, bd->p50_ns), bd->typical_count, dur(b2, bd->p99_ns), bd->slow_count);
 	for (int r = 0; r < 2; r++) {
 		const uint64_t *cat = r ? bd->slow_cat_ns : bd->typical_cat_ns;
@@ -661,8 +662,6 @@ static void breakdown_section(struct page *p)
 				     (r ? bd->slow_shared_ns : bd->typical_shared_ns);
 
 			rows[r][i] = cnt[r] ? (double)v / (double)cnt[r] : 0;
-			if (i == REQ_CAT_IDLE)
-				rows[r][i] = 0;	/* never latency */
 			tot[r] += rows[r][i];
 			snprintf(tip_buf[r][i], sizeof(tip_buf[r][i]), "%s: %s per %s request", seg_name(i),
 				 dur(b1, (uint64_t)rows[r][i]), r ? "slow" : "typical");
@@ -997,7 +996,7 @@ static void slowest_section(struct page *p)
 			uint64_t v = k < REQ_CAT__COUNT ? rq->cat_ns[k] :
 				     k == REQ_CAT__COUNT ? rq->user_ns : rq->shared_ns;
 
-			if (!v || k == REQ_CAT_IDLE)
+			if (!v)
 				continue;
 			w(p, "%s<span class=\"sw c-%s\"></span>%s %s (%.0f%%)", first ? "" : " &nbsp; ",
 			  outputs__cat_name(k), outputs__cat_name(k), dur(b[5], v),
