@@ -476,7 +476,7 @@ void svg__hstack(struct svg_chart *c, double y0, double y1, const double *vals, 
 void svg__vmarker(struct svg_chart *c, double x, const char *label, const char *cls, int row)
 {
 	double px = map(&c->x, x);
-	double ty = c->y.px_hi - 6 + 12.0 * row;
+	double ty = c->y.px_hi - 6 - 13.0 * row;	/* rows stack upwards, into the top margin */
 	const char *anchor = px > c->x.px_hi - 40 ? "end" : px < c->x.px_lo + 40 ? "start" : "middle";
 
 	out(c, "<g class=\"%s\"><line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\"/>",

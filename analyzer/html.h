@@ -93,7 +93,10 @@ void svg__rect_px(struct svg_chart *c, double x, double y, double w, double h, c
  */
 void svg__hstack(struct svg_chart *c, double y0, double y1, const double *vals, size_t n,
 		 const char *const *cls, const char *const *tips);
-/* A vertical marker at data X, labelled (escaped) at the top; ROW staggers labels. */
+/*
+ * A vertical marker at data X, labelled (escaped) above the plot area; ROW
+ * (0, 1, 2) lifts the label by a line, so keep margin_top >= 20 + 13 * ROW.
+ */
 void svg__vmarker(struct svg_chart *c, double x, const char *label, const char *cls, int row);
 /* A point marker (circle) at data (X, Y) with a hover TIP. */
 void svg__dot(struct svg_chart *c, double x, double y, const char *cls, const char *tip);

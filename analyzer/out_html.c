@@ -378,7 +378,7 @@ static void pct_markers(struct svg_chart *c, const struct histogram *h)
 		if (!histogram__quantile(h, m[i].q, &v))
 			continue;
 		px = svg__px_x(c, (double)v);
-		row = px - last_px < 70 ? row + 1 : 0;	/* stagger labels that would collide */
+		row = px - last_px < 80 ? row + 1 : 0;	/* stagger labels that would collide */
 		last_px = px;
 		snprintf(label, sizeof(label), "%s %s", m[i].name, dur(b, v));
 		svg__vmarker(c, (double)v, label, m[i].cls, row);
@@ -416,7 +416,8 @@ static void latency_histogram(struct page *p, const struct histogram *h)
 	size_t nbins;
 	char tip[128], b1[UNITS_BUF], b2[UNITS_BUF];
 
-	svg__init(&c, p->f, CHART_W, 280);
+	svg__init(&c, p->f, CHART_W, 290);
+	c.margin_top = 48;	/* room for three staggered percentile labels */
 	svg__axis(&c, 'x', SVG_LOG, (double)(h->min ? h->min : 1), (double)h->max + 1,
 		  html__label_duration);
 	lo = c.x.lo;
@@ -453,7 +454,8 @@ static void latency_cdf(struct page *p, const struct histogram *h)
 		p->err = -ENOMEM;
 		goto out;
 	}
-	svg__init(&c, p->f, CHART_W, 260);
+	svg__init(&c, p->f, CHART_W, 270);
+	c.margin_top = 48;
 	svg__axis(&c, 'x', SVG_LOG, (double)(h->min ? h->min : 1), (double)h->max + 1,
 		  html__label_duration);
 	svg__axis(&c, 'y', SVG_LINEAR, 0, 100, html__label_percent);
