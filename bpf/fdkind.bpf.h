@@ -25,10 +25,12 @@
 #define MSLAT_IPPROTO_UDP 17
 #define MSLAT_TCP_LISTEN 10
 
-/* The struct file behind FD in the current task's table, or NULL. */
-static __always_inline struct file *mslat_fd_file(int fd)
+/* A kfunc the verifier turns into a plain move: typed, read-only, fault-safe loads without helper calls. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/* The struct file behind FD in TASK's table, or NULL. */
+static __always_inline struct file *mslat_fd_file(struct task_struct *task, int fd)
 {
-	struct task_struct *task = bpf_get_current_task_btf();
 	struct file *file = NULL;
 	struct fdtable *fdt;
 	struct file **fds;
@@ -40,9 +42,10 @@ static __always_inline struct file *mslat_fd_file(int fd)
 	if (!fdt || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
 	fds = fdt->fd;
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]))
+	/* an array of pointers is a scalar to the verifier: one read, then typed again */
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
-	return file;
+	return bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
 }
 
 /*
@@ -51,22 +54,22 @@ static __always_inline struct file *mslat_fd_file(int fd)
  */
 static __always_inline __u32 mslat_sock_kind(struct file *file, struct sock **skp)
 {
-	struct socket *sock = BPF_CORE_READ(file, private_data);
-	struct sock *sk = BPF_CORE_READ(sock, sk);
+	struct socket *sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
+	struct sock *sk = sock->sk;
 	__u16 family, type, proto;
 
 	if (!sk)
 		return MSLAT_FD_SOCKET_OTHER;
-	family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	family = sk->__sk_common.skc_family;
 	if (family == MSLAT_AF_UNIX)
 		return MSLAT_FD_UNIX;
 	if (family != MSLAT_AF_INET && family != MSLAT_AF_INET6)
 		return MSLAT_FD_SOCKET_OTHER;
-	type = BPF_CORE_READ(sk, sk_type);
-	proto = BPF_CORE_READ(sk, sk_protocol);
+	type = sk->sk_type;
+	proto = sk->sk_protocol;
 	if (type == MSLAT_SOCK_STREAM && proto == MSLAT_IPPROTO_TCP) {
 		*skp = sk;
-		if (BPF_CORE_READ(sk, __sk_common.skc_state) == MSLAT_TCP_LISTEN)
+		if (sk->__sk_common.skc_state == MSLAT_TCP_LISTEN)
 			return MSLAT_FD_TCP_LISTEN;
 		return MSLAT_FD_TCP;
 	}
@@ -76,15 +79,15 @@ static __always_inline __u32 mslat_sock_kind(struct file *file, struct sock **sk
 }
 
 /* Kind of FD in the current task (MSLAT_FD_*); MSLAT_FD_NONE if it is not open. */
-static __always_inline __u32 mslat_fd_kind(int fd, struct sock **skp)
+static __always_inline __u32 mslat_fd_kind(struct task_struct *task, int fd, struct sock **skp)
 {
-	struct file *file = mslat_fd_file(fd);
+	struct file *file = mslat_fd_file(task, fd);
 	__u16 mode;
 
 	*skp = NULL;
 	if (!file)
 		return MSLAT_FD_NONE;
-	mode = BPF_CORE_READ(file, f_inode, i_mode);
+	mode = file->f_inode->i_mode;
 	switch (mode & S_IFMT) {
 	case S_IFREG:
 		return MSLAT_FD_FILE;

@@ -115,13 +115,31 @@ static __always_inline void count_drop(int kind, __u64 now)
 	c->last_ns = now;
 }
 
-/* Force a wake-up only when pending data crosses a threshold: wake-ups per event cost dearly. */
+/* Records submitted on each CPU, for wake-up batching. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} submitted SEC(".maps");
+
+/*
+ * Wake the recorder once per 1 << targ_wake_shift bytes of records from a
+ * CPU, not per record: a wake-up per event costs the traced process dearly.
+ * The recorder also polls on a timer, so nothing waits longer than that.
+ * A per-CPU counter (an inlined lookup) is cheaper than asking the ring.
+ */
 static __always_inline __u64 wake_flags(__u64 rec_bytes)
 {
-	__u64 avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&submitted, &zero);
+	__u64 before;
 
-	/* avail counts this (reserved) record and its 8-byte header. */
-	if ((avail >> targ_wake_shift) != ((avail - rec_bytes - 8) >> targ_wake_shift))
+	if (!n)
+		return BPF_RB_NO_WAKEUP;
+	before = *n;
+	*n = before + rec_bytes + 8;
+	if ((before >> targ_wake_shift) != ((before + rec_bytes + 8) >> targ_wake_shift))
 		return BPF_RB_FORCE_WAKEUP;
 	return BPF_RB_NO_WAKEUP;
 }
@@ -158,8 +176,8 @@ static __always_inline void watch_sock(struct task_state *st, struct sock *sk, _
 	st->last_sk = key;
 	if (kind == MSLAT_FD_TCP_LISTEN) {
 		struct listener_key lk = {
-			.net = (__u64)BPF_CORE_READ(sk, __sk_common.skc_net.net),
-			.port = BPF_CORE_READ(sk, __sk_common.skc_num),
+			.net = (__u64)sk->__sk_common.skc_net.net,
+			.port = sk->__sk_common.skc_num,
 		};
 
 		bpf_map_update_elem(&listeners, &lk, &info, BPF_ANY);
@@ -182,7 +200,7 @@ static __always_inline void watch_sock(struct task_state *st, struct sock *sk, _
 }
 
 /* After accept(2) (a connection to watch) or listen(2) (a listener to watch). */
-static __always_inline void watch_new_sock(struct task_state *st, long ret, __u32 tgid)
+static __always_inline void watch_new_sock(struct task_struct *task, struct task_state *st, long ret)
 {
 	struct sock *sk = NULL;
 	__u32 kind;
@@ -195,17 +213,17 @@ static __always_inline void watch_new_sock(struct task_state *st, long ret, __u3
 	} else {
 		return;
 	}
-	kind = mslat_fd_kind(fd, &sk);
+	kind = mslat_fd_kind(task, fd, &sk);
 	if (sk && (kind == MSLAT_FD_TCP || kind == MSLAT_FD_TCP_LISTEN)) {
 		st->last_sk = 0;
-		watch_sock(st, sk, kind, tgid, fd);
+		watch_sock(st, sk, kind, task->tgid, fd);
 	}
 }
 
 SEC("tp_btf/sys_enter")
 int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 {
-	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct task_struct *task;
 	struct task_state *st;
 	struct sock *sk = NULL;
 	__u8 flags;
@@ -213,20 +231,26 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (id < 0 || id >= MSLAT_MAX_SYSCALLS)
 		return 0;
 	flags = targ_sc_flags[id & (MSLAT_MAX_SYSCALLS - 1)];
-	if (!(flags & MSLAT_SC_ENABLED) || !traced(tgid))
+	if (!(flags & MSLAT_SC_ENABLED))
 		return 0;
-	st = bpf_task_storage_get(&task_states, bpf_get_current_task_btf(), NULL,
-				  BPF_LOCAL_STORAGE_GET_F_CREATE);
-	if (!st)
-		return 0;
+	task = bpf_get_current_task_btf();
+	/* Traced threads have storage: one lookup. New threads: the tgid filter, then storage. */
+	st = bpf_task_storage_get(&task_states, task, NULL, 0);
+	if (!st) {
+		if (!traced(task->tgid))
+			return 0;
+		st = bpf_task_storage_get(&task_states, task, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
+		if (!st)
+			return 0;
+	}
 	st->nr = id;
 	st->fd = -1;
 	st->fd_kind = MSLAT_FD_NONE;
 	if (flags & MSLAT_SC_FD_FIRST) {
 		st->fd = (int)PT_REGS_PARM1(regs);
-		st->fd_kind = mslat_fd_kind(st->fd, &sk);
+		st->fd_kind = mslat_fd_kind(task, st->fd, &sk);
 		if (targ_arrivals && sk)
-			watch_sock(st, sk, st->fd_kind, tgid, st->fd);
+			watch_sock(st, sk, st->fd_kind, task->tgid, st->fd);
 	}
 	/* last, so that the fd lookup is not part of the duration */
 	st->enter_ns = bpf_ktime_get_ns();
@@ -257,7 +281,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	e->enter_ns = st->enter_ns;
 	e->duration_ns = now - st->enter_ns;
 	e->ret = ret;
-	e->tid = (__u32)bpf_get_current_pid_tgid();
+	e->tid = task->pid;
 	e->pid = task->tgid;
 	e->fd = st->fd;
 	e->fd_kind = st->fd_kind;
@@ -265,7 +289,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	st->enter_ns = 0;
 
 	if (targ_arrivals && ret >= 0)
-		watch_new_sock(st, ret, task->tgid);
+		watch_new_sock(task, st, ret);
 	return 0;
 }
 

@@ -23,6 +23,8 @@ static const char usage[] =
 "                                    a 50 ms nanosleep, a fork whose child calls\n"
 "                                    getppid L times [100 50 20 /tmp]\n"
 "       workload burst N             N getppid calls as fast as possible\n"
+"       workload mixed N             N syscalls: getppid and 1-byte writes to\n"
+"                                    /dev/null, alternating (the W1 benchmark)\n"
 "       workload spin                getppid and a 1 ms nanosleep, until killed\n"
 "Prints what it did as key=value lines on stdout (make it a pipe: writes to a\n"
 "regular file would count as file writes).\n";
@@ -128,6 +130,26 @@ static int burst(long n)
 	return 0;
 }
 
+/* W1's mix: getppid and a 1-byte write to /dev/null, alternating. */
+static int mixed(long n)
+{
+	int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
+	uint64_t t0 = now_ns();
+	long i;
+
+	if (fd < 0)
+		die("/dev/null");
+	for (i = 0; i < n; i++) {
+		if (i & 1)
+			syscall(SYS_write, fd, "x", 1);
+		else
+			syscall(SYS_getppid);
+	}
+	printf("pid=%d\nsyscalls=%ld\nns_per_call=%.1f\n", (int)getpid(), n,
+	       (double)(now_ns() - t0) / (double)(n ? n : 1));
+	return 0;
+}
+
 static int spin(void)
 {
 	struct timespec ts = { 0, 1000000L };
@@ -147,6 +169,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "burst"))
 		return burst(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "mixed"))
+		return mixed(atol(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "spin"))
 		return spin();
 	fputs(usage, argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
