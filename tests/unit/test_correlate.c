@@ -1,0 +1,406 @@
+// SPDX-License-Identifier: MIT
+/* Correlation tests: hand-built syscall sequences against docs/correlation.md, to the nanosecond. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "categories.h"
+#include "correlate.h"
+#include "syscalls.h"
+#include "test.h"
+
+#define PID 100
+#define MAX_REQS 32
+#define US 1000ULL
+#define MS 1000000ULL
+
+struct got {
+	struct request r[MAX_REQS];
+	int n;
+};
+
+static void collect(const struct request *req, void *ctx)
+{
+	struct got *g = ctx;
+
+	if (g->n < MAX_REQS) {
+		g->r[g->n] = *req;
+		g->r[g->n].steps = NULL;	/* valid only during the call */
+		g->n++;
+	}
+}
+
+struct fx {
+	struct strtab *names;
+	struct sc_table *tbl;
+	struct correlator *c;
+	struct got got;
+};
+
+static bool fx_open(struct fx *f, enum correlate_mode mode, bool arrivals)
+{
+	struct correlator_opts o = { .mode = mode, .arrivals = arrivals, .on_request = collect };
+	const char *const *t;
+	size_t n;
+
+	memset(f, 0, sizeof(*f));
+	o.ctx = &f->got;
+	o.request_timeout_ns = 100 * MS;
+	f->names = strtab__new();
+	t = syscall_table__for_arch("x86_64", &n);
+	if (!ASSERT_OK_PTR(f->names, "strtab") || !ASSERT_OK_PTR(t, "table"))
+		return false;
+	f->tbl = sc_table__new(f->names, t, (uint32_t)n);
+	f->c = correlator__new(&o);
+	return ASSERT_OK_PTR(f->tbl, "sc_table") && ASSERT_OK_PTR(f->c, "correlator");
+}
+
+static void fx_close(struct fx *f)
+{
+	correlator__free(f->c);
+	sc_table__free(f->tbl);
+	strtab__free(f->names);
+}
+
+/* A syscall of thread TID: SC on FD (kind KIND) returning RET, from ENTER for DUR ns. */
+static void ev(struct fx *f, uint32_t tid, const char *sc, int32_t fd, uint32_t kind, int64_t ret,
+	       uint64_t enter, uint64_t dur)
+{
+	struct trace_event e = { .enter_ns = enter, .duration_ns = dur, .ret = ret, .tid = tid,
+				 .pid = PID, .fd = fd, .fd_kind = kind };
+	int nr = syscall__number("x86_64", sc);
+
+	if (!ASSERT_TRUE(nr >= 0, sc))
+		return;
+	e.syscall = (uint32_t)nr;
+	ASSERT_OK(correlator__event(f->c, 0, &e, sc_table__get(f->tbl, e.syscall)), sc);
+}
+
+static void tcp(struct fx *f, uint32_t tid, const char *sc, int32_t fd, int64_t ret, uint64_t enter,
+		uint64_t dur)
+{
+	ev(f, tid, sc, fd, FD_KIND_TCP, ret, enter, dur);
+}
+
+static void arrive(struct fx *f, int32_t fd, uint64_t t)
+{
+	struct trace_arrival a = { .time_ns = t, .pid = PID, .fd = fd, .bytes = 100,
+				   .what = TRACE_ARRIVAL_DATA };
+
+	ASSERT_OK(correlator__arrival(f->c, 0, &a), "arrival");
+}
+
+TEST(correlate, worker_pool_one_request)
+{
+	struct fx f;
+	const struct request *r;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	ev(&f, 1, "accept4", 3, FD_KIND_TCP_LISTEN, 5, 0, 1000);	/* idle: no request yet */
+	tcp(&f, 1, "read", 5, 120, 2000, 500);			/* start = 2500 */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 3000, 400);		/* sync 400 */
+	ev(&f, 1, "ioctl", 9, FD_KIND_CHR, 0, 3500, 1000);		/* device 1000 */
+	ev(&f, 1, "ioctl", 10, FD_KIND_TCP, 0, 4600, 100);		/* other: not a char device */
+	tcp(&f, 1, "write", 5, 300, 5000, 200);			/* end = 5200 */
+	ev(&f, 1, "write", 7, FD_KIND_FILE, 50, 5300, 100);		/* after the last send: nothing */
+	tcp(&f, 1, "close", 5, 0, 5500, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "requests"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_TRUE(r->complete, "complete");
+	ASSERT_EQ_U64(r->start_ns, 2500, "start");
+	ASSERT_EQ_U64(r->end_ns, 5200, "end");
+	ASSERT_EQ_U64(r->latency_ns, 2700, "latency");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 200, "net: the starting read counts nothing");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_SYNC], 400, "sync");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_DEVICE], 1000, "device");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_OTHER], 100, "other");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_FILE], 0, "file");
+	ASSERT_EQ_U64(r->user_ns, 2700 - 1700, "user");
+	ASSERT_EQ_U64(r->bytes_in, 120, "bytes in");
+	ASSERT_EQ_U64(r->bytes_out, 300, "bytes out");
+	ASSERT_EQ_U64(r->ttfb_ns, 2700, "ttfb");
+	ASSERT_EQ(r->syscalls, 5, "syscalls");
+	ASSERT_EQ(r->fd, 5, "fd");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, keep_alive_and_eagain)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "read", 5, -EAGAIN, 0, 100);		/* starts nothing */
+	tcp(&f, 1, "read", 5, 100, 1000, 100);			/* #1 starts 1100 */
+	tcp(&f, 1, "read", 5, -EAGAIN, 1200, 100);		/* not attributed */
+	tcp(&f, 1, "read", 5, 50, 1400, 100);			/* body: net 100 */
+	tcp(&f, 1, "write", 5, 10, 2000, 100);			/* #1 ends 2100 */
+	tcp(&f, 1, "read", 5, -EAGAIN, 2200, 100);		/* does not end #1 */
+	tcp(&f, 1, "read", 5, 100, 3000, 100);			/* #2 starts 3100 */
+	tcp(&f, 1, "sendto", 5, 10, 4000, 100);		/* #2 ends 4100 */
+	tcp(&f, 1, "recvfrom", 5, 100, 5000, 100);		/* #3 starts 5100 */
+	tcp(&f, 1, "sendmsg", 5, 10, 6000, 100);		/* #3 ends 6100 */
+	tcp(&f, 1, "read", 5, 0, 7000, 100);			/* EOF */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 3, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].start_ns, 1100, "#1 start");
+	ASSERT_EQ_U64(f.got.r[0].end_ns, 2100, "#1 end");
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_NET], 200, "#1 net");
+	ASSERT_EQ_U64(f.got.r[0].bytes_in, 150, "#1 bytes in");
+	ASSERT_EQ_U64(f.got.r[1].start_ns, 3100, "#2 start");
+	ASSERT_EQ_U64(f.got.r[1].end_ns, 4100, "#2 end");
+	ASSERT_EQ_U64(f.got.r[2].start_ns, 5100, "#3 start");
+	ASSERT_EQ_U64(f.got.r[2].end_ns, 6100, "#3 end");
+	for (int i = 0; i < 3; i++)
+		ASSERT_TRUE(f.got.r[i].complete, "complete");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, event_loop_shared_time)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 2, 0, 1000);		/* idle, nothing open */
+	tcp(&f, 1, "read", 5, 100, 1000, 100);				/* A starts 1100 */
+	tcp(&f, 1, "read", 6, 100, 1200, 100);				/* B starts 1300 */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 1400, 600);		/* A and B open: shared */
+	tcp(&f, 1, "write", 5, 10, 2000, 100);				/* A ends 2100 */
+	ev(&f, 1, "read", 8, FD_KIND_FILE, 10, 2200, 300);		/* A may send again: held back */
+	tcp(&f, 1, "write", 6, 10, 2600, 100);				/* B ends 2700 */
+	tcp(&f, 1, "read", 5, 100, 3000, 100);				/* A's connection: new request C */
+	tcp(&f, 1, "write", 5, 10, 3200, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 3, "requests"))
+		goto out;
+	/* A: the file read came after its last send: not A's. */
+	ASSERT_EQ_U64(f.got.r[0].shared_ns, 600, "A shared");
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_FILE], 0, "A file");
+	ASSERT_EQ_U64(f.got.r[0].end_ns, 2100, "A end");
+	/* B: the file read was B's alone, once A turned out not to send again. */
+	ASSERT_EQ_U64(f.got.r[1].shared_ns, 600, "B shared");
+	ASSERT_EQ_U64(f.got.r[1].cat_ns[REQ_CAT_FILE], 300, "B file");
+	ASSERT_EQ_U64(f.got.r[1].end_ns, 2700, "B end");
+	ASSERT_EQ_U64(f.got.r[2].start_ns, 3100, "C start");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, held_back_time_shared_when_both_send)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);			/* A starts 100 */
+	tcp(&f, 1, "write", 5, 10, 200, 100);			/* A sent once (300) */
+	tcp(&f, 1, "read", 6, 100, 400, 100);			/* B starts 500 */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 600, 1000);	/* A undecided, B open */
+	tcp(&f, 1, "write", 5, 10, 1700, 100);			/* A sends again: shared */
+	tcp(&f, 1, "write", 6, 10, 1900, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].shared_ns, 1000, "A shared");
+	ASSERT_EQ_U64(f.got.r[1].shared_ns, 1000, "B shared");
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_SYNC], 0, "A sync");
+	ASSERT_EQ_U64(f.got.r[0].end_ns, 1800, "A end");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, streaming_bursts_and_tail)
+{
+	struct fx f;
+	const struct request *r;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 1000);				/* start 1000 */
+	tcp(&f, 1, "write", 5, 10, 2000, 100);				/* first byte 2100 */
+	ev(&f, 1, "ioctl", 9, FD_KIND_CHR, 0, 2200, 5 * MS);		/* between sends: held, then kept */
+	tcp(&f, 1, "write", 5, 10, 2200 + 5 * MS + 100, 100);		/* gap > 1 ms: burst 2 */
+	tcp(&f, 1, "write", 5, 10, 2200 + 5 * MS + 300, 100);		/* same burst */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 6 * MS, 1000);		/* after the last send: nothing */
+	tcp(&f, 1, "write", 5, -EAGAIN, 6 * MS + 2000, 100);		/* a failed send at the end: nothing */
+	tcp(&f, 1, "close", 5, 0, 7 * MS, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "requests"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_EQ_U64(r->start_ns, 1000, "start");
+	ASSERT_EQ_U64(r->end_ns, 2200 + 5 * MS + 400, "end: last successful send");
+	ASSERT_EQ_U64(r->ttfb_ns, 1100, "ttfb");
+	ASSERT_EQ(r->sends, 3, "sends");
+	ASSERT_EQ(r->bursts, 2, "bursts");
+	ASSERT_EQ_U64(r->gap_max_ns, 2200 + 5 * MS + 100 - 2100, "gap");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_DEVICE], 5 * MS, "device between sends");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_SYNC], 0, "tail not attributed");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 300, "net");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, close_eof_incomplete)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);		/* never answered */
+	tcp(&f, 1, "close", 5, 0, 500, 100);		/* incomplete */
+	tcp(&f, 1, "read", 5, 100, 1000, 100);		/* the fd reused: a new connection */
+	tcp(&f, 1, "write", 5, 10, 1200, 100);
+	tcp(&f, 1, "shutdown", 5, 0, 1400, 100);	/* ends it: complete */
+	tcp(&f, 2, "read", 6, 100, 2000, 100);		/* open at the end of the trace */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 3, "requests"))
+		goto out;
+	ASSERT_FALSE(f.got.r[0].complete, "closed before a send: incomplete");
+	ASSERT_TRUE(f.got.r[1].complete, "second complete");
+	ASSERT_EQ_U64(f.got.r[1].start_ns, 1100, "second start");
+	ASSERT_FALSE(f.got.r[2].complete, "receiving at the end: incomplete");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, request_timeout)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);			/* receiving, then silence */
+	tcp(&f, 2, "read", 6, 100, 1000, 100);
+	tcp(&f, 2, "write", 6, 10, 2000, 100);			/* responding, then silence */
+	ev(&f, 3, "nanosleep", -1, FD_KIND_NONE, 0, 1000, 200 * MS);	/* time passes */
+	if (!ASSERT_EQ(f.got.n, 2, "both closed by the timeout before the end"))
+		goto out;
+	ASSERT_TRUE(f.got.r[0].timed_out && !f.got.r[0].complete, "receiving: incomplete");
+	ASSERT_TRUE(f.got.r[1].timed_out && f.got.r[1].complete, "responding: complete");
+	ASSERT_EQ_U64(f.got.r[1].end_ns, 2100, "end is the last send");
+	tcp(&f, 1, "write", 5, 10, 300 * MS, 100);		/* after the timeout: no request */
+	correlator__finish(f.c);
+	ASSERT_EQ(f.got.n, 2, "no more requests");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, arrivals_queue)
+{
+	struct fx f;
+	const struct request *r;
+
+	if (!fx_open(&f, CORRELATE_CONN, true))
+		return;
+	arrive(&f, 5, 500);				/* before the receive, in file order */
+	arrive(&f, 5, 600);				/* same request: the first counts */
+	tcp(&f, 1, "read", 5, 100, 800, 400);		/* exit 1200: queue 700, net 400 */
+	tcp(&f, 1, "write", 5, 10, 2000, 100);		/* end 2100 */
+	tcp(&f, 1, "read", 5, 100, 3000, 100);		/* exit 3100; its arrival comes later */
+	arrive(&f, 5, 2050);				/* during #1's response: ignored */
+	arrive(&f, 5, 2500);				/* late in file order: #2 starts here */
+	tcp(&f, 1, "write", 5, 10, 4000, 100);
+	correlator__frame_end(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "#1 delivered after its frame; #2 still open"))
+		goto out;
+	tcp(&f, 1, "read", 5, 100, 5000, 100);		/* #3, no arrival */
+	tcp(&f, 1, "write", 5, 10, 6000, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 3, "requests"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_TRUE(r->queued, "#1 queued");
+	ASSERT_EQ_U64(r->start_ns, 500, "#1 start at the first arrival");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_QUEUE], 700, "#1 queue");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 400 + 100, "#1 net: the receive after the arrival");
+	ASSERT_EQ_U64(r->user_ns, 1600 - 700 - 100, "#1 user: queue covers the receive");
+	r = &f.got.r[1];
+	ASSERT_EQ_U64(r->start_ns, 2500, "#2 start from a late arrival");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_QUEUE], 600, "#2 queue");
+	ASSERT_EQ_U64(r->ttfb_ns, 4100 - 2500, "#2 ttfb from the arrival");
+	r = &f.got.r[2];
+	ASSERT_FALSE(r->queued, "#3 not queued");
+	ASSERT_EQ_U64(r->start_ns, 5100, "#3 start");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, thread_mode)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_THREAD, false))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);		/* request on thread 1 */
+	tcp(&f, 1, "write", 7, 10, 300, 100);		/* to a backend: still a send */
+	tcp(&f, 1, "read", 7, 100, 500, 100);		/* a receive after a send: a new request */
+	tcp(&f, 1, "write", 5, 10, 700, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests (the heuristic's known limit)"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].end_ns, 400, "#1 end");
+	ASSERT_EQ_U64(f.got.r[1].start_ns, 600, "#2 start");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, markers)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_MARKER, false))
+		return;
+	ASSERT_OK(correlator__marker(f.c, 0, 0, 1000, PID, 1, 42), "begin");
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 1100, 300);
+	tcp(&f, 1, "write", 5, 10, 1500, 100);
+	ASSERT_OK(correlator__marker(f.c, 0, 1, 2000, PID, 1, 42), "end");
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 2100, 300);	/* outside */
+	ASSERT_OK(correlator__marker(f.c, 0, 0, 3000, PID, 1, 43), "begin, never ended");
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	ASSERT_TRUE(f.got.r[0].complete, "ended");
+	ASSERT_EQ_U64(f.got.r[0].latency_ns, 1000, "latency");
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_SYNC], 300, "sync");
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_NET], 100, "net");
+	ASSERT_EQ(f.got.r[0].marker_id, 42, "id");
+	ASSERT_FALSE(f.got.r[1].complete, "never ended");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, memory_follows_open_requests)
+{
+	struct correlator_stats st;
+	struct fx f;
+	uint64_t t = 0;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	f.got.n = MAX_REQS;	/* count without keeping */
+	for (int i = 0; i < 20000; i++) {
+		int32_t fd = 5 + i % 8;
+
+		tcp(&f, 1 + (uint32_t)(i % 8), "read", fd, 100, t, 100);
+		ev(&f, 1 + (uint32_t)(i % 8), "futex", -1, FD_KIND_NONE, 0, t + 200, 100);
+		tcp(&f, 1 + (uint32_t)(i % 8), "write", fd, 10, t + 400, 100);
+		ev(&f, 1 + (uint32_t)(i % 8), "futex", -1, FD_KIND_NONE, 0, t + 600, 100);
+		t += 1000;
+	}
+	correlator__stats(f.c, &st);
+	ASSERT_LE(st.open_peak, 16, "open requests stay bounded");
+	ASSERT_LE(st.segments_peak, 16, "held-back segments stay bounded");
+	ASSERT_EQ(st.fds, 8, "fd keys");
+	ASSERT_EQ(st.threads, 8, "thread keys");
+	correlator__finish(f.c);
+	correlator__stats(f.c, &st);
+	ASSERT_EQ(st.requests, 20000, "every request delivered");
+	fx_close(&f);
+}
