@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "json_out.h"
 #include "log.h"
+#include "outputs.h"
 
 #define MAX_PIDS 256
 
@@ -25,8 +26,10 @@ static void usage(FILE *f)
 		"requests against typical ones, top syscalls, processes and threads, a time\n"
 		"series, and the slowest requests with their syscall sequences.\n\n"
 		"Options:\n"
-		"  -f, --format FMT          text or json [default: text]\n"
-		"  -o, --output FILE         write the report to FILE [default: stdout]\n"
+		"  -f, --format FMT          text, json, html (one self-contained page), csv or\n"
+		"                            gnuplot (files in the -o directory) [default: text]\n"
+		"  -o, --output PATH         write the report to PATH: a file, or a directory for\n"
+		"                            csv and gnuplot [default: stdout]\n"
 		"  -c, --correlate MODE      conn (turn-taking per connection), thread (one\n"
 		"                            request per thread) or marker [default: conn]\n"
 		"  -p, --pid PID[,PID...]    only these processes [default: all]\n"
@@ -47,6 +50,7 @@ static void usage(FILE *f)
 		"  mslat report --top 3 -p 4242 run.mslat      # one process, three slowest requests\n"
 		"  mslat report --correlate thread run.mslat   # a thread-per-request server\n"
 		"  mslat report --format json -o r.json run-*.mslat   # every piece of a rotated trace\n"
+		"  mslat report --format html -o report.html run.mslat  # one file to attach to a bug\n"
 		"  mslat report --since 10s --until 40s run.mslat     # skip warm-up and shutdown\n\n"
 		"Exit status: 0 ok, 1 unreadable or corrupt trace or failed write, 2 usage.\n");
 }
@@ -61,11 +65,15 @@ enum {
 	OPT_COLOR,
 };
 
+enum format { FMT_TEXT, FMT_JSON, FMT_HTML, FMT_CSV, FMT_GNUPLOT, FMT__COUNT };
+static const char *const format_names[FMT__COUNT] = { "text", "json", "html", "csv", "gnuplot" };
+
 struct report_args {
 	struct analysis_opts ao;
 	uint32_t pids[MAX_PIDS];
 	const char *output;
-	bool json, list;
+	enum format format;
+	bool list;
 	enum color_mode color;
 };
 
@@ -105,12 +113,13 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 	while ((c = getopt_long(argc, argv, "f:o:c:p:n:vqh", opts, NULL)) != -1) {
 		switch (c) {
 		case 'f':
-			if (!strcmp(optarg, "json"))
-				ra->json = true;
-			else if (!strcmp(optarg, "text"))
-				ra->json = false;
-			else
-				return cli__usage_error("unknown format '%s' (text or json)", optarg);
+			for (n = 0; n < FMT__COUNT; n++)
+				if (!strcmp(optarg, format_names[n]))
+					break;
+			if (n == FMT__COUNT)
+				return cli__usage_error("unknown format '%s' (text, json, html, csv or gnuplot)",
+							optarg);
+			ra->format = n;
 			break;
 		case 'o':
 			ra->output = optarg;
@@ -175,16 +184,19 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 			usage(stdout);
 			return -1;
 		default:
-			fprintf(stderr, "hint: see 'mslat report --help'\n");
-			return EXIT_USAGE;
+			return cli__bad_option(argv);
 		}
 	}
 	if (optind >= argc)
 		return cli__usage_error("no trace given");
 	if (ao->until_ns && ao->until_ns <= ao->since_ns)
 		return cli__usage_error("--until must be later than --since");
-	if (ra->list && !ra->json)
+	if (ra->list && ra->format != FMT_JSON)
 		return cli__usage_error("--requests needs --format json");
+	if ((ra->format == FMT_CSV || ra->format == FMT_GNUPLOT) &&
+	    (!ra->output || !strcmp(ra->output, "-")))
+		return cli__usage_error("--format %s writes several files: give -o DIR",
+					format_names[ra->format]);
 	return 0;
 }
 
@@ -247,6 +259,7 @@ int cmd_report(int argc, char **argv)
 {
 	struct report_args ra = { .ao = { .sz = sizeof(struct analysis_opts) } };
 	struct collect col = { 0 };
+	struct out_csv *csv = NULL;
 	struct analysis *a = NULL;
 	json_t *list = NULL;
 	FILE *out = NULL;
@@ -263,6 +276,13 @@ int cmd_report(int argc, char **argv)
 		}
 		ra.ao.on_request = collect_request;
 		ra.ao.ctx = &col;
+	} else if (ra.format == FMT_CSV) {
+		/* requests.csv is written while the analysis runs: every request, none kept. */
+		csv = out_csv__open(ra.output);
+		if (!csv)
+			return EXIT_FAILURE_RT;
+		ra.ao.on_request = out_csv__on_request;
+		ra.ao.ctx = csv;
 	}
 	a = analysis__run(argv + optind, argc - optind, &ra.ao);
 	if (!a) {
@@ -277,13 +297,26 @@ int cmd_report(int argc, char **argv)
 	if (a->trace.lost)
 		log_warn("%llu events were lost while recording: requests around them may be missing "
 			 "or merged", (unsigned long long)a->trace.lost);
+	if (ra.format == FMT_CSV || ra.format == FMT_GNUPLOT) {
+		/* Those renderers log their own errors, naming the file. */
+		if (ra.format == FMT_CSV) {
+			err = out_csv__close(csv, a);
+			csv = NULL;
+		} else {
+			err = out_gnuplot__write(a, ra.output);
+		}
+		rc = err ? EXIT_FAILURE_RT : EXIT_OK;
+		goto out;
+	}
 	out = cli__open_output(ra.output);
 	if (!out) {
 		rc = EXIT_FAILURE_RT;
 		goto out;
 	}
-	if (ra.json)
+	if (ra.format == FMT_JSON)
 		err = out_json__report(out, a, list);
+	else if (ra.format == FMT_HTML)
+		err = out_html__write(a, out);
 	else
 		err = out_text__report(out, a, cli__use_color(ra.color, out));
 	if (out != stdout) {
@@ -302,6 +335,8 @@ int cmd_report(int argc, char **argv)
 	}
 	rc = EXIT_OK;
 out:
+	if (csv)
+		out_csv__close(csv, NULL);
 	json_decref(list);
 	json_decref(col.arr);
 	analysis__free(a);
