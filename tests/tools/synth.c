@@ -61,7 +61,7 @@ static inline uint64_t rotl(uint64_t x, int k)
 	return (x << k) | (x >> (64 - k));
 }
 
-static inline uint64_t rng_next(struct rng *r)
+static inline __attribute__((always_inline)) uint64_t rng_next(struct rng *r)
 {
 	uint64_t *s = r->s;
 	uint64_t res = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
@@ -76,7 +76,7 @@ static inline uint64_t rng_next(struct rng *r)
 }
 
 /* Uniform in [lo, hi]; integer arithmetic only, so every machine agrees. */
-static inline uint64_t rnd(struct rng *r, uint64_t lo, uint64_t hi)
+static inline __attribute__((always_inline)) uint64_t rnd(struct rng *r, uint64_t lo, uint64_t hi)
 {
 	uint64_t span = hi - lo + 1;
 
@@ -87,38 +87,36 @@ static inline uint64_t rnd(struct rng *r, uint64_t lo, uint64_t hi)
 	return lo + (uint64_t)(((unsigned __int128)rng_next(r) * span) >> 64);
 }
 
-static inline bool chance(struct rng *r, unsigned int per_mille)
+static inline __attribute__((always_inline)) bool chance(struct rng *r, unsigned int per_mille)
 {
 	return rnd(r, 0, 999) < per_mille;
 }
 
 /*
- * Roughly log-uniform in [lo, hi]: a power-of-two octave, then uniform in it
- * (no libm, one draw: the octave from the high half, the offset from the low).
+ * Roughly log-uniform in [lo, hi]: a power-of-two octave, then uniform in it,
+ * folded back into [lo, hi] at the edges. No libm, one draw (the octave from
+ * the high half, the offset from the low); inlined, so that constant bounds
+ * fold away in the hot paths of the bench scenario.
  */
-static uint64_t logu(struct rng *r, uint64_t lo, uint64_t hi)
+static inline __attribute__((always_inline)) uint64_t logu(struct rng *r, uint64_t lo, uint64_t hi)
 {
-	uint64_t x, o_lo, o_hi, span;
-	int a, b, k;
+	uint64_t x, v;
+	unsigned int a, b, k;
 
 	if (lo < 1)
 		lo = 1;
 	if (hi <= lo)
 		return lo;
 	x = rng_next(r);
-	a = 63 - __builtin_clzll(lo);
-	b = 63 - __builtin_clzll(hi);
-	k = a + (int)(((x >> 32) * (uint64_t)(b - a + 1)) >> 32);
-	o_lo = 1ULL << k;
-	o_hi = k == 63 ? UINT64_MAX : (1ULL << (k + 1)) - 1;
-	if (o_lo < lo)
-		o_lo = lo;
-	if (o_hi > hi)
-		o_hi = hi;
-	span = o_hi - o_lo + 1;
-	if (span > 0xffffffffULL)
-		return rnd(r, o_lo, o_hi);
-	return o_lo + (((x & 0xffffffffULL) * span) >> 32);
+	a = 63U - (unsigned int)__builtin_clzll(lo);
+	b = 63U - (unsigned int)__builtin_clzll(hi);
+	k = a + (unsigned int)(((x >> 32) * (uint64_t)(b - a + 1)) >> 32);
+	v = (1ULL << k) | (uint64_t)(((unsigned __int128)(x & 0xffffffffULL) << k) >> 32);
+	if (v < lo)
+		v = lo + (lo - v);
+	if (v > hi)
+		v = hi - (v - hi) % (hi - lo + 1);
+	return v;
 }
 
 /* --- the syscalls synth uses, and what docs/correlation.md makes of them --- */
@@ -1461,8 +1459,10 @@ static int scn_forks(struct gen *g)
 	struct rng *r = &g->rng;
 	uint64_t end = 0, exit_ns;
 
-	if (per < 2)
+	if (per < 2) {
+		fprintf(stderr, "synth: error: forks needs at least 2 requests per worker\n");
 		return -EINVAL;
+	}
 	g->target_pid = master;
 	g->target_argv = gu_argv;
 	g->comm = "gunicorn";
@@ -1625,6 +1625,8 @@ static int write_sorted(struct gen *g)
 	if (!all)
 		return -ENOMEM;
 	for (size_t i = 0; i < g->n_thrs; i++) {
+		if (!g->thrs[i]->q_len)
+			continue;
 		memcpy(all + k, g->thrs[i]->q, g->thrs[i]->q_len * sizeof(*all));
 		k += g->thrs[i]->q_len;
 	}
@@ -1650,13 +1652,14 @@ struct bench_worker {
 
 /* The merge heap holds each worker's next event's (key, seq): one cache line per level. */
 struct bench_slot {
-	uint64_t key, seq;
+	uint64_t key;
 	struct bench_worker *b;
 };
 
+/* Keys only: equal exit times are rare and still merged the same way on every run. */
 static inline bool slot_less(const struct bench_slot *x, const struct bench_slot *y)
 {
-	return x->key < y->key || (x->key == y->key && x->seq < y->seq);
+	return x->key < y->key;
 }
 
 static void bw_sift(struct bench_slot *h, size_t n, size_t i)
@@ -1704,7 +1707,6 @@ static void bw_slot(struct bench_slot *s, struct bench_worker *b)
 	const struct item *it = &b->w.t->q[b->w.t->q_head];
 
 	s->key = it->key;
-	s->seq = it->seq;
 	s->b = b;
 }
 
@@ -1869,7 +1871,7 @@ static const struct scenario scenarios[] = {
 	{ "eventloop", scn_eventloop, 400, 64, 4, "one epoll thread interleaving connections" },
 	{ "keepalive", scn_keepalive, 400, 4, 4, "many requests on few connections" },
 	{ "streaming", scn_streaming, 40, 8, 4, "LLM token streaming: bursts of sends" },
-	{ "open-at-end", scn_open_at_end, 120, 8, 8, "requests still open when the trace ends" },
+	{ "open-at-end", scn_open_at_end, 120, 0, 8, "requests still open when the trace ends" },
 	{ "losses", scn_losses, 300, 48, 8, "thread pool with events lost mid-trace" },
 	{ "forks", scn_forks, 200, 0, 4, "gunicorn master forking sync workers" },
 	{ "bench", scn_bench, 0, 0, 16, "huge thread-pool trace of --events N, fast" },
@@ -1979,6 +1981,86 @@ static Mslat__Header make_header(struct gen *g, char **opts, size_t n_opts, char
 	return h;
 }
 
+static void gen_free(struct gen *g)
+{
+	for (size_t i = 0; i < g->n_thrs; i++) {
+		free(g->thrs[i]->q);
+		free(g->thrs[i]);
+	}
+	free(g->thrs);
+	free(g->misc);
+	free(g->procs);
+	for (size_t i = 0; i * REQ_BLOCK < g->n_reqs; i++)
+		free(g->req_blocks[i]);
+	free(g->req_blocks);
+}
+
+/* Generate, write, close, then the truth. Returns the exit status. */
+static int run(struct gen *g, const struct scenario *scn, const char *out, const char *truth,
+	       const struct trace_writer_opts *wopts, char **opts, size_t n_opts, char *boot_id)
+{
+	Mslat__Footer footer = MSLAT__FOOTER__INIT;
+	Mslat__Target tg = MSLAT__TARGET__INIT, *tgs[1];
+	const char *const *table;
+	char **names = NULL;
+	Mslat__Header h;
+	size_t n_names;
+	int err, rc = 1;
+
+	table = syscall_table__for_arch(ARCH, &n_names);
+	names = calloc(n_names ? n_names : 1, sizeof(*names));
+	if (!names)
+		return 1;
+	for (size_t i = 0; i < n_names; i++)
+		names[i] = (char *)(table[i] ? table[i] : "");
+	rng_seed(&g->rng, g->seed, 0);
+	log__use_stderr("synth");
+
+	err = scn->run(g);
+	if (err == -EINVAL) {		/* the scenario said why */
+		rc = 2;
+		goto out_free;
+	}
+	if (err) {
+		fprintf(stderr, "synth: error: scenario '%s' failed: %s\n", g->scenario, strerror(-err));
+		goto out_free;
+	}
+	h = make_header(g, opts, n_opts, names, &tg, tgs, boot_id);
+	h.n_syscall_names = n_names;
+	g->w = trace_writer__open(out, &h, wopts);
+	if (!g->w) {
+		fprintf(stderr, "synth: error: cannot create '%s': %s\n", out, strerror(errno));
+		if (errno == EEXIST)
+			fprintf(stderr, "hint: --force replaces it\n");
+		goto out_free;
+	}
+	err = g->bench ? scn_bench_write(g) : write_sorted(g);
+	footer.end_ns = g->end_ns ? g->end_ns : g->last_key + MS;
+	g->end_ns = footer.end_ns;
+	footer.reason = MSLAT__FOOTER__REASON__STOPPED;
+	if (err) {
+		trace_writer__abandon(g->w);
+		fprintf(stderr, "synth: error: cannot write '%s': %s\n", out, strerror(-err));
+		goto out_free;
+	}
+	err = trace_writer__close(g->w, &footer);
+	if (err) {
+		fprintf(stderr, "synth: error: cannot write '%s': %s\n", out, strerror(-err));
+		goto out_free;
+	}
+	if (truth) {
+		err = write_truth(g, truth, wopts->force);
+		if (err) {
+			fprintf(stderr, "synth: error: cannot write '%s': %s\n", truth, strerror(-err));
+			goto out_free;
+		}
+	}
+	rc = 0;
+out_free:
+	free(names);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -2000,13 +2082,9 @@ int main(int argc, char **argv)
 	const char *out = NULL, *truth = NULL;
 	uint64_t req = 0, conns = 0, threads = 0, events = 20000000, v;
 	struct trace_writer_opts wopts = { .sz = sizeof(wopts) };
-	Mslat__Footer footer = MSLAT__FOOTER__INIT;
-	char *opts[16], nbuf[6][32], boot_id[40], **names = NULL;
-	const char *const *table;
-	Mslat__Target tg = MSLAT__TARGET__INIT, *tgs[1];
-	Mslat__Header h;
-	size_t n_opts = 0, n_names;
-	int c, err;
+	char *opts[16], nbuf[6][32], boot_id[40];
+	size_t n_opts = 0;
+	int c, err, rc;
 
 	while ((c = getopt_long(argc, argv, "s:n:c:t:e:fo:h", lopts, NULL)) != -1) {
 		switch (c) {
@@ -2105,60 +2183,7 @@ int main(int argc, char **argv)
 	err = check_syscalls(&g);
 	if (err)
 		return 1;
-	table = syscall_table__for_arch(ARCH, &n_names);
-	names = calloc(n_names ? n_names : 1, sizeof(*names));
-	if (!names)
-		return 1;
-	for (size_t i = 0; i < n_names; i++)
-		names[i] = (char *)(table[i] ? table[i] : "");
-	rng_seed(&g.rng, g.seed, 0);
-	log__use_stderr("synth");
-
-	err = scn->run(&g);
-	if (err) {
-		fprintf(stderr, "synth: error: scenario '%s' failed: %s\n", g.scenario, strerror(-err));
-		return 1;
-	}
-	h = make_header(&g, opts, n_opts, names, &tg, tgs, boot_id);
-	h.n_syscall_names = n_names;
-	g.w = trace_writer__open(out, &h, &wopts);
-	if (!g.w) {
-		fprintf(stderr, "synth: error: cannot create '%s': %s\n", out, strerror(errno));
-		if (errno == EEXIST)
-			fprintf(stderr, "hint: --force replaces it\n");
-		return 1;
-	}
-	err = g.bench ? scn_bench_write(&g) : write_sorted(&g);
-	footer.end_ns = g.end_ns ? g.end_ns : g.last_key + MS;
-	g.end_ns = footer.end_ns;
-	footer.reason = MSLAT__FOOTER__REASON__STOPPED;
-	if (err) {
-		trace_writer__abandon(g.w);
-		fprintf(stderr, "synth: error: cannot write '%s': %s\n", out, strerror(-err));
-		return 1;
-	}
-	err = trace_writer__close(g.w, &footer);
-	if (err) {
-		fprintf(stderr, "synth: error: cannot write '%s': %s\n", out, strerror(-err));
-		return 1;
-	}
-	if (truth) {
-		err = write_truth(&g, truth, wopts.force);
-		if (err) {
-			fprintf(stderr, "synth: error: cannot write '%s': %s\n", truth, strerror(-err));
-			return 1;
-		}
-	}
-	for (size_t i = 0; i < g.n_thrs; i++) {
-		free(g.thrs[i]->q);
-		free(g.thrs[i]);
-	}
-	free(g.thrs);
-	free(g.misc);
-	free(g.procs);
-	for (size_t i = 0; i * REQ_BLOCK < g.n_reqs; i++)
-		free(g.req_blocks[i]);
-	free(g.req_blocks);
-	free(names);
-	return 0;
+	rc = run(&g, scn, out, truth, &wopts, opts, n_opts, boot_id);
+	gen_free(&g);
+	return rc;
 }
