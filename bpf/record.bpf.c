@@ -327,7 +327,11 @@ int BPF_PROG(sched_process_fork, struct task_struct *parent, struct task_struct 
 
 	if (ctgid == ptgid || !targ_follow_forks || !traced(ptgid))
 		return 0;
-	bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY);
+	if (bpf_map_update_elem(&tgids, &ctgid, &one, BPF_ANY)) {
+		/* the filter is full: the child goes untraced, and the trace says so */
+		count_drop(MSLAT_DROP_PROCESS, bpf_ktime_get_ns());
+		return 0;
+	}
 	emit_proc(MSLAT_PROC_FORK, parent, ctgid, ptgid, 0, NULL);
 	return 0;
 }
