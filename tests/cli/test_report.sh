@@ -1,0 +1,221 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# mslat report: every golden trace gives exactly the requests synth put in
+# (count, start, end, queue, per-category time, to the nanosecond), JSON is
+# byte-identical across runs and valid against docs/json-schema.json, text
+# reads in 80 columns without colour when piped, and the command line behaves
+# (help, usage errors, exit codes, clean stdout on errors).
+#
+#   tests/cli/test_report.sh BUILD_DIR
+. "$(dirname "$0")/lib.sh"
+B=$(cd "${1:?usage: tests/cli/test_report.sh BUILD_DIR}" && pwd)
+cd "$(dirname "$0")/../.."
+M=$B/mslat
+SYNTH=$B/tests/synth
+COMPARE=tests/cli/compare_truth.py
+SCHEMA=docs/json-schema.json
+
+# --- every golden trace against its ground truth -------------------------------
+traces=()
+for t in testdata/*.mslat; do
+	[ -e "${t%.mslat}.truth.json" ] && traces+=("$t")
+done
+# More scenarios from synth: the arrival variants the goldens do not carry.
+if [ -x "$SYNTH" ]; then
+	for s in keepalive streaming open-at-end losses forks eventloop threadpool; do
+		for v in "" --arrivals; do
+			n=$s${v:+-arr}
+			[ -e "testdata/$n.mslat" ] && continue
+			"$SYNTH" --scenario "$s" $v -o "$TMP/$n.mslat" --truth "$TMP/$n.truth.json" \
+				>/dev/null 2>"$TMP/synth.err" && traces+=("$TMP/$n.mslat") ||
+				fail "synth: --scenario $s $v ($(head -c 200 "$TMP/synth.err"))"
+		done
+	done
+else
+	skip "synth variants: $SYNTH is not built"
+fi
+[ ${#traces[@]} -gt 0 ] || fail "truth: no golden trace with a .truth.json in testdata/"
+
+for t in "${traces[@]}"; do
+	name=$(basename "$t" .mslat)
+	truth=${t%.mslat}.truth.json
+	if ! "$M" report --format json --requests "$t" >"$TMP/$name.json" 2>"$TMP/$name.err"; then
+		fail "truth: $name: report failed ($(head -c 300 "$TMP/$name.err"))"
+		continue
+	fi
+	if python3 "$COMPARE" "$TMP/$name.json" "$truth" >"$TMP/$name.cmp" 2>&1; then
+		pass "truth: $name: requests, start, end, queue and time per category exact"
+	else
+		fail "truth: $name: differs from the ground truth"
+		head -n 12 "$TMP/$name.cmp"
+	fi
+done
+
+# --- determinism and schema --------------------------------------------------------
+first=${traces[0]:-}
+if [ -n "$first" ]; then
+	for t in "${traces[@]}"; do
+		name=$(basename "$t" .mslat)
+		"$M" report --format json "$t" >"$TMP/a.json" 2>/dev/null
+		"$M" report --format json "$t" >"$TMP/b.json" 2>/dev/null
+		if [ -s "$TMP/a.json" ] && cmp -s "$TMP/a.json" "$TMP/b.json"; then
+			pass "json: $name: two runs are byte-identical"
+		else
+			fail "json: $name: two runs differ"
+		fi
+	done
+	if python3 -c 'import jsonschema' 2>/dev/null; then
+		for t in "${traces[@]}"; do
+			name=$(basename "$t" .mslat)
+			if python3 - "$SCHEMA" "$TMP/$name.json" >"$TMP/schema.out" 2>&1 <<'EOF'
+import json, sys
+import jsonschema
+schema = json.load(open(sys.argv[1]))
+jsonschema.Draft7Validator.check_schema(schema)
+doc = json.load(open(sys.argv[2]))
+errors = sorted(jsonschema.Draft7Validator(schema).iter_errors(doc), key=lambda e: list(e.path))
+for e in errors[:5]:
+    print("/".join(map(str, e.path)), e.message)
+sys.exit(1 if errors else 0)
+EOF
+			then
+				pass "schema: $name: valid against $SCHEMA"
+			else
+				fail "schema: $name"
+				head -n 5 "$TMP/schema.out"
+			fi
+		done
+	else
+		fail "schema: python3-jsonschema is not installed (scripts/install-deps installs it)"
+	fi
+	"$M" report --format json "$first" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+q = r["requests"]
+assert r["format_version"] >= 1 and r["findings"] == []
+for k in ("p50", "p90", "p99", "p999", "max", "mean"):
+    assert isinstance(q["latency_ns"][k], int), k
+assert q["latency_ns"]["p50"] <= q["latency_ns"]["p99"] <= q["latency_ns"]["max"]
+' && pass "json: percentiles are integers and ordered, findings empty" ||
+		fail "json: percentiles are integers and ordered, findings empty"
+fi
+
+# A statistic without samples is null: a trace with no requests at all.
+if [ -n "$first" ]; then
+	"$M" report --format json --pid 1 "$first" >"$TMP/none.json" 2>"$TMP/none.err"
+	python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+q = r["requests"]
+assert q["count"] == 0 and q["latency_ns"]["p50"] is None and q["latency_ns"]["max"] is None
+assert r["breakdown"]["p99_ns"] is None and r["slowest"] == []
+' "$TMP/none.json" && pass "json: --pid of nobody: zero requests, null statistics" ||
+		fail "json: --pid of nobody: zero requests, null statistics"
+fi
+
+# --- options ------------------------------------------------------------------------
+count() { python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"]["count"])'; }
+if [ -n "$first" ]; then
+	all=$("$M" report --format json "$first" | count)
+	pid=$("$M" report --format json "$first" | python3 -c 'import json,sys; print(json.load(sys.stdin)["processes"][0]["pid"])')
+	n=$("$M" report --format json --pid "$pid" "$first" | count)
+	[ "$n" = "$all" ] && pass "--pid of the server keeps every request" || fail "--pid $pid: $n of $all"
+	n=$("$M" report --format json --until 100ms "$first" | count)
+	[ "$n" -lt "$all" ] && [ "$n" -gt 0 ] && pass "--until 100ms keeps the first requests only ($n of $all)" ||
+		fail "--until 100ms: $n of $all"
+	n=$("$M" report --format json --since 100ms "$first" | count)
+	[ "$n" -lt "$all" ] && pass "--since 100ms skips the first requests ($n of $all)" ||
+		fail "--since 100ms: $n of $all"
+	n=$("$M" report --format json --request-timeout 1us "$first" | python3 -c '
+import json,sys; r=json.load(sys.stdin)["requests"]; print(r["timed_out"])')
+	[ "$n" -gt 0 ] && pass "--request-timeout 1us closes requests ($n timed out)" ||
+		fail "--request-timeout 1us closes nothing"
+	"$M" report --format json --correlate thread "$first" | count >"$TMP/thr" &&
+		[ "$(cat "$TMP/thr")" -gt 0 ] && pass "--correlate thread finds requests" ||
+		fail "--correlate thread"
+	"$M" report --format json --top 3 "$first" | python3 -c '
+import json,sys; r=json.load(sys.stdin); s=r["slowest"]
+assert len(s) == 3 and s[0]["latency_ns"] >= s[1]["latency_ns"] >= s[2]["latency_ns"]
+assert s[0]["latency_ns"] == r["requests"]["latency_ns"]["max"] and s[0]["steps"]' &&
+		pass "--top 3: the three slowest, slowest first, with steps" || fail "--top 3"
+fi
+
+# --- text ---------------------------------------------------------------------------
+if [ -n "$first" ]; then
+	for t in "${traces[@]}"; do
+		"$M" report "$t" >"$TMP/text" 2>/dev/null || { fail "text: $(basename "$t")"; continue; }
+		w=$(python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in open(sys.argv[1], encoding="utf-8")))' "$TMP/text")
+		[ "$w" -le 80 ] || fail "text: $(basename "$t" .mslat): a line of $w columns"
+	done
+	pass "text: every report fits in 80 columns"
+	"$M" report "$first" >"$TMP/text"
+	grep -q $'\033' "$TMP/text" && fail "text: colour when not a terminal" || pass "text: no colour when piped"
+	for section in "Latency" "Where the time goes" "Top syscalls" "Processes and threads" "Over time" "Slowest requests"; do
+		grep -q "^$section" "$TMP/text" || fail "text: no '$section' section"
+	done
+	pass "text: every section is there"
+	"$M" report --color always "$first" | grep -q $'\033\[' && pass "text: --color always colours" ||
+		fail "text: --color always colours"
+	NO_COLOR=1 "$M" report --color auto "$first" | grep -q $'\033' && fail "text: NO_COLOR honoured" ||
+		pass "text: NO_COLOR honoured"
+	if command -v script >/dev/null; then
+		script -qec "NO_COLOR=1 $M report $first" /dev/null | grep -q $'\033\[' &&
+			fail "text: NO_COLOR on a terminal" || pass "text: NO_COLOR on a terminal: no colour"
+		script -qec "$M report $first" /dev/null | grep -q $'\033\[1m' &&
+			pass "text: colour on a terminal" || fail "text: colour on a terminal"
+	else
+		skip "text: terminal colour: script(1) is not installed"
+	fi
+	"$M" report -o "$TMP/out.txt" "$first" >"$TMP/out" 2>&1
+	[ $? -eq 0 ] && [ ! -s "$TMP/out" ] && grep -q "^Latency" "$TMP/out.txt" &&
+		pass "-o FILE: the report in the file, nothing on stdout" || fail "-o FILE"
+fi
+
+# --- command line ------------------------------------------------------------------------
+# expect NAME WANT_RC -- COMMAND...: exit code, and stdout empty on errors.
+expect() {
+	local name=$1 want=$2 rc
+	shift 3
+	"$@" >"$TMP/out" 2>"$TMP/err"
+	rc=$?
+	if [ "$rc" -ne "$want" ]; then
+		fail "cli: $name: exit $rc, want $want ($(head -c 200 "$TMP/err"))"
+	elif [ "$want" -ne 0 ] && [ -s "$TMP/out" ]; then
+		fail "cli: $name: stdout not empty on error"
+	elif [ "$want" -ne 0 ] && ! grep -q "^mslat report: error: " "$TMP/err"; then
+		fail "cli: $name: no 'mslat report: error:' message"
+	else
+		pass "cli: $name"
+	fi
+}
+"$M" report --help >"$TMP/help" 2>"$TMP/err"
+[ $? -eq 0 ] && grep -q "^Usage: mslat report" "$TMP/help" && grep -q "^Options:" "$TMP/help" &&
+	grep -q "\[default: " "$TMP/help" && grep -q "^Examples:" "$TMP/help" && [ ! -s "$TMP/err" ] &&
+	pass "cli: --help: usage, options with defaults, examples on stdout, exit 0" ||
+	fail "cli: --help"
+w=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$TMP/help")
+[ "$w" -le 80 ] && pass "cli: --help fits in 80 columns" || fail "cli: --help has a line of $w columns"
+expect "no file" 2 -- "$M" report
+expect "bad option" 2 -- "$M" report --frobnicate x.mslat
+expect "bad format" 2 -- "$M" report --format yaml x.mslat
+expect "bad correlate" 2 -- "$M" report --correlate magic x.mslat
+expect "bad pid" 2 -- "$M" report --pid abc x.mslat
+expect "bad duration" 2 -- "$M" report --since soon x.mslat
+expect "zero timeout" 2 -- "$M" report --request-timeout 0 x.mslat
+expect "until before since" 2 -- "$M" report --since 2s --until 1s x.mslat
+expect "bad top" 2 -- "$M" report --top 0 x.mslat
+expect "bad color" 2 -- "$M" report --color sometimes x.mslat
+expect "--requests without json" 2 -- "$M" report --requests x.mslat
+expect "csv without -o" 2 -- "$M" report --format csv x.mslat
+expect "missing file" 1 -- "$M" report "$TMP/nope.mslat"
+grep -q "nope.mslat" "$TMP/err" && pass "cli: the error names the file" || fail "cli: the error names the file"
+expect "not a trace" 1 -- "$M" report /etc/passwd
+expect "one bad file among good ones" 1 -- "$M" report ${first:+"$first"} /etc/passwd
+if [ -n "$first" ] && [ -w /dev/full ]; then
+	"$M" report "$first" >/dev/full 2>"$TMP/err"
+	[ $? -eq 1 ] && pass "cli: a full disk is an error (stdout)" || fail "cli: a full disk is an error (stdout)"
+	"$M" report --format json -o /dev/full "$first" >"$TMP/out" 2>"$TMP/err"
+	[ $? -eq 1 ] && [ ! -s "$TMP/out" ] && pass "cli: a full disk is an error (-o)" ||
+		fail "cli: a full disk is an error (-o)"
+fi
+finish
