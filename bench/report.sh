@@ -1,0 +1,72 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# mslat report's numbers (issue 4): events analysed per second on one core,
+# and peak RSS at SMALL and EVENTS events (it must follow open requests, not
+# the trace's length). Side by side, as a baseline: `mslat info` of the same
+# file, which reads and decodes every event and analyses none: the floor
+# under report. Numbers, not a test: the machines are shared; best of RUNS.
+#
+#   bench/report.sh BUILD_DIR        EVENTS=50000000 SMALL=10000000 RUNS=2
+set -u
+B=$(cd "${1:?usage: bench/report.sh BUILD_DIR}" && pwd)
+events=${EVENTS:-50000000}
+small=${SMALL:-10000000}
+runs=${RUNS:-2}
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/mslat-bench-report.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+for tool in "$B/tests/synth" "$B/mslat"; do
+	[ -x "$tool" ] || { echo "report: no '$tool' (make it first)" >&2; exit 1; }
+done
+[ -x /usr/bin/time ] || { echo "report: /usr/bin/time is needed (Debian package 'time')" >&2; exit 1; }
+
+# timed CMD...: run CMD, output discarded; prints "wall_s cpu_s maxrss_kb".
+timed() {
+	/usr/bin/time -f '%e %U %S %M' -o "$tmp/time" "$@" >/dev/null || return 1
+	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$tmp/time"
+}
+
+# best N CMD...: the run with the least CPU of N.
+best() {
+	local n=$1 i line bestline='' c bc=''
+	shift
+	for ((i = 0; i < n; i++)); do
+		line=$(timed "$@") || return 1
+		c=${line#* }; c=${c%% *}
+		if [ -z "$bestline" ] || awk -v a="$c" -v b="$bc" 'BEGIN { exit !(a < b) }'; then
+			bestline=$line bc=$c
+		fi
+	done
+	echo "$bestline"
+}
+
+rate() {	# EVENTS SECONDS -> millions of events per second
+	awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", n / s / 1e6; else print "inf" }'
+}
+mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
+
+echo "generating: synth bench, $events and $small events"
+"$B/tests/synth" --scenario bench --events "$events" -o "$tmp/big.mslat" >/dev/null || exit 1
+"$B/tests/synth" --scenario bench --events "$small" -o "$tmp/small.mslat" >/dev/null || exit 1
+reqs=$("$B/mslat" report --format json "$tmp/small.mslat" | python3 -c \
+	'import json,sys; print(json.load(sys.stdin)["requests"]["count"])')
+
+rep_big=$(best "$runs" "$B/mslat" report "$tmp/big.mslat") || exit 1
+rep_json=$(best 1 "$B/mslat" report --format json "$tmp/big.mslat") || exit 1
+rep_small=$(best 1 "$B/mslat" report "$tmp/small.mslat") || exit 1
+info_big=$(best "$runs" "$B/mslat" info "$tmp/big.mslat") || exit 1
+
+read -r rb_wall rb_cpu rb_rss <<<"$rep_big"
+read -r _ rj_cpu _ <<<"$rep_json"
+read -r _ rs_cpu rs_rss <<<"$rep_small"
+read -r _ ib_cpu ib_rss <<<"$info_big"
+
+printf '\n%-48s %14s   %s\n' "measure" "value" "target"
+printf '%-48s %10s M/s   %s\n' "report: events analysed per CPU second, $events" "$(rate "$events" "$rb_cpu")" ">= 10M/s, one core"
+printf '%-48s %10s M/s   %s\n' "  (per wall second)" "$(rate "$events" "$rb_wall")" ""
+printf '%-48s %10s M/s   %s\n' "  --format json" "$(rate "$events" "$rj_cpu")" ""
+printf '%-48s %10s M/s   %s\n' "  $small events" "$(rate "$small" "$rs_cpu")" ""
+printf '%-48s %10s M/s   %s\n' "baseline: mslat info (decode only), per CPU s" "$(rate "$events" "$ib_cpu")" "(the floor)"
+printf '%-48s %10s MiB   %s\n' "report peak RSS, $small events" "$(mib "$rs_rss")" ""
+printf '%-48s %10s MiB   %s\n' "report peak RSS, $events events" "$(mib "$rb_rss")" "about the same"
+printf '%-48s %10s MiB   %s\n' "baseline: mslat info peak RSS, $events events" "$(mib "$ib_rss")" ""
+printf '%-48s %14s\n' "requests in the $small-event trace" "$reqs"
