@@ -954,7 +954,8 @@ static void request_timeline(struct page *p, const struct request *rq)
 	}
 	chart_done(p, &c);
 	if (rq->steps_dropped)
-		w(p, "<p class=\"note\">%u more steps not kept.</p>\n", rq->steps_dropped);
+		w(p, "<p class=\"note\">The timeline shows the first %u steps; %u later ones were "
+		     "not kept (their time is in the totals above).</p>\n", rq->nsteps, rq->steps_dropped);
 }
 
 static void slowest_section(struct page *p)
