@@ -28,7 +28,7 @@ timed() {
 
 # best N CMD...: the run with the least CPU of N ("wall_s cpu_s maxrss_kb").
 best() {
-	local n=$1 i line bestline= c bc
+	local n=$1 i line bestline='' c bc=''
 	shift
 	for ((i = 0; i < n; i++)); do
 		line=$(timed "$tmp/best.out" "$@") || return 1
@@ -62,11 +62,11 @@ read_small=$(best 1 "$B/tests/readbench" "$tmp/small.mslat") || exit 1
 info_big=$(best "$runs" "$B/mslat" info "$tmp/big.mslat") || exit 1
 zstd_big=$(best "$runs" zstd -q -dc "$tmp/big.mslat") || exit 1
 
-set -- $gen;        gen_wall=$1 gen_cpu=$2
-set -- $read_big;   rb_wall=$1 rb_cpu=$2 rb_rss=$3
-set -- $read_small; rs_rss=$3
-set -- $info_big;   ib_cpu=$2 ib_rss=$3
-set -- $zstd_big;   zb_cpu=$2
+read -r gen_wall gen_cpu _ <<<"$gen"
+read -r rb_wall rb_cpu rb_rss <<<"$read_big"
+read -r _ _ rs_rss <<<"$read_small"
+read -r _ ib_cpu ib_rss <<<"$info_big"
+read -r _ zb_cpu _ <<<"$zstd_big"
 
 printf '\n%-46s %16s   %s\n' "measure" "value" "target"
 printf '%-46s %16s   %s\n' "bytes/event, threadpool scenario ($tp_events ev)" "$(bpe "$tmp/tp.mslat")" "<= 4"

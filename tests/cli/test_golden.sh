@@ -6,9 +6,10 @@
 # unless it is on purpose: then run scripts/make-golden and commit the result.
 #
 #   tests/cli/test_golden.sh BUILD_DIR
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:?usage: tests/cli/test_golden.sh BUILD_DIR}" && pwd)
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 
 DUMP_MAX_BYTES=1048576	# the rule of scripts/make-golden: whole dump up to 1 MiB,
 DUMP_HEAD_LINES=2000	# else its first 2000 lines

@@ -6,9 +6,10 @@
 # goldens' .truth.json), and golden files that zstd itself checks and opens.
 #
 #   tests/cli/test_info_dump.sh BUILD_DIR
+# shellcheck source=tests/cli/lib.sh
 . "$(dirname "$0")/lib.sh"
 B=$(cd "${1:?usage: tests/cli/test_info_dump.sh BUILD_DIR}" && pwd)
-cd "$(dirname "$0")/../.."
+cd "$(dirname "$0")/../.." || exit 1
 M=$B/mslat
 
 # run_m NAME ARGS...: mslat's exit status in $rc, its stdout and stderr in files.
@@ -117,7 +118,8 @@ print(n)' "$TMP/pid.out" "$pid" 2>/dev/null)
 	done
 
 	# --syscall: one name, then two; text format; only events, all of them.
-	set -- $(json_get "$truth" '" ".join(sorted(d["event_counts"]["by_syscall"]))')
+	read -r -a names <<<"$(json_get "$truth" '" ".join(sorted(d["event_counts"]["by_syscall"]))')"
+	set -- "${names[@]}"
 	for sel in "$1" "$1,${2:-$1}"; do
 		want=$(json_get "$truth" "sum(d['event_counts']['by_syscall'][s] for s in set('$sel'.split(',')))")
 		run_m sys dump --syscall "$sel" "$t"

@@ -751,7 +751,7 @@ static void tp_stream(struct gen *g, struct worker *w, struct req *q, uint64_t s
 
 	work(g, t, q, SC_FUTEX, -1, 0, 0, rnd(r, 300, 3000), logu(r, US, 300 * US));
 	work(g, t, q, SC_IOCTL, TP_GPU_FD, FD_KIND_CHR, 0, logu(r, 2 * US, 60 * US),
-	     logu(r, 3 * MS, 60 * MS));	/* prefill */
+	     logu(r, 3 * MS, stop_ns ? 8 * MS : 60 * MS));	/* prefill: short prompts near the stop */
 	for (uint32_t b = 0; b < bursts; b++) {
 		uint32_t sends = (uint32_t)rnd(r, 1, 3) + (b == 0) + (b == bursts - 1);
 
