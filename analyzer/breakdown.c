@@ -687,6 +687,38 @@ static void finish_trace(struct priv *p, struct trace_reader **readers, int n)
 	}
 }
 
+struct file_order {
+	int idx, host;
+	uint64_t seq, start_ns;
+};
+
+static int cmp_order(const void *x, const void *y)
+{
+	const struct file_order *a = x, *b = y;
+
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	if (a->seq != b->seq)
+		return a->seq < b->seq ? -1 : 1;
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
+	return a->idx - b->idx;
+}
+
+static void log_stats(struct priv *p)
+{
+	struct correlator_stats st;
+
+	correlator__stats(p->corr, &st);
+	log_info("%llu requests; at most %llu open at once and %llu held-back segments; "
+		 "%llu fds, %llu threads", (unsigned long long)st.requests,
+		 (unsigned long long)st.open_peak, (unsigned long long)st.segments_peak,
+		 (unsigned long long)st.fds, (unsigned long long)st.threads);
+	if (st.arrivals_used || st.arrivals_dropped)
+		log_info("arrival records: %llu started requests, %llu matched none",
+			 (unsigned long long)st.arrivals_used, (unsigned long long)st.arrivals_dropped);
+}
+
 static void fill_defaults(struct analysis_opts *o, const struct analysis_opts *in)
 {
 	memset(o, 0, sizeof(*o));
@@ -734,6 +766,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	struct correlator_opts copts = { 0 };
 	struct trace_reader **readers = NULL;
 	int *hosts = NULL, err = 0, i;
+	struct file_order *order = NULL;
 	struct priv *p = calloc(1, sizeof(*p));
 	struct analysis *a;
 
@@ -805,7 +838,21 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		err = -ENOMEM;
 		goto out;
 	}
-	for (i = 0; i < n; i++) {
+	/* Pieces of one host in recording order, whatever order the shell's glob gave. */
+	order = calloc(n, sizeof(*order));
+	if (!order) {
+		err = -ENOMEM;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		order[i] = (struct file_order){ .idx = i, .host = hosts[i],
+						.seq = trace_reader__header(readers[i])->sequence,
+						.start_ns = trace_reader__header(readers[i])->start_ns };
+	qsort(order, n, sizeof(*order), cmp_order);
+	for (int k = 0; k < n; k++) {
+		i = order[k].idx;
+		log_debug("reading '%s' (host %d, piece %llu)", files[i], hosts[i],
+			  (unsigned long long)order[k].seq);
 		err = use_table(p, hosts[i], trace_reader__header(readers[i]));
 		if (err)
 			goto out;
@@ -815,6 +862,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		err = 0;
 	}
 	correlator__finish(p->corr);
+	log_stats(p);
 	if (p->err) {
 		err = p->err;
 		goto out;
@@ -836,6 +884,7 @@ out:
 		trace_reader__close(readers[i]);
 	free(readers);
 	free(hosts);
+	free(order);
 	priv_free_work(p);
 	if (err) {
 		if (err == -ENOMEM)
