@@ -1,0 +1,182 @@
+// SPDX-License-Identifier: MIT
+/* analysis__run end to end on a written trace: aggregates agree with the requests put in. */
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "analysis.h"
+#include "syscalls.h"
+#include "test.h"
+#include "trace_util.h"
+
+#define NREQ 1000
+#define NTHREADS 8
+#define T0 1000000000ULL
+
+static uint64_t lat[NREQ], read_enter[NREQ];
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static int put(struct trace_writer *w, uint32_t tid, const char *sc, int32_t fd, uint32_t kind,
+	       int64_t ret, uint64_t enter, uint64_t dur)
+{
+	struct trace_event e = { .enter_ns = enter, .duration_ns = dur, .ret = ret, .tid = tid,
+				 .pid = 1000, .fd = fd, .fd_kind = kind };
+
+	e.syscall = (uint32_t)syscall__number("x86_64", sc);
+	return trace_writer__append_event(w, &e);
+}
+
+/*
+ * NREQ requests round-robin on NTHREADS threads, each on its own connection:
+ * read, a futex wait of a known length, write. Latency = futex + write + 2 µs.
+ */
+static const char *write_trace(void)
+{
+	const char *path = tu__path("report.mslat");
+	Mslat__Header h = tu__header();
+	struct trace_writer_opts wo = { .sz = sizeof(wo), .force = true };
+	struct trace_writer *w = trace_writer__open(path, &h, &wo);
+	uint64_t seed = 42, t = T0 + 1000;
+	int err = 0;
+
+	if (!w)
+		return NULL;
+	for (int i = 0; i < NREQ; i++) {
+		uint32_t tid = 1000 + (uint32_t)(i % NTHREADS);
+		int32_t fd = 10 + i % NTHREADS;
+		uint64_t futex = 20000 + tu__rand(&seed) % 2000000;	/* 20 µs .. 2 ms */
+
+		if (i % 97 == 0)
+			futex *= 20;	/* a slow tail */
+		err |= put(w, tid, "read", fd, FD_KIND_TCP, 200, t, 3000);
+		err |= put(w, tid, "futex", -1, FD_KIND_NONE, 0, t + 4000, futex);
+		err |= put(w, tid, "write", fd, FD_KIND_TCP, 500, t + 4000 + futex + 1000, 5000);
+		lat[i] = 1000 + futex + 1000 + 5000;
+		read_enter[i] = t;
+		t += 4000 + futex + 1000 + 5000 + 3000;	/* one request at a time */
+	}
+	if (trace_writer__close(w, NULL) || err)
+		return NULL;
+	return path;
+}
+
+static uint64_t seen;
+
+static void count_cb(const struct request *r, void *ctx)
+{
+	(void)ctx;
+	seen += r->complete;
+}
+
+TEST(report, aggregates_agree_with_requests)
+{
+	const char *path = write_trace();
+	struct analysis_opts o = { .sz = sizeof(o), .on_request = count_cb, .top_n = 5 };
+	char *files[1];
+	struct analysis *a, *b;
+	uint64_t v, exact, ts = 0, per_thread = 0;
+
+	if (!ASSERT_OK_PTR(path, "write trace"))
+		return;
+	files[0] = (char *)path;
+	seen = 0;
+	a = analysis__run(files, 1, &o);
+	if (!ASSERT_OK_PTR(a, "analysis__run"))
+		return;
+	ASSERT_EQ_U64(a->req.count, NREQ, "requests");
+	ASSERT_EQ_U64(seen, NREQ, "callback saw every request");
+	ASSERT_EQ_U64(a->req.incomplete, 0, "incomplete");
+	qsort(lat, NREQ, sizeof(lat[0]), cmp_u64);
+	ASSERT_EQ_U64(a->req.latency.min, lat[0], "min exact");
+	ASSERT_EQ_U64(a->req.latency.max, lat[NREQ - 1], "max exact");
+	histogram__quantile(&a->req.latency, 0.5, &v);
+	exact = lat[NREQ / 2 - 1];
+	ASSERT_LE(fabs((double)v - (double)exact) / (double)exact, 0.01, "p50 within 1%");
+	histogram__quantile(&a->req.latency, 0.99, &v);
+	exact = lat[(int)ceil(0.99 * NREQ) - 1];
+	ASSERT_LE(fabs((double)v - (double)exact) / (double)exact, 0.01, "p99 within 1%");
+	ASSERT_EQ_U64(a->req.bytes_in, 200ULL * NREQ, "bytes in");
+	ASSERT_EQ_U64(a->req.bytes_out, 500ULL * NREQ, "bytes out");
+
+	/* Slowest first, the slowest being the maximum, with steps. */
+	if (ASSERT_EQ(a->nslowest, 5, "slowest kept")) {
+		ASSERT_EQ_U64(a->slowest[0].req.latency_ns, lat[NREQ - 1], "slowest is the max");
+		for (int i = 1; i < 5; i++)
+			ASSERT_LE(a->slowest[i].req.latency_ns, a->slowest[i - 1].req.latency_ns, "ordered");
+		ASSERT_EQ(a->slowest[0].req.nsteps, 3, "read, futex, write");
+	}
+	/* Slow vs typical: at least 1% and 50% of the requests, by definition of p99 and p50. */
+	ASSERT_TRUE(a->breakdown.valid, "breakdown");
+	ASSERT_LE(NREQ / 100, a->breakdown.slow_count, "slow >= 1%");
+	ASSERT_LE(NREQ / 2, a->breakdown.typical_count, "typical >= 50%");
+	ASSERT_LE(a->breakdown.typical_cat_ns[REQ_CAT_SYNC] / a->breakdown.typical_count,
+		  a->breakdown.slow_cat_ns[REQ_CAT_SYNC] / a->breakdown.slow_count, "slow wait longer");
+
+	for (int i = 0; i < a->nbuckets; i++)
+		ts += a->buckets[i].requests;
+	ASSERT_EQ_U64(ts, NREQ, "time series adds up");
+	ASSERT_EQ(a->nthreads, NTHREADS, "threads");
+	for (int i = 0; i < a->nthreads; i++)
+		per_thread += a->threads[i].requests;
+	ASSERT_EQ_U64(per_thread, NREQ, "threads add up");
+	if (ASSERT_EQ(a->nprocesses, 1, "processes"))
+		ASSERT_EQ_U64(a->processes[0].requests, NREQ, "process requests");
+	ASSERT_EQ(a->nconns, NTHREADS, "connections");
+	ASSERT_EQ_U64(a->cat[REQ_CAT_SYNC].calls, NREQ, "sync calls");
+	ASSERT_EQ_U64(a->cat[REQ_CAT_NET].calls, 2 * NREQ, "net calls");
+	ASSERT_EQ(a->nfindings, 0, "no findings yet");
+
+	/* The same again: the same numbers. */
+	o.on_request = NULL;
+	b = analysis__run(files, 1, &o);
+	if (ASSERT_OK_PTR(b, "second run")) {
+		ASSERT_EQ_U64(b->req.latency.sum, a->req.latency.sum, "same sum");
+		ASSERT_EQ(b->nsyscalls, a->nsyscalls, "same syscalls");
+		ASSERT_EQ_U64(b->slowest[4].req.id, a->slowest[4].req.id, "same slowest");
+	}
+	analysis__free(b);
+	analysis__free(a);
+}
+
+TEST(report, filters_and_errors)
+{
+	const char *path = write_trace();
+	uint32_t nobody = 1;
+	struct analysis_opts o = { .sz = sizeof(o), .pids = &nobody, .npids = 1 };
+	char *files[1] = { (char *)path };
+	char *missing[1] = { (char *)tu__path("nope.mslat") };
+	struct analysis *a;
+
+	if (!ASSERT_OK_PTR(path, "write trace"))
+		return;
+	a = analysis__run(files, 1, &o);
+	if (ASSERT_OK_PTR(a, "run with --pid"))
+		ASSERT_EQ_U64(a->req.count, 0, "no requests of pid 1");
+	analysis__free(a);
+
+	o.npids = 0;
+	o.pids = NULL;
+	o.until_ns = 100000000;	/* 100 ms */
+	a = analysis__run(files, 1, &o);
+	if (ASSERT_OK_PTR(a, "run with --until")) {
+		uint64_t want = 0;
+
+		for (int i = 0; i < NREQ; i++)
+			want += read_enter[i] <= T0 + o.until_ns;
+		ASSERT_EQ_U64(a->req.count + a->req.incomplete, want, "--until keeps what began before");
+		ASSERT_LE(1, a->req.count, "some complete");
+	}
+	analysis__free(a);
+
+	tu__capture_log();
+	a = analysis__run(missing, 1, NULL);
+	tu__release_log();
+	ASSERT_TRUE(!a && errno == ENOENT, "a missing file: NULL, ENOENT");
+	analysis__free(NULL);
+}
