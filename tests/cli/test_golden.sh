@@ -57,7 +57,7 @@ for t in testdata/*.mslat; do
 		pass "$name/info"
 	else
 		fail "$name/info: differs from testdata/$name.info.expected"
-		head -n 30 "$TMP/$name.info.diff" "$TMP/$name.info.err"
+		head -n 30 "$TMP/$name.info.diff" "$TMP/$name.info.err" | cut -c1-300
 	fi
 
 	if "$B/mslat" dump "$t" >"$TMP/$name.dump.full" 2>"$TMP/$name.dump.err"; then
@@ -66,7 +66,7 @@ for t in testdata/*.mslat; do
 			pass "$name/dump"
 		else
 			fail "$name/dump: differs from testdata/$name.dump.expected"
-			head -n 30 "$TMP/$name.dump.diff"
+			head -n 30 "$TMP/$name.dump.diff" | cut -c1-300
 		fi
 	else
 		fail "$name/dump: exit status $?"

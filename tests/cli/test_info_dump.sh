@@ -20,6 +20,18 @@ run_m() {
 	rc=$?
 }
 
+# pycheck NAME ARGS... <<SCRIPT: PASS when the Python script on stdin succeeds;
+# on failure, its last line of stderr (the assertion) follows the FAIL line.
+pycheck() {
+	local name=$1
+	shift
+	if python3 - "$@" 2>"$TMP/py.err"; then
+		pass "$name"
+	else
+		fail "$name: $(tail -n 1 "$TMP/py.err" | cut -c1-200)"
+	fi
+}
+
 # jq-less JSON helpers.
 json_get() {	# FILE PYTHON-EXPRESSION-ON-d
 	python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
@@ -56,7 +68,7 @@ for t in testdata/*.mslat; do
 	[ -e "$truth" ] || continue
 
 	check "$name: zstd -t passes" zstd -q -t "$t"
-	check "$name: zstd -dc starts with a varint-prefixed header record" python3 - "$t" <<'PY'
+	pycheck "$name: zstd -dc starts with a varint-prefixed header record" "$t" <<'PY'
 import subprocess, sys
 raw = subprocess.run(["zstd", "-q", "-dc", sys.argv[1]], capture_output=True, check=True).stdout
 def varint(b, i):
@@ -76,7 +88,7 @@ assert rec[j] == 0x0d and rec[j + 1:j + 5] == b"MSLT", "Header.magic first: MSLT
 PY
 
 	run_m infojson info --format json "$t"
-	check "$name: info --format json counts match the truth" python3 - "$TMP/infojson.out" "$truth" <<'PY'
+	pycheck "$name: info --format json counts match the truth" "$TMP/infojson.out" "$truth" <<'PY'
 import json, sys
 info = json.load(open(sys.argv[1]))["traces"][0]
 t = json.load(open(sys.argv[2]))
@@ -88,7 +100,7 @@ PY
 
 	run_m jsonl dump --format jsonl "$t"
 	check "$name: dump --format jsonl exits 0" test "$rc" -eq 0
-	check "$name: every jsonl line is JSON, one event line per event" python3 - "$TMP/jsonl.out" "$truth" <<'PY'
+	pycheck "$name: every jsonl line is JSON, one event line per event" "$TMP/jsonl.out" "$truth" <<'PY'
 import json, sys
 t = json.load(open(sys.argv[2]))
 types = [json.loads(line)["type"] for line in open(sys.argv[1])]
