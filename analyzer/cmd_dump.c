@@ -261,13 +261,13 @@ static int dump_file(const char *path, const struct dump_opts *o)
 	if (!d.r)
 		return -errno;
 	ret = prepare(&d);
-	while (!ret && (ret = trace_reader__next(d.r, &it)) > 0) {
-		if (it.type == TRACE_ITEM_HEADER) {
-			if (!o->n_pids && !o->n_names)
+	if (ret == 0) {
+		while ((ret = trace_reader__next(d.r, &it)) > 0) {
+			if (it.type != TRACE_ITEM_HEADER)
+				dump_item(&d, &it);
+			else if (!o->n_pids && !o->n_names)
 				dump_json_record("header", &it.header->base, it.header->start_ns, &d);
-			continue;
 		}
-		dump_item(&d, &it);
 	}
 	release(&d);
 	trace_reader__close(d.r);
