@@ -2081,6 +2081,7 @@ int main(int argc, char **argv)
 	const struct scenario *scn = NULL;
 	const char *out = NULL, *truth = NULL;
 	uint64_t req = 0, conns = 0, threads = 0, events = 20000000, v;
+	bool events_given = false;
 	struct trace_writer_opts wopts = { .sz = sizeof(wopts) };
 	char *opts[16], nbuf[6][32], boot_id[40];
 	size_t n_opts = 0;
@@ -2106,6 +2107,7 @@ int main(int argc, char **argv)
 			if (!parse_u64(optarg, &v) || !v || (c != 'e' && v > 1000000000))
 				return usage_error("'%s' is not a positive number in range", optarg);
 			*(c == 'n' ? &req : c == 'c' ? &conns : c == 't' ? &threads : &events) = v;
+			events_given |= c == 'e';
 			break;
 		case 'A':
 			g.arrivals = true;
@@ -2140,6 +2142,12 @@ int main(int argc, char **argv)
 	g.events_target = events;
 	if (g.bench && truth)
 		return usage_error("%s", "--truth is not available for the bench scenario");
+	if (events_given && !g.bench)
+		return usage_error("%s", "--events is for the bench scenario (the others take --requests)");
+	if (conns && !scn->connections)
+		return usage_error("scenario '%s' takes no --connections", scn->name);
+	if (req && g.bench)
+		return usage_error("%s", "bench takes --events, not --requests");
 	if (!g.bench && g.connections > g.requests && scn->connections)
 		return usage_error("%s", "--connections must not exceed --requests");
 	if (scn->run == scn_eventloop && (g.connections > EL_MAX_CONNS || g.threads > 64))
