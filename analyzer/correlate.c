@@ -640,33 +640,41 @@ static void to_responding(struct correlator *c, struct creq *r)
 	}
 }
 
+/* Streaming counters for a successful send (enter E, exit X): bursts and the gaps between them. */
+static void count_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t x, uint64_t bytes)
+{
+	if (!r->pub.sends) {
+		r->first_send_exit = x;
+		r->pub.bursts = 1;
+	} else if (e > r->last_send_exit + c->o.burst_gap_ns) {
+		uint64_t gap = e - r->last_send_exit;
+
+		r->pub.bursts++;
+		r->pub.gap_sum_ns += gap;
+		if (gap > r->pub.gap_max_ns)
+			r->pub.gap_max_ns = gap;
+		histogram__add(&c->gaps, gap);
+	}
+	r->pub.sends++;
+	r->pub.bytes_out += bytes;
+	r->last_send_exit = x;
+}
+
 /* A successful send of R (enter E, exit X). */
 static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t x, uint64_t bytes)
 {
 	if (r->state == RS_RECEIVING) {
 		to_responding(c, r);
-		r->first_send_exit = x;
-		r->pub.bursts = 1;
 	} else {
+		/* It sent again: the time held back since its last send is its own. */
 		for (uint32_t i = 0; i < r->nthreads; i++)
 			thread_changed(r->threads[i]);
 		req_resolve(c, r, true);
 		r->pub.cat_ns[REQ_CAT_NET] += r->pend_ns;
 		r->pub.syscalls += r->pend_calls;
 		r->pend_ns = r->pend_calls = 0;
-		if (e > r->last_send_exit + c->o.burst_gap_ns) {
-			uint64_t gap = e - r->last_send_exit;
-
-			r->pub.bursts++;
-			r->pub.gap_sum_ns += gap;
-			if (gap > r->pub.gap_max_ns)
-				r->pub.gap_max_ns = gap;
-			histogram__add(&c->gaps, gap);
-		}
 	}
-	r->pub.sends++;
-	r->pub.bytes_out += bytes;
-	r->last_send_exit = x;
+	count_send(c, r, e, x, bytes);
 	r->pub.end_ns = x;
 	if (r->fde && x > r->fde->low_ns) {
 		r->fde->low_ns = x;
@@ -826,6 +834,33 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 	return 0;
 }
 
+/* Connections end at close, shutdown and accept (of a reused fd), and begin at accept. */
+static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_event *ev,
+			const struct sc_class *cls)
+{
+	uint64_t exit_ns = ev->enter_ns + ev->duration_ns;
+	struct cfd *f;
+
+	if ((cls->kind == SK_CLOSE || cls->kind == SK_SHUTDOWN) && ev->fd >= 0) {
+		f = fd_find(c, host, ev->pid, ev->fd);
+		if (!f)
+			return 0;
+		/* Thread mode: the request received on this socket ends with it. */
+		if (c->o.mode == CORRELATE_THREAD && f->recent && !f->recent->ended &&
+		    f->recent->home && f->recent->home->req == f->recent)
+			req_end(c, f->recent, false);
+		conn_over(c, f, exit_ns);
+	} else if (cls->kind == SK_ACCEPT && ev->ret >= 0 && ev->ret <= INT32_MAX) {
+		f = fd_get(c, host, ev->pid, (int32_t)ev->ret);
+		if (!f)
+			return -ENOMEM;
+		conn_over(c, f, exit_ns);	/* a close we did not see */
+		f->conn_open = true;
+		f->st.connections++;
+	}
+	return 0;
+}
+
 int correlator__event(struct correlator *c, uint32_t host, const struct trace_event *ev,
 		      const struct sc_class *cls)
 {
@@ -855,49 +890,18 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 		return c->oom ? -ENOMEM : err;
 	}
 	if (c->o.mode != CORRELATE_MARKER) {
-		if ((cls->kind == SK_CLOSE || cls->kind == SK_SHUTDOWN) && ev->fd >= 0) {
-			struct cfd *f = fd_find(c, host, ev->pid, ev->fd);
-
-			if (f) {
-				if (c->o.mode == CORRELATE_THREAD && f->recent && f->recent->home &&
-				    f->recent->home->req == f->recent && !f->recent->ended)
-					req_end(c, f->recent, false);
-				conn_over(c, f, exit_ns);
-			}
-		} else if (cls->kind == SK_ACCEPT && ev->ret >= 0 && ev->ret <= INT32_MAX) {
-			struct cfd *f = fd_get(c, host, ev->pid, (int32_t)ev->ret);
-
-			if (!f)
-				return -ENOMEM;
-			conn_over(c, f, exit_ns);
-			f->conn_open = true;
-			f->st.connections++;
-		}
+		if (on_lifecycle(c, host, ev, cls))
+			return -ENOMEM;
 	} else if (th->nopen && ev->ret > 0 && ev->fd >= 0 && fd_kind__is_socket(ev->fd_kind) &&
 		   (cls->kind == SK_RECV || cls->kind == SK_SEND)) {
+		uint64_t bytes = cls->mmsg ? 0 : (uint64_t)ev->ret;
+
+		/* Markers: bytes and sends of the thread count for what is open on it. */
 		for (uint32_t i = 0; i < th->nopen; i++) {
-			struct creq *r = th->open[i];
-			uint64_t bytes = cls->mmsg ? 0 : (uint64_t)ev->ret;
-
-			if (cls->kind == SK_RECV) {
-				r->pub.bytes_in += bytes;
-			} else {
-				if (!r->pub.sends) {
-					r->first_send_exit = exit_ns;
-					r->pub.bursts = 1;
-				} else if (ev->enter_ns > r->last_send_exit + c->o.burst_gap_ns) {
-					uint64_t gap = ev->enter_ns - r->last_send_exit;
-
-					r->pub.bursts++;
-					r->pub.gap_sum_ns += gap;
-					if (gap > r->pub.gap_max_ns)
-						r->pub.gap_max_ns = gap;
-					histogram__add(&c->gaps, gap);
-				}
-				r->pub.sends++;
-				r->pub.bytes_out += bytes;
-				r->last_send_exit = exit_ns;
-			}
+			if (cls->kind == SK_RECV)
+				th->open[i]->pub.bytes_in += bytes;
+			else
+				count_send(c, th->open[i], ev->enter_ns, exit_ns, bytes);
 		}
 	}
 	if (c->o.mode == CORRELATE_MARKER) {
