@@ -57,7 +57,7 @@ for t in testdata/*.mslat; do
 		pass "$name/info"
 	else
 		fail "$name/info: differs from testdata/$name.info.expected"
-		head -n 30 "$TMP/$name.info.diff" "$TMP/$name.info.err" | cut -c1-300
+		cat "$TMP/$name.info.diff" "$TMP/$name.info.err" 2>/dev/null | head -n 30 | cut -c1-300
 	fi
 
 	if "$B/mslat" dump "$t" >"$TMP/$name.dump.full" 2>"$TMP/$name.dump.err"; then
