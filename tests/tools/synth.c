@@ -775,11 +775,10 @@ static void tp_stream(struct gen *g, struct worker *w, struct req *q, uint64_t s
 }
 
 /* The lost requests' events: from just before the first one to the last send of the last. */
-static void tp_loss_mark(struct gen *g, struct worker *w, struct req *q, bool first, bool last)
+static void tp_loss_mark(struct gen *g, struct worker *w, struct req *q, bool last)
 {
 	struct loss_win *l = w->loss;
 
-	(void)first;
 	q->lost = true;
 	if (last) {
 		struct misc m = { .type = MISC_LOSS, .idx = (size_t)(l - g->losses) };
@@ -824,7 +823,7 @@ static void tp_request(struct gen *g, struct worker *w, const struct tp_conf *c)
 	}
 	g->drop_arrivals = false;
 	if (lost)
-		tp_loss_mark(g, w, q, w->serial == w->lose_from, w->serial + 1 == w->lose_to);
+		tp_loss_mark(g, w, q, w->serial + 1 == w->lose_to);
 	w->serial++;
 	if (chance(r, c->tail_pm)) {		/* after the last send: belongs to nothing */
 		if (chance(r, 500))
