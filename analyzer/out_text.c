@@ -224,7 +224,9 @@ static void syscalls(const struct tx *t, const struct analysis *a, int top)
 	for (int i = 0; i < a->nsyscalls && i < top; i++) {
 		const struct analysis_syscall *s = &a->syscalls[i];
 
-		snprintf(name, sizeof(name), "%.14s (%s)", s->name, req_category__name(s->cat));
+		snprintf(name, sizeof(name), "%.*s (%s)",
+			 (int)(21 - strlen(req_category__name(s->cat))), s->name,
+			 req_category__name(s->cat));
 		fprintf(t->f, "  %-24s %8s %6" PRIu64 " %s %s %s %s\n", name,
 			units__count(b[0], s->duration.count), s->errors,
 			rj(units__duration(b[1], s->duration.sum), 8), rj(mean(b[2], &s->duration), 8),
