@@ -11,6 +11,7 @@
 #include "trace_reader.h"
 
 #define DEF_TOP_N 10
+#define STEP_CACHE 64	/* step → syscall statistics cache slots; power of 2 */
 #define MAX_BUCKETS 120	/* time-series intervals before they are merged into wider ones */
 
 /* Time-series intervals: each divides the next, so buckets merge exactly. */
@@ -52,6 +53,7 @@ struct priv {
 	uint32_t last_host;		/* bucket_at's cache: [last_lo, last_hi) of last_host */
 	uint64_t last_lo, last_hi;
 	struct analysis_bucket *last_bucket;
+	struct analysis_syscall *step_cache[STEP_CACHE];
 };
 
 static inline uint64_t key_hp(uint32_t host, uint32_t pid)
@@ -284,6 +286,19 @@ static int keep_if_slow(struct priv *p, const struct request *req)
 	return 0;
 }
 
+/* The statistics of a step's syscall: a direct-mapped cache in front of the table. */
+static struct analysis_syscall *step_stat(struct priv *p, const struct req_step *st)
+{
+	unsigned int slot = (unsigned int)(((uintptr_t)st->name >> 3) ^ st->cat) & (STEP_CACHE - 1);
+	struct analysis_syscall *s = p->step_cache[slot];
+
+	if (s && s->name == st->name && s->cat == st->cat)
+		return s;
+	s = kvmap__get(&p->sc_by_name, (uintptr_t)st->name, st->cat);
+	p->step_cache[slot] = s;
+	return s;
+}
+
 static int count_request(struct priv *p, const struct request *r)
 {
 	struct analysis_requests *q = &p->a.req;
@@ -323,8 +338,7 @@ static int count_request(struct priv *p, const struct request *r)
 	q->user_ns += r->user_ns;
 	q->latency_ns += r->latency_ns;
 	for (uint32_t i = 0; i < r->nsteps; i++) {
-		struct analysis_syscall *s = kvmap__get(&p->sc_by_name, (uintptr_t)r->steps[i].name,
-							r->steps[i].cat);
+		struct analysis_syscall *s = step_stat(p, &r->steps[i]);
 
 		if (s) {
 			s->in_requests += r->steps[i].count;
