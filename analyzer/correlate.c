@@ -486,7 +486,8 @@ static void deliver(struct correlator *c, struct creq *r)
 	if (p->end_ns < p->start_ns)
 		p->end_ns = p->start_ns;
 	p->latency_ns = p->end_ns - p->start_ns;
-	p->ttfb_ns = p->sends ? r->first_send_exit - p->start_ns : 0;
+	/* Rows of two threads may come slightly out of order: never a negative time. */
+	p->ttfb_ns = p->sends && r->first_send_exit > p->start_ns ? r->first_send_exit - p->start_ns : 0;
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
 		covered += p->cat_ns[i];
 	covered += p->shared_ns;
@@ -657,7 +658,8 @@ static void count_send(struct correlator *c, struct creq *r, uint64_t e, uint64_
 	}
 	r->pub.sends++;
 	r->pub.bytes_out += bytes;
-	r->last_send_exit = x;
+	if (x > r->last_send_exit)	/* sends of two threads may come slightly out of order */
+		r->last_send_exit = x;
 }
 
 /* A successful send of R (enter E, exit X). */
@@ -675,7 +677,7 @@ static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t 
 		r->pend_ns = r->pend_calls = 0;
 	}
 	count_send(c, r, e, x, bytes);
-	r->pub.end_ns = x;
+	r->pub.end_ns = r->last_send_exit;
 	if (r->fde && x > r->fde->low_ns) {
 		r->fde->low_ns = x;
 		arrivals_take(r->fde, 0, x);

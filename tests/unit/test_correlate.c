@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Correlation tests: hand-built syscall sequences against docs/correlation.md, to the nanosecond. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "categories.h"
@@ -403,4 +404,108 @@ TEST(correlate, memory_follows_open_requests)
 	correlator__stats(f.c, &st);
 	ASSERT_EQ(st.requests, 20000, "every request delivered");
 	fx_close(&f);
+}
+
+/* Random syscall sequences: no crash, every request delivered once, consistent numbers. */
+static uint64_t fuzz_state = 0x2545F4914F6CDD1DULL;
+
+static uint64_t fuzz_rand(void)
+{
+	fuzz_state ^= fuzz_state << 13;
+	fuzz_state ^= fuzz_state >> 7;
+	fuzz_state ^= fuzz_state << 17;
+	return fuzz_state;
+}
+
+static uint64_t fuzz_seen, fuzz_bad;
+
+static void fuzz_cb(const struct request *r, void *ctx)
+{
+	uint64_t covered = r->shared_ns + r->user_ns;
+
+	(void)ctx;
+	fuzz_seen++;
+	for (int i = 0; i < REQ_CAT__COUNT; i++)
+		covered += r->cat_ns[i];
+	if (r->end_ns < r->start_ns || r->latency_ns != r->end_ns - r->start_ns ||
+	    (r->complete && !r->sends && r->fd >= 0) || (r->sends && r->ttfb_ns > r->latency_ns) ||
+	    r->bursts > r->sends || (r->user_ns && covered < r->latency_ns)) {
+		if (!fuzz_bad && getenv("FUZZ_DEBUG"))
+			fprintf(stderr, "bad: start %" PRIu64 " end %" PRIu64 " lat %" PRIu64 " complete %d "
+				"sends %u bursts %u ttfb %" PRIu64 " user %" PRIu64 " covered %" PRIu64
+				" fd %d\n", r->start_ns, r->end_ns, r->latency_ns, r->complete, r->sends,
+				r->bursts, r->ttfb_ns, r->user_ns, covered, r->fd);
+		fuzz_bad++;
+	}
+}
+
+TEST(correlate, fuzz_random_sequences)
+{
+	static const char *const scs[] = { "read", "write", "recvfrom", "sendto", "writev", "futex",
+					   "epoll_wait", "close", "shutdown", "accept4", "ioctl",
+					   "openat", "nanosleep", "recvmmsg", "sendmmsg" };
+	static const uint32_t kinds[] = { FD_KIND_TCP, FD_KIND_TCP, FD_KIND_UNIX, FD_KIND_FILE,
+					  FD_KIND_TCP_LISTEN, FD_KIND_CHR, FD_KIND_NONE, 99 };
+
+	for (int mode = 0; mode < 3; mode++) {
+		struct correlator_opts o = { .mode = mode, .arrivals = true, .on_request = fuzz_cb,
+					     .request_timeout_ns = 50 * US, .steps_cap = 4 };
+		struct correlator_stats st;
+		struct strtab *names = strtab__new();
+		const char *const *t;
+		struct sc_table *tbl;
+		struct correlator *c;
+		uint64_t now = 1000;
+		size_t n;
+
+		t = syscall_table__for_arch("x86_64", &n);
+		tbl = names ? sc_table__new(names, t, (uint32_t)n) : NULL;
+		c = correlator__new(&o);
+		if (!ASSERT_OK_PTR(tbl, "table") || !ASSERT_OK_PTR(c, "correlator"))
+			return;
+		fuzz_seen = fuzz_bad = 0;
+		for (int i = 0; i < 200000; i++) {
+			uint64_t r = fuzz_rand();
+			uint32_t tid = 1 + r % 6;
+			int32_t fd = (int32_t)((r >> 8) % 7) - 1;
+			uint64_t dur = (r >> 16) % 5000;
+			int what = (int)((r >> 32) % 100);
+
+			now += (r >> 40) % 3000;
+			if (what < 8) {
+				struct trace_arrival a = { .time_ns = now - (r >> 20) % 4000, .pid = PID,
+							   .fd = fd, .what = (r >> 50) & 1 };
+
+				ASSERT_OK(correlator__arrival(c, (r >> 60) & 1, &a), "arrival");
+			} else if (what < 12) {
+				ASSERT_OK(correlator__marker(c, 0, (int)((r >> 44) % 3), now, PID, tid,
+							     (r >> 48) % 3), "marker");
+			} else if (what < 14) {
+				correlator__frame_end(c);
+			} else {
+				const char *sc = scs[(r >> 44) % (sizeof(scs) / sizeof(scs[0]))];
+				struct trace_event e = {
+					.enter_ns = now - ((r >> 12) & 1 ? 0 : (r >> 52) % 2000),
+					.duration_ns = dur, .tid = tid, .pid = PID, .fd = fd,
+					.fd_kind = kinds[(r >> 56) % (sizeof(kinds) / sizeof(kinds[0]))],
+					.ret = (int64_t)((r >> 24) % 400) - 100,
+				};
+
+				e.syscall = (uint32_t)syscall__number("x86_64", sc);
+				if (!ASSERT_OK(correlator__event(c, (r >> 61) & 1, &e,
+								 sc_table__get(tbl, e.syscall)), "event"))
+					break;
+			}
+		}
+		correlator__finish(c);
+		correlator__stats(c, &st);
+		ASSERT_EQ_U64(fuzz_seen, st.requests, "every request delivered once");
+		ASSERT_EQ_U64(st.open, 0, "nothing left open");
+		ASSERT_EQ_U64(st.segments, 0, "no segment left");
+		ASSERT_EQ_U64(fuzz_bad, 0, "consistent requests");
+		ASSERT_LE(1, fuzz_seen, "some requests");
+		correlator__free(c);
+		sc_table__free(tbl);
+		strtab__free(names);
+	}
 }
