@@ -91,7 +91,7 @@ struct request {
 	uint64_t gap_max_ns;	/* longest gap between bursts (0 with one burst) */
 	uint64_t gap_sum_ns;	/* sum of the bursts-1 gaps */
 
-	/* The syscall sequence, in order, truncated to STEPS_CAP steps. */
+	/* The syscall sequence by enter time, at most analysis_opts.steps_cap steps; valid during the callback. */
 	const struct req_step *steps;
 	uint32_t nsteps;
 	uint32_t steps_dropped;	/* steps beyond the cap */
@@ -130,7 +130,7 @@ struct analysis_trace {
 	int nfiles;
 	struct analysis_host *hosts;
 	int nhosts;
-	uint64_t start_ns, end_ns;	/* of host 0, monotonic */
+	uint64_t start_ns, end_ns;	/* of host 0 (hosts[0]), monotonic */
 	uint64_t duration_ns;		/* longest host's end - start */
 	uint64_t events, sched, arrivals, markers, processes;
 	uint64_t losses;		/* loss records */
@@ -167,8 +167,8 @@ struct analysis_syscall {
 	const char *name;
 	enum req_category cat;
 	uint64_t errors;		/* return value < 0 */
-	uint64_t in_requests;		/* calls attributed to a request */
-	uint64_t in_requests_ns;
+	uint64_t in_requests;		/* calls attributed to complete requests (from their steps) */
+	uint64_t in_requests_ns;	/* their attributed time (steps past steps_cap are not counted) */
 	struct histogram duration;	/* every call, in or out of requests */
 };
 
@@ -202,7 +202,11 @@ struct analysis_conn {
 	struct histogram latency;
 };
 
-/* One interval of the time series; by request end time, relative to trace.start_ns. */
+/*
+ * One interval of the time series, relative to its host's start: requests by
+ * end time, events by exit time. Intervals merge as the trace grows (at most
+ * 120 of them), unless analysis_opts.interval_ns fixed one.
+ */
 struct analysis_bucket {
 	uint64_t start_ns;		/* offset from trace.start_ns */
 	uint64_t requests, incomplete;
