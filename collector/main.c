@@ -163,9 +163,17 @@ static int check_pids(const struct record_opts *o)
 	size_t i;
 
 	for (i = 0; i < o->pid_cnt; i++) {
+		pid_t tgid;
+
 		if (!procs__alive(o->pids[i])) {
 			log_error("no process with pid %d", (int)o->pids[i]);
 			return -ESRCH;
+		}
+		tgid = procs__tgid(o->pids[i]);
+		if (tgid > 0 && tgid != o->pids[i]) {
+			log_error("%d is a thread of process %d", (int)o->pids[i], (int)tgid);
+			hint("%s", "give the process id: every thread of a traced process is recorded");
+			return -EINVAL;
 		}
 	}
 	return 0;
@@ -629,7 +637,9 @@ int main(int argc, char **argv)
 	}
 
 	t0 = mono_ns();
-	if (output__init(&r.out, &r.opts, r.procs.v, r.procs.cnt) || output__open(&r.out, t0))
+	/* the roots come first in the table: they are the header's targets */
+	if (output__init(&r.out, &r.opts, r.procs.v, r.child ? 1 : r.opts.pid_cnt) ||
+	    output__open(&r.out, t0))
 		goto cleanup;
 	err = drain__init(&r.drain, bpf_map__fd(r.skel->maps.rb), bpf_map__fd(r.skel->maps.drops),
 			  &r.skel->data->loss_epoch, &r.out, &r.procs);

@@ -62,13 +62,23 @@ int output__init(struct output *o, const struct record_opts *opts,
 		return -ENOMEM;
 	for (i = 0; i < n; i++)
 		o->syscall_names[i] = (char *)(names[i] ? names[i] : "");
+	/* copies: the process table forgets a target when it exits, a rotation still names it */
 	for (i = 0; i < cnt; i++) {
-		mslat__target__init(&o->target_v[i]);
-		o->target_v[i].pid = targets[i].pid;
-		o->target_v[i].n_argv = targets[i].argc;
-		o->target_v[i].argv = targets[i].argv;
-		o->targets[i] = &o->target_v[i];
+		Mslat__Target *t = &o->target_v[i];
+
+		mslat__target__init(t);
+		t->pid = targets[i].pid;
+		t->argv = calloc(targets[i].argc ? targets[i].argc : 1, sizeof(char *));
+		if (!t->argv)
+			return -ENOMEM;
+		for (t->n_argv = 0; t->n_argv < targets[i].argc; t->n_argv++) {
+			t->argv[t->n_argv] = strdup(targets[i].argv[t->n_argv]);
+			if (!t->argv[t->n_argv])
+				return -ENOMEM;
+		}
+		o->targets[i] = t;
 	}
+	o->target_cnt = cnt;
 	cpus = sysconf(_SC_NPROCESSORS_CONF);
 
 	o->hdr.recorder_version = (char *)MSLAT_VERSION;
@@ -210,6 +220,11 @@ void output__free(struct output *o)
 	o->w = NULL;
 	free(o->path);
 	free(o->syscall_names);
+	for (size_t i = 0; o->target_v && i < o->target_cnt; i++) {
+		for (size_t k = 0; k < o->target_v[i].n_argv; k++)
+			free(o->target_v[i].argv[k]);
+		free(o->target_v[i].argv);
+	}
 	free(o->targets);
 	free(o->target_v);
 	memset(o, 0, sizeof(*o));

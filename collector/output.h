@@ -16,6 +16,7 @@ struct output {
 	Mslat__Header hdr;
 	Mslat__Target **targets;
 	Mslat__Target *target_v;
+	size_t target_cnt;
 	char **syscall_names;
 	char hostname[256];
 	char release[65];

@@ -339,3 +339,19 @@ bool procs__alive(pid_t pid)
 		return false;
 	return state != 'Z' && state != 'X';
 }
+
+pid_t procs__tgid(pid_t pid)
+{
+	char path[64], *buf, *p;
+	pid_t tgid = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	buf = read_small(path, 8192, NULL);
+	if (!buf)
+		return -1;
+	p = strstr(buf, "\nTgid:");
+	if (p)
+		tgid = (pid_t)atoi(p + 6);
+	free(buf);
+	return tgid;
+}

@@ -54,6 +54,9 @@ void proctab__free(struct proctab *t);
  */
 ssize_t procs__descendants(const pid_t *roots, size_t root_cnt, pid_t **out);
 
+/* The process (thread group) PID belongs to, from /proc/PID/status; -1 if unknown. */
+pid_t procs__tgid(pid_t pid);
+
 /* True while PID exists and is not a zombie. */
 bool procs__alive(pid_t pid);
 

@@ -18,10 +18,11 @@ records=$(awk -F'\t' '$1=="L"' "$TMP/l.txt" | wc -l)
 bad=$(awk -F'\t' '$1=="L" && ($5 == 0 || $6 < $5)' "$TMP/l.txt" | wc -l)
 [ "$bad" -eq 0 ] && pass "loss: every loss record has a time window" || fail "loss: $bad loss records without a window"
 foot=$(awk -F'\t' '$1=="F" { print $4 }' "$TMP/l.txt")
-[ "${foot:-x}" = "$lost" ] && pass "loss: footer counts $lost lost" || fail "loss: footer says ${foot:-nothing} lost, records $lost"
+all=$(awk -F'\t' '$1=="L" { n += $4 } END { print n + 0 }' "$TMP/l.txt")
+[ "${foot:-x}" = "$all" ] && pass "loss: footer counts the $all lost records of every kind" || fail "loss: footer says ${foot:-nothing} lost, loss records $all"
 if [ -x "$B/mslat" ]; then
 	"$B/mslat" info "$TMP/l.mslat" >"$TMP/l.info" 2>&1
-	grep -q "$lost" "$TMP/l.info" && pass "loss: mslat info shows the losses" || fail "loss: mslat info: $(grep -i loss "$TMP/l.info")"
+	grep -q "$all" "$TMP/l.info" && pass "loss: mslat info shows the losses" || fail "loss: mslat info: $(grep -i loss "$TMP/l.info")"
 fi
 
 "$REC" -q -e getppid -o "$TMP/d.mslat" -- "$W" burst $N 2>"$TMP/d.err" | cat >"$TMP/d.out"
