@@ -211,6 +211,18 @@ expect "missing file" 1 -- "$M" report "$TMP/nope.mslat"
 grep -q "nope.mslat" "$TMP/err" && pass "cli: the error names the file" || fail "cli: the error names the file"
 expect "not a trace" 1 -- "$M" report /etc/passwd
 expect "one bad file among good ones" 1 -- "$M" report ${first:+"$first"} /etc/passwd
+if [ -n "$first" ]; then
+	size=$(stat -c %s "$first")
+	head -c $((size * 2 / 3)) "$first" >"$TMP/cut.mslat"
+	"$M" report "$TMP/cut.mslat" >"$TMP/out" 2>"$TMP/err"
+	[ $? -eq 0 ] && grep -q "truncated" "$TMP/err" && grep -q "^Latency" "$TMP/out" &&
+		pass "cli: a truncated trace: a warning, the report of what precedes the cut, exit 0" ||
+		fail "cli: a truncated trace"
+	cp "$first" "$TMP/bad.mslat"
+	printf '\377\377\377\377\377\377\377\377' |
+		dd of="$TMP/bad.mslat" bs=1 seek=$((size / 2)) conv=notrunc 2>/dev/null
+	expect "a corrupt trace" 1 -- "$M" report "$TMP/bad.mslat"
+fi
 if [ -n "$first" ] && [ -w /dev/full ]; then
 	"$M" report "$first" >/dev/full 2>"$TMP/err"
 	[ $? -eq 1 ] && pass "cli: a full disk is an error (stdout)" || fail "cli: a full disk is an error (stdout)"
