@@ -527,8 +527,10 @@ static int record_loop(struct recorder *r)
 			next_hk = now + HOUSEKEEPING_MS * 1000000ULL;
 			drop_dead(r);
 			err = housekeeping(r, now);
-			if (err)
+			if (err) {
+				r->drain.err = err;	/* the writer has said why */
 				return err;
+			}
 		}
 		if (!r->procs.cnt) {
 			if (!stopping)
@@ -660,6 +662,9 @@ int main(int argc, char **argv)
 	if (err) {
 		if (!r.drain.err)
 			log_error("recording failed: %s", strerror(-err));
+		if (err == -ENOSPC || err == -EDQUOT)
+			hint("%s", "the file is valid up to its last complete frame; free some space, "
+			     "or bound it with --rotate and --keep");
 		record_bpf__detach(r.skel);
 		goto cleanup;
 	}
