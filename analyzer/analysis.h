@@ -91,6 +91,13 @@ struct request {
 	uint64_t gap_max_ns;	/* longest gap between bursts (0 with one burst) */
 	uint64_t gap_sum_ns;	/* sum of the bursts-1 gaps */
 
+	/*
+	 * With scheduler records (mslat record --sched): the part of the time
+	 * outside syscalls spent waiting for a CPU (run queue, preempted in user
+	 * mode); user_ns is then the on-CPU part. 0 without them.
+	 */
+	uint64_t runq_ns;
+
 	/* The syscall sequence by enter time, at most analysis_opts.steps_cap steps; valid during the callback. */
 	const struct req_step *steps;
 	uint32_t nsteps;
@@ -160,6 +167,8 @@ struct analysis_requests {
 	uint64_t bytes_in, bytes_out;
 	uint64_t cat_ns[REQ_CAT__COUNT];	/* totals over complete requests */
 	uint64_t shared_ns, user_ns, latency_ns;
+	struct histogram runq;		/* run-queue wait outside syscalls (with scheduler records) */
+	uint64_t runq_ns;
 };
 
 /* One syscall name in one category ("read" on sockets is net, on files file). */
@@ -231,6 +240,7 @@ struct analysis_breakdown {
 	uint64_t slow_user_ns, typical_user_ns;
 	uint64_t slow_shared_ns, typical_shared_ns;
 	uint64_t slow_latency_ns, typical_latency_ns;
+	uint64_t slow_runq_ns, typical_runq_ns;
 	bool valid;			/* there were complete requests */
 };
 

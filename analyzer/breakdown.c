@@ -25,7 +25,7 @@ static const uint64_t intervals_ns[] = {
 
 /* Sums per latency bucket, for the slow-vs-typical comparison. */
 struct bd_cell {
-	uint64_t count, latency, user, shared;
+	uint64_t count, latency, user, shared, runq;
 	uint64_t cat[REQ_CAT__COUNT];
 };
 
@@ -336,6 +336,9 @@ static int count_request(struct priv *p, const struct request *r)
 	q->bytes_out += r->bytes_out;
 	q->shared_ns += r->shared_ns;
 	q->user_ns += r->user_ns;
+	q->runq_ns += r->runq_ns;
+	if (p->a.trace.has_sched)
+		histogram__add(&q->runq, r->runq_ns);
 	q->latency_ns += r->latency_ns;
 	for (uint32_t i = 0; i < r->nsteps; i++) {
 		struct analysis_syscall *s = step_stat(p, &r->steps[i]);
@@ -352,6 +355,7 @@ static int count_request(struct priv *p, const struct request *r)
 	cell->latency += r->latency_ns;
 	cell->user += r->user_ns;
 	cell->shared += r->shared_ns;
+	cell->runq += r->runq_ns;
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
 		cell->cat[i] += r->cat_ns[i];
 	return keep_if_slow(p, r);
@@ -466,10 +470,10 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 	while ((ret = trace_reader__next(r, &it)) > 0) {
 		if (it.frame_offset != frame) {
 			if (frame != UINT64_MAX)
-				correlator__frame_end(p->corr);
+				err = correlator__frame_end(p->corr);
 			frame = it.frame_offset;
 		}
-		switch (it.type) {
+		switch (err ? TRACE_ITEM_UNKNOWN : it.type) {
 		case TRACE_ITEM_EVENT:
 			if (!pid_wanted(&p->a.opts, it.event.pid) ||
 			    !in_window(p, host, it.event.enter_ns, it.event.enter_ns + it.event.duration_ns))
@@ -481,6 +485,12 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 			    !in_window(p, host, it.arrival.time_ns, it.arrival.time_ns))
 				break;
 			err = correlator__arrival(p->corr, host, &it.arrival);
+			break;
+		case TRACE_ITEM_SCHED:
+			if (!pid_wanted(&p->a.opts, it.sched.pid) ||
+			    !in_window(p, host, it.sched.start_ns, it.sched.start_ns + it.sched.duration_ns))
+				break;
+			err = correlator__sched(p->corr, host, &it.sched);
 			break;
 		case TRACE_ITEM_MARKER:
 			if (!pid_wanted(&p->a.opts, it.marker->pid) ||
@@ -512,7 +522,11 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 			return err ? err : p->err;
 		}
 	}
-	correlator__frame_end(p->corr);
+	err = correlator__frame_end(p->corr);
+	if (err) {
+		log_error("cannot analyse '%s': %s", trace_reader__name(r), strerror(-err));
+		return err;
+	}
 	return ret;
 }
 
@@ -653,6 +667,7 @@ static void finish_breakdown(struct priv *p)
 				bd->typical_latency_ns += cell->latency;
 				bd->typical_user_ns += cell->user;
 				bd->typical_shared_ns += cell->shared;
+				bd->typical_runq_ns += cell->runq;
 				for (int k = 0; k < REQ_CAT__COUNT; k++)
 					bd->typical_cat_ns[k] += cell->cat[k];
 			}
@@ -661,6 +676,7 @@ static void finish_breakdown(struct priv *p)
 				bd->slow_latency_ns += cell->latency;
 				bd->slow_user_ns += cell->user;
 				bd->slow_shared_ns += cell->shared;
+				bd->slow_runq_ns += cell->runq;
 				for (int k = 0; k < REQ_CAT__COUNT; k++)
 					bd->slow_cat_ns[k] += cell->cat[k];
 			}
@@ -687,7 +703,7 @@ static void finish_trace(struct priv *p, struct trace_reader **readers, int n)
 		t->truncated |= st.truncated;
 	}
 	t->has_arrivals = t->arrivals > 0;
-	t->has_sched = t->sched > 0;
+	t->has_sched |= t->sched > 0;
 	t->has_markers = t->markers > 0;
 	for (int i = 0; i < t->nhosts; i++) {
 		struct analysis_host *h = &t->hosts[i];
@@ -728,6 +744,9 @@ static void log_stats(struct priv *p)
 		 "%llu fds, %llu threads", (unsigned long long)st.requests,
 		 (unsigned long long)st.open_peak, (unsigned long long)st.segments_peak,
 		 (unsigned long long)st.fds, (unsigned long long)st.threads);
+	if (st.runq_ns || st.runq_dropped)
+		log_info("run-queue wait outside syscalls: %llu ns placed, %llu intervals dropped",
+			 (unsigned long long)st.runq_ns, (unsigned long long)st.runq_dropped);
 	if (st.arrivals_used || st.arrivals_dropped)
 		log_info("arrival records: %llu started requests, %llu matched none",
 			 (unsigned long long)st.arrivals_used, (unsigned long long)st.arrivals_dropped);
@@ -825,6 +844,8 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		h = trace_reader__header(readers[i]);
 		hosts[i] = host_of(p, h);
 		copts.arrivals |= h->arrivals;
+		copts.sched |= h->sched;
+		a->trace.has_sched |= h->sched;
 		if (hosts[i] < 0) {
 			err = hosts[i];
 			goto out;
@@ -875,7 +896,9 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 			goto out;
 		err = 0;
 	}
-	correlator__finish(p->corr);
+	err = correlator__finish(p->corr);
+	if (err)
+		goto out;
 	log_stats(p);
 	if (p->err) {
 		err = p->err;
@@ -932,6 +955,7 @@ void analysis__free(struct analysis *a)
 	histogram__reset(&a->req.queue);
 	histogram__reset(&a->req.user);
 	histogram__reset(&a->req.shared);
+	histogram__reset(&a->req.runq);
 	for (int i = 0; i < REQ_CAT__COUNT; i++) {
 		histogram__reset(&a->req.cat[i]);
 		histogram__reset(&a->cat[i].duration);

@@ -26,6 +26,7 @@
 #define DEF_STEPS_CAP 64
 #define ARRIVALS_CAP 64	/* arrivals buffered per fd ahead of their receive */
 #define TCACHE 256	/* thread cache slots; power of 2 */
+#define RUNQ_CAP 4096	/* run-queue intervals kept per thread ahead of its syscalls */
 
 enum rstate { RS_RECEIVING, RS_RESPONDING };
 
@@ -53,6 +54,7 @@ struct creq {
 	uint64_t first_send_exit, last_send_exit;
 	uint64_t last_activity_ns;
 	uint64_t pend_ns, pend_calls;	/* failed sends after the last successful one */
+	uint64_t pend_runq_ns;		/* run-queue wait after the last send: its own if it sends again */
 	struct cthread **threads;	/* threads it is open on */
 	uint32_t nthreads, capthreads;
 	struct segref *srefs;		/* segments where it is an undecided member */
@@ -91,6 +93,25 @@ struct cthread {
 	uint32_t nmaybe;	/* open requests in RESPONDING state */
 	struct seg *cur;	/* segment accumulating now, while the open set is unchanged */
 	struct creq *req;	/* thread mode: the thread's request */
+	struct runq *rq;	/* run-queue intervals not yet placed, by start */
+	uint32_t nrq, caprq;
+};
+
+struct runq {
+	uint64_t start_ns, end_ns;
+};
+
+/* A row kept until its frame ends, when the trace has scheduler records. */
+struct pend_item {
+	enum { P_EVENT, P_MARKER, P_ARRIVAL } type;
+	uint32_t host;
+	const struct sc_class *cls;	/* event */
+	int what;			/* marker */
+	uint64_t id;			/* marker */
+	union {
+		struct trace_event ev;	/* marker: enter_ns is its time, pid and tid */
+		struct trace_arrival ar;
+	};
 };
 
 struct cfd {
@@ -119,6 +140,8 @@ struct correlator {
 	struct creq *free_reqs;		/* delivered requests kept for reuse, with their arrays */
 	uint32_t nfree;
 	struct cthread *tcache[TCACHE];
+	struct pend_item *pend;		/* with scheduler records: the frame's rows, in order */
+	size_t npend, cappend;
 	struct seg *free_segs;		/* split segments kept for reuse */
 	uint32_t nfree_segs;
 	struct histogram gaps;
@@ -493,6 +516,10 @@ static void deliver(struct correlator *c, struct creq *r)
 	covered += p->shared_ns;
 	covered -= part;	/* inside the queue interval */
 	p->user_ns = p->latency_ns > covered ? p->latency_ns - covered : 0;
+	/* With scheduler records, user time splits into on CPU and waiting for one. */
+	if (p->runq_ns > p->user_ns)
+		p->runq_ns = p->user_ns;
+	p->user_ns -= p->runq_ns;
 	stable_sort_steps(r->steps, p->nsteps);
 	p->steps = r->steps;
 
@@ -674,7 +701,8 @@ static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t 
 		req_resolve(c, r, true);
 		r->pub.cat_ns[REQ_CAT_NET] += r->pend_ns;
 		r->pub.syscalls += r->pend_calls;
-		r->pend_ns = r->pend_calls = 0;
+		r->pub.runq_ns += r->pend_runq_ns;
+		r->pend_ns = r->pend_calls = r->pend_runq_ns = 0;
 	}
 	count_send(c, r, e, x, bytes);
 	r->pub.end_ns = r->last_send_exit;
@@ -836,6 +864,136 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 	return 0;
 }
 
+static int event_now(struct correlator *c, uint32_t host, const struct trace_event *ev,
+		     const struct sc_class *cls);
+static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
+		      uint32_t pid, uint32_t tid, uint64_t id);
+static int arrival_now(struct correlator *c, uint32_t host, const struct trace_arrival *a);
+
+/*
+ * Run-queue wait outside syscalls (preemption in user mode) on thread TH over
+ * [S, E]: it goes to the requests open on TH, like a syscall would, except
+ * that it is never shared: it is part of each one's time outside syscalls.
+ */
+static void runq_attribute(struct correlator *c, struct cthread *th, uint64_t s, uint64_t e)
+{
+	c->st.runq_ns += e - s;
+	for (uint32_t i = 0; i < th->nopen; i++) {
+		struct creq *r = th->open[i];
+		uint64_t from = s > r->pub.start_ns ? s : r->pub.start_ns;
+
+		if (e <= from)
+			continue;
+		if (r->state == RS_RESPONDING)
+			r->pend_runq_ns += e - from;	/* after its last send: only if it sends again */
+		else
+			r->pub.runq_ns += e - from;
+	}
+}
+
+/*
+ * Place TH's run-queue intervals against its next syscall [ENTER, EXIT]: the
+ * part before it was in user mode, the part inside it is the syscall's own
+ * (a wakeup), what follows waits for the syscall after.
+ */
+static void runq_before(struct correlator *c, struct cthread *th, uint64_t enter, uint64_t exit)
+{
+	uint32_t i = 0, j;
+
+	for (; i < th->nrq && th->rq[i].start_ns < exit; i++) {
+		struct runq *q = &th->rq[i];
+
+		if (q->start_ns < enter)
+			runq_attribute(c, th, q->start_ns, q->end_ns < enter ? q->end_ns : enter);
+		if (q->end_ns > exit) {
+			q->start_ns = exit;	/* the rest follows the syscall */
+			break;
+		}
+	}
+	for (j = 0; i < th->nrq; i++, j++)
+		th->rq[j] = th->rq[i];
+	th->nrq = j;
+}
+
+int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sched *sr)
+{
+	struct cthread *th;
+	uint32_t i;
+
+	if (sr->what != TRACE_SCHED_RUNQ || !sr->duration_ns)
+		return 0;
+	th = thread_get(c, host, sr->pid, sr->tid);
+	if (!th)
+		return -ENOMEM;
+	if (th->nrq == RUNQ_CAP) {
+		c->st.runq_dropped++;	/* a thread without syscalls for that long */
+		return 0;
+	}
+	if (grow((void **)&th->rq, &th->caprq, th->nrq + 1, sizeof(*th->rq)))
+		return -ENOMEM;
+	for (i = th->nrq; i > 0 && th->rq[i - 1].start_ns > sr->start_ns; i--)
+		th->rq[i] = th->rq[i - 1];
+	th->rq[i] = (struct runq){ sr->start_ns, sr->start_ns + sr->duration_ns };
+	th->nrq++;
+	return 0;
+}
+
+static int pend_push(struct correlator *c, const struct pend_item *it)
+{
+	if (c->npend == c->cappend) {
+		size_t cap = c->cappend ? c->cappend * 2 : 4096;
+		struct pend_item *p = realloc(c->pend, cap * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		c->pend = p;
+		c->cappend = cap;
+	}
+	c->pend[c->npend++] = *it;
+	return 0;
+}
+
+int correlator__event(struct correlator *c, uint32_t host, const struct trace_event *ev,
+		      const struct sc_class *cls)
+{
+	/* With scheduler records, rows wait for their frame's run-queue intervals. */
+	if (c->o.sched)
+		return pend_push(c, &(struct pend_item){ .type = P_EVENT, .cls = cls, .host = host,
+							  .ev = *ev });
+	return event_now(c, host, ev, cls);
+}
+
+int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
+		       uint32_t pid, uint32_t tid, uint64_t id)
+{
+	if (c->o.sched)
+		return pend_push(c, &(struct pend_item){ .type = P_MARKER, .host = host, .what = what,
+							  .id = id,
+							  .ev = { .enter_ns = time_ns, .pid = pid,
+								  .tid = tid } });
+	return marker_now(c, host, what, time_ns, pid, tid, id);
+}
+
+/* Replay the frame's rows, now that its run-queue intervals are known. */
+static void replay(struct correlator *c)
+{
+	for (size_t i = 0; i < c->npend && !c->oom; i++) {
+		const struct pend_item *it = &c->pend[i];
+		int err;
+
+		if (it->type == P_EVENT)
+			err = event_now(c, it->host, &it->ev, it->cls);
+		else if (it->type == P_ARRIVAL)
+			err = arrival_now(c, it->host, &it->ar);
+		else
+			err = marker_now(c, it->host, it->what, it->ev.enter_ns, it->ev.pid,
+					 it->ev.tid, it->id);
+		if (err)
+			c->oom = true;
+	}
+	c->npend = 0;
+}
+
 /* Connections end at close, shutdown and accept (of a reused fd), and begin at accept. */
 static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_event *ev,
 			const struct sc_class *cls)
@@ -863,8 +1021,8 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 	return 0;
 }
 
-int correlator__event(struct correlator *c, uint32_t host, const struct trace_event *ev,
-		      const struct sc_class *cls)
+static int event_now(struct correlator *c, uint32_t host, const struct trace_event *ev,
+		     const struct sc_class *cls)
 {
 	uint64_t exit_ns = ev->enter_ns + ev->duration_ns;
 	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
@@ -877,6 +1035,8 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 	th = thread_get(c, host, ev->pid, ev->tid);
 	if (!th)
 		return -ENOMEM;
+	if (th->nrq)
+		runq_before(c, th, ev->enter_ns, exit_ns);
 	th->st.syscalls++;
 	if (cat == REQ_CAT_IDLE)
 		th->st.idle_ns += ev->duration_ns;
@@ -918,6 +1078,16 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)
 {
+	if (a->what != TRACE_ARRIVAL_DATA || a->fd < 0)
+		return 0;
+	/* Kept in file order with the rows they precede or follow. */
+	if (c->o.sched)
+		return pend_push(c, &(struct pend_item){ .type = P_ARRIVAL, .host = host, .ar = *a });
+	return arrival_now(c, host, a);
+}
+
+static int arrival_now(struct correlator *c, uint32_t host, const struct trace_arrival *a)
+{
 	struct cfd *f;
 	struct creq *r;
 	uint32_t i;
@@ -958,8 +1128,8 @@ int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_
 	return 0;
 }
 
-int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
-		       uint32_t pid, uint32_t tid, uint64_t id)
+static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
+		      uint32_t pid, uint32_t tid, uint64_t id)
 {
 	struct chost *h = host_get(c, host);
 	struct cthread *th;
@@ -1008,10 +1178,13 @@ int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t t
 	return req_join(c, r, th);
 }
 
-void correlator__frame_end(struct correlator *c)
+int correlator__frame_end(struct correlator *c)
 {
-	struct creq *r = c->wait_head;
+	struct creq *r;
 
+	if (c->npend)
+		replay(c);
+	r = c->wait_head;
 	c->wait_head = c->wait_tail = NULL;
 	c->gen++;
 	while (r) {
@@ -1020,14 +1193,17 @@ void correlator__frame_end(struct correlator *c)
 		deliver(c, r);
 		r = next;
 	}
+	return c->oom ? -ENOMEM : 0;
 }
 
-void correlator__finish(struct correlator *c)
+int correlator__finish(struct correlator *c)
 {
+	if (c->npend)
+		replay(c);
 	for (uint32_t h = 0; h < c->nhosts; h++)
 		while (c->hosts[h].lru_head)
 			req_end(c, c->hosts[h].lru_head, false);
-	correlator__frame_end(c);
+	return correlator__frame_end(c);
 }
 
 struct correlator *correlator__new(const struct correlator_opts *opts)
@@ -1144,6 +1320,7 @@ void correlator__free(struct correlator *c)
 			continue;
 		histogram__reset(&th->st.latency);
 		free(th->open);
+		free(th->rq);
 		free(th);
 	}
 	for (size_t i = 0; i < c->fds.cap; i++) {
@@ -1155,6 +1332,7 @@ void correlator__free(struct correlator *c)
 		free(f->arr);
 		free(f);
 	}
+	free(c->pend);
 	kvmap__free(&c->threads);
 	kvmap__free(&c->fds);
 	free(c->hosts);

@@ -26,6 +26,12 @@ struct correlator_opts {
 	 * (correlator__frame_end).
 	 */
 	bool arrivals;
+	/*
+	 * The trace has scheduler records (run-queue intervals), which come in
+	 * batches of their own: rows are then kept until their frame ends and
+	 * replayed with them, so user time splits into on-CPU and run-queue wait.
+	 */
+	bool sched;
 	/* Every request once final, complete or not; REQ is valid during the call. */
 	void (*on_request)(const struct request *req, void *ctx);
 	void *ctx;
@@ -48,10 +54,12 @@ int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_
 /* A marker (WHAT: 0 begin, 1 end, 2 point); used with CORRELATE_MARKER only. 0 or -ENOMEM. */
 int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
 		       uint32_t pid, uint32_t tid, uint64_t id);
-/* The frame being read has ended: arrivals for its receives are all known. */
-void correlator__frame_end(struct correlator *c);
-/* End of the trace: close every request (RESPONDING ones complete) and deliver them. */
-void correlator__finish(struct correlator *c);
+/* A scheduler record (only TRACE_SCHED_RUNQ is used). 0 or -ENOMEM. */
+int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sched *s);
+/* The frame being read has ended: arrivals and run-queue intervals for its rows are known. 0 or -ENOMEM. */
+int correlator__frame_end(struct correlator *c);
+/* End of the trace: close every request (RESPONDING ones complete) and deliver them. 0 or -ENOMEM. */
+int correlator__finish(struct correlator *c);
 
 /* Counters for -v and the benchmark. */
 struct correlator_stats {
@@ -60,6 +68,8 @@ struct correlator_stats {
 	uint64_t segments, segments_peak;	/* deferred attributions (held-back time) */
 	uint64_t arrivals_used, arrivals_dropped;
 	uint64_t fds, threads;		/* distinct keys */
+	uint64_t runq_ns;		/* run-queue wait outside syscalls, placed */
+	uint64_t runq_dropped;		/* intervals beyond RUNQ_CAP per thread */
 };
 void correlator__stats(const struct correlator *c, struct correlator_stats *st);
 

@@ -88,6 +88,7 @@ json_t *out_json__request(const struct request *r, bool steps)
 	cats = NULL;
 	err |= set(o, "shared_ns", json_out__u64(r->shared_ns));
 	err |= set(o, "user_ns", json_out__u64(r->user_ns));
+	err |= set(o, "runq_ns", json_out__u64(r->runq_ns));
 	err |= set(o, "syscalls", json_out__u64(r->syscalls));
 	err |= set(o, "bytes_in", json_out__u64(r->bytes_in));
 	err |= set(o, "bytes_out", json_out__u64(r->bytes_out));
@@ -227,6 +228,7 @@ static json_t *requests_json(const struct analysis *a)
 	err |= set(o, "queue_ns", stat(&q->queue));
 	err |= set(o, "user_ns", stat(&q->user));
 	err |= set(o, "shared_ns", stat(&q->shared));
+	err |= set(o, "runq_ns", stat(&q->runq));
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
 		err |= set(cats, req_category__name(i), stat(&q->cat[i]));
 	err |= set(o, "categories_ns", cats);
@@ -306,7 +308,7 @@ static json_t *categories_json(const struct analysis *a)
 }
 
 static json_t *group_json(uint64_t count, uint64_t latency, const uint64_t *cat, uint64_t user,
-			  uint64_t shared)
+			  uint64_t shared, uint64_t runq)
 {
 	json_t *o = json_object(), *cats = json_object();
 	int err = 0;
@@ -324,6 +326,7 @@ static json_t *group_json(uint64_t count, uint64_t latency, const uint64_t *cat,
 	err |= set(o, "categories_ns", cats);
 	err |= set(o, "user_ns", json_out__ns(count ? user / count : 0, count > 0));
 	err |= set(o, "shared_ns", json_out__ns(count ? shared / count : 0, count > 0));
+	err |= set(o, "runq_ns", json_out__ns(count ? runq / count : 0, count > 0));
 	if (err) {
 		json_decref(o);
 		return NULL;
@@ -342,9 +345,9 @@ static json_t *breakdown_json(const struct analysis *a)
 	err |= set(o, "p50_ns", json_out__ns(b->p50_ns, b->valid));
 	err |= set(o, "p99_ns", json_out__ns(b->p99_ns, b->valid));
 	err |= set(o, "typical", group_json(b->typical_count, b->typical_latency_ns, b->typical_cat_ns,
-					    b->typical_user_ns, b->typical_shared_ns));
+					    b->typical_user_ns, b->typical_shared_ns, b->typical_runq_ns));
 	err |= set(o, "slow", group_json(b->slow_count, b->slow_latency_ns, b->slow_cat_ns,
-					 b->slow_user_ns, b->slow_shared_ns));
+					 b->slow_user_ns, b->slow_shared_ns, b->slow_runq_ns));
 	if (err) {
 		json_decref(o);
 		return NULL;

@@ -207,7 +207,10 @@ static void where(const struct tx *t, const struct analysis *a)
 	breakdown_row(t, a, "idle (in window)", b->typical_cat_ns[REQ_CAT_IDLE],
 		      b->slow_cat_ns[REQ_CAT_IDLE], a->req.cat_ns[REQ_CAT_IDLE]);
 	breakdown_row(t, a, "shared", b->typical_shared_ns, b->slow_shared_ns, a->req.shared_ns);
-	breakdown_row(t, a, "user (no syscall)", b->typical_user_ns, b->slow_user_ns, a->req.user_ns);
+	breakdown_row(t, a, a->trace.has_sched ? "user (on CPU)" : "user (no syscall)",
+		      b->typical_user_ns, b->slow_user_ns, a->req.user_ns);
+	if (a->trace.has_sched)
+		breakdown_row(t, a, "run queue", b->typical_runq_ns, b->slow_runq_ns, a->req.runq_ns);
 }
 
 static void syscalls(const struct tx *t, const struct analysis *a, int top)

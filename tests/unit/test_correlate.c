@@ -421,7 +421,7 @@ static uint64_t fuzz_seen, fuzz_bad;
 
 static void fuzz_cb(const struct request *r, void *ctx)
 {
-	uint64_t covered = r->shared_ns + r->user_ns;
+	uint64_t covered = r->shared_ns + r->user_ns + r->runq_ns;
 
 	(void)ctx;
 	fuzz_seen++;
@@ -449,7 +449,8 @@ TEST(correlate, fuzz_random_sequences)
 
 	for (int mode = 0; mode < 3; mode++) {
 		struct correlator_opts o = { .mode = mode, .arrivals = true, .on_request = fuzz_cb,
-					     .request_timeout_ns = 50 * US, .steps_cap = 4 };
+					     .request_timeout_ns = 50 * US, .steps_cap = 4,
+					     .sched = mode != CORRELATE_CONN };
 		struct correlator_stats st;
 		struct strtab *names = strtab__new();
 		const char *const *t;
@@ -481,7 +482,13 @@ TEST(correlate, fuzz_random_sequences)
 				ASSERT_OK(correlator__marker(c, 0, (int)((r >> 44) % 3), now, PID, tid,
 							     (r >> 48) % 3), "marker");
 			} else if (what < 14) {
-				correlator__frame_end(c);
+				ASSERT_OK(correlator__frame_end(c), "frame end");
+			} else if (what < 18) {
+				struct trace_sched sr = { .start_ns = now - (r >> 20) % 8000,
+							  .duration_ns = (r >> 36) % 3000, .tid = tid,
+							  .pid = PID, .what = (r >> 50) & 1 };
+
+				ASSERT_OK(correlator__sched(c, 0, &sr), "sched");
 			} else {
 				const char *sc = scs[(r >> 44) % (sizeof(scs) / sizeof(scs[0]))];
 				struct trace_event e = {
@@ -497,7 +504,7 @@ TEST(correlate, fuzz_random_sequences)
 					break;
 			}
 		}
-		correlator__finish(c);
+		ASSERT_OK(correlator__finish(c), "finish");
 		correlator__stats(c, &st);
 		ASSERT_EQ_U64(fuzz_seen, st.requests, "every request delivered once");
 		ASSERT_EQ_U64(st.open, 0, "nothing left open");
@@ -508,4 +515,45 @@ TEST(correlate, fuzz_random_sequences)
 		sc_table__free(tbl);
 		strtab__free(names);
 	}
+}
+
+TEST(correlate, sched_run_queue_split)
+{
+	struct correlator_opts o = { .mode = CORRELATE_CONN, .sched = true, .on_request = collect };
+	static const struct trace_sched rq[] = {
+		{ .start_ns = 1500, .duration_ns = 300, .tid = 1, .pid = PID, .what = TRACE_SCHED_RUNQ },
+		{ .start_ns = 2400, .duration_ns = 100, .tid = 1, .pid = PID, .what = TRACE_SCHED_RUNQ },
+		{ .start_ns = 2900, .duration_ns = 150, .tid = 1, .pid = PID, .what = TRACE_SCHED_RUNQ },
+		{ .start_ns = 3200, .duration_ns = 100, .tid = 1, .pid = PID, .what = TRACE_SCHED_RUNQ },
+		{ .start_ns = 1000, .duration_ns = 900, .tid = 1, .pid = PID, .what = TRACE_SCHED_OFF_CPU },
+	};
+	const struct request *r;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	correlator__free(f.c);
+	o.ctx = &f.got;
+	f.c = correlator__new(&o);
+	if (!ASSERT_OK_PTR(f.c, "correlator"))
+		goto out;
+	tcp(&f, 1, "read", 5, 100, 500, 500);				/* start 1000 */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 2000, 500);		/* its wakeup waited 100 */
+	tcp(&f, 1, "write", 5, 10, 3000, 100);				/* end 3100 */
+	tcp(&f, 1, "close", 5, 0, 4000, 100);
+	/* The scheduler's batch comes after the events of the frame, as a recorder writes it. */
+	for (size_t i = 0; i < sizeof(rq) / sizeof(rq[0]); i++)
+		ASSERT_OK(correlator__sched(f.c, 0, &rq[i]), "sched");
+	ASSERT_EQ(f.got.n, 0, "rows wait for the end of their frame");
+	ASSERT_OK(correlator__frame_end(f.c), "frame end");
+	ASSERT_OK(correlator__finish(f.c), "finish");
+	if (!ASSERT_EQ(f.got.n, 1, "requests"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_EQ_U64(r->latency_ns, 2100, "latency");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_SYNC], 500, "sync, wakeup wait included");
+	ASSERT_EQ_U64(r->runq_ns, 300 + 100, "run queue in user mode only, inside the window");
+	ASSERT_EQ_U64(r->user_ns, 2100 - 600 - 400, "user on CPU");
+out:
+	fx_close(&f);
 }
