@@ -10,6 +10,8 @@
 #include "syscalls.h"
 #include "sysfilter.h"
 
+#pragma GCC poison u8 u16 u32 u64
+
 static bool cat_wanted(const bool *cats, enum syscall_category cat)
 {
 	if (cats[cat])
