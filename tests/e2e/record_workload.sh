@@ -67,6 +67,17 @@ n=$(count "$TMP/sc.mslat" "$(kv "$TMP/sc.out" child)" getppid)
 n=$(count "$TMP/net.mslat" "$(kv "$TMP/net.out" pid)" read tcp); m=$(count "$TMP/net.mslat" "$(kv "$TMP/net.out" pid)" nanosleep)
 [ "$n" -eq 7 ] && [ "$m" -eq 0 ] && pass "syscalls: -e net has the read family, not sleeps" || fail "syscalls: -e net: $n tcp reads, $m nanosleep"
 
+# a request queued before accept(2): its arrival is kept until the fd is known
+"$REC" -q -o "$TMP/e.mslat" -- "$W" early 2>/dev/null | cat >"$TMP/e.out"
+trace "$TMP/e.mslat" >"$TMP/e.txt"
+pid=$(kv "$TMP/e.out" pid); afd=$(kv "$TMP/e.out" accepted_fd); lfd=$(kv "$TMP/e.out" listen_fd)
+at=$(awk -F'\t' -v p="$pid" -v f="$afd" '$1=="A" && $2=="data" && $3==p && $4==f && $5==5 { print $6 }' "$TMP/e.txt")
+acc=$(awk -F'\t' -v p="$pid" '$1=="E" && $2==p && $4=="accept" { print $8 }' "$TMP/e.txt")
+n=$(awk -F'\t' -v p="$pid" -v f="$lfd" '$1=="A" && $2=="connect" && $3==p && $4==f' "$TMP/e.txt" | wc -l)
+[ -n "$at" ] && [ -n "$acc" ] && [ "$at" -lt "$acc" ] && [ $((acc - at)) -gt 15000000 ] && [ "$n" -eq 1 ] &&
+	pass "arrivals: bytes queued before accept keep their arrival time ($(((acc - at) / 1000000)) ms before accept)" ||
+	fail "arrivals: before accept: arrival '${at}', accept '${acc}', $n connect arrivals"
+
 # --sched: the 50 ms nanosleep is an off-CPU interval of about 50 ms
 "$REC" -q --sched -o "$TMP/s.mslat" -- "$W" known 5 5 4 "$TMP" 2>/dev/null | cat >"$TMP/s.out"
 pid=$(kv "$TMP/s.out" pid); want=$(kv "$TMP/s.out" nanosleep_ns)

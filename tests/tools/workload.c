@@ -25,6 +25,8 @@ static const char usage[] =
 "       workload burst N             N getppid calls as fast as possible\n"
 "       workload mixed N             N syscalls: getppid and 1-byte writes to\n"
 "                                    /dev/null, alternating (the W1 benchmark)\n"
+"       workload early               a connection sends 5 bytes 20 ms before\n"
+"                                    it is accepted\n"
 "       workload spin                getppid and a 1 ms nanosleep, until killed\n"
 "Prints what it did as key=value lines on stdout (make it a pipe: writes to a\n"
 "regular file would count as file writes).\n";
@@ -118,6 +120,32 @@ static int known(int k, int m, int l, const char *dir)
 	return 0;
 }
 
+/* A request that arrives before accept(2) returns: its arrival waits for the fd. */
+static int early(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(sa);
+	struct timespec ts = { 0, 20 * 1000000L };
+	char buf[16];
+	int l, a, b;
+
+	l = socket(AF_INET, SOCK_STREAM, 0);
+	if (l < 0 || bind(l, (struct sockaddr *)&sa, sizeof(sa)) || listen(l, 1) ||
+	    getsockname(l, (struct sockaddr *)&sa, &len))
+		die("listen");
+	a = socket(AF_INET, SOCK_STREAM, 0);
+	if (a < 0 || connect(a, (struct sockaddr *)&sa, sizeof(sa)))
+		die("connect");
+	if (write(a, "hello", 5) != 5)
+		die("write");
+	syscall(SYS_nanosleep, &ts, NULL);	/* queued 20 ms before accept */
+	b = accept(l, NULL, NULL);
+	if (b < 0 || read(b, buf, sizeof(buf)) != 5)
+		die("accept/read");
+	printf("pid=%d\naccepted_fd=%d\nlisten_fd=%d\n", (int)getpid(), b, l);
+	return 0;
+}
+
 static int burst(long n)
 {
 	uint64_t t0 = now_ns();
@@ -169,6 +197,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "burst"))
 		return burst(atol(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "early"))
+		return early();
 	if (argc == 3 && !strcmp(argv[1], "mixed"))
 		return mixed(atol(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "spin"))
