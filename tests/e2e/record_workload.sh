@@ -67,6 +67,14 @@ n=$(count "$TMP/sc.mslat" "$(kv "$TMP/sc.out" child)" getppid)
 n=$(count "$TMP/net.mslat" "$(kv "$TMP/net.out" pid)" read tcp); m=$(count "$TMP/net.mslat" "$(kv "$TMP/net.out" pid)" nanosleep)
 [ "$n" -eq 7 ] && [ "$m" -eq 0 ] && pass "syscalls: -e net has the read family, not sleeps" || fail "syscalls: -e net: $n tcp reads, $m nanosleep"
 
+# threads: one process, each thread's calls under its own tid
+"$REC" -q -o "$TMP/t.mslat" -- "$W" threads 40 2>/dev/null | cat >"$TMP/t.out"
+pid=$(kv "$TMP/t.out" pid); t1=$(kv "$TMP/t.out" tid1); t2=$(kv "$TMP/t.out" tid2)
+n1=$(trace "$TMP/t.mslat" | awk -F'\t' -v p="$pid" -v t="$t1" '$1=="E" && $2==p && $3==t && $4=="getppid"' | wc -l)
+n2=$(trace "$TMP/t.mslat" | awk -F'\t' -v p="$pid" -v t="$t2" '$1=="E" && $2==p && $3==t && $4=="getppid"' | wc -l)
+[ "$n1" -eq 40 ] && [ "$n2" -eq 40 ] && [ "$t1" != "$t2" ] && pass "threads: 40 getppid under each thread's tid, one pid" ||
+	fail "threads: $n1 under tid $t1, $n2 under tid $t2 (pid $pid)"
+
 # a request queued before accept(2): its arrival is kept until the fd is known
 "$REC" -q -o "$TMP/e.mslat" -- "$W" early 2>/dev/null | cat >"$TMP/e.out"
 trace "$TMP/e.mslat" >"$TMP/e.txt"

@@ -6,6 +6,7 @@
 #include <linux/futex.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,6 +26,7 @@ static const char usage[] =
 "       workload burst N             N getppid calls as fast as possible\n"
 "       workload mixed N             N syscalls: getppid and 1-byte writes to\n"
 "                                    /dev/null, alternating (the W1 benchmark)\n"
+"       workload threads N           two threads, N getppid calls each\n"
 "       workload early               a connection sends 5 bytes 20 ms before\n"
 "                                    it is accepted\n"
 "       workload spin                getppid and a 1 ms nanosleep, until killed\n"
@@ -146,6 +148,31 @@ static int early(void)
 	return 0;
 }
 
+static void *thread_main(void *arg)
+{
+	long i, n = (long)arg;
+
+	for (i = 0; i < n; i++)
+		syscall(SYS_getppid);
+	return (void *)(long)syscall(SYS_gettid);
+}
+
+/* Two threads, each calling getppid N times. */
+static int threads(long n)
+{
+	pthread_t t[2];
+	void *tid[2];
+	int i;
+
+	for (i = 0; i < 2; i++)
+		if (pthread_create(&t[i], NULL, thread_main, (void *)n))
+			die("pthread_create");
+	for (i = 0; i < 2; i++)
+		pthread_join(t[i], &tid[i]);
+	printf("pid=%d\ntid1=%ld\ntid2=%ld\n", (int)getpid(), (long)tid[0], (long)tid[1]);
+	return 0;
+}
+
 static int burst(long n)
 {
 	uint64_t t0 = now_ns();
@@ -197,6 +224,8 @@ int main(int argc, char **argv)
 	}
 	if (argc == 3 && !strcmp(argv[1], "burst"))
 		return burst(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "threads"))
+		return threads(atol(argv[2]));
 	if (argc == 2 && !strcmp(argv[1], "early"))
 		return early();
 	if (argc == 3 && !strcmp(argv[1], "mixed"))
