@@ -169,6 +169,10 @@ static int check_pids(const struct record_opts *o)
 			log_error("no process with pid %d", (int)o->pids[i]);
 			return -ESRCH;
 		}
+		if (o->pids[i] == getpid()) {
+			log_error("mslat-record cannot record itself (pid %d)", (int)getpid());
+			return -EINVAL;
+		}
 		tgid = procs__tgid(o->pids[i]);
 		if (tgid > 0 && tgid != o->pids[i]) {
 			log_error("%d is a thread of process %d", (int)o->pids[i], (int)tgid);

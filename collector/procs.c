@@ -287,7 +287,8 @@ ssize_t procs__descendants(const pid_t *roots, size_t root_cnt, pid_t **out)
 		if (!isdigit((unsigned char)de->d_name[0]))
 			continue;
 		pid = (pid_t)atoi(de->d_name);
-		if (read_stat(pid, NULL, 0, &ppid, &state) || state == 'Z')
+		/* never ourselves: `-p $$` from a shell must not trace the recorder's own writes */
+		if (pid == getpid() || read_stat(pid, NULL, 0, &ppid, &state) || state == 'Z')
 			continue;
 		if (all_cnt == all_cap) {
 			all_cap = all_cap ? all_cap * 2 : 256;

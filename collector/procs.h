@@ -49,8 +49,9 @@ void proctab__remove(struct proctab *t, uint32_t pid);
 void proctab__free(struct proctab *t);
 
 /*
- * Every live descendant of the ROOTS (not the roots themselves), by a scan
- * of /proc. *OUT is malloc'd. Returns the count or a negative errno.
+ * Every live descendant of the ROOTS (not the roots themselves, never the
+ * calling process), by a scan of /proc. *OUT is malloc'd. Returns the count
+ * or a negative errno.
  */
 ssize_t procs__descendants(const pid_t *roots, size_t root_cnt, pid_t **out);
 

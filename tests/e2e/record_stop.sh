@@ -65,6 +65,14 @@ else
 	fail "sigkill: the recorder did not start: $(cat "$TMP/kill.err")"
 fi
 
+# -p of the recorder's own parent (as in `-p $$`) follows forks, yet never records the recorder
+bash -c 'echo $$ >"$1"; exec "$2" -q -d 1s -o "$3" -p "$4"' _ "$TMP/self.pid" "$REC" "$TMP/self.mslat" $$ 2>"$TMP/self.err"
+rc=$?
+self=$(cat "$TMP/self.pid")
+n=$(count "$TMP/self.mslat" "$self" write)
+m=$(trace "$TMP/self.mslat" | awk -F'\t' -v p="$self" '$1=="E" && $2==p' | wc -l)
+[ "$rc" -eq 0 ] && [ "$m" -eq 0 ] && pass "self: -p of its parent does not record the recorder" || fail "self: exit $rc, $m events of the recorder ($n writes)"
+
 # every target exited: the recorder stops by itself
 sleep 0.7 &
 s=$!
