@@ -54,6 +54,7 @@ struct priv {
 	uint64_t last_lo, last_hi;
 	struct analysis_bucket *last_bucket;
 	struct analysis_syscall *step_cache[STEP_CACHE];
+	struct hist_ring ring;		/* deferred bucket increments (histogram.h) */
 };
 
 static inline uint64_t key_hp(uint32_t host, uint32_t pid)
@@ -86,6 +87,8 @@ static int bucket_merge_to(struct priv *p, uint64_t interval)
 	struct analysis *a = &p->a;
 	int ratio = (int)(interval / a->interval_ns);
 	int n = (a->nbuckets + ratio - 1) / ratio;
+
+	histogram__ring_flush(&p->ring);	/* histograms are read and freed below */
 
 	/* Bucket j takes old buckets j*ratio..: none of them is written before it is read. */
 	for (int j = 0; j < n; j++) {
@@ -186,7 +189,7 @@ static int on_event(struct priv *p, uint32_t host, const struct trace_event *ev)
 		if (!*slot)
 			return -ENOMEM;
 	}
-	histogram__add(&(*slot)->duration, ev->duration_ns);
+	histogram__add_ring(&(*slot)->duration, ev->duration_ns, &p->ring);
 	if (ev->ret < 0)
 		(*slot)->errors++;
 	b = bucket_at(p, host, ev->enter_ns + ev->duration_ns);
@@ -316,29 +319,29 @@ static int count_request(struct priv *p, const struct request *r)
 	}
 	q->count++;
 	b->requests++;
-	histogram__add(&b->latency, r->latency_ns);
-	histogram__add(&q->latency, r->latency_ns);
+	histogram__add_ring(&b->latency, r->latency_ns, &p->ring);
+	histogram__add_ring(&q->latency, r->latency_ns, &p->ring);
 	if (r->sends)
-		histogram__add(&q->ttfb, r->ttfb_ns);
+		histogram__add_ring(&q->ttfb, r->ttfb_ns, &p->ring);
 	if (r->queued)
-		histogram__add(&q->queue, r->cat_ns[REQ_CAT_QUEUE]);
-	histogram__add(&q->user, r->user_ns);
-	histogram__add(&q->shared, r->shared_ns);
+		histogram__add_ring(&q->queue, r->cat_ns[REQ_CAT_QUEUE], &p->ring);
+	histogram__add_ring(&q->user, r->user_ns, &p->ring);
+	histogram__add_ring(&q->shared, r->shared_ns, &p->ring);
 	for (int i = 0; i < REQ_CAT__COUNT; i++) {
-		histogram__add(&q->cat[i], r->cat_ns[i]);
+		histogram__add_ring(&q->cat[i], r->cat_ns[i], &p->ring);
 		q->cat_ns[i] += r->cat_ns[i];
 		p->a.cat[i].in_requests_ns += r->cat_ns[i];
 	}
-	histogram__add(&q->syscalls, r->syscalls);
-	histogram__add(&q->sends, r->sends);
-	histogram__add(&q->bursts, r->bursts);
+	histogram__add_ring(&q->syscalls, r->syscalls, &p->ring);
+	histogram__add_ring(&q->sends, r->sends, &p->ring);
+	histogram__add_ring(&q->bursts, r->bursts, &p->ring);
 	q->bytes_in += r->bytes_in;
 	q->bytes_out += r->bytes_out;
 	q->shared_ns += r->shared_ns;
 	q->user_ns += r->user_ns;
 	q->runq_ns += r->runq_ns;
 	if (p->a.trace.has_sched)
-		histogram__add(&q->runq, r->runq_ns);
+		histogram__add_ring(&q->runq, r->runq_ns, &p->ring);
 	q->latency_ns += r->latency_ns;
 	for (uint32_t i = 0; i < r->nsteps; i++) {
 		struct analysis_syscall *s = step_stat(p, &r->steps[i]);
@@ -897,6 +900,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		err = 0;
 	}
 	err = correlator__finish(p->corr);
+	histogram__ring_flush(&p->ring);
 	if (err)
 		goto out;
 	log_stats(p);

@@ -62,6 +62,59 @@ static inline void histogram__add(struct histogram *h, uint64_t v)
 	h->chunk[c][i]++;
 }
 
+/*
+ * Deferred bucket increments: the hot loops touch a bucket counter far in
+ * memory for every sample. histogram__add_ring updates count, sum, min and
+ * max now, prefetches the counter and increments it HIST_RING samples later,
+ * so the cache miss overlaps other work. Flush the ring before reading,
+ * merging or resetting any histogram it was used with.
+ */
+#define HIST_RING 16	/* power of 2 */
+struct hist_ring {
+	uint64_t *slot[HIST_RING];
+	unsigned int pos;
+};
+
+static inline void histogram__add_ring(struct histogram *h, uint64_t v, struct hist_ring *r)
+{
+	unsigned int c, i, e;
+	uint64_t **s, *ctr;
+
+	if (v < 2 * HIST_SUB) {
+		c = 0;
+		i = (unsigned int)v;
+	} else {
+		e = 63 - (unsigned int)__builtin_clzll(v);
+		c = e - HIST_SUB_BITS;
+		i = (unsigned int)(v >> c) - HIST_SUB;
+	}
+	if (__builtin_expect(!h->chunk[c] || !h->count || h->sum + v < h->sum, 0)) {
+		histogram__add_n(h, v, 1);
+		return;
+	}
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	h->count++;
+	h->sum += v;
+	ctr = &h->chunk[c][i];
+	__builtin_prefetch(ctr, 1, 0);
+	s = &r->slot[r->pos++ & (HIST_RING - 1)];
+	if (*s)
+		(**s)++;
+	*s = ctr;
+}
+
+static inline void histogram__ring_flush(struct hist_ring *r)
+{
+	for (unsigned int k = 0; k < HIST_RING; k++) {
+		if (r->slot[k])
+			(*r->slot[k])++;
+		r->slot[k] = NULL;
+	}
+}
+
 /* Add every sample of SRC into DST. 0 or -ENOMEM (DST then holds a partial merge, marked oom). */
 int histogram__merge(struct histogram *dst, const struct histogram *src);
 
