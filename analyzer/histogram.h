@@ -80,6 +80,13 @@ static inline void histogram__add_ring(struct histogram *h, uint64_t v, struct h
 	unsigned int c, i, e;
 	uint64_t **s, *ctr;
 
+	/* Most per-request category times are 0: their counter is hot, count it now. */
+	if (!v && h->chunk[0] && h->count) {
+		h->min = 0;
+		h->count++;
+		h->chunk[0][0]++;
+		return;
+	}
 	if (v < 2 * HIST_SUB) {
 		c = 0;
 		i = (unsigned int)v;
