@@ -658,9 +658,9 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 	return r;
 }
 
-static void to_responding(struct correlator *c, struct creq *r)
+/* R sent for the first time: on its threads it is now "maybe" open (it may send again). */
+static void to_responding(struct creq *r)
 {
-	(void)c;
 	r->state = RS_RESPONDING;
 	for (uint32_t i = 0; i < r->nthreads; i++) {
 		r->threads[i]->nmaybe++;
@@ -693,7 +693,7 @@ static void count_send(struct correlator *c, struct creq *r, uint64_t e, uint64_
 static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t x, uint64_t bytes)
 {
 	if (r->state == RS_RECEIVING) {
-		to_responding(c, r);
+		to_responding(r);
 	} else {
 		/* It sent again: the time held back since its last send is its own. */
 		for (uint32_t i = 0; i < r->nthreads; i++)
@@ -1088,13 +1088,10 @@ int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_
 
 static int arrival_now(struct correlator *c, uint32_t host, const struct trace_arrival *a)
 {
-	struct cfd *f;
+	struct cfd *f = fd_get(c, host, a->pid, a->fd);
 	struct creq *r;
 	uint32_t i;
 
-	if (a->what != TRACE_ARRIVAL_DATA || a->fd < 0)
-		return 0;
-	f = fd_get(c, host, a->pid, a->fd);
 	if (!f)
 		return -ENOMEM;
 	/* A late arrival: the receive it preceded was already read. */
