@@ -44,13 +44,11 @@ struct creq {
 	enum rstate state;
 	bool ended;
 	bool end_marker;		/* marker mode: END seen */
-	bool step0_recv;		/* steps[0] is the starting receive */
-	uint8_t recv0_cat;
 	uint32_t host;
 	uint32_t refs;			/* segments that still hold time for it */
 	uint64_t gen;			/* frame of its starting receive */
 	uint64_t low_ns;		/* arrivals must be later than this */
-	uint64_t recv0_enter, recv0_exit;
+	uint64_t recv0_exit;
 	uint64_t first_send_exit, last_send_exit;
 	uint64_t last_activity_ns;
 	uint64_t pend_ns, pend_calls;	/* failed sends after the last successful one */
@@ -496,16 +494,14 @@ static void stable_sort_steps(struct req_step *s, uint32_t n)
 static void deliver(struct correlator *c, struct creq *r)
 {
 	struct request *p = &r->pub;
-	uint64_t part = 0, covered = 0;
+	uint64_t covered = 0;
 
-	if (p->queued) {
-		/* The starting receive counts from the arrival on; the wait before it is queue. */
-		part = r->recv0_exit - (r->recv0_enter > p->start_ns ? r->recv0_enter : p->start_ns);
-		p->cat_ns[r->recv0_cat] += part;
+	/*
+	 * From the arrival to the starting receive's exit the bytes waited in
+	 * the kernel: all of it is queue, and that receive adds nothing else.
+	 */
+	if (p->queued)
 		p->cat_ns[REQ_CAT_QUEUE] = r->recv0_exit - p->start_ns;
-		if (r->step0_recv && p->nsteps)
-			r->steps[0].total_ns += part;
-	}
 	if (p->end_ns < p->start_ns)
 		p->end_ns = p->start_ns;
 	p->latency_ns = p->end_ns - p->start_ns;
@@ -514,7 +510,6 @@ static void deliver(struct correlator *c, struct creq *r)
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
 		covered += p->cat_ns[i];
 	covered += p->shared_ns;
-	covered -= part;	/* inside the queue interval */
 	p->user_ns = p->latency_ns > covered ? p->latency_ns - covered : 0;
 	/* With scheduler records, user time splits into on CPU and waiting for one. */
 	if (p->runq_ns > p->user_ns)
@@ -627,9 +622,7 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 	r->pub.fd_kind = ev->fd_kind;
 	r->pub.start_ns = exit_ns;
 	r->pub.end_ns = exit_ns;
-	r->recv0_enter = ev->enter_ns;
 	r->recv0_exit = exit_ns;
-	r->recv0_cat = cat;
 	r->last_activity_ns = exit_ns;
 	r->pub.syscalls = 1;
 	r->pub.bytes_in = cls->mmsg ? 0 : (uint64_t)ev->ret;
@@ -652,7 +645,6 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 	if (c->st.open > c->st.open_peak)
 		c->st.open_peak = c->st.open;
 	req_step(c, r, cls->name, cat, false, ev->enter_ns, 0, 1);
-	r->step0_recv = true;
 	touch(c, r, exit_ns);
 	req_join(c, r, th);	/* on failure c->oom is set and the caller fails */
 	return r;

@@ -7,7 +7,10 @@ Usage: compare_truth.py REPORT.json TRUTH.json
 Every request the generator put in must be found with the same pid, tid, fd,
 start, end, latency, queue, time to first byte, sends, bursts, bytes and time
 per category and shared, to the nanosecond; incomplete requests must match by
-pid, tid, fd and start. Prints the first differences and exits 1 on any.
+pid, tid, fd and start. Every complete request of the report must add up:
+its categories (idle and queue included) + shared + user + run-queue time =
+its latency, exactly; the truth's categories + queue + shared never exceed its
+latency. Prints the first differences and exits 1 on any.
 """
 import json
 import sys
@@ -63,6 +66,20 @@ def main():
         for c in CATS:
             if g["categories_ns"][c] != w["categories_ns"][c]:
                 errors.append(f"{name}: {c} {g['categories_ns'][c]}, want {w['categories_ns'][c]}")
+    for g in got:
+        if not g["complete"]:
+            continue
+        parts = sum(g["categories_ns"].values()) + g["shared_ns"] + g["user_ns"] + g["runq_ns"]
+        if parts != g["latency_ns"]:
+            errors.append(f"request id {g['id']} start {g['start_ns']}: categories + queue + "
+                          f"shared + user + runq = {parts}, latency {g['latency_ns']}")
+    for w in want:
+        if not w["complete"]:
+            continue
+        parts = sum(w["categories_ns"].values()) + w["queue_ns"] + w["shared_ns"]
+        if parts > w["latency_ns"]:
+            errors.append(f"truth: request start {w['start_ns']}: categories + queue + shared "
+                          f"= {parts} > latency {w['latency_ns']}")
     for k, g in sorted(gi.items()):
         errors.append(f"unexpected request pid {g['pid']} tid {g['tid']} fd {g['fd']} "
                       f"start {g['start_ns']} (complete {g['complete']})")

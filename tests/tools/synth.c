@@ -487,7 +487,7 @@ static uint64_t rx_at(struct gen *g, struct thr *t, struct req *r, enum sc sc, u
 			fprintf(stderr, "synth: bug: arrival after its receive\n");
 			abort();
 		}
-		r->pend_cat[CAT_NET] += exit - (enter > r->start_ns ? enter : r->start_ns);
+		/* Its time after an arrival is queue: it contributes nothing else. */
 	} else {
 		r->pend_cat[CAT_NET] += exit - enter;
 	}

@@ -82,6 +82,16 @@ static void tcp(struct fx *f, uint32_t tid, const char *sc, int32_t fd, int64_t 
 	ev(f, tid, sc, fd, FD_KIND_TCP, ret, enter, dur);
 }
 
+/* Categories (queue and idle included) + shared + user + run-queue time. */
+static uint64_t sum_parts(const struct request *r)
+{
+	uint64_t sum = r->shared_ns + r->user_ns + r->runq_ns;
+
+	for (int i = 0; i < REQ_CAT__COUNT; i++)
+		sum += r->cat_ns[i];
+	return sum;
+}
+
 static void arrive(struct fx *f, int32_t fd, uint64_t t)
 {
 	struct trace_arrival a = { .time_ns = t, .pid = PID, .fd = fd, .bytes = 100,
@@ -320,12 +330,15 @@ TEST(correlate, arrivals_queue)
 	ASSERT_TRUE(r->queued, "#1 queued");
 	ASSERT_EQ_U64(r->start_ns, 500, "#1 start at the first arrival");
 	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_QUEUE], 700, "#1 queue");
-	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 400 + 100, "#1 net: the receive after the arrival");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 100, "#1 net: the starting receive adds nothing");
 	ASSERT_EQ_U64(r->user_ns, 1600 - 700 - 100, "#1 user: queue covers the receive");
+	ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "#1 parts add up to the latency");
 	r = &f.got.r[1];
 	ASSERT_EQ_U64(r->start_ns, 2500, "#2 start from a late arrival");
 	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_QUEUE], 600, "#2 queue");
 	ASSERT_EQ_U64(r->ttfb_ns, 4100 - 2500, "#2 ttfb from the arrival");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 100, "#2 net: the send only");
+	ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "#2 parts add up to the latency");
 	r = &f.got.r[2];
 	ASSERT_FALSE(r->queued, "#3 not queued");
 	ASSERT_EQ_U64(r->start_ns, 5100, "#3 start");
@@ -429,7 +442,8 @@ static void fuzz_cb(const struct request *r, void *ctx)
 		covered += r->cat_ns[i];
 	if (r->end_ns < r->start_ns || r->latency_ns != r->end_ns - r->start_ns ||
 	    (r->complete && !r->sends && r->fd >= 0) || (r->sends && r->ttfb_ns > r->latency_ns) ||
-	    r->bursts > r->sends || (r->user_ns && covered < r->latency_ns)) {
+	    r->bursts > r->sends || covered < r->latency_ns ||
+	    (r->complete && r->user_ns && covered != r->latency_ns)) {
 		if (!fuzz_bad && getenv("FUZZ_DEBUG"))
 			fprintf(stderr, "bad: start %" PRIu64 " end %" PRIu64 " lat %" PRIu64 " complete %d "
 				"sends %u bursts %u ttfb %" PRIu64 " user %" PRIu64 " covered %" PRIu64
