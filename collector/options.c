@@ -133,31 +133,31 @@ struct unit {
 
 static int parse_units(const char *s, const struct unit *table, uint64_t def_mult, uint64_t *out)
 {
-	unsigned long long v;
 	const struct unit *u;
+	uint64_t mult = def_mult;
+	size_t digits;
 	char *end;
+	double v;
 
-	if (!s || !*s || *s == '-' || *s == '+')
+	/* digits with at most one '.': no sign, exponent, hex or inf */
+	digits = strspn(s ? s : "", "0123456789.");
+	if (!s || !digits || strchr(s, '.') != strrchr(s, '.') || (s[0] == '.' && digits == 1))
 		return -EINVAL;
 	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
+	v = strtod(s, &end);
+	if (errno || end != s + digits)
 		return -EINVAL;
-	if (!*end) {
-		if (!def_mult || v > UINT64_MAX / def_mult)
+	if (*end) {
+		for (u = table; u->suffix && strcmp(end, u->suffix); u++)
+			;
+		if (!u->suffix)
 			return -EINVAL;
-		*out = v * def_mult;
-		return 0;
+		mult = u->mult;
 	}
-	for (u = table; u->suffix; u++) {
-		if (!strcmp(end, u->suffix)) {
-			if (v > UINT64_MAX / u->mult)
-				return -EINVAL;
-			*out = v * u->mult;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	if (!mult || v * (double)mult >= 18446744073709551615.0)
+		return -EINVAL;
+	*out = (uint64_t)(v * (double)mult + 0.5);
+	return 0;
 }
 
 static const struct unit size_units[] = {
@@ -328,7 +328,7 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 						   "a size (100M, 1G) or a time (30s, 10m, 1h)");
 			break;
 		case OPT_KEEP:
-			if (parse_units(optarg, size_units, 1, &v) || !v || v > 1000000)
+			if (parse_units(optarg, size_units, 1, &v) || strchr(optarg, '.') || !v || v > 1000000)
 				return usage_error("invalid --keep '%s'", optarg, "a positive count");
 			o->keep = (unsigned int)v;
 			break;

@@ -20,6 +20,22 @@ grep -qP "^F\t1\t" "$TMP/p.txt" && pass "duration: footer with reason duration" 
 grep -qP "^P\tsnapshot\t$a\t" "$TMP/p.txt" && pass "pid: snapshot process record" || fail "pid: no snapshot record for $a"
 kill -0 "$a" && pass "pid: the traced process runs on" || fail "pid: the traced process died"
 
+# -p of a master records the workers it forked before and after attaching
+bash -c '"$1" spin >/dev/null 2>&1 & echo $! >"$2"; sleep 0.7; "$1" spin >/dev/null 2>&1 & echo $! >"$3"; wait' \
+	_ "$W" "$TMP/w1.pid" "$TMP/w2.pid" >/dev/null 2>&1 &
+master=$!
+pids_to_kill+=("$master")
+sleep 0.3
+"$REC" -q -d 1500ms -o "$TMP/tree.mslat" -p "$master" 2>"$TMP/tree.err"
+for i in $(seq 1 40); do [ -s "$TMP/w2.pid" ] && break; sleep 0.05; done
+w1=$(cat "$TMP/w1.pid"); w2=$(cat "$TMP/w2.pid")
+pids_to_kill+=("$w1" "$w2")
+n1=$(count "$TMP/tree.mslat" "$w1" getppid); n2=$(count "$TMP/tree.mslat" "$w2" getppid)
+trace "$TMP/tree.mslat" >"$TMP/tree.txt"
+grep -qP "^P\tsnapshot\t$w1\t$master\t" "$TMP/tree.txt" && grep -qP "^P\tfork\t$w2\t$master\t" "$TMP/tree.txt" &&
+	[ "$n1" -gt 50 ] && [ "$n2" -gt 50 ] && pass "follow-forks: workers forked before ($n1 calls) and after ($n2 calls) attaching" ||
+	fail "follow-forks: $n1 and $n2 getppid of workers $w1 and $w2: $(cat "$TMP/tree.err")"
+
 # SIGINT: exit 0, footer, reason stopped; the target is untouched
 if start_rec "$TMP/int.err" -o "$TMP/int.mslat" -p "$a"; then
 	sleep 0.5
