@@ -43,11 +43,13 @@ struct info {
 /* Read every item: the counts come from what is really there, not from the footer. */
 static int scan(struct trace_reader *r, struct info *in)
 {
+	const struct trace_event *rows;
 	struct trace_item it;
+	size_t n;
 	int ret;
 
-	while ((ret = trace_reader__next(r, &it)) > 0) {
-		if (it.type == TRACE_ITEM_FOOTER) {
+	while ((ret = trace_reader__next_bulk(r, &it, &rows, &n)) > 0) {
+		if (ret == 1 && it.type == TRACE_ITEM_FOOTER) {
 			in->has_footer = true;
 			in->footer_events = it.footer->events;
 			in->footer_lost = it.footer->lost;

@@ -142,22 +142,60 @@ static inline void store(struct event_columns *c, unsigned int f, size_t i, uint
  * these loops are where a reader spends its time. Returns the new row count,
  * or (size_t)-1 on a bad varint.
  */
+/*
+ * A varint from the 8 bytes at P (all readable): the terminator found with
+ * one bit test per byte in parallel, the 7-bit groups gathered without
+ * branches. Values of up to 56 bits (8 bytes) only; *LEN is 0 for longer.
+ */
+static inline uint64_t varint_word(const uint8_t *p, unsigned int *len)
+{
+	uint64_t w, stop, v;
+	unsigned int n;
+
+	memcpy(&w, p, 8);
+	stop = ~w & 0x8080808080808080ULL;
+	if (!stop) {
+		*len = 0;
+		return 0;
+	}
+	n = (unsigned int)__builtin_ctzll(stop) / 8 + 1;
+	if (n < 8)
+		w &= (1ULL << (8 * n)) - 1;
+	w &= 0x7f7f7f7f7f7f7f7fULL;
+	v = (w & 0x7f) | ((w >> 1) & (0x7fULL << 7)) | ((w >> 2) & (0x7fULL << 14)) |
+	    ((w >> 3) & (0x7fULL << 21)) | ((w >> 4) & (0x7fULL << 28)) |
+	    ((w >> 5) & (0x7fULL << 35)) | ((w >> 6) & (0x7fULL << 42)) |
+	    ((w >> 7) & (0x7fULL << 49));
+	*len = n;
+	return v;
+}
+
 #define DEFINE_DECODER(name, type, conv)                                          \
 	static size_t name(type *dst, size_t i, const uint8_t *p, const uint8_t *end) \
 	{                                                                         \
-		while (p < end) {                                                 \
+		while (end - p >= 8) {                                            \
+			unsigned int n;                                           \
 			uint64_t v = p[0];                                        \
 			if (v < 0x80) {                                           \
 				p++;                                              \
-			} else if (end - p >= 2 && p[1] < 0x80) {                 \
-				v = (v & 0x7f) | ((uint64_t)p[1] << 7);           \
-				p += 2;                                           \
 			} else {                                                  \
-				int used = varint__get(p, (size_t)(end - p), &v); \
-				if (used <= 0)                                    \
-					return (size_t)-1;                        \
-				p += used;                                        \
+				v = varint_word(p, &n);                           \
+				if (!n) {                                         \
+					int used = varint__get(p, (size_t)(end - p), &v); \
+					if (used <= 0)                            \
+						return (size_t)-1;                \
+					n = (unsigned int)used;                   \
+				}                                                 \
+				p += n;                                           \
 			}                                                         \
+			dst[i++] = conv;                                          \
+		}                                                                 \
+		while (p < end) {                                                 \
+			uint64_t v;                                               \
+			int used = varint__get(p, (size_t)(end - p), &v);         \
+			if (used <= 0)                                            \
+				return (size_t)-1;                                \
+			p += used;                                                \
 			dst[i++] = conv;                                          \
 		}                                                                 \
 		return i;                                                         \
@@ -168,6 +206,24 @@ DEFINE_DECODER(decode_u64, uint64_t, v)
 DEFINE_DECODER(decode_zz32, int32_t, unzz32((uint32_t)v))
 DEFINE_DECODER(decode_u32, uint32_t, (uint32_t)v)
 
+/* Varints in a packed column: its bytes without the continuation bit, 8 at a time. */
+static size_t count_varints(const uint8_t *p, size_t len)
+{
+	size_t count = 0, k = 0;
+
+	for (; k + 8 <= len; k += 8) {
+		uint64_t w;
+
+		memcpy(&w, p + k, 8);
+		/* One bit per final byte, then the bytes summed by a multiply. */
+		w = (~w & 0x8080808080808080ULL) >> 7;
+		count += (size_t)((w * 0x0101010101010101ULL) >> 56);
+	}
+	for (; k < len; k++)
+		count += p[k] < 0x80;
+	return count;
+}
+
 /* Decode a packed column of varints, appending to what the column holds. */
 static int decode_packed(struct event_columns *c, unsigned int f, const uint8_t *p, size_t len,
 			 const char **why)
@@ -176,8 +232,7 @@ static int decode_packed(struct event_columns *c, unsigned int f, const uint8_t 
 	size_t count = 0, i = c->n[f - 1];
 	int err;
 
-	for (size_t k = 0; k < len; k++)
-		count += p[k] < 0x80;
+	count = count_varints(p, len);
 	if (len && (p[len - 1] & 0x80)) {
 		*why = "packed column ends inside a varint";
 		return -EBADMSG;

@@ -42,6 +42,8 @@ struct trace_reader {
 	bool header_returned;
 	Mslat__Record *rec;		/* the record being handed out */
 	struct event_columns cols;	/* or the event batch, decoded by hand */
+	struct trace_event *bulk;	/* its rows, for trace_reader__next_bulk */
+	size_t bulk_cap;
 
 	enum batch_kind batch;
 	size_t row, rows;
@@ -584,7 +586,8 @@ static int on_corrupt(struct trace_reader *r, int err)
 	return 0;
 }
 
-int trace_reader__next(struct trace_reader *r, struct trace_item *item)
+/* The iterator of both APIs; in BULK mode, 2 says "an event batch is ready". */
+static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 {
 	int ret;
 
@@ -599,6 +602,8 @@ int trace_reader__next(struct trace_reader *r, struct trace_item *item)
 	}
 	for (;;) {
 		if (r->batch != BATCH_NONE) {
+			if (bulk && r->batch == BATCH_EVENTS)
+				return 2;
 			next_row(r, item);
 			return 1;
 		}
@@ -755,10 +760,79 @@ struct trace_reader *trace_reader__open(const char *path, const struct trace_rea
 	return r;
 }
 
+int trace_reader__next(struct trace_reader *r, struct trace_item *item)
+{
+	return advance(r, item, false);
+}
+
+/* Rows [r->row, r->rows) of the current event batch into r->bulk. */
+static int fill_bulk(struct trace_reader *r, size_t *n)
+{
+	const struct event_columns *c = &r->cols;
+	size_t first = r->row, cnt = r->rows - r->row;
+	uint64_t t = r->prev_ns;
+	uint32_t tid = r->prev_tid, pid = r->prev_pid;
+	bool fd = c->n[6], ret = c->n[8];
+
+	if (cnt > r->bulk_cap) {
+		struct trace_event *p = realloc(r->bulk, cnt * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		r->bulk = p;
+		r->bulk_cap = cnt;
+	}
+	for (size_t k = 0; k < cnt; k++) {
+		struct trace_event *e = &r->bulk[k];
+		size_t i = first + k;
+
+		t += (uint64_t)c->enter_delta[i];
+		tid += (uint32_t)c->tid_delta[i];
+		pid += (uint32_t)c->pid_delta[i];
+		e->enter_ns = t;
+		e->duration_ns = c->duration[i];
+		e->ret = ret ? c->ret[i] : 0;
+		e->tid = tid;
+		e->pid = pid;
+		e->syscall = c->syscall[i];
+		e->fd = fd ? c->fd[i] : -1;
+		e->fd_kind = fd ? c->fd_kind[i] : FD_KIND_NONE;
+		e->pad = 0;
+	}
+	if (cnt) {
+		note_time(r, r->bulk[0].enter_ns);
+		note_time(r, r->bulk[cnt - 1].enter_ns + r->bulk[cnt - 1].duration_ns);
+	}
+	r->prev_ns = t;
+	r->prev_tid = tid;
+	r->prev_pid = pid;
+	r->row = r->rows;
+	r->batch = BATCH_NONE;
+	r->stats.events += cnt;
+	*n = cnt;
+	return 0;
+}
+
+int trace_reader__next_bulk(struct trace_reader *r, struct trace_item *item,
+			    const struct trace_event **events, size_t *n)
+{
+	int ret, err;
+
+	ret = advance(r, item, true);
+	if (ret != 2)
+		return ret;
+	err = fill_bulk(r, n);
+	if (err)
+		return fail(r, err);
+	*events = r->bulk;
+	return 2;
+}
+
 void trace_reader__close(struct trace_reader *r)
 {
 	if (!r)
 		return;
+	free(r->bulk);
 	free_record(r);
 	event_codec__free(&r->cols);
 	if (r->header)

@@ -654,3 +654,62 @@ TEST(format, disk_full_keeps_whole_frames)
 	ASSERT_FALSE(footer, "no footer");
 	ASSERT_TRUE(strstr(tu__captured(), "truncated") != NULL, "reported truncated");
 }
+
+/* trace_reader__next_bulk hands out the same items as trace_reader__next. */
+TEST(format, bulk_same_stream)
+{
+	struct trace_writer_opts o = { .sz = sizeof(o), .batch_rows = 777, .frame_bytes = 20000 };
+	const char *path = tu__path("bulk.mslat");
+	Mslat__Header h = tu__header();
+	Mslat__Loss loss = MSLAT__LOSS__INIT;
+	struct trace_reader *a, *b;
+	struct trace_writer *w;
+	struct trace_event ev;
+	struct trace_item ia, ib;
+	const struct trace_event *rows = NULL;
+	size_t n = 0, k = 0;
+	uint64_t events = 0;
+	int ra, rb = 1;
+
+	unlink(path);
+	w = trace_writer__open(path, &h, &o);
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	for (uint64_t i = 0; i < 20000; i++) {
+		tu__event(3, i, &ev);
+		trace_writer__append_event(w, &ev);
+		if (i % 3001 == 0) {
+			loss.count = i;
+			trace_writer__append_loss(w, &loss);	/* cuts a batch short */
+		}
+	}
+	ASSERT_OK(trace_writer__close(w, NULL), "close");
+	a = trace_reader__open(path, NULL);
+	b = trace_reader__open(path, NULL);
+	if (!ASSERT_OK_PTR(a, "reader a") || !ASSERT_OK_PTR(b, "reader b"))
+		goto out;
+	while ((ra = trace_reader__next(a, &ia)) > 0) {
+		if (k == n) {
+			rb = trace_reader__next_bulk(b, &ib, &rows, &n);
+			k = 0;
+			if (rb == 1)
+				n = 0;
+		}
+		if (!ASSERT_TRUE(rb > 0, "bulk has more"))
+			break;
+		if (ia.type == TRACE_ITEM_EVENT) {
+			if (!ASSERT_EQ(rb, 2, "rows in bulk") ||
+			    !ASSERT_TRUE(!memcmp(&ia.event, &rows[k], sizeof(ia.event)), "same row"))
+				break;
+			k++;
+			events++;
+		} else if (!ASSERT_EQ(rb, 1, "an item") || !ASSERT_EQ(ia.type, ib.type, "same item")) {
+			break;
+		}
+	}
+	ASSERT_EQ(events, 20000, "every event");
+	ASSERT_EQ(trace_reader__next_bulk(b, &ib, &rows, &n), 0, "both end");
+out:
+	trace_reader__close(a);
+	trace_reader__close(b);
+}
