@@ -74,7 +74,7 @@ static void script_head(struct gp_file *g, const char *name, int w, int h)
 {
 	put(g, "# %s.gp: written by mslat %s; run 'gnuplot %s.gp' in this directory.\n"
 	       "# Renders %s.png and %s.svg.\n"
-	       "set encoding utf8\nset datafile missing '?'\nset datafile separator whitespace\n"
+	       "set datafile missing '?'\nset datafile separator whitespace\n"
 	       "set border 3 lc rgb '#9aa3b5'\nset tics nomirror textcolor rgb '#5b6478'\n"
 	       "set grid lc rgb '#e6e8ee'\nset key top left opaque box lc rgb '#e3e6ec'\n"
 	       "outputs = \"%s.png %s.svg\"\nterms = \"pngcairo svg\"\n"

@@ -25,9 +25,12 @@ fi
 
 # an ordinary user with only CAP_BPF and CAP_PERFMON
 if setpriv --help 2>/dev/null | grep -q ambient-caps && setpriv --list-caps | grep -qx bpf; then
-	mkdir -p "$TMP/u" && chmod 777 "$TMP/u"
+	mkdir -p "$TMP/u" && chmod 777 "$TMP/u" && chmod 755 "$TMP"
+	# The user must reach the programs: the checkout may sit under a 0700 home.
+	cp "$REC" "$W" "$TMP/u/" && chmod 755 "$TMP/u/$(basename "$REC")" "$TMP/u/$(basename "$W")"
 	setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=+bpf,+perfmon --ambient-caps=+bpf,+perfmon \
-		"$REC" -o "$TMP/u/u.mslat" -- "$W" known 10 5 3 "$TMP/u" 2>"$TMP/u.err" | cat >"$TMP/u.out"
+		"$TMP/u/$(basename "$REC")" -o "$TMP/u/u.mslat" -- "$TMP/u/$(basename "$W")" known 10 5 3 "$TMP/u" \
+		2>"$TMP/u.err" | cat >"$TMP/u.out"
 	rc=${PIPESTATUS[0]}
 	pid=$(kv "$TMP/u.out" pid)
 	n=$(count "$TMP/u/u.mslat" "$pid" read tcp)
