@@ -1046,6 +1046,14 @@ static int event_now(struct correlator *c, uint32_t host, const struct trace_eve
 	if (c->o.mode != CORRELATE_MARKER) {
 		if (on_lifecycle(c, host, ev, cls))
 			return -ENOMEM;
+		/* Any syscall on a connection's fd is activity (--request-timeout). */
+		if (c->o.mode == CORRELATE_CONN && ev->fd >= 0 && fd_kind__is_conn(ev->fd_kind) &&
+		    cls->kind != SK_CLOSE && cls->kind != SK_SHUTDOWN) {
+			struct cfd *f = fd_find(c, host, ev->pid, ev->fd);
+
+			if (f && f->req)
+				touch(c, f->req, exit_ns);
+		}
 	} else if (th->nopen && ev->ret > 0 && ev->fd >= 0 && fd_kind__is_socket(ev->fd_kind) &&
 		   (cls->kind == SK_RECV || cls->kind == SK_SEND)) {
 		uint64_t bytes = cls->mmsg ? 0 : (uint64_t)ev->ret;

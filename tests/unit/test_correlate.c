@@ -303,6 +303,28 @@ out:
 	fx_close(&f);
 }
 
+TEST(correlate, activity_on_the_fd_defers_the_timeout)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);				/* receiving */
+	ev(&f, 1, "ioctl", 5, FD_KIND_TCP, 0, 80 * MS, 100);		/* activity on its fd */
+	ev(&f, 1, "fcntl", 5, FD_KIND_TCP, 0, 160 * MS, 100);		/* again, < 100 ms later */
+	ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 170 * MS, 100);	/* another thread: not its activity */
+	tcp(&f, 1, "write", 5, 10, 240 * MS, 100);
+	ASSERT_EQ(f.got.n, 0, "not timed out: its fd was busy");
+	ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 400 * MS, 100);	/* silence on fd 5 */
+	if (!ASSERT_EQ(f.got.n, 1, "closed by the timeout after the silence"))
+		goto out;
+	ASSERT_TRUE(f.got.r[0].complete && f.got.r[0].timed_out, "complete, timed out");
+	ASSERT_EQ_U64(f.got.r[0].end_ns, 240 * MS + 100, "end at the send");
+	ASSERT_EQ_U64(sum_parts(&f.got.r[0]), f.got.r[0].latency_ns, "parts add up");
+out:
+	fx_close(&f);
+}
+
 TEST(correlate, arrivals_queue)
 {
 	struct fx f;
