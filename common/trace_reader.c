@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include <zstd.h>
+#include <zstd_errors.h>
 
 #include "event_codec.h"
 #include "log.h"
@@ -16,7 +17,7 @@
 #include "trace_reader.h"
 #include "varint.h"
 
-#define IN_CHUNK (128U << 10)
+#define IN_CHUNK (1U << 20)	/* input window; grows to hold a whole frame */
 #define ZSTD_FRAME_HEADER_MAX 18	/* ZSTD_FRAME_HEADER_MAX, a static-linking-only name */
 
 /* Which batch is being handed out row by row. */
@@ -30,7 +31,7 @@ struct trace_reader {
 	ZSTD_DCtx *dctx;
 
 	uint8_t *in;			/* compressed input window */
-	size_t in_len, in_pos;
+	size_t in_len, in_pos, in_cap;
 	uint64_t in_off;		/* file offset of in[0] */
 	bool in_eof;
 
@@ -90,7 +91,7 @@ static int refill(struct trace_reader *r)
 		r->in_len -= r->in_pos;
 		r->in_pos = 0;
 	}
-	n = fread(r->in + r->in_len, 1, IN_CHUNK - r->in_len, r->f);
+	n = fread(r->in + r->in_len, 1, r->in_cap - r->in_len, r->f);
 	if (n == 0) {
 		if (ferror(r->f)) {
 			log_error("cannot read '%s' at offset %llu: %s", r->name,
@@ -200,6 +201,86 @@ static int check_frame_start(struct trace_reader *r)
 	return 1;
 }
 
+/* Room for a whole compressed frame in the input window, within the format's bound. */
+static int grow_input(struct trace_reader *r)
+{
+	size_t limit = ZSTD_compressBound(TRACE_MAX_FRAME_BYTES) + 4096, cap;
+	uint8_t *p;
+
+	if (r->in_pos) {
+		memmove(r->in, r->in + r->in_pos, r->in_len - r->in_pos);
+		r->in_off += r->in_pos;
+		r->in_len -= r->in_pos;
+		r->in_pos = 0;
+		if (r->in_len < r->in_cap)
+			return 0;
+	}
+	if (r->in_cap >= limit) {
+		log_error("'%s': frame at offset %llu is larger than the format allows", r->name,
+			  (unsigned long long)r->frame_off);
+		return -EBADMSG;
+	}
+	cap = r->in_cap * 2 < limit ? r->in_cap * 2 : limit;
+	p = realloc(r->in, cap);
+	if (!p)
+		return -ENOMEM;
+	r->in = p;
+	r->in_cap = cap;
+	return 0;
+}
+
+/*
+ * The common case: a frame that declares its size, decompressed in one call
+ * once it is whole in the input window (no copy through zstd's window).
+ * 1 done, 0 the size is not declared (stream it instead), 2 the file ends
+ * inside the frame, or a negative errno.
+ */
+static int whole_frame(struct trace_reader *r)
+{
+	unsigned long long size = ZSTD_getFrameContentSize(r->in + r->in_pos, r->in_len - r->in_pos);
+	size_t csize, ret;
+	int err;
+
+	if (size == ZSTD_CONTENTSIZE_UNKNOWN || size == ZSTD_CONTENTSIZE_ERROR)
+		return 0;
+	for (;;) {
+		csize = ZSTD_findFrameCompressedSize(r->in + r->in_pos, r->in_len - r->in_pos);
+		if (!ZSTD_isError(csize))
+			break;
+		if (ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong) {
+			log_error("'%s': corrupt frame at offset %llu: %s", r->name,
+				  (unsigned long long)r->frame_off, ZSTD_getErrorName(csize));
+			return -EBADMSG;
+		}
+		if (r->in_eof)
+			return 2;
+		if (r->in_len == r->in_cap) {
+			err = grow_input(r);
+			if (err)
+				return err;
+		}
+		err = refill(r);
+		if (err < 0)
+			return err;
+	}
+	while (r->frame_cap < size) {
+		err = grow_frame(r);
+		if (err)
+			return err;
+	}
+	ret = ZSTD_decompressDCtx(r->dctx, r->frame, r->frame_cap, r->in + r->in_pos, csize);
+	if (ZSTD_isError(ret) || ret != size) {
+		log_error("'%s': corrupt frame at offset %llu: %s", r->name,
+			  (unsigned long long)r->frame_off,
+			  ZSTD_isError(ret) ? ZSTD_getErrorName(ret) : "content size differs from its header");
+		return -EBADMSG;
+	}
+	r->in_pos += csize;
+	r->frame_len = ret;
+	r->stats.frames++;
+	return 1;
+}
+
 /*
  * Decompress the next whole frame. Returns 1 with a frame, 0 at the end
  * (clean or truncated: stats say which), or a negative errno.
@@ -238,6 +319,11 @@ static int read_frame(struct trace_reader *r)
 				return err;
 			}
 			started = true;
+			err = whole_frame(r);
+			if (err == 2)
+				return truncated(r);
+			if (err)
+				return err;
 		}
 		if (r->frame_len == r->frame_cap) {
 			err = grow_frame(r);
@@ -714,6 +800,7 @@ struct trace_reader *trace_reader__open_file(FILE *f, const char *name,
 		memcpy(&r->opts, opts, opts->sz && opts->sz < sizeof(r->opts) ? opts->sz : sizeof(r->opts));
 	r->name = strdup(name ? name : "(trace)");
 	r->in = malloc(IN_CHUNK);
+	r->in_cap = IN_CHUNK;
 	r->dctx = ZSTD_createDCtx();
 	if (!r->name || !r->in || !r->dctx) {
 		err = -ENOMEM;
