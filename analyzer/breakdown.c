@@ -55,6 +55,8 @@ struct priv {
 	struct analysis_bucket *last_bucket;
 	struct analysis_syscall *step_cache[STEP_CACHE];
 	struct hist_ring ring;		/* deferred bucket increments (histogram.h) */
+	/* Zeros of a.req.cat[], .user, .shared not yet counted: most per-request values are 0. */
+	uint64_t zeros[REQ_CAT__COUNT + 2];
 };
 
 static inline uint64_t key_hp(uint32_t host, uint32_t pid)
@@ -302,6 +304,30 @@ static struct analysis_syscall *step_stat(struct priv *p, const struct req_step 
 	return s;
 }
 
+/* VALUE into H, except zeros, which are counted in p->zeros[Z] and added at the end. */
+static inline void hist_or_zero(struct priv *p, struct histogram *h, uint64_t value, int z)
+{
+	if (value)
+		histogram__add_ring(h, value, &p->ring);
+	else
+		p->zeros[z]++;
+}
+
+/* Count the zeros hist_or_zero deferred. */
+static void add_zeros(struct priv *p)
+{
+	struct analysis_requests *q = &p->a.req;
+
+	for (int i = 0; i < REQ_CAT__COUNT + 2; i++) {
+		struct histogram *h = i < REQ_CAT__COUNT ? &q->cat[i] :
+				      i == REQ_CAT__COUNT ? &q->user : &q->shared;
+
+		if (p->zeros[i])
+			histogram__add_n(h, 0, p->zeros[i]);
+		p->zeros[i] = 0;
+	}
+}
+
 static int count_request(struct priv *p, const struct request *r)
 {
 	struct analysis_requests *q = &p->a.req;
@@ -317,6 +343,13 @@ static int count_request(struct priv *p, const struct request *r)
 		b->incomplete++;
 		return 0;
 	}
+	cell = bd_cell(p, r->latency_ns);
+	if (!cell)
+		return -ENOMEM;
+	/* Far in memory: fetched while the histograms below are counted. */
+	for (size_t off = 0; off < sizeof(*cell); off += 64)
+		__builtin_prefetch((const char *)cell + off, 1, 0);
+	__builtin_prefetch((const char *)(cell + 1) - 1, 1, 0);
 	q->count++;
 	b->requests++;
 	histogram__add_ring(&b->latency, r->latency_ns, &p->ring);
@@ -325,24 +358,27 @@ static int count_request(struct priv *p, const struct request *r)
 		histogram__add_ring(&q->ttfb, r->ttfb_ns, &p->ring);
 	if (r->queued)
 		histogram__add_ring(&q->queue, r->cat_ns[REQ_CAT_QUEUE], &p->ring);
-	histogram__add_ring(&q->user, r->user_ns, &p->ring);
-	histogram__add_ring(&q->shared, r->shared_ns, &p->ring);
-	for (int i = 0; i < REQ_CAT__COUNT; i++) {
-		histogram__add_ring(&q->cat[i], r->cat_ns[i], &p->ring);
-		q->cat_ns[i] += r->cat_ns[i];
-		p->a.cat[i].in_requests_ns += r->cat_ns[i];
-	}
+	hist_or_zero(p, &q->user, r->user_ns, REQ_CAT__COUNT);
+	hist_or_zero(p, &q->shared, r->shared_ns, REQ_CAT__COUNT + 1);
 	histogram__add_ring(&q->syscalls, r->syscalls, &p->ring);
 	histogram__add_ring(&q->sends, r->sends, &p->ring);
 	histogram__add_ring(&q->bursts, r->bursts, &p->ring);
+	if (p->a.trace.has_sched)
+		histogram__add_ring(&q->runq, r->runq_ns, &p->ring);
 	q->bytes_in += r->bytes_in;
 	q->bytes_out += r->bytes_out;
 	q->shared_ns += r->shared_ns;
 	q->user_ns += r->user_ns;
 	q->runq_ns += r->runq_ns;
-	if (p->a.trace.has_sched)
-		histogram__add_ring(&q->runq, r->runq_ns, &p->ring);
 	q->latency_ns += r->latency_ns;
+	/* One pass over the categories: statistics, totals and the breakdown cell. */
+	for (int i = 0; i < REQ_CAT__COUNT; i++) {
+		uint64_t v = r->cat_ns[i];
+
+		hist_or_zero(p, &q->cat[i], v, i);
+		q->cat_ns[i] += v;
+		cell->cat[i] += v;
+	}
 	for (uint32_t i = 0; i < r->nsteps; i++) {
 		struct analysis_syscall *s = step_stat(p, &r->steps[i]);
 
@@ -351,16 +387,11 @@ static int count_request(struct priv *p, const struct request *r)
 			s->in_requests_ns += r->steps[i].total_ns;
 		}
 	}
-	cell = bd_cell(p, r->latency_ns);
-	if (!cell)
-		return -ENOMEM;
 	cell->count++;
 	cell->latency += r->latency_ns;
 	cell->user += r->user_ns;
 	cell->shared += r->shared_ns;
 	cell->runq += r->runq_ns;
-	for (int i = 0; i < REQ_CAT__COUNT; i++)
-		cell->cat[i] += r->cat_ns[i];
 	return keep_if_slow(p, r);
 }
 
@@ -462,19 +493,43 @@ static int use_table(struct priv *p, uint32_t host, const Mslat__Header *h)
 	return hs->cache ? 0 : -ENOMEM;
 }
 
+/* The rows of an event batch, without a reader call per row. */
+static int on_events(struct priv *p, uint32_t host, const struct trace_event *rows, size_t n)
+{
+	bool filter = (p->a.opts.pids && p->a.opts.npids > 0) || p->a.opts.since_ns ||
+		      p->a.opts.until_ns;
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		const struct trace_event *ev = &rows[i];
+
+		if (filter && (!pid_wanted(&p->a.opts, ev->pid) ||
+			       !in_window(p, host, ev->enter_ns, ev->enter_ns + ev->duration_ns)))
+			continue;
+		err = on_event(p, host, ev);
+	}
+	return err;
+}
+
 static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 {
 	struct analysis_trace *t = &p->a.trace;
 	struct analysis_host *h = &t->hosts[host];
 	uint64_t frame = UINT64_MAX;
+	const struct trace_event *rows;
 	struct trace_item it;
+	size_t nrows;
 	int ret, err = 0;
 
-	while ((ret = trace_reader__next(r, &it)) > 0) {
+	while ((ret = trace_reader__next_bulk(r, &it, &rows, &nrows)) > 0) {
 		if (it.frame_offset != frame) {
 			if (frame != UINT64_MAX)
 				err = correlator__frame_end(p->corr);
 			frame = it.frame_offset;
+		}
+		if (ret == 2 && !err) {
+			err = on_events(p, host, rows, nrows);
+			goto check;
 		}
 		switch (err ? TRACE_ITEM_UNKNOWN : it.type) {
 		case TRACE_ITEM_EVENT:
@@ -519,6 +574,7 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 		default:
 			break;
 		}
+check:
 		if (err || p->err) {
 			log_error("cannot analyse '%s': %s", trace_reader__name(r),
 				  strerror(-(err ? err : p->err)));
@@ -589,6 +645,8 @@ static int finish_tables(struct priv *p)
 	}
 	a->nsyscalls = p->nscs;
 	p->nscs = 0;
+	for (int i = 0; i < REQ_CAT__COUNT; i++)	/* the same sum, counted once */
+		a->cat[i].in_requests_ns = a->req.cat_ns[i];
 	/* A category's calls are its syscalls' (one histogram add per event, not two). */
 	for (int i = 0; i < a->nsyscalls; i++) {
 		struct analysis_category *ac = &a->cat[a->syscalls[i].cat];
@@ -901,6 +959,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	}
 	err = correlator__finish(p->corr);
 	histogram__ring_flush(&p->ring);
+	add_zeros(p);
 	if (err)
 		goto out;
 	log_stats(p);

@@ -26,6 +26,7 @@
 #define DEF_STEPS_CAP 64
 #define ARRIVALS_CAP 64	/* arrivals buffered per fd ahead of their receive */
 #define TCACHE 256	/* thread cache slots; power of 2 */
+#define FCACHE 256	/* fd cache slots; power of 2 */
 #define RUNQ_CAP 4096	/* run-queue intervals kept per thread ahead of its syscalls */
 
 enum rstate { RS_RECEIVING, RS_RESPONDING };
@@ -138,6 +139,9 @@ struct correlator {
 	struct creq *free_reqs;		/* delivered requests kept for reuse, with their arrays */
 	uint32_t nfree;
 	struct cthread *tcache[TCACHE];
+	struct cfd *fcache[FCACHE];
+	struct hist_ring ring;		/* deferred latency bucket increments of threads and fds */
+	size_t creq_size;		/* sizeof(struct creq), not a constant to the compiler */
 	struct pend_item *pend;		/* with scheduler records: the frame's rows, in order */
 	size_t npend, cappend;
 	struct seg *free_segs;		/* split segments kept for reuse */
@@ -195,15 +199,24 @@ static struct chost *host_grow(struct correlator *c, uint32_t host)
 	return &c->hosts[host];
 }
 
-static struct cthread *thread_get(struct correlator *c, uint32_t host, uint32_t pid, uint32_t tid)
+static struct cthread *thread_slow(struct correlator *c, uint32_t host, uint32_t pid, uint32_t tid);
+
+static inline struct cthread *thread_get(struct correlator *c, uint32_t host, uint32_t pid,
+					 uint32_t tid)
 {
-	struct cthread **slot = &c->tcache[tid & (TCACHE - 1)];
-	struct cthread *t = *slot;
+	struct cthread *t = c->tcache[tid & (TCACHE - 1)];
 
 	/* A direct-mapped cache in front of the table: events of a thread come in runs. */
-	if (t && t->st.tid == tid && t->st.pid == pid && t->st.host == host)
+	if (__builtin_expect(t && t->st.tid == tid && t->st.pid == pid && t->st.host == host, 1))
 		return t;
-	t = kvmap__get(&c->threads, key1(host, pid), tid);
+	return thread_slow(c, host, pid, tid);
+}
+
+static struct cthread *thread_slow(struct correlator *c, uint32_t host, uint32_t pid, uint32_t tid)
+{
+	struct cthread **slot = &c->tcache[tid & (TCACHE - 1)];
+	struct cthread *t = kvmap__get(&c->threads, key1(host, pid), tid);
+
 	if (t) {
 		*slot = t;
 		return t;
@@ -225,7 +238,16 @@ static struct cthread *thread_get(struct correlator *c, uint32_t host, uint32_t 
 
 static struct cfd *fd_find(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
 {
-	return kvmap__get(&c->fds, key1(host, pid), (uint32_t)fd);
+	struct cfd **slot = &c->fcache[(uint32_t)fd & (FCACHE - 1)];
+	struct cfd *f = *slot;
+
+	/* A direct-mapped cache in front of the table: a connection's calls come in runs. */
+	if (f && f->st.fd == fd && f->st.pid == pid && f->st.host == host)
+		return f;
+	f = kvmap__get(&c->fds, key1(host, pid), (uint32_t)fd);
+	if (f)
+		*slot = f;
+	return f;
 }
 
 static struct cfd *fd_get(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
@@ -245,6 +267,7 @@ static struct cfd *fd_get(struct correlator *c, uint32_t host, uint32_t pid, int
 		return NULL;
 	}
 	c->st.fds++;
+	c->fcache[(uint32_t)fd & (FCACHE - 1)] = f;
 	return f;
 }
 
@@ -521,7 +544,7 @@ static void deliver(struct correlator *c, struct creq *r)
 	if (r->home) {
 		if (p->complete) {
 			r->home->st.requests++;
-			histogram__add(&r->home->st.latency, p->latency_ns);
+			histogram__add_ring(&r->home->st.latency, p->latency_ns, &c->ring);
 		} else {
 			r->home->st.incomplete++;
 		}
@@ -531,7 +554,7 @@ static void deliver(struct correlator *c, struct creq *r)
 
 		if (p->complete) {
 			f->st.requests++;
-			histogram__add(&f->st.latency, p->latency_ns);
+			histogram__add_ring(&f->st.latency, p->latency_ns, &c->ring);
 		} else {
 			f->st.incomplete++;
 		}
@@ -574,7 +597,8 @@ static struct creq *req_alloc(struct correlator *c)
 	capthreads = r->capthreads;
 	srefs = r->srefs;
 	capsrefs = r->capsrefs;
-	memset(r, 0, sizeof(*r));
+	/* A run-time size: libc's vector memset, not an inlined `rep stos`, slow to start. */
+	memset(r, 0, c->creq_size);
 	r->steps = steps;
 	r->capsteps = capsteps;
 	r->threads = threads;
@@ -1212,6 +1236,7 @@ struct correlator *correlator__new(const struct correlator_opts *opts)
 		return NULL;
 	}
 	c->o = *opts;
+	*(volatile size_t *)&c->creq_size = sizeof(struct creq);
 	if (!c->o.request_timeout_ns)
 		c->o.request_timeout_ns = DEF_TIMEOUT_NS;
 	if (!c->o.burst_gap_ns)
@@ -1233,6 +1258,7 @@ int correlator__take_tables(struct correlator *c, struct analysis_task **threads
 	struct analysis_conn *f = calloc(c->fds.n + 1, sizeof(*f));
 	int nt = 0, nf = 0;
 
+	histogram__ring_flush(&c->ring);	/* the histograms are handed over */
 	if (!t || !f) {
 		free(t);
 		free(f);
@@ -1280,6 +1306,7 @@ void correlator__free(struct correlator *c)
 {
 	if (!c)
 		return;
+	histogram__ring_flush(&c->ring);	/* before the histograms are freed */
 	/* Whatever was not delivered (an error stopped the run) is dropped. */
 	for (uint32_t h = 0; h < c->nhosts; h++) {
 		struct creq *r = c->hosts[h].lru_head;
