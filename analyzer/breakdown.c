@@ -29,10 +29,16 @@ struct bd_cell {
 	uint64_t cat[REQ_CAT__COUNT];
 };
 
+/* What a syscall number on an fd kind is, looked up once per event. */
+struct sc_entry {
+	const struct sc_class *cls;
+	struct analysis_syscall *stat;	/* its statistics; NULL until first seen */
+};
+
 struct host_state {
 	struct sc_table *sc;		/* of the file being read */
-	struct analysis_syscall **cache;	/* [nr * REQ_CAT__COUNT + cat] */
-	uint32_t ncache;
+	struct sc_entry *tab;		/* [nr * FD_KIND__COUNT + fd kind], nr ≤ sc->n */
+	uint32_t n;			/* sc->n: numbers beyond share entry n */
 };
 
 struct priv {
@@ -180,26 +186,25 @@ static struct analysis_syscall *sc_stat(struct priv *p, const char *name, uint8_
 static int on_event(struct priv *p, uint32_t host, const struct trace_event *ev)
 {
 	struct host_state *hs = &p->hs[host];
-	const struct sc_class *cls = sc_table__get(hs->sc, ev->syscall);
-	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
-	uint32_t nr = ev->syscall < hs->sc->n ? ev->syscall : hs->sc->n;
-	struct analysis_syscall **slot = &hs->cache[nr * REQ_CAT__COUNT + cat];
+	uint32_t nr = ev->syscall < hs->n ? ev->syscall : hs->n;
+	uint32_t kind = ev->fd_kind < FD_KIND__COUNT ? ev->fd_kind : FD_KIND_OTHER;
+	struct sc_entry *e = &hs->tab[nr * FD_KIND__COUNT + kind];
 	struct analysis_bucket *b;
 
-	if (!*slot) {
-		*slot = sc_stat(p, cls->name, cat);
-		if (!*slot)
+	if (__builtin_expect(!e->stat, 0)) {
+		e->stat = sc_stat(p, e->cls->name, sc_class__cat(e->cls, kind));
+		if (!e->stat)
 			return -ENOMEM;
 	}
-	histogram__add_ring(&(*slot)->duration, ev->duration_ns, &p->ring);
+	histogram__add_ring(&e->stat->duration, ev->duration_ns, &p->ring);
 	if (ev->ret < 0)
-		(*slot)->errors++;
+		e->stat->errors++;
 	b = bucket_at(p, host, ev->enter_ns + ev->duration_ns);
 	if (!b)
 		return -ENOMEM;
 	b->events++;
 	p->a.trace.events_analysed++;
-	return correlator__event(p->corr, host, ev, cls);
+	return correlator__event(p->corr, host, ev, e->cls);
 }
 
 /* --- requests ----------------------------------------------------------------- */
@@ -486,11 +491,17 @@ static int use_table(struct priv *p, uint32_t host, const Mslat__Header *h)
 		}
 	}
 	sc_table__free(hs->sc);
-	free(hs->cache);
+	free(hs->tab);
 	hs->sc = t;
-	hs->ncache = (t->n + 1) * REQ_CAT__COUNT;
-	hs->cache = calloc(hs->ncache, sizeof(*hs->cache));
-	return hs->cache ? 0 : -ENOMEM;
+	hs->n = t->n;
+	/* Built once per table: the class and its statistics per (number, fd kind). */
+	hs->tab = calloc((size_t)(t->n + 1) * FD_KIND__COUNT, sizeof(*hs->tab));
+	if (!hs->tab)
+		return -ENOMEM;
+	for (uint32_t nr = 0; nr <= t->n; nr++)
+		for (uint32_t k = 0; k < FD_KIND__COUNT; k++)
+			hs->tab[nr * FD_KIND__COUNT + k].cls = sc_table__get(t, nr);
+	return 0;
 }
 
 /* The rows of an event batch, without a reader call per row. */
@@ -843,7 +854,7 @@ static void priv_free_work(struct priv *p)
 	kvmap__free(&p->comm);
 	for (int i = 0; i < p->a.trace.nhosts && p->hs; i++) {
 		sc_table__free(p->hs[i].sc);
-		free(p->hs[i].cache);
+		free(p->hs[i].tab);
 	}
 	free(p->hs);
 	p->hs = NULL;

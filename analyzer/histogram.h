@@ -105,6 +105,11 @@ static inline void histogram__add_ring(struct histogram *h, uint64_t v, struct h
 		h->max = v;
 	h->count++;
 	h->sum += v;
+	/* Small values (syscalls, sends per request) share a hot chunk: count them now. */
+	if (!c) {
+		h->chunk[0][i]++;
+		return;
+	}
 	ctr = &h->chunk[c][i];
 	__builtin_prefetch(ctr, 1, 0);
 	s = &r->slot[r->pos++ & (HIST_RING - 1)];
