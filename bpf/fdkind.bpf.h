@@ -3,6 +3,8 @@
 #ifndef MSLAT_FDKIND_BPF_H
 #define MSLAT_FDKIND_BPF_H
 
+#include <bpf/bpf_core_read.h>
+
 #include "events.h"
 
 #ifndef S_IFMT
@@ -25,8 +27,76 @@
 #define MSLAT_IPPROTO_UDP 17
 #define MSLAT_TCP_LISTEN 10
 
-/* A kfunc the verifier turns into a plain move: typed, read-only, fault-safe loads without helper calls. */
+/*
+ * The struct file is reached through an array of pointers, which the
+ * verifier types as a scalar. Two ways on from there, one per build of
+ * record.bpf.c (the recorder loads the first the kernel accepts):
+ *  - fast: the kfunc bpf_rdonly_cast (6.2, commit a35b9af4ec2c) types the
+ *    pointer again; later fields are plain, fault-safe loads without
+ *    helper calls;
+ *  - compat (record_compat.bpf.c, MSLAT_COMPAT): every field behind the
+ *    file is a bpf_probe_read_kernel (BPF_CORE_READ), as in libbpf-tools;
+ *    works back to 5.11, the recorder's floor.
+ * mslat_kread(p, f) reads p->f either way; mslat_cast(p, type) retypes p.
+ */
+#ifdef MSLAT_COMPAT
+#define mslat_kread(ptr, field) BPF_CORE_READ(ptr, field)
+#define mslat_cast(ptr, type) ((type *)(ptr))
+#else
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+#define mslat_kread(ptr, field) ((ptr)->field)
+#define mslat_cast(ptr, type) ((type *)bpf_rdonly_cast(ptr, bpf_core_type_id_kernel(type)))
+#endif
+
+/*
+ * sk's family and state, then its type and protocol. Each pair is adjacent
+ * (sk_protocol is a __u16 beside sk_type since 5.6, bf9765145b85), so the
+ * compat build reads each pair with one helper call instead of two; the
+ * offsets are CO-RE relocations, and the verifier drops the branch not taken.
+ */
+#ifdef MSLAT_COMPAT
+static __always_inline void mslat_sk_family_state(struct sock *sk, __u16 *family, __u8 *state)
+{
+	__u32 off = bpf_core_field_offset(sk->__sk_common.skc_family);
+	struct { __u16 family; __u8 state; __u8 pad; } b = {};	/* the kernel's layout */
+
+	if (bpf_core_field_offset(sk->__sk_common.skc_state) == off + 2) {
+		bpf_probe_read_kernel(&b, 3, (void *)sk + off);
+		*family = b.family;
+		*state = b.state;
+		return;
+	}
+	*family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	*state = BPF_CORE_READ(sk, __sk_common.skc_state);
+}
+
+static __always_inline void mslat_sk_type_proto(struct sock *sk, __u16 *type, __u16 *proto)
+{
+	__u32 off = bpf_core_field_offset(sk->sk_type);
+	__u16 b[2] = {};
+
+	if (bpf_core_field_offset(sk->sk_protocol) == off + 2) {
+		bpf_probe_read_kernel(b, 4, (void *)sk + off);
+		*type = b[0];
+		*proto = b[1];
+		return;
+	}
+	*type = BPF_CORE_READ(sk, sk_type);
+	*proto = BPF_CORE_READ(sk, sk_protocol);
+}
+#else
+static __always_inline void mslat_sk_family_state(struct sock *sk, __u16 *family, __u8 *state)
+{
+	*family = sk->__sk_common.skc_family;
+	*state = sk->__sk_common.skc_state;
+}
+
+static __always_inline void mslat_sk_type_proto(struct sock *sk, __u16 *type, __u16 *proto)
+{
+	*type = sk->sk_type;
+	*proto = sk->sk_protocol;
+}
+#endif
 
 /* The struct file behind FD in TASK's table, or NULL. */
 static __always_inline struct file *mslat_fd_file(struct task_struct *task, int fd)
@@ -45,7 +115,7 @@ static __always_inline struct file *mslat_fd_file(struct task_struct *task, int 
 	/* an array of pointers is a scalar to the verifier: one read, then typed again */
 	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
 		return NULL;
-	return bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	return mslat_cast(file, struct file);
 }
 
 /*
@@ -54,22 +124,23 @@ static __always_inline struct file *mslat_fd_file(struct task_struct *task, int 
  */
 static __always_inline __u32 mslat_sock_kind(struct file *file, struct sock **skp)
 {
-	struct socket *sock = bpf_rdonly_cast(file->private_data, bpf_core_type_id_kernel(struct socket));
-	struct sock *sk = sock->sk;
+	void *priv = mslat_kread(file, private_data);
+	struct socket *sock = mslat_cast(priv, struct socket);
+	struct sock *sk = mslat_kread(sock, sk);
 	__u16 family, type, proto;
+	__u8 state;
 
 	if (!sk)
 		return MSLAT_FD_SOCKET_OTHER;
-	family = sk->__sk_common.skc_family;
+	mslat_sk_family_state(sk, &family, &state);
 	if (family == MSLAT_AF_UNIX)
 		return MSLAT_FD_UNIX;
 	if (family != MSLAT_AF_INET && family != MSLAT_AF_INET6)
 		return MSLAT_FD_SOCKET_OTHER;
-	type = sk->sk_type;
-	proto = sk->sk_protocol;
+	mslat_sk_type_proto(sk, &type, &proto);
 	if (type == MSLAT_SOCK_STREAM && proto == MSLAT_IPPROTO_TCP) {
 		*skp = sk;
-		if (sk->__sk_common.skc_state == MSLAT_TCP_LISTEN)
+		if (state == MSLAT_TCP_LISTEN)
 			return MSLAT_FD_TCP_LISTEN;
 		return MSLAT_FD_TCP;
 	}
@@ -82,12 +153,14 @@ static __always_inline __u32 mslat_sock_kind(struct file *file, struct sock **sk
 static __always_inline __u32 mslat_fd_kind(struct task_struct *task, int fd, struct sock **skp)
 {
 	struct file *file = mslat_fd_file(task, fd);
+	struct inode *inode;
 	__u16 mode;
 
 	*skp = NULL;
 	if (!file)
 		return MSLAT_FD_NONE;
-	mode = file->f_inode->i_mode;
+	inode = mslat_kread(file, f_inode);
+	mode = mslat_kread(inode, i_mode);
 	switch (mode & S_IFMT) {
 	case S_IFREG:
 		return MSLAT_FD_FILE;

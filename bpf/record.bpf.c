@@ -17,6 +17,13 @@ const volatile bool targ_arrivals = true;
 /* Wake the recorder each time pending data crosses a multiple of 1 << targ_wake_shift bytes. */
 const volatile __u32 targ_wake_shift = 21;
 const volatile __u8 targ_sc_flags[MSLAT_MAX_SYSCALLS] = {};
+/*
+ * Tracepoint arguments that older kernels do not pass, as the recorder finds
+ * them in the kernel's BTF. A false flag leaves the argument's load in a
+ * branch the verifier proves dead, so it is never checked.
+ */
+const volatile bool targ_switch_has_state = true;	/* sched_switch prev_state: 5.18, fa2c3254d7cf */
+const volatile bool targ_exit_has_group_dead = true;	/* sched_process_exit group_dead: 2025 */
 
 /* Bumped by the recorder after each read of the drop counters (see events.h). */
 __u64 loss_epoch = 1;
@@ -176,8 +183,8 @@ static __always_inline void watch_sock(struct task_state *st, struct sock *sk, _
 	st->last_sk = key;
 	if (kind == MSLAT_FD_TCP_LISTEN) {
 		struct listener_key lk = {
-			.net = (__u64)sk->__sk_common.skc_net.net,
-			.port = sk->__sk_common.skc_num,
+			.net = (__u64)mslat_kread(sk, __sk_common.skc_net.net),
+			.port = mslat_kread(sk, __sk_common.skc_num),
 		};
 
 		bpf_map_update_elem(&listeners, &lk, &info, BPF_ANY);
@@ -348,14 +355,19 @@ int BPF_PROG(sched_process_exec, struct task_struct *p, pid_t old_pid, struct li
 }
 
 SEC("tp_btf/sched_process_exit")
-int BPF_PROG(sched_process_exit, struct task_struct *p, bool group_dead)
+int BPF_PROG(sched_process_exit, struct task_struct *p)
 {
 	__u32 tgid = p->tgid;
+	bool group_dead;
 
-	if (!group_dead || !traced(tgid))
+	if (targ_exit_has_group_dead)
+		group_dead = (bool)ctx[1];
+	else	/* do_exit() decremented signal->live before the tracepoint */
+		group_dead = p->signal->live.counter == 0;
+	/* the tgid's removal elects one exit record should two last threads race */
+	if (!group_dead || bpf_map_delete_elem(&tgids, &tgid))
 		return 0;
 	emit_proc(MSLAT_PROC_EXIT, p, tgid, p->real_parent->tgid, p->exit_code, NULL);
-	bpf_map_delete_elem(&tgids, &tgid);
 	return 0;
 }
 
@@ -447,17 +459,33 @@ static __always_inline void emit_sched(__u32 what, struct task_struct *t, __u64 
 	bpf_ringbuf_submit(s, wake_flags(sizeof(*s)));
 }
 
+/* task_struct's state before 5.14 (2f064a59a11f renamed it __state). */
+struct task_struct___pre514 {
+	volatile long state;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u32 task_state(struct task_struct *t)
+{
+	struct task_struct___pre514 *old = (void *)t;
+
+	if (bpf_core_field_exists(old->state))
+		return BPF_CORE_READ(old, state);
+	return BPF_CORE_READ(t, __state);
+}
+
 SEC("tp_btf/sched_switch")
-int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next,
-	     unsigned int prev_state)
+int BPF_PROG(sched_switch, bool preempt, struct task_struct *prev, struct task_struct *next)
 {
 	struct task_state *st;
+	__u32 prev_state;
 	__u64 now;
 
 	if (!targ_sched)
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (traced(prev->tgid)) {
+		/* without the argument, the state as it is now: runnable if a wake-up raced */
+		prev_state = targ_switch_has_state ? (__u32)ctx[3] : task_state(prev);
 		st = bpf_task_storage_get(&task_states, prev, NULL, BPF_LOCAL_STORAGE_GET_F_CREATE);
 		if (st) {
 			if (preempt || prev_state == 0)

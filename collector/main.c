@@ -17,6 +17,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "bpfobj.h"
 #include "drain.h"
 #include "events.h"
 #include "log.h"
@@ -24,7 +25,6 @@
 #include "output.h"
 #include "privs.h"
 #include "procs.h"
-#include "record.skel.h"
 #include "sysfilter.h"
 
 #pragma GCC poison u8 u16 u32 u64
@@ -39,7 +39,7 @@ static volatile pid_t forward_to;		/* the command, once started */
 
 struct recorder {
 	struct record_opts opts;
-	struct record_bpf *skel;
+	struct record_obj bpf;
 	struct proctab procs;
 	struct output out;
 	struct drain drain;
@@ -299,35 +299,32 @@ static int load_bpf(struct recorder *r)
 		hint("%s", "mslat-record needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.11 or later)");
 		return -ENOTSUP;
 	}
-	r->skel = record_bpf__open();
-	if (!r->skel) {
-		err = -errno;
-		log_error("cannot open the BPF object: %s", strerror(-err));
+	err = record_obj__open(&r->bpf);
+	if (err)
 		return err;
-	}
-	r->skel->rodata->targ_follow_forks = o->follow_forks;
-	r->skel->rodata->targ_sched = o->sched;
-	r->skel->rodata->targ_arrivals = o->arrivals;
-	r->skel->rodata->targ_wake_shift = (uint32_t)log2_u64(o->buffer_bytes) - 3;
+	r->bpf.rodata->targ_follow_forks = o->follow_forks;
+	r->bpf.rodata->targ_sched = o->sched;
+	r->bpf.rodata->targ_arrivals = o->arrivals;
+	r->bpf.rodata->targ_wake_shift = (uint32_t)log2_u64(o->buffer_bytes) - 3;
 	uname(&u);
-	err = sysfilter__build(o->syscalls, u.machine, (uint8_t *)r->skel->rodata->targ_sc_flags,
-			       sizeof(r->skel->rodata->targ_sc_flags), &bad);
+	err = sysfilter__build(o->syscalls, u.machine, (uint8_t *)r->bpf.rodata->targ_sc_flags,
+			       sizeof(r->bpf.rodata->targ_sc_flags), &bad);
 	free(bad);
 	if (err < 0)
 		return err;
-	err = bpf_map__set_max_entries(r->skel->maps.rb, (uint32_t)o->buffer_bytes);
+	err = bpf_map__set_max_entries(r->bpf.rb, (uint32_t)o->buffer_bytes);
 	if (err)
 		return err;
 	if (!o->sched) {
-		bpf_program__set_autoload(r->skel->progs.sched_switch, false);
-		bpf_program__set_autoload(r->skel->progs.sched_wakeup, false);
-		bpf_program__set_autoload(r->skel->progs.sched_wakeup_new, false);
+		bpf_program__set_autoload(r->bpf.sched_switch, false);
+		bpf_program__set_autoload(r->bpf.sched_wakeup, false);
+		bpf_program__set_autoload(r->bpf.sched_wakeup_new, false);
 	}
 	if (!o->arrivals) {
-		bpf_program__set_autoload(r->skel->progs.tcp_probe, false);
-		bpf_program__set_autoload(r->skel->progs.inet_sock_set_state, false);
+		bpf_program__set_autoload(r->bpf.tcp_probe, false);
+		bpf_program__set_autoload(r->bpf.inet_sock_set_state, false);
 	}
-	err = record_bpf__load(r->skel);
+	err = record_obj__load(&r->bpf);
 	if (err == -ENOSYS) {
 		log_error("BPF unavailable: bpf(2): %s", strerror(-err));
 		hint("%s", "a kernel without CONFIG_BPF_SYSCALL, or a seccomp policy (container) that blocks bpf(2)");
@@ -350,7 +347,7 @@ static int trace_pid(struct recorder *r, pid_t pid)
 	__u32 key = (__u32)pid;
 	__u8 one = 1;
 
-	if (bpf_map_update_elem(bpf_map__fd(r->skel->maps.tgids), &key, &one, BPF_ANY)) {
+	if (bpf_map_update_elem(bpf_map__fd(r->bpf.tgids), &key, &one, BPF_ANY)) {
 		log_error("cannot trace pid %d: %s", (int)pid, strerror(errno));
 		return -errno;
 	}
@@ -399,7 +396,7 @@ static int add_targets(struct recorder *r)
 
 static int attach_bpf(struct recorder *r)
 {
-	int err = record_bpf__attach(r->skel);
+	int err = record_obj__attach(&r->bpf);
 
 	if (err) {
 		log_error("cannot attach the BPF programs: %s", strerror(-err));
@@ -549,7 +546,7 @@ static int finish(struct recorder *r)
 {
 	int err;
 
-	record_bpf__detach(r->skel);
+	record_obj__detach(&r->bpf);
 	err = drain__consume(&r->drain);
 	if (err >= 0)
 		err = drain__losses(&r->drain);
@@ -647,8 +644,8 @@ int main(int argc, char **argv)
 	if (output__init(&r.out, &r.opts, r.procs.v, r.child ? 1 : r.opts.pid_cnt) ||
 	    output__open(&r.out, t0))
 		goto cleanup;
-	err = drain__init(&r.drain, bpf_map__fd(r.skel->maps.rb), bpf_map__fd(r.skel->maps.drops),
-			  &r.skel->data->loss_epoch, &r.out, &r.procs);
+	err = drain__init(&r.drain, bpf_map__fd(r.bpf.rb), bpf_map__fd(r.bpf.drops),
+			  &r.bpf.data->loss_epoch, &r.out, &r.procs);
 	if (err) {
 		log_error("cannot read the ring buffer: %s", strerror(-err));
 		goto cleanup;
@@ -669,7 +666,7 @@ int main(int argc, char **argv)
 		if (err == -ENOSPC || err == -EDQUOT)
 			hint("%s", "the file is valid up to its last complete frame; free some space, "
 			     "or bound it with --rotate and --keep");
-		record_bpf__detach(r.skel);
+		record_obj__detach(&r.bpf);
 		goto cleanup;
 	}
 	err = output__close(&r.out, r.reason, mono_ns());
@@ -681,8 +678,7 @@ int main(int argc, char **argv)
 	ret = EXIT_OK;
 
 cleanup:
-	if (r.skel)
-		record_bpf__detach(r.skel);
+	record_obj__detach(&r.bpf);
 	if (r.child) {
 		if (r.gate_fd >= 0)
 			close(r.gate_fd);	/* never released: it exits without running */
@@ -693,7 +689,7 @@ cleanup:
 	if (r.drain_ready)
 		drain__free(&r.drain);
 	output__free(&r.out);
-	record_bpf__destroy(r.skel);
+	record_obj__destroy(&r.bpf);
 	proctab__free(&r.procs);
 	return ret;
 }

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
+#include <linux/netlink.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
@@ -12,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -26,10 +29,15 @@ static const char usage[] =
 "       workload burst N             N getppid calls as fast as possible\n"
 "       workload mixed N             N syscalls: getppid and 1-byte writes to\n"
 "                                    /dev/null, alternating (the W1 benchmark)\n"
+"       workload sockfd N            N fcntl(F_GETFL) calls on a connected TCP\n"
+"                                    socket (the longest fd-kind walk)\n"
 "       workload threads N           two threads, N getppid calls each\n"
 "       workload early               a connection sends 5 bytes 20 ms before\n"
 "                                    it is accepted\n"
 "       workload spin                getppid and a 1 ms nanosleep, until killed\n"
+"       workload kinds               one fstat(2) on an fd of each kind: tcp,\n"
+"                                    tcp-listen, udp, unix, socket, file, pipe,\n"
+"                                    chr, anon, dir, and a closed fd (none)\n"
 "Prints what it did as key=value lines on stdout (make it a pipe: writes to a\n"
 "regular file would count as file writes).\n";
 
@@ -205,6 +213,55 @@ static int mixed(long n)
 	return 0;
 }
 
+/* One fstat(2) per fd kind, each reported as KIND=FD (the fd kind's trace name). */
+static int kinds(void)
+{
+	struct { const char *name; int fd; } k[12];
+	int a, b, l, sv[2], pfd[2], n = 0, i;
+	struct stat st;
+
+	tcp_pair(&a, &b, &l);
+	k[n++] = (typeof(k[0])){ "tcp", a };
+	k[n++] = (typeof(k[0])){ "tcp-listen", l };
+	k[n++] = (typeof(k[0])){ "udp", socket(AF_INET, SOCK_DGRAM, 0) };
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(pfd))
+		die("socketpair/pipe");
+	k[n++] = (typeof(k[0])){ "unix", sv[0] };
+	k[n++] = (typeof(k[0])){ "socket", socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE) };
+	k[n++] = (typeof(k[0])){ "file", open("/proc/self/exe", O_RDONLY | O_CLOEXEC) };
+	k[n++] = (typeof(k[0])){ "pipe", pfd[0] };
+	k[n++] = (typeof(k[0])){ "chr", open("/dev/null", O_RDONLY | O_CLOEXEC) };
+	k[n++] = (typeof(k[0])){ "anon", eventfd(0, EFD_CLOEXEC) };
+	k[n++] = (typeof(k[0])){ "dir", open("/", O_RDONLY | O_DIRECTORY | O_CLOEXEC) };
+	k[n++] = (typeof(k[0])){ "none", 1000 };	/* not open */
+	for (i = 0; i < n; i++) {
+		if (k[i].fd < 0)
+			die(k[i].name);
+		/* the raw call: glibc's fstat() is newfstatat(fd, "", AT_EMPTY_PATH) */
+		syscall(SYS_fstat, k[i].fd, &st);
+	}
+	printf("pid=%d\n", (int)getpid());
+	for (i = 0; i < n; i++)
+		printf("%s=%d\n", k[i].name, k[i].fd);
+	return 0;
+}
+
+/* N cheap calls whose fd is a TCP socket: the recorder's per-fd cost, isolated. */
+static int sockfd(long n)
+{
+	uint64_t t0;
+	int a, b, l;
+	long i;
+
+	tcp_pair(&a, &b, &l);
+	t0 = now_ns();
+	for (i = 0; i < n; i++)
+		syscall(SYS_fcntl, a, F_GETFL);
+	printf("pid=%d\nsyscalls=%ld\nns_per_call=%.1f\n", (int)getpid(), n,
+	       (double)(now_ns() - t0) / (double)(n ? n : 1));
+	return 0;
+}
+
 static int spin(void)
 {
 	struct timespec ts = { 0, 1000000L };
@@ -230,6 +287,10 @@ int main(int argc, char **argv)
 		return early();
 	if (argc == 3 && !strcmp(argv[1], "mixed"))
 		return mixed(atol(argv[2]));
+	if (argc == 3 && !strcmp(argv[1], "sockfd"))
+		return sockfd(atol(argv[2]));
+	if (argc == 2 && !strcmp(argv[1], "kinds"))
+		return kinds();
 	if (argc == 2 && !strcmp(argv[1], "spin"))
 		return spin();
 	fputs(usage, argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
