@@ -118,6 +118,9 @@ $(BPF_OBJS): $(OUT)/bpf/%.bpf.o: bpf/%.bpf.c $(OUT)/gen/vmlinux.h $(wildcard bpf
 
 LLVM_STRIP ?= true
 
+# record_compat.bpf.c is record.bpf.c built with MSLAT_COMPAT (kernels before 6.2).
+$(OUT)/bpf/record_compat.bpf.o: bpf/record.bpf.c
+
 $(SKELS): $(OUT)/gen/%.skel.h: $(OUT)/bpf/%.bpf.o
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
