@@ -387,6 +387,57 @@ out:
 	fx_close(&f);
 }
 
+TEST(correlate, thread_mode_ends_on_close_and_eof)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_THREAD, false))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);		/* thread 1's request on fd 5 */
+	tcp(&f, 1, "close", 5, 0, 300, 100);		/* its socket closed: incomplete, ended */
+	tcp(&f, 2, "read", 6, 100, 1000, 100);		/* thread 2's request on fd 6 */
+	tcp(&f, 2, "write", 6, 10, 1200, 100);
+	tcp(&f, 2, "read", 6, 0, 1400, 100);		/* EOF: ends it, complete */
+	ASSERT_EQ(f.got.n, 2, "both delivered before the end of the trace");
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	ASSERT_FALSE(f.got.r[0].complete || f.got.r[0].timed_out, "closed: incomplete");
+	ASSERT_TRUE(f.got.r[1].complete, "EOF after a send: complete");
+	ASSERT_EQ_U64(f.got.r[1].end_ns, 1300, "end at the send");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, failed_sends_and_idle_in_the_window)
+{
+	struct fx f;
+	const struct request *r;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "write", 5, 10, 0, 50);				/* no request: nothing */
+	tcp(&f, 1, "read", 5, 100, 100, 100);				/* start 200 */
+	tcp(&f, 1, "write", 5, -EAGAIN, 300, 40);			/* receiving: net */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_OTHER, 1, 400, 200);	/* idle, inside: its own */
+	tcp(&f, 1, "write", 5, 10, 700, 100);				/* end 800 */
+	tcp(&f, 1, "write", 5, -EAGAIN, 900, 30);			/* held back ... */
+	tcp(&f, 1, "write", 5, 10, 1000, 100);			/* ... and given: end 1100 */
+	tcp(&f, 1, "write", 5, -EAGAIN, 1200, 30);			/* held back, never given */
+	tcp(&f, 1, "close", 5, 0, 1300, 10);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "requests"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_EQ_U64(r->latency_ns, 900, "latency");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 40 + 100 + 30 + 100, "net: failed sends that count");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_IDLE], 200, "idle inside the window");
+	ASSERT_EQ_U64(r->syscalls, 6, "syscalls");
+	ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "parts add up");
+out:
+	fx_close(&f);
+}
+
 TEST(correlate, markers)
 {
 	struct fx f;
@@ -398,16 +449,22 @@ TEST(correlate, markers)
 	tcp(&f, 1, "write", 5, 10, 1500, 100);
 	ASSERT_OK(correlator__marker(f.c, 0, 1, 2000, PID, 1, 42), "end");
 	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 2100, 300);	/* outside */
+	ASSERT_OK(correlator__marker(f.c, 0, 1, 2500, PID, 1, 44), "end without begin: ignored");
 	ASSERT_OK(correlator__marker(f.c, 0, 0, 3000, PID, 1, 43), "begin, never ended");
+	ASSERT_OK(correlator__marker(f.c, 0, 0, 3500, PID, 1, 43), "begin again: the first ends");
+	ASSERT_OK(correlator__marker(f.c, 0, 1, 4000, PID, 1, 43), "end of the second");
 	correlator__finish(f.c);
-	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+	if (!ASSERT_EQ(f.got.n, 3, "requests"))
 		goto out;
+	ASSERT_FALSE(f.got.r[1].complete, "a second BEGIN ends the first as incomplete");
+	ASSERT_EQ_U64(f.got.r[1].start_ns, 3000, "the first");
+	ASSERT_TRUE(f.got.r[2].complete, "the second ends with its END");
+	ASSERT_EQ_U64(f.got.r[2].latency_ns, 500, "second's latency");
 	ASSERT_TRUE(f.got.r[0].complete, "ended");
 	ASSERT_EQ_U64(f.got.r[0].latency_ns, 1000, "latency");
 	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_SYNC], 300, "sync");
 	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_NET], 100, "net");
 	ASSERT_EQ(f.got.r[0].marker_id, 42, "id");
-	ASSERT_FALSE(f.got.r[1].complete, "never ended");
 out:
 	fx_close(&f);
 }
