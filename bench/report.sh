@@ -4,14 +4,16 @@
 # and peak RSS at SMALL and EVENTS events (it must follow open requests, not
 # the trace's length). Side by side, as a baseline: `mslat info` of the same
 # file, which reads and decodes every event and analyses none: the floor
-# under report. Numbers, not a test: the machines are shared; best of RUNS.
+# under report; the difference is what the analysis itself costs per event.
+# Numbers, not a test: the machines are shared; the median of RUNS runs (by
+# CPU time).
 #
-#   bench/report.sh BUILD_DIR        EVENTS=50000000 SMALL=10000000 RUNS=2
+#   bench/report.sh BUILD_DIR        EVENTS=50000000 SMALL=10000000 RUNS=3
 set -u
 B=$(cd "${1:?usage: bench/report.sh BUILD_DIR}" && pwd)
 events=${EVENTS:-50000000}
 small=${SMALL:-10000000}
-runs=${RUNS:-2}
+runs=${RUNS:-3}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mslat-bench-report.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 for tool in "$B/tests/synth" "$B/mslat"; do
@@ -25,22 +27,21 @@ timed() {
 	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$tmp/time"
 }
 
-# best N CMD...: the run with the least CPU of N.
-best() {
-	local n=$1 i line bestline='' c bc=''
+# median N CMD...: of N runs, the one with the median CPU time.
+median() {
+	local n=$1 i all=''
 	shift
 	for ((i = 0; i < n; i++)); do
-		line=$(timed "$@") || return 1
-		c=${line#* }; c=${c%% *}
-		if [ -z "$bestline" ] || awk -v a="$c" -v b="$bc" 'BEGIN { exit !(a < b) }'; then
-			bestline=$line bc=$c
-		fi
+		all+=$(timed "$@")$'\n' || return 1
 	done
-	echo "$bestline"
+	printf '%s' "$all" | sort -n -k2,2 | sed -n "$(((n + 1) / 2))p"
 }
 
 rate() {	# EVENTS SECONDS -> millions of events per second
 	awk -v n="$1" -v s="$2" 'BEGIN { if (s > 0) printf "%.1f", n / s / 1e6; else print "inf" }'
+}
+per_event() {	# EVENTS SECONDS BASELINE_SECONDS -> ns per event above the baseline
+	awk -v n="$1" -v s="$2" -v b="$3" 'BEGIN { printf "%.0f", (s - b) / n * 1e9 }'
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
@@ -50,10 +51,10 @@ echo "generating: synth bench, $events and $small events"
 reqs=$("$B/mslat" report --format json "$tmp/small.mslat" | python3 -c \
 	'import json,sys; print(json.load(sys.stdin)["requests"]["count"])')
 
-rep_big=$(best "$runs" "$B/mslat" report "$tmp/big.mslat") || exit 1
-rep_json=$(best 1 "$B/mslat" report --format json "$tmp/big.mslat") || exit 1
-rep_small=$(best 1 "$B/mslat" report "$tmp/small.mslat") || exit 1
-info_big=$(best "$runs" "$B/mslat" info "$tmp/big.mslat") || exit 1
+rep_big=$(median "$runs" "$B/mslat" report "$tmp/big.mslat") || exit 1
+rep_json=$(median 1 "$B/mslat" report --format json "$tmp/big.mslat") || exit 1
+rep_small=$(median 1 "$B/mslat" report "$tmp/small.mslat") || exit 1
+info_big=$(median "$runs" "$B/mslat" info "$tmp/big.mslat") || exit 1
 
 read -r rb_wall rb_cpu rb_rss <<<"$rep_big"
 read -r _ rj_cpu _ <<<"$rep_json"
@@ -66,6 +67,7 @@ printf '%-48s %10s M/s   %s\n' "  (per wall second)" "$(rate "$events" "$rb_wall
 printf '%-48s %10s M/s   %s\n' "  --format json" "$(rate "$events" "$rj_cpu")" ""
 printf '%-48s %10s M/s   %s\n' "  $small events" "$(rate "$small" "$rs_cpu")" ""
 printf '%-48s %10s M/s   %s\n' "baseline: mslat info (decode only), per CPU s" "$(rate "$events" "$ib_cpu")" "(the floor)"
+printf '%-48s %11s ns   %s\n' "analysis alone (report - info), per event" "$(per_event "$events" "$rb_cpu" "$ib_cpu")" "(10M/s: 100 ns in all)"
 printf '%-48s %10s MiB   %s\n' "report peak RSS, $small events" "$(mib "$rs_rss")" ""
 printf '%-48s %10s MiB   %s\n' "report peak RSS, $events events" "$(mib "$rb_rss")" "about the same"
 printf '%-48s %10s MiB   %s\n' "baseline: mslat info peak RSS, $events events" "$(mib "$ib_rss")" ""
