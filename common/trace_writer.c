@@ -2,6 +2,7 @@
 /* The .mslat writer: rows into columnar batches, records into frames, frames through zstd to disk. */
 #include <errno.h>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -419,14 +420,28 @@ err_free:
 struct trace_writer *trace_writer__open(const char *path, const Mslat__Header *header,
 					const struct trace_writer_opts *opts)
 {
-	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC;
-	int fd;
+	/* O_NONBLOCK: opening a FIFO must fail (ENXIO), not wait for a reader. */
+	int flags = O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK;
+	struct stat st;
+	int fd, err;
 
-	flags |= opts && opts->force ? O_TRUNC : O_EXCL;
+	if (!opts || !opts->force)
+		flags |= O_EXCL;
 	fd = open(path, flags, 0600);
 	if (fd < 0)
 		return NULL;
-	return trace_writer__open_fd(fd, path, header, opts);
+	/* --force replaces a trace, never a device, FIFO or socket (EEXIST). */
+	if (fstat(fd, &st))
+		;	/* errno says why */
+	else if (!S_ISREG(st.st_mode))
+		errno = EEXIST;
+	else if (ftruncate(fd, 0) == 0 &&
+		 fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == 0)
+		return trace_writer__open_fd(fd, path, header, opts);
+	err = errno;
+	close(fd);
+	errno = err;
+	return NULL;
 }
 
 static int maybe_check_err(struct trace_writer *w)

@@ -14,7 +14,7 @@ struct trace_writer;
 
 struct trace_writer_opts {
 	size_t sz;			/* sizeof(struct trace_writer_opts), for ABI growth */
-	bool force;			/* replace an existing file (never follows a symlink) */
+	bool force;			/* replace an existing regular file (never a symlink, device or FIFO) */
 	uint32_t flush_interval_ms;	/* 0: TRACE_DEFAULT_FLUSH_MS */
 	int zstd_level;			/* 0: TRACE_DEFAULT_ZSTD_LEVEL */
 	size_t frame_bytes;		/* 0: TRACE_DEFAULT_FRAME_BYTES */

@@ -599,6 +599,12 @@ TEST(format, output_file_safety)
 	ASSERT_OK(symlink(path, link), "symlink");
 	w = trace_writer__open(link, &h, &force);
 	ASSERT_TRUE(!w && errno == ELOOP, "a symlink is never followed");
+	w = trace_writer__open("/dev/null", &h, &force);
+	ASSERT_TRUE(!w && errno == EEXIST, "a device is never written, even with force");
+	unlink(link);
+	ASSERT_OK(mkfifo(link, 0600), "mkfifo");
+	w = trace_writer__open(link, &h, &force);
+	ASSERT_TRUE(!w && (errno == EEXIST || errno == ENXIO), "a FIFO is refused without blocking");
 }
 
 TEST(format, tick_closes_frames)
