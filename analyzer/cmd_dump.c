@@ -79,7 +79,7 @@ static int prepare(struct dump_ctx *d)
 	if (!d->sys_json || !d->sys_selected)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < d->n_sys; i++) {
-		json_t *s = json_string(h->syscall_names[i]);
+		json_t *s = json_out__str(h->syscall_names[i]);
 
 		d->sys_json[i] = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
 		json_decref(s);
@@ -106,7 +106,7 @@ static double rel_s(const struct dump_ctx *d, uint64_t ns)
 static void dump_event(struct dump_ctx *d, const struct trace_event *e)
 {
 	const char *name = trace_reader__syscall_name(d->r, e->syscall);
-	char dur[UNITS_BUF];
+	char dur[UNITS_BUF], safe[64];
 
 	if (d->o->jsonl) {
 		printf("{\"type\":\"event\",\"enter_ns\":%" PRIu64 ",\"duration_ns\":%" PRIu64
@@ -122,7 +122,7 @@ static void dump_event(struct dump_ctx *d, const struct trace_event *e)
 	}
 	printf("%14.9f %u/%u ", rel_s(d, e->enter_ns), e->pid, e->tid);
 	if (name)
-		printf("%s", name);
+		printf("%s", units__printable(safe, sizeof(safe), name));
 	else
 		printf("syscall_%u", e->syscall);
 	if (e->fd >= 0)
@@ -152,10 +152,10 @@ static void dump_json_record(const char *type, const ProtobufCMessage *m, uint64
 
 				v = json_array();
 				for (size_t j = 0; j < n; j++)
-					json_array_append_new(v, json_string(arr[j]));
+					json_array_append_new(v, json_out__str(arr[j]));
 			}
 		} else if (f->type == PROTOBUF_C_TYPE_STRING) {
-			v = json_string(*(const char *const *)base);
+			v = json_out__str(*(const char *const *)base);
 		} else if (f->type == PROTOBUF_C_TYPE_UINT64 || f->type == PROTOBUF_C_TYPE_FIXED64) {
 			v = json_out__u64(*(const uint64_t *)base);
 		} else if (f->type == PROTOBUF_C_TYPE_UINT32 || f->type == PROTOBUF_C_TYPE_FIXED32) {

@@ -83,29 +83,31 @@ static uint64_t end_time(const Mslat__Header *h, const struct info *in)
 
 static void print_text(const char *path, const Mslat__Header *h, const struct info *in)
 {
-	char b1[UNITS_BUF], b2[UNITS_BUF];
+	char b1[UNITS_BUF], b2[UNITS_BUF], t1[256], t2[256], t3[64];
 	uint64_t dur = end_time(h, in) - h->start_ns;
 
-	printf("%s\n", path);
+	/* Every string from the file goes through units__printable: no escapes reach the terminal. */
+	printf("%s\n", units__printable(t1, sizeof(t1), path));
 	printf("  format         %u.%u (recorder %s)\n", h->version_major, h->version_minor,
-	       h->recorder_version[0] ? h->recorder_version : "?");
+	       h->recorder_version[0] ? units__printable(t1, sizeof(t1), h->recorder_version) : "?");
 	printf("  host           %s, kernel %s, %s, %u CPUs, page %u\n",
-	       h->hostname[0] ? h->hostname : "?", h->kernel_release[0] ? h->kernel_release : "?",
-	       h->arch[0] ? h->arch : "?", h->cpu_count, h->page_size);
+	       h->hostname[0] ? units__printable(t1, sizeof(t1), h->hostname) : "?",
+	       h->kernel_release[0] ? units__printable(t2, sizeof(t2), h->kernel_release) : "?",
+	       h->arch[0] ? units__printable(t3, sizeof(t3), h->arch) : "?", h->cpu_count, h->page_size);
 	if (h->boot_id[0])
-		printf("  boot id        %s\n", h->boot_id);
+		printf("  boot id        %s\n", units__printable(t1, sizeof(t1), h->boot_id));
 	for (size_t i = 0; i < h->n_targets; i++) {
 		const Mslat__Target *t = h->targets[i];
 
 		printf("  target         pid %u:", t->pid);
 		for (size_t j = 0; j < t->n_argv; j++)
-			printf(" %s", t->argv[j]);
+			printf(" %s", units__printable(t1, sizeof(t1), t->argv[j]));
 		printf("\n");
 	}
 	if (h->n_options) {
 		printf("  recorded with ");
 		for (size_t i = 0; i < h->n_options; i++)
-			printf("%s%s", i ? " " : "", h->options[i]);
+			printf("%s%s", i ? " " : "", units__printable(t1, sizeof(t1), h->options[i]));
 		printf("\n");
 	}
 	printf("  start          %s\n",
@@ -145,7 +147,7 @@ static json_t *targets_json(const Mslat__Header *h)
 		json_t *argv = json_array();
 
 		for (size_t j = 0; j < h->targets[i]->n_argv; j++)
-			json_array_append_new(argv, json_string(h->targets[i]->argv[j]));
+			json_array_append_new(argv, json_out__str(h->targets[i]->argv[j]));
 		json_array_append_new(arr, json_pack("{s:I,s:o}", "pid", (json_int_t)h->targets[i]->pid,
 						     "argv", argv));
 	}
@@ -159,14 +161,14 @@ static json_t *info_json(const char *path, const Mslat__Header *h, const struct 
 
 	snprintf(ver, sizeof(ver), "%u.%u", h->version_major, h->version_minor);
 	for (size_t i = 0; i < h->n_options; i++)
-		json_array_append_new(opts, json_string(h->options[i]));
-	json_object_set_new(o, "file", json_string(path));
+		json_array_append_new(opts, json_out__str(h->options[i]));
+	json_object_set_new(o, "file", json_out__str(path));
 	json_object_set_new(o, "trace_format", json_string(ver));
-	json_object_set_new(o, "recorder_version", json_string(h->recorder_version));
-	json_object_set_new(o, "hostname", json_string(h->hostname));
-	json_object_set_new(o, "kernel", json_string(h->kernel_release));
-	json_object_set_new(o, "arch", json_string(h->arch));
-	json_object_set_new(o, "boot_id", json_string(h->boot_id));
+	json_object_set_new(o, "recorder_version", json_out__str(h->recorder_version));
+	json_object_set_new(o, "hostname", json_out__str(h->hostname));
+	json_object_set_new(o, "kernel", json_out__str(h->kernel_release));
+	json_object_set_new(o, "arch", json_out__str(h->arch));
+	json_object_set_new(o, "boot_id", json_out__str(h->boot_id));
 	json_object_set_new(o, "cpus", json_integer(h->cpu_count));
 	json_object_set_new(o, "targets", targets_json(h));
 	json_object_set_new(o, "options", opts);

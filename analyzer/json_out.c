@@ -2,7 +2,9 @@
 /* JSON output through jansson, which does the escaping (docs/dependencies.md). */
 #include <errno.h>
 #include <stdint.h>
+#include <stdlib.h>
 
+#include "html.h"
 #include "json_out.h"
 
 int json_out__dump(const json_t *root, FILE *f)
@@ -20,4 +22,17 @@ json_t *json_out__u64(uint64_t v)
 json_t *json_out__ns(uint64_t ns, int valid)
 {
 	return valid ? json_out__u64(ns) : json_null();
+}
+
+json_t *json_out__str(const char *s)
+{
+	json_t *j = json_string(s ? s : "");
+	char *clean;
+
+	if (j)
+		return j;
+	clean = html__utf8_dup(s);
+	j = clean ? json_string(clean) : NULL;
+	free(clean);
+	return j;
 }

@@ -15,6 +15,11 @@
 int json_out__dump(const json_t *root, FILE *f);
 /* An integer nanosecond value, or null when there are no samples (VALID false). */
 json_t *json_out__ns(uint64_t ns, int valid);
+/*
+ * A JSON string of any text from a trace: invalid UTF-8 becomes U+FFFD
+ * instead of a missing value (jansson refuses invalid UTF-8). NULL gives "".
+ */
+json_t *json_out__str(const char *s);
 /* Integers above INT64_MAX do not occur in traces; clamp rather than wrap. */
 json_t *json_out__u64(uint64_t v);
 

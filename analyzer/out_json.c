@@ -58,7 +58,7 @@ static json_t *stat(const struct histogram *h)
 
 static json_t *str_or_null(const char *s)
 {
-	return s ? json_string(s) : json_null();
+	return s ? json_out__str(s) : json_null();
 }
 
 json_t *out_json__request(const struct request *r, bool steps)
@@ -106,7 +106,7 @@ json_t *out_json__request(const struct request *r, bool steps)
 
 			if (!so)
 				goto fail;
-			err |= set(so, "syscall", json_string(s->name));
+			err |= set(so, "syscall", json_out__str(s->name));
 			err |= set(so, "category", json_string(req_category__name(s->cat)));
 			err |= set(so, "count", json_out__u64(s->count));
 			err |= set(so, "enter_ns", json_out__u64(s->enter_ns));
@@ -141,7 +141,7 @@ static json_t *trace_json(const struct analysis *a)
 		return NULL;
 	}
 	for (int i = 0; i < t->nfiles; i++)
-		err |= append(files, json_string(t->files[i]));
+		err |= append(files, json_out__str(t->files[i]));
 	for (int i = 0; i < t->nhosts; i++) {
 		const struct analysis_host *h = &t->hosts[i];
 		json_t *ho = json_object();
@@ -150,10 +150,10 @@ static json_t *trace_json(const struct analysis *a)
 			err = -ENOMEM;
 			break;
 		}
-		err |= set(ho, "hostname", json_string(h->hostname));
-		err |= set(ho, "kernel_release", json_string(h->kernel_release));
-		err |= set(ho, "arch", json_string(h->arch));
-		err |= set(ho, "boot_id", json_string(h->boot_id));
+		err |= set(ho, "hostname", json_out__str(h->hostname));
+		err |= set(ho, "kernel_release", json_out__str(h->kernel_release));
+		err |= set(ho, "arch", json_out__str(h->arch));
+		err |= set(ho, "boot_id", json_out__str(h->boot_id));
 		err |= set(ho, "cpu_count", json_out__u64(h->cpu_count));
 		err |= set(ho, "mono_to_realtime_ns", json_integer(h->mono_to_realtime_ns));
 		err |= set(ho, "start_ns", json_out__u64(h->start_ns));
@@ -260,7 +260,7 @@ static json_t *syscalls_json(const struct analysis *a)
 			err = -ENOMEM;
 			break;
 		}
-		err |= set(o, "name", json_string(s->name));
+		err |= set(o, "name", json_out__str(s->name));
 		err |= set(o, "category", json_string(req_category__name(s->cat)));
 		err |= set(o, "calls", json_out__u64(s->duration.count));
 		err |= set(o, "errors", json_out__u64(s->errors));

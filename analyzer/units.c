@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Human units for text output, three significant digits. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "units.h"
@@ -71,5 +72,67 @@ const char *units__wallclock(char *buf, uint64_t realtime_ns)
 	snprintf(buf, UNITS_BUF, "%04d-%02d-%02d %02d:%02d:%02d.%03u UTC", tm.tm_year + 1900,
 		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
 		 (unsigned int)(realtime_ns / 1000000 % 1000));
+	return buf;
+}
+
+/* Length of the valid UTF-8 sequence at P (1..4), or 0 if invalid. */
+static size_t utf8_len(const unsigned char *p)
+{
+	size_t n;
+	uint32_t cp;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0)
+		n = 2, cp = p[0] & 0x1f;
+	else if ((p[0] & 0xf0) == 0xe0)
+		n = 3, cp = p[0] & 0x0f;
+	else if ((p[0] & 0xf8) == 0xf0)
+		n = 4, cp = p[0] & 0x07;
+	else
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	/* overlong forms, surrogates, beyond Unicode, and the C1 controls */
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+const char *units__printable(char *buf, size_t len, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t o = 0;
+
+	while (*p) {
+		size_t n = *p >= 0x20 && *p != 0x7f ? utf8_len(p) : 0;
+		char tmp[8];
+		size_t k;
+
+		if (n) {
+			memcpy(tmp, p, n);
+			k = n;
+		} else {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
+			k = 4;
+			n = 1;
+		}
+		if (o + k + sizeof("…") > len) {
+			if (len >= sizeof("…"))
+				memcpy(buf + (o < len - sizeof("…") ? o : len - sizeof("…")), "…", sizeof("…"));
+			else if (len)
+				buf[0] = '\0';
+			return buf;
+		}
+		memcpy(buf + o, tmp, k);
+		o += k;
+		p += n;
+	}
+	if (len)
+		buf[o] = '\0';
 	return buf;
 }

@@ -17,4 +17,12 @@ const char *units__count(char *buf, uint64_t n);
 /* UTC "2026-11-25 18:40:53.123" from realtime nanoseconds since the epoch. */
 const char *units__wallclock(char *buf, uint64_t realtime_ns);
 
+/*
+ * S made safe for a terminal, into BUF (LEN bytes, truncated with "…"):
+ * control characters (C0, DEL, C1) and invalid UTF-8 become \xNN, so a
+ * process name from a trace cannot move the cursor, set the title or write
+ * the clipboard. NULL S gives "". Returns BUF.
+ */
+const char *units__printable(char *buf, size_t len, const char *s);
+
 #endif
