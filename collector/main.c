@@ -60,13 +60,10 @@ static uint64_t mono_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-static void hint(const char *fmt, const char *arg)
+static void hint(const char *text)
 {
-	if (log__level() < LOG_LEVEL_ERROR)
-		return;
-	fputs("hint: ", stderr);
-	fprintf(stderr, fmt, arg);
-	fputc('\n', stderr);
+	if (log__level() >= LOG_LEVEL_ERROR)
+		fprintf(stderr, "hint: %s\n", text);
 }
 
 /* --- signals --------------------------------------------------------------- */
@@ -149,7 +146,7 @@ static int check_output(const struct record_opts *o)
 	}
 	if (!o->force && lstat(first, &st) == 0) {
 		log_error("cannot create '%s': file exists", first);
-		hint("%s", "add --force to replace it, or choose another name with -o");
+		hint("add --force to replace it, or choose another name with -o");
 		ret = -EEXIST;
 	}
 out:
@@ -176,7 +173,7 @@ static int check_pids(const struct record_opts *o)
 		tgid = procs__tgid(o->pids[i]);
 		if (tgid > 0 && tgid != o->pids[i]) {
 			log_error("%d is a thread of process %d", (int)o->pids[i], (int)tgid);
-			hint("%s", "give the process id: every thread of a traced process is recorded");
+			hint("give the process id: every thread of a traced process is recorded");
 			return -EINVAL;
 		}
 	}
@@ -251,7 +248,7 @@ static void release_command(struct recorder *r)
 	if (n == sizeof(e)) {
 		log_error("cannot run '%s': %s", r->opts.command[0], strerror(e));
 		if (e == ENOENT)
-			hint("%s", "check the command's name and PATH");
+			hint("check the command's name and PATH");
 	}
 }
 
@@ -296,7 +293,7 @@ static int load_bpf(struct recorder *r)
 	if (access("/sys/kernel/btf/vmlinux", R_OK)) {
 		log_error("BPF unavailable: the kernel has no BTF type information (/sys/kernel/btf/vmlinux: %s)",
 			  strerror(errno));
-		hint("%s", "mslat-record needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.11 or later)");
+		hint("mslat-record needs a kernel built with CONFIG_DEBUG_INFO_BTF=y (5.11 or later)");
 		return -ENOTSUP;
 	}
 	err = record_obj__open(&r->bpf);
@@ -327,16 +324,16 @@ static int load_bpf(struct recorder *r)
 	err = record_obj__load(&r->bpf);
 	if (err == -ENOSYS) {
 		log_error("BPF unavailable: bpf(2): %s", strerror(-err));
-		hint("%s", "a kernel without CONFIG_BPF_SYSCALL, or a seccomp policy (container) that blocks bpf(2)");
+		hint("a kernel without CONFIG_BPF_SYSCALL, or a seccomp policy (container) that blocks bpf(2)");
 		return err;
 	}
 	if (err) {
 		log_error("cannot load the BPF programs: %s", strerror(-err));
 		if (err == -EPERM || (err == -EACCES && !privs__has(CAP_BPF) && !privs__has(CAP_SYS_ADMIN)))
-			hint("%s", "run as root, or grant CAP_BPF and CAP_PERFMON "
+			hint("run as root, or grant CAP_BPF and CAP_PERFMON "
 			     "(e.g. setcap cap_bpf,cap_perfmon+ep mslat-record)");
 		else
-			hint("%s", "run with -vv to see the kernel verifier's log");
+			hint("run with -vv to see the kernel verifier's log");
 		return err;
 	}
 	return 0;
@@ -401,7 +398,7 @@ static int attach_bpf(struct recorder *r)
 	if (err) {
 		log_error("cannot attach the BPF programs: %s", strerror(-err));
 		if (err == -EPERM || err == -EACCES)
-			hint("%s", "run as root, or grant CAP_BPF and CAP_PERFMON");
+			hint("run as root, or grant CAP_BPF and CAP_PERFMON");
 	}
 	return err;
 }
@@ -664,7 +661,7 @@ int main(int argc, char **argv)
 		if (!r.drain.err)
 			log_error("recording failed: %s", strerror(-err));
 		if (err == -ENOSPC || err == -EDQUOT)
-			hint("%s", "the file is valid up to its last complete frame; free some space, "
+			hint("the file is valid up to its last complete frame; free some space, "
 			     "or bound it with --rotate and --keep");
 		record_obj__detach(&r.bpf);
 		goto cleanup;

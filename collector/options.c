@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,14 +115,20 @@ static const struct option long_opts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
-static int usage_error(const char *fmt, const char *arg, const char *hint)
+/* "mslat-record: error: ...", an optional HINT, then where to read more: exit 2. */
+__attribute__((format(printf, 2, 3)))
+static int usage_error(const char *hint, const char *fmt, ...)
 {
-	fprintf(stderr, "mslat-record: error: ");
-	fprintf(stderr, fmt, arg);
+	va_list ap;
+
+	fputs("mslat-record: error: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fputc('\n', stderr);
 	if (hint)
 		fprintf(stderr, "hint: %s\n", hint);
-	fprintf(stderr, "Try 'mslat-record --help' for more information.\n");
+	fputs("hint: see 'mslat-record --help'\n", stderr);
 	return EXIT_USAGE;
 }
 
@@ -183,6 +190,19 @@ int parse_duration(const char *s, uint64_t *ms)
 	return parse_units(s, time_units, 1000, ms);
 }
 
+/* A plain decimal count: digits only, no unit, sign or exponent. */
+static int parse_count(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	if (!s || !*s || strspn(s, "0123456789") != strlen(s) || strlen(s) > 18)
+		return -EINVAL;
+	for (; *s; s++)
+		v = v * 10 + (uint64_t)(*s - '0');
+	*out = v;
+	return 0;
+}
+
 static int parse_pids(struct record_opts *o, const char *arg)
 {
 	char *copy = strdup(arg), *tok, *save, *end;
@@ -242,26 +262,26 @@ static int validate(struct record_opts *o)
 	int n;
 
 	if (!o->output)
-		return usage_error("%s", "no output file", "give one with -o FILE");
+		return usage_error("give one with -o FILE", "no output file");
 	if (!o->pid_cnt && !o->command)
-		return usage_error("%s", "nothing to record",
-				   "name processes with -p PID, or a command after --");
+		return usage_error("name processes with -p PID, or a command after --",
+				   "nothing to record");
 	if (o->pid_cnt && o->command)
-		return usage_error("%s", "-p and a command cannot be combined", NULL);
+		return usage_error(NULL, "-p and a command cannot be combined");
 	if (o->keep && !o->rotate_bytes && !o->rotate_ms)
-		return usage_error("%s", "--keep needs --rotate", NULL);
+		return usage_error(NULL, "--keep needs --rotate");
 	uname(&u);
 	n = sysfilter__build(o->syscalls, u.machine, flags, sizeof(flags), &bad);
 	if (n == -EINVAL) {
-		usage_error("unknown syscall or category '%s' in --syscalls", bad,
-			    "categories: net, file, io, sync, device, mem, sleep, process, idle, other, all");
+		usage_error("categories: net, file, io, sync, device, mem, sleep, process, idle, other, all",
+			    "unknown syscall or category '%s' in --syscalls", bad);
 		free(bad);
 		return EXIT_USAGE;
 	}
 	if (n == -ENOTSUP)
-		return usage_error("no syscall table for architecture '%s'", u.machine, NULL);
+		return usage_error(NULL, "no syscall table for architecture '%s'", u.machine);
 	if (n == 0)
-		return usage_error("%s", "--syscalls selects no syscall", NULL);
+		return usage_error(NULL, "--syscalls selects no syscall");
 	return -1;
 }
 
@@ -286,8 +306,8 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 			break;
 		case 'p':
 			if (parse_pids(o, optarg))
-				return usage_error("invalid process id list '%s'", optarg,
-						   "give -p PID[,PID...] with positive numbers");
+				return usage_error("give -p PID[,PID...] with positive numbers",
+						   "invalid process id list '%s'", optarg);
 			break;
 		case OPT_FOLLOW_FORKS:
 			o->follow_forks = true;
@@ -305,31 +325,33 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 			o->arrivals = false;
 			break;
 		case OPT_PATHS:
-			return usage_error("%s", "--paths is not supported by this version", NULL);
+			return usage_error(NULL, "--paths is not supported by this version");
 		case 'd':
 			if (parse_duration(optarg, &o->duration_ms) || !o->duration_ms)
-				return usage_error("invalid duration '%s'", optarg, "e.g. 30s, 500ms, 5m, 1h");
+				return usage_error("e.g. 30s, 500ms, 5m, 1h",
+						   "invalid duration '%s'", optarg);
 			break;
 		case OPT_FLUSH_INTERVAL:
 			if (parse_duration(optarg, &v) || v < 10 || v > 3600000)
-				return usage_error("invalid flush interval '%s'", optarg,
-						   "between 10ms and 1h, e.g. 1s or 200ms");
+				return usage_error("between 10ms and 1h, e.g. 1s or 200ms",
+						   "invalid flush interval '%s'", optarg);
 			o->flush_interval_ms = (uint32_t)v;
 			break;
 		case OPT_BUFFER_SIZE:
 			if (parse_size(optarg, &v) || v < RECORD_MIN_BUFFER_BYTES || v > RECORD_MAX_BUFFER_BYTES)
-				return usage_error("invalid buffer size '%s'", optarg,
-						   "between 4K and 1G, e.g. 16M");
+				return usage_error("between 4K and 1G, e.g. 16M",
+						   "invalid buffer size '%s'", optarg);
 			o->buffer_bytes = round_pow2(v);
 			break;
 		case OPT_ROTATE:
 			if (parse_rotate(o, optarg))
-				return usage_error("invalid --rotate '%s'", optarg,
-						   "a size (100M, 1G) or a time (30s, 10m, 1h)");
+				return usage_error("a size (100M, 1G) or a time (30s, 10m, 1h)",
+						   "invalid --rotate '%s'", optarg);
 			break;
 		case OPT_KEEP:
-			if (parse_units(optarg, size_units, 1, &v) || strchr(optarg, '.') || !v || v > 1000000)
-				return usage_error("invalid --keep '%s'", optarg, "a positive count");
+			if (parse_count(optarg, &v) || !v || v > RECORD_MAX_KEEP)
+				return usage_error("a number of files from 1 to 1000000, e.g. --keep 24",
+						   "invalid --keep '%s'", optarg);
 			o->keep = (unsigned int)v;
 			break;
 		case 'f':
@@ -352,16 +374,16 @@ int record_opts__parse(struct record_opts *o, int argc, char **argv)
 			if (optopt) {
 				char opt[3] = { '-', (char)optopt, 0 };
 
-				return usage_error("option '%s' needs an argument", opt, NULL);
+				return usage_error(NULL, "option '%s' needs an argument", opt);
 			}
-			return usage_error("option '%s' needs an argument", argv[optind - 1], NULL);
+			return usage_error(NULL, "option '%s' needs an argument", argv[optind - 1]);
 		default:
 			if (optopt) {
 				char opt[3] = { '-', (char)optopt, 0 };
 
-				return usage_error("unknown option '%s'", opt, NULL);
+				return usage_error(NULL, "unknown option '%s'", opt);
 			}
-			return usage_error("unknown option '%s'", argv[optind - 1], NULL);
+			return usage_error(NULL, "unknown option '%s'", argv[optind - 1]);
 		}
 	}
 	if (optind < argc)

@@ -12,6 +12,7 @@
 #define RECORD_MIN_BUFFER_BYTES (4096U)
 #define RECORD_MAX_BUFFER_BYTES (1U << 30)
 #define RECORD_MAX_PIDS 256
+#define RECORD_MAX_KEEP 1000000	/* --keep N: pieces kept at most */
 
 /* Exit statuses (design.md): */
 #define EXIT_OK 0

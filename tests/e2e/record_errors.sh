@@ -30,6 +30,18 @@ expect "usage: bad rotate" 2 "invalid --rotate '100'" "$REC" -o "$TMP/x.mslat" -
 expect "usage: keep without rotate" 2 "--keep needs --rotate" "$REC" -o "$TMP/x.mslat" --keep 3 -- true
 expect "usage: unknown option" 2 "unknown option '--nope'" "$REC" --nope
 expect "usage: paths unsupported" 2 "--paths is not supported" "$REC" -o "$TMP/x.mslat" --paths -- true
+# --keep is a plain count: no size units, no sign, no fraction
+expect "usage: --keep 1K is not a count" 2 "invalid --keep '1K'" "$REC" -o "$TMP/x.mslat" --rotate 1h --keep 1K -- true
+expect "usage: --keep 0" 2 "invalid --keep '0'" "$REC" -o "$TMP/x.mslat" --rotate 1h --keep 0 -- true
+expect "usage: --keep 1.5" 2 "invalid --keep '1.5'" "$REC" -o "$TMP/x.mslat" --rotate 1h --keep 1.5 -- true
+# house style: "mslat-record: error: ...", hints, and last "hint: see 'mslat-record --help'" (no period)
+"$REC" -o "$TMP/x.mslat" --buffer-size 1Q -- true 2>"$TMP/style.err"
+[ "$(head -n 1 "$TMP/style.err")" = "mslat-record: error: invalid buffer size '1Q'" ] &&
+	[ "$(tail -n 1 "$TMP/style.err")" = "hint: see 'mslat-record --help'" ] && ! grep -q "^Try\|\.$" "$TMP/style.err" &&
+	pass "usage: error line, then hint: see 'mslat-record --help'" || fail "usage: message style: $(cat "$TMP/style.err")"
+"$REC" --nope 2>"$TMP/style.err"
+[ "$(cat "$TMP/style.err")" = "mslat-record: error: unknown option '--nope'
+hint: see 'mslat-record --help'" ] && pass "usage: unknown option, two lines" || fail "usage: unknown option: $(cat "$TMP/style.err")"
 "$REC" --help >"$TMP/help" 2>"$TMP/help.err"
 [ $? -eq 0 ] && grep -q "^Usage: mslat-record" "$TMP/help" && [ ! -s "$TMP/help.err" ] && pass "usage: --help to stdout, exit 0" || fail "usage: --help"
 [ ! -e "$TMP/x.mslat" ] && pass "usage: no file left behind" || fail "usage: a file was created"
