@@ -76,6 +76,7 @@ struct seg_mem {
 struct seg {
 	struct cthread *th;
 	struct seg *next_free;
+	struct seg *all_next;	/* every segment ever allocated, for teardown after an error */
 	uint32_t capmem;
 	uint32_t nmem, undecided;
 	uint64_t cat_ns[REQ_CAT__COUNT];
@@ -145,6 +146,7 @@ struct correlator {
 	struct pend_item *pend;		/* with scheduler records: the frame's rows, in order */
 	size_t npend, cappend;
 	struct seg *free_segs;		/* split segments kept for reuse */
+	struct seg *all_segs;		/* every segment, free or in use */
 	uint32_t nfree_segs;
 	struct histogram gaps;
 	struct correlator_stats st;
@@ -426,16 +428,21 @@ static struct seg *seg_alloc(struct correlator *c, uint32_t n)
 	if (s && s->capmem >= n) {
 		c->free_segs = s->next_free;
 		c->nfree_segs--;
+		struct seg *all_next = s->all_next;
+
 		steps = s->steps;
 		capsteps = s->capsteps;
 		cap = s->capmem;
 		memset(s, 0, sizeof(*s) + n * sizeof(s->mem[0]));
 		s->steps = steps;
 		s->capsteps = capsteps;
+		s->all_next = all_next;
 	} else {
 		s = calloc(1, sizeof(*s) + cap * sizeof(s->mem[0]));
 		if (!s)
 			return NULL;
+		s->all_next = c->all_segs;
+		c->all_segs = s;
 	}
 	s->capmem = cap;
 	return s;
@@ -1324,10 +1331,11 @@ void correlator__free(struct correlator *c)
 		free_req(r);
 		r = next;
 	}
-	while (c->free_segs) {
-		struct seg *s = c->free_segs;
+	/* Free or still referenced by requests (an error stopped the run): all of them. */
+	while (c->all_segs) {
+		struct seg *s = c->all_segs;
 
-		c->free_segs = s->next_free;
+		c->all_segs = s->all_next;
 		free(s->steps);
 		free(s);
 	}

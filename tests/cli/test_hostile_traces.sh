@@ -1,0 +1,31 @@
+#!/bin/bash
+# SPDX-License-Identifier: MIT
+# Every command on every hostile trace (testdata/hostile/): a clean exit (0, or
+# 1 with a message), within time and memory bounds, with no sanitizer report.
+. "$(dirname "$0")/lib.sh"
+B=${1:?usage: test_hostile_traces.sh BUILD_DIR}
+cd "$(dirname "$0")/../.." || exit 1
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
+# ASan reserves terabytes of address space: the memory bound is for the normal build.
+limit=2097152
+case "${MSLAT_SAN:-0}:$B" in 1:* | *:*/san) limit=unlimited ;; esac
+for t in testdata/hostile/*.mslat; do
+	for cmd in "info" "dump" "dump -f jsonl" "report" "report -f json" "report -c thread" \
+		"report -c marker" "report -f html -o $TMP/r.html" "report -f csv -o $TMP/csv" \
+		"export -o $TMP/t.json"; do
+		# 30 s and 2 GiB at most: a small file must never cost more.
+		# shellcheck disable=SC2086
+		( ulimit -v $limit; timeout 30 "$B/mslat" $cmd "$t" ) >/dev/null 2>"$TMP/err"
+		rc=$?
+		if [ "$rc" -gt 1 ]; then
+			fail "$(basename "$t"): mslat $cmd: exit $rc: $(grep -m3 -E 'ERROR|error|Sanitizer' "$TMP/err")"
+		elif grep -q -E 'Sanitizer|runtime error' "$TMP/err"; then
+			fail "$(basename "$t"): mslat $cmd: $(grep -m2 -E 'Sanitizer|runtime error' "$TMP/err")"
+		elif [ "$rc" -eq 1 ] && ! grep -q "^mslat [a-z]*: error: " "$TMP/err"; then
+			fail "$(basename "$t"): mslat $cmd: exit 1 without an error message"
+		else
+			pass "$(basename "$t"): mslat $cmd: exit $rc"
+		fi
+	done
+done
+finish
