@@ -318,6 +318,17 @@ static inline void hist_or_zero(struct priv *p, struct histogram *h, uint64_t va
 		p->zeros[z]++;
 }
 
+/* Every complete request is in one interval of the time series or the sink: their union. */
+static int sum_latency(struct priv *p)
+{
+	struct analysis *a = &p->a;
+
+	for (int i = 0; i < a->nbuckets; i++)
+		if (histogram__merge(&a->req.latency, &a->buckets[i].latency))
+			return -ENOMEM;
+	return histogram__merge(&a->req.latency, &p->sink.latency);
+}
+
 /* Count the zeros hist_or_zero deferred. */
 static void add_zeros(struct priv *p)
 {
@@ -357,8 +368,7 @@ static int count_request(struct priv *p, const struct request *r)
 	__builtin_prefetch((const char *)(cell + 1) - 1, 1, 0);
 	q->count++;
 	b->requests++;
-	histogram__add_ring(&b->latency, r->latency_ns, &p->ring);
-	histogram__add_ring(&q->latency, r->latency_ns, &p->ring);
+	histogram__add_ring(&b->latency, r->latency_ns, &p->ring);	/* q->latency: their sum */
 	if (r->sends)
 		histogram__add_ring(&q->ttfb, r->ttfb_ns, &p->ring);
 	if (r->queued)
@@ -971,6 +981,8 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	err = correlator__finish(p->corr);
 	histogram__ring_flush(&p->ring);
 	add_zeros(p);
+	if (!err)
+		err = sum_latency(p);
 	if (err)
 		goto out;
 	log_stats(p);
