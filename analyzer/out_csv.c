@@ -73,6 +73,8 @@ static void put(struct csv_file *cf, const char *fmt, ...)
 /*
  * A text field, always quoted by libcsv: commas, quotes and newlines survive.
  * Invalid UTF-8 from a trace becomes U+FFFD so that CSV readers accept the file.
+ * A field a spreadsheet would take for a formula (= + - @ tab CR first) gets a
+ * leading ' (OWASP's rule): a process named "=HYPERLINK(…)" stays text.
  */
 static void str(struct csv_file *cf, const char *s)
 {
@@ -81,6 +83,19 @@ static void str(struct csv_file *cf, const char *s)
 	if (!clean) {
 		cf->err = cf->err ?: -ENOMEM;
 		return;
+	}
+	if (strchr("=+-@\t\r", clean[0]) && clean[0]) {
+		char *quoted = malloc(strlen(clean) + 2);
+
+		if (!quoted) {
+			free(clean);
+			cf->err = cf->err ?: -ENOMEM;
+			return;
+		}
+		quoted[0] = '\'';
+		strcpy(quoted + 1, clean);
+		free(clean);
+		clean = quoted;
 	}
 	if (csv_fwrite(cf->f, clean, strlen(clean)) && !cf->err)
 		cf->err = -EIO;

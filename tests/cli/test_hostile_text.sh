@@ -29,4 +29,17 @@ import json, sys
 t = json.load(open(sys.argv[1]))["traces"][0]
 assert len(t["targets"][0]["argv"]) == 8, t["targets"][0]["argv"]
 PY
+# CSV: a field that a spreadsheet would run as a formula starts with ' instead.
+root=$(cd "$(dirname "$0")/../.." && pwd)
+if "$B/mslat" report -f csv -o "$TMP/csv" "$root/testdata/hostile/csv-formula.mslat" 2>/dev/null; then
+	python3 - "$TMP/csv" <<'PY' && pass "csv: no field starts a formula" || fail "csv: a field starts a formula"
+import csv, glob, sys
+for path in glob.glob(sys.argv[1] + "/*.csv"):
+    for row in csv.reader(open(path, newline="")):
+        for f in row:
+            assert not f or f[0] not in "=+@\t\r" and not (f[0] == "-" and not f[1:2].isdigit()), (path, f)
+PY
+else
+	fail "csv: report of csv-formula.mslat"
+fi
 finish
