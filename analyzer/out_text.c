@@ -11,6 +11,7 @@
 #define TS_ROWS 20	/* time-series rows shown; intervals are merged to fit */
 #define STEPS_SHOWN 12	/* steps shown per slow request */
 #define TASKS_SHOWN 12	/* threads shown */
+#define PROCS_SHOWN 20	/* processes shown */
 
 struct tx {
 	FILE *f;
@@ -108,8 +109,12 @@ static void summary(const struct tx *t, const struct analysis *a)
 	const struct analysis_host *h = tr->nhosts ? &tr->hosts[0] : NULL;
 
 	fprintf(t->f, "%smslat report%s: %d file%s", bold(t), off(t), tr->nfiles, tr->nfiles == 1 ? "" : "s");
-	if (h)
-		fprintf(t->f, ", host %s%s (%s)", h->hostname, tr->nhosts > 1 ? " and others" : "", h->arch);
+	if (h) {
+		char host[128], arch[32];
+
+		fprintf(t->f, ", host %s%s (%s)", units__printable(host, sizeof(host), h->hostname),
+			tr->nhosts > 1 ? " and others" : "", units__printable(arch, sizeof(arch), h->arch));
+	}
 	fprintf(t->f, "\n  %s traced, %s events, %s lost%s, correlation by %s\n",
 		units__duration(b1, tr->duration_ns), units__count(b2, tr->events),
 		units__count(b3, tr->lost), tr->truncated ? ", truncated" : "",
@@ -227,9 +232,11 @@ static void syscalls(const struct tx *t, const struct analysis *a, int top)
 	for (int i = 0; i < a->nsyscalls && i < top; i++) {
 		const struct analysis_syscall *s = &a->syscalls[i];
 
+		char safe[64];
+
 		snprintf(name, sizeof(name), "%.*s (%s)",
-			 (int)(21 - strlen(req_category__name(s->cat))), s->name,
-			 req_category__name(s->cat));
+			 (int)(21 - strlen(req_category__name(s->cat))),
+			 units__printable(safe, sizeof(safe), s->name), req_category__name(s->cat));
 		fprintf(t->f, "  %-24s %8s %6" PRIu64 " %s %s %s %s\n", name,
 			units__count(b[0], s->duration.count), s->errors,
 			rj(units__duration(b[1], s->duration.sum), 8), rj(mean(b[2], &s->duration), 8),
@@ -243,12 +250,13 @@ static void syscalls(const struct tx *t, const struct analysis *a, int top)
 
 static void task_row(const struct tx *t, const struct analysis_task *k, bool thread)
 {
-	char b[6][UNITS_BUF], name[40];
+	char b[6][UNITS_BUF], name[40], comm[64];
 
 	if (thread)
 		snprintf(name, sizeof(name), "  tid %u", k->tid);
 	else
-		snprintf(name, sizeof(name), "%u %.20s", k->pid, k->comm ? k->comm : "");
+		snprintf(name, sizeof(name), "%u %.20s", k->pid,
+			 units__printable(comm, sizeof(comm), k->comm));
 	fprintf(t->f, "  %-22s %8s %s %s %8s %s %s\n", name, units__count(b[0], k->requests),
 		rj(q(b[1], &k->latency, 0.5), 8), rj(q(b[2], &k->latency, 0.99), 8),
 		units__count(b[3], k->syscalls), rj(units__duration(b[4], k->syscall_ns), 8),
@@ -262,7 +270,8 @@ static void tasks(const struct tx *t, const struct analysis *a)
 	heading(t, "Processes and threads");
 	fprintf(t->f, "  %-22s %8s %8s %8s %8s %8s %8s\n", "pid command", "requests", "p50", "p99",
 		"syscalls", "in sys", "idle");
-	for (int i = 0; i < a->nprocesses; i++) {
+	/* Bounded: a trace of thousands of processes must not cost processes × threads. */
+	for (int i = 0; i < a->nprocesses && i < PROCS_SHOWN; i++) {
 		const struct analysis_task *p = &a->processes[i];
 
 		task_row(t, p, false);
@@ -279,6 +288,9 @@ static void tasks(const struct tx *t, const struct analysis *a)
 	if (shown > TASKS_SHOWN)
 		fprintf(t->f, "  %s… %d more threads (--format json lists all)%s\n", dim(t),
 			shown - TASKS_SHOWN, off(t));
+	if (a->nprocesses > PROCS_SHOWN)
+		fprintf(t->f, "  %s… %d more processes (--format json lists all)%s\n", dim(t),
+			a->nprocesses - PROCS_SHOWN, off(t));
 }
 
 static int timeseries(const struct tx *t, const struct analysis *a)
@@ -347,14 +359,15 @@ static void slowest(const struct tx *t, const struct analysis *a)
 		fputc('\n', t->f);
 		for (uint32_t j = 0; j < r->nsteps && j < STEPS_SHOWN; j++) {
 			const struct req_step *s = &r->steps[j];
-			char cnt[16] = "";
+			char cnt[16] = "", safe[64];
 
 			if (s->count > 1)
 				snprintf(cnt, sizeof(cnt), "x%u", s->count);
 			snprintf(b[2], sizeof(b[2]), "+%s",
 				 units__duration(b[0], s->enter_ns > r->start_ns ? s->enter_ns - r->start_ns : 0));
 			fprintf(t->f, "     %s%s%s %-16.16s %-6s %-8s %s\n", dim(t), lj(b[2], 10), off(t),
-				s->name, cnt, s->shared ? "shared" : req_category__name(s->cat),
+				units__printable(safe, sizeof(safe), s->name), cnt,
+				s->shared ? "shared" : req_category__name(s->cat),
 				rj(units__duration(b[1], s->total_ns), 8));
 		}
 		if (r->nsteps > STEPS_SHOWN || r->steps_dropped)
