@@ -860,6 +860,7 @@ static void priv_free_work(struct priv *p)
 	}
 	free(p->scs);
 	p->scs = NULL;
+	p->nscs = 0;	/* runs twice on the error path */
 	kvmap__free(&p->sc_by_name);
 	kvmap__free(&p->comm);
 	for (int i = 0; i < p->a.trace.nhosts && p->hs; i++) {
