@@ -60,7 +60,9 @@ struct req_step {
 
 /*
  * A request (docs/correlation.md). All times are CLOCK_MONOTONIC ns of the
- * recording host. For an incomplete request END_NS is its last activity.
+ * recording host. An incomplete request has no end: END_NS is its last
+ * receive's exit (with markers, its last activity), and nothing after it is
+ * attributed to it.
  */
 struct request {
 	uint64_t id;		/* 1, 2, … in order of the request's start event in the trace */

@@ -54,6 +54,13 @@ struct creq {
 	uint64_t last_activity_ns;
 	uint64_t pend_ns, pend_calls;	/* failed sends after the last successful one */
 	uint64_t pend_runq_ns;		/* run-queue wait after the last send: its own if it sends again */
+	/*
+	 * What was attributed since its last receive: taken back if it never
+	 * sends (an incomplete request has nothing after its last receive).
+	 */
+	uint64_t last_rx_exit;
+	uint32_t rx_seq;		/* successful receives: segments note it */
+	uint64_t tail_cat[REQ_CAT__COUNT], tail_shared, tail_calls, tail_runq;
 	struct cthread **threads;	/* threads it is open on */
 	uint32_t nthreads, capthreads;
 	struct segref *srefs;		/* segments where it is an undecided member */
@@ -71,6 +78,7 @@ struct seg_mem {
 	struct creq *r;
 	bool maybe;		/* RESPONDING when the segment began: counts only if it sends again */
 	bool resolved, yes;
+	uint32_t rx_seq;	/* the member's receives when the segment began */
 };
 
 struct seg {
@@ -394,13 +402,23 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 		struct creq *r = s->mem[i].r;
 
 		if (!s->mem[i].maybe || s->mem[i].yes) {
+			/* Receiving when it began, and no receive since: after its last one. */
+			bool tail = !s->mem[i].maybe && s->mem[i].rx_seq == r->rx_seq;
+
 			if (k == 1) {
 				for (int j = 0; j < REQ_CAT__COUNT; j++)
 					r->pub.cat_ns[j] += s->cat_ns[j];
+				if (tail)
+					for (int j = 0; j < REQ_CAT__COUNT; j++)
+						r->tail_cat[j] += s->cat_ns[j];
 			} else {
 				r->pub.shared_ns += total;
+				if (tail)
+					r->tail_shared += total;
 			}
 			r->pub.syscalls += s->calls;
+			if (tail)
+				r->tail_calls += s->calls;
 			for (uint32_t j = 0; j < s->nsteps; j++)
 				req_step(c, r, s->steps[j].name, s->steps[j].cat, k > 1,
 					 s->steps[j].enter_ns, s->steps[j].total_ns, s->steps[j].count);
@@ -498,7 +516,7 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 		r->pub.end_ns = r->last_send_exit;
 	} else {
 		r->pub.complete = false;
-		r->pub.end_ns = r->last_activity_ns;
+		r->pub.end_ns = r->last_rx_exit;	/* no end: nothing after its last receive */
 	}
 	r->refs++;	/* resolving may split segments it is in: deliver it only after */
 	req_resolve(c, r, false);
@@ -521,10 +539,31 @@ static void stable_sort_steps(struct req_step *s, uint32_t n)
 	}
 }
 
+/* Steps of R that began after T (those of an incomplete request after its last receive). */
+static void drop_steps_after(struct creq *r, uint64_t t)
+{
+	uint32_t j = 0;
+
+	for (uint32_t i = 0; i < r->pub.nsteps; i++)
+		if (r->steps[i].enter_ns < t)
+			r->steps[j++] = r->steps[i];
+	r->pub.nsteps = j;
+}
+
 static void deliver(struct correlator *c, struct creq *r)
 {
 	struct request *p = &r->pub;
 	uint64_t covered = 0;
+
+	/* Incomplete: what came after its last receive is not its own (docs/correlation.md). */
+	if (!p->complete && c->o.mode != CORRELATE_MARKER) {
+		for (int i = 0; i < REQ_CAT__COUNT; i++)
+			p->cat_ns[i] -= r->tail_cat[i];
+		p->shared_ns -= r->tail_shared;
+		p->syscalls -= r->tail_calls;
+		p->runq_ns -= r->tail_runq;
+		drop_steps_after(r, r->last_rx_exit);
+	}
 
 	/*
 	 * From the arrival to the starting receive's exit the bytes waited in
@@ -654,6 +693,7 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 	r->pub.start_ns = exit_ns;
 	r->pub.end_ns = exit_ns;
 	r->recv0_exit = exit_ns;
+	r->last_rx_exit = exit_ns;
 	r->last_activity_ns = exit_ns;
 	r->pub.syscalls = 1;
 	r->pub.bytes_in = cls->mmsg ? 0 : (uint64_t)ev->ret;
@@ -749,11 +789,16 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 		for (uint32_t i = 0; i < th->nopen; i++) {
 			struct creq *r = th->open[i];
 
-			if (shared)
+			/* Every open request is receiving here (no "maybe" one). */
+			if (shared) {
 				r->pub.shared_ns += dur;
-			else
+				r->tail_shared += dur;
+			} else {
 				r->pub.cat_ns[cat] += dur;
+				r->tail_cat[cat] += dur;
+			}
 			r->pub.syscalls++;
+			r->tail_calls++;
 			req_step(c, r, cls->name, cat, shared, enter_ns, dur, 1);
 		}
 		return;
@@ -769,6 +814,7 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 			struct creq *r = th->open[i];
 
 			s->mem[i].r = r;
+			s->mem[i].rx_seq = r->rx_seq;
 			r->refs++;
 			if (r->state != RS_RESPONDING)
 				continue;
@@ -820,6 +866,22 @@ static void conn_over(struct correlator *c, struct cfd *f, uint64_t t)
 	arrivals_take(f, 0, f->low_ns);
 }
 
+/*
+ * R received again (at X): what was attributed so far is its own whatever
+ * follows. Segments accumulating on its threads end here, so that each lies
+ * wholly before or after a receive.
+ */
+static void rx_again(struct creq *r, uint64_t x)
+{
+	memset(r->tail_cat, 0, sizeof(r->tail_cat));
+	r->tail_shared = r->tail_calls = r->tail_runq = 0;
+	r->rx_seq++;
+	if (x > r->last_rx_exit)
+		r->last_rx_exit = x;
+	for (uint32_t i = 0; i < r->nthreads; i++)
+		thread_changed(r->threads[i]);
+}
+
 static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		      const struct trace_event *ev, const struct sc_class *cls, uint8_t cat)
 {
@@ -844,6 +906,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		}
 		if (r && r->state == RS_RECEIVING) {
 			req_join(c, r, th);
+			rx_again(r, exit_ns);
 			r->pub.cat_ns[cat] += ev->duration_ns;
 			r->pub.syscalls++;
 			r->pub.bytes_in += cls->mmsg ? 0 : (uint64_t)ev->ret;
@@ -870,6 +933,8 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			req_join(c, r, th);
 			r->pub.cat_ns[cat] += ev->duration_ns;
 			r->pub.syscalls++;
+			r->tail_cat[cat] += ev->duration_ns;
+			r->tail_calls++;
 			req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
 		} else {	/* after the last send: counts only if another send follows */
 			r->pend_ns += ev->duration_ns;
@@ -907,10 +972,12 @@ static void runq_attribute(struct correlator *c, struct cthread *th, uint64_t s,
 
 		if (e <= from)
 			continue;
-		if (r->state == RS_RESPONDING)
+		if (r->state == RS_RESPONDING) {
 			r->pend_runq_ns += e - from;	/* after its last send: only if it sends again */
-		else
+		} else {
 			r->pub.runq_ns += e - from;
+			r->tail_runq += e - from;
+		}
 	}
 }
 

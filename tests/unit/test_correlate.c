@@ -438,6 +438,47 @@ out:
 	fx_close(&f);
 }
 
+TEST(correlate, incomplete_has_nothing_after_its_last_receive)
+{
+	const struct request *a, *b;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);				/* start 100 */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 200, 100);		/* its own: sync 100 */
+	tcp(&f, 1, "read", 5, 100, 400, 100);				/* last receive, exit 500 */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 600, 300);		/* after it: not its own */
+	tcp(&f, 1, "close", 5, 0, 1000, 10);
+	/* Event loop: B is open with A, which may send again (time held in a segment). */
+	tcp(&f, 2, "read", 6, 100, 2000, 100);			/* A starts at 2100 */
+	tcp(&f, 2, "write", 6, 10, 2200, 100);			/* A responding */
+	tcp(&f, 2, "read", 7, 100, 2400, 100);			/* B starts at 2500 */
+	ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 2600, 100);		/* held: A maybe, B after its receive */
+	tcp(&f, 2, "close", 7, 0, 2800, 10);				/* B never sent: incomplete */
+	tcp(&f, 2, "write", 6, 10, 2900, 100);			/* A sends again: the futex was shared */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 3, "requests"))
+		goto out;
+	a = &f.got.r[0];
+	ASSERT_FALSE(a->complete, "#1 incomplete");
+	ASSERT_EQ_U64(a->end_ns, 500, "#1 no end: its last receive");
+	ASSERT_EQ_U64(a->cat_ns[REQ_CAT_SYNC], 100, "#1 sync: before its last receive only");
+	ASSERT_EQ_U64(a->cat_ns[REQ_CAT_NET], 100, "#1 net: its second receive");
+	ASSERT_EQ_U64(a->syscalls, 3, "#1 syscalls");
+	ASSERT_EQ_U64(sum_parts(a), a->latency_ns, "#1 parts add up");
+	b = &f.got.r[1];
+	a = &f.got.r[2];
+	ASSERT_FALSE(b->complete, "B incomplete");
+	ASSERT_EQ_U64(b->shared_ns, 0, "B: the held-back time after its receive is not its own");
+	ASSERT_EQ_U64(b->syscalls, 1, "B: its receive");
+	ASSERT_TRUE(a->complete, "A complete");
+	ASSERT_EQ_U64(a->shared_ns, 100, "A: the futex, shared while B was open");
+	ASSERT_EQ_U64(sum_parts(a), a->latency_ns, "A parts add up");
+out:
+	fx_close(&f);
+}
+
 TEST(correlate, markers)
 {
 	struct fx f;
