@@ -29,10 +29,10 @@
 
 #pragma GCC poison u8 u16 u32 u64
 
-#define STOP_WAIT_MS 10000	/* how long a stopped command may take to exit */
+#define STOP_WAIT_MS 10000	/* from the stop until a command still running is killed */
 #define HOUSEKEEPING_MS 200	/* losses, liveness, flush and rotation checks */
 
-static volatile sig_atomic_t stop_signal;	/* SIGINT/SIGTERM received */
+static volatile sig_atomic_t stop_signal;	/* SIGINT/SIGTERM/SIGHUP received */
 static volatile sig_atomic_t stop_count;
 static volatile sig_atomic_t got_sigchld;
 static volatile pid_t forward_to;		/* the command, once started */
@@ -49,6 +49,7 @@ struct recorder {
 	int exec_err_fd;		/* read end: errno if exec failed, EOF if it worked */
 	int child_status;
 	bool child_reaped;
+	uint64_t stop_deadline_ns;	/* set at the stop: the command's one deadline */
 	Mslat__Footer__Reason reason;
 };
 
@@ -87,20 +88,58 @@ static void on_sigchld(int sig)
 	got_sigchld = 1;
 }
 
+static void stop_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGHUP);
+}
+
+/*
+ * Handlers for the stop signals, which stay blocked through start-up: one
+ * arriving before the command is released is kept pending, then acted on by
+ * stop_pending(), never lost and never left to a command already running.
+ */
 static void setup_signals(void)
 {
 	struct sigaction sa;
+	sigset_t stops;
 
+	stop_signals(&stops);
+	sigprocmask(SIG_BLOCK, &stops, NULL);
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = on_stop;
 	sa.sa_flags = SA_SIGINFO;	/* no SA_RESTART: the poll must return */
-	sigemptyset(&sa.sa_mask);
+	sa.sa_mask = stops;		/* one handler at a time: forward_to stays coherent */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = 0;
 	sa.sa_handler = on_sigchld;
 	sigaction(SIGCHLD, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
+}
+
+/* A stop signal arrived during start-up (they are blocked until it ends). */
+static bool stop_pending(void)
+{
+	sigset_t pending;
+
+	if (sigpending(&pending))
+		return false;
+	return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+	       sigismember(&pending, SIGHUP) == 1;
+}
+
+/* From now on the stop signals are handled (and forwarded) as they come. */
+static void take_stop_signals(void)
+{
+	sigset_t stops;
+
+	stop_signals(&stops);
+	sigprocmask(SIG_UNBLOCK, &stops, NULL);
 }
 
 /* --- libbpf messages ------------------------------------------------------- */
@@ -204,6 +243,7 @@ static int start_command(struct recorder *r)
 
 		signal(SIGINT, SIG_DFL);
 		signal(SIGTERM, SIG_DFL);
+		signal(SIGHUP, SIG_DFL);
 		signal(SIGCHLD, SIG_DFL);
 		signal(SIGPIPE, SIG_DFL);
 		sigemptyset(&none);
@@ -477,19 +517,20 @@ static int housekeeping(struct recorder *r, uint64_t now)
 	return err;
 }
 
-/* Ask the command to stop (signal SIG) and give it STOP_WAIT_MS. */
-static void stop_command(struct recorder *r, int sig, uint64_t now, uint64_t *deadline)
+/* Ask the command to stop (signal SIG, 0 if already forwarded): STOP_WAIT_MS from now on. */
+static void stop_command(struct recorder *r, int sig, uint64_t now)
 {
 	if (r->child && !r->child_reaped && sig)
 		kill(r->child, sig);
-	*deadline = now + STOP_WAIT_MS * 1000000ULL;
+	if (!r->stop_deadline_ns)
+		r->stop_deadline_ns = now + STOP_WAIT_MS * 1000000ULL;
 }
 
 static int record_loop(struct recorder *r)
 {
 	const struct record_opts *o = &r->opts;
 	int poll_ms = o->flush_interval_ms / 2 < 100 ? (int)o->flush_interval_ms / 2 : 100;
-	uint64_t start = mono_ns(), next_hk = start, stop_deadline = 0, now;
+	uint64_t start = mono_ns(), next_hk = start, now;
 	uint64_t end = o->duration_ms ? start + o->duration_ms * 1000000ULL : 0;
 	bool stopping = false;
 	int n, err;
@@ -507,7 +548,7 @@ static int record_loop(struct recorder *r)
 			r->reason = MSLAT__FOOTER__REASON__STOPPED;
 			if (!r->child || r->child_reaped)
 				return 0;
-			stop_command(r, 0, now, &stop_deadline);	/* on_stop forwarded it */
+			stop_command(r, 0, now);	/* on_stop forwarded it */
 			log_info("waiting for '%s' to exit", o->command[0]);
 		}
 		if (stopping && stop_count > 1)
@@ -517,9 +558,9 @@ static int record_loop(struct recorder *r)
 			if (!r->child || r->child_reaped)
 				return 0;
 			stopping = true;
-			stop_command(r, SIGTERM, now, &stop_deadline);
+			stop_command(r, SIGTERM, now);
 		}
-		if (stopping && (r->child_reaped || now >= stop_deadline))
+		if (stopping && (r->child_reaped || now >= r->stop_deadline_ns))
 			return 0;
 		if (now >= next_hk) {
 			next_hk = now + HOUSEKEEPING_MS * 1000000ULL;
@@ -551,23 +592,25 @@ static int finish(struct recorder *r)
 }
 
 /*
- * The command after the recording: after a normal stop, a bounded wait then
- * SIGKILL; after a failure, it runs on untraced and untouched until it exits.
+ * The command after the recording: after a stop, until the deadline set at
+ * the stop (STOP_WAIT_MS in all), then SIGKILL; after a failure, it runs on
+ * untraced and untouched until it exits.
  */
 static void wait_command(struct recorder *r, bool bounded)
 {
-	int i;
-
 	if (!r->child || r->child_reaped)
 		return;
 	if (!bounded) {
 		reap_child(r, true);
 		return;
 	}
-	for (i = 0; i < STOP_WAIT_MS / 10 && !r->child_reaped; i++) {
+	if (!r->stop_deadline_ns)	/* the targets exited: only the reaping is left */
+		r->stop_deadline_ns = mono_ns() + STOP_WAIT_MS * 1000000ULL;
+	for (;;) {
 		reap_child(r, false);
-		if (!r->child_reaped)
-			usleep(10000);
+		if (r->child_reaped || mono_ns() >= r->stop_deadline_ns)
+			break;
+		usleep(10000);
 	}
 	if (!r->child_reaped) {
 		log_warn("'%s' (pid %d) did not exit: killing it", r->opts.command[0], (int)r->child);
@@ -592,6 +635,29 @@ static void announce(const struct recorder *r)
 	if (log__level() >= LOG_LEVEL_WARN)
 		fprintf(stderr, "mslat-record: recording %zu process%s to '%s'\n", n,
 			n == 1 ? "" : "es", r->out.path);
+}
+
+/*
+ * Start-up is over: announce and release the command, then take stop
+ * signals. A stop that came during start-up is taken instead: the command,
+ * still held at its gate, gets that signal and never runs. Returns true when
+ * the recording goes on.
+ */
+static bool begin(struct recorder *r)
+{
+	if (stop_pending()) {
+		take_stop_signals();	/* the handler notes it and forwards it */
+		log_info("stopped during start-up (%s)", strsignal(stop_signal));
+		if (r->child && !r->child_reaped)
+			kill(r->child, stop_signal);	/* if on_stop did not: a terminal's signal */
+		r->reason = MSLAT__FOOTER__REASON__STOPPED;
+		r->stop_deadline_ns = mono_ns() + STOP_WAIT_MS * 1000000ULL;
+		return false;
+	}
+	announce(r);
+	release_command(r);
+	take_stop_signals();	/* one sent since is forwarded to the running command */
+	return true;
 }
 
 int main(int argc, char **argv)
@@ -650,11 +716,9 @@ int main(int argc, char **argv)
 	r.drain_ready = true;
 	if (output__snapshot(&r.out, &r.procs, t0) || trace_writer__flush(r.out.w))
 		goto cleanup;
-	announce(&r);
-	release_command(&r);
 
 	/* loop */
-	err = record_loop(&r);
+	err = begin(&r) ? record_loop(&r) : 0;
 	if (!err)
 		err = finish(&r);
 	if (err) {

@@ -62,6 +62,20 @@ else
 	fail "sigterm: the recorder did not start: $(cat "$TMP/term.err")"
 fi
 
+# SIGHUP (the terminal closed, a supervisor): a normal stop too
+if start_rec "$TMP/hup.err" -o "$TMP/hup.mslat" -p "$a"; then
+	sleep 0.3
+	kill -HUP "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	trace "$TMP/hup.mslat" >"$TMP/hup.txt"
+	[ "$rc" -eq 0 ] && grep -qP "^F\t0\t" "$TMP/hup.txt" && grep -q "footer=1 truncated=0" "$TMP/hup.txt" &&
+		pass "sighup: exit 0, footer with reason stopped" || fail "sighup: exit $rc, $(grep -P '^[FT]\t' "$TMP/hup.txt")"
+	kill -0 "$a" && pass "sighup: the traced process runs on" || fail "sighup: the traced process died"
+else
+	fail "sighup: the recorder did not start: $(cat "$TMP/hup.err")"
+fi
+
 # SIGKILL: no footer, readable up to the last flush, mslat info says truncated
 if start_rec "$TMP/kill.err" --flush-interval 100ms -o "$TMP/kill.mslat" -p "$a"; then
 	sleep 1.2
@@ -115,6 +129,68 @@ if start_rec "$TMP/cint.err" -o "$TMP/cint.mslat" -- "$W" spin; then
 		fail "command: SIGINT gave exit $rc: $(cat "$TMP/cint.err")"
 else
 	fail "command: the recorder did not start: $(cat "$TMP/cint.err")"
+fi
+
+# SIGHUP sent to the recorder reaches the command: 128+1
+if start_rec "$TMP/chup.err" -o "$TMP/chup.mslat" -- "$W" spin; then
+	sleep 0.3
+	kill -HUP "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	[ "$rc" -eq 129 ] && [ "$(total "$TMP/chup.mslat" footer)" = 1 ] && pass "command: SIGHUP forwarded, exit 129, footer" ||
+		fail "command: SIGHUP gave exit $rc: $(cat "$TMP/chup.err")"
+else
+	fail "command: the recorder did not start: $(cat "$TMP/chup.err")"
+fi
+
+# SIGTERM during start-up (the hook holds the recorder before it forks the
+# command): not lost; the command gets that SIGTERM, not a SIGKILL seconds
+# later, and never runs; the file still ends with a footer
+t0=$(date +%s%N)
+MSLAT_RECORD_TEST_STARTUP_DELAY_MS=700 "$REC" -o "$TMP/early.mslat" -- sh -c "echo ran >'$TMP/early.ran'; exec '$W' spin" 2>"$TMP/early.err" &
+r=$!
+sleep 0.2
+kill -TERM "$r"
+if wait_exit "$r" 30; then
+	wait "$r"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$rc" -eq 143 ] && pass "startup stop: the command got SIGTERM (exit 143)" || fail "startup stop: exit $rc, want 143: $(cat "$TMP/early.err")"
+	[ "$ms" -lt 5000 ] && pass "startup stop: done in ${ms} ms" || fail "startup stop: took ${ms} ms"
+	[ "$(total "$TMP/early.mslat" footer)" = 1 ] && grep -qP "^F\t0\t" <(trace "$TMP/early.mslat") &&
+		pass "startup stop: footer with reason stopped" || fail "startup stop: $(trace "$TMP/early.mslat" | grep -P '^[FT]\t')"
+	[ ! -e "$TMP/early.ran" ] && pass "startup stop: the command was never released" || fail "startup stop: the command ran"
+else
+	kill -9 "$r"
+	fail "startup stop: the recorder did not stop within 30 s"
+fi
+# the same with -p: the stop is kept, exit 0 with a footer
+MSLAT_RECORD_TEST_STARTUP_DELAY_MS=700 "$REC" -q -o "$TMP/earlyp.mslat" -p "$a" 2>"$TMP/earlyp.err" &
+r=$!
+sleep 0.2
+kill -INT "$r"
+if wait_exit "$r" 30; then
+	wait "$r"
+	rc=$?
+	[ "$rc" -eq 0 ] && [ "$(total "$TMP/earlyp.mslat" footer)" = 1 ] && pass "startup stop: -p, SIGINT kept, exit 0, footer" ||
+		fail "startup stop: -p, exit $rc: $(cat "$TMP/earlyp.err")"
+else
+	kill -9 "$r"
+	fail "startup stop: -p, the recorder did not stop within 30 s"
+fi
+
+# one deadline after a stop: a command ignoring SIGTERM is killed 10 s after it, not 20
+if start_rec "$TMP/ign.err" -o "$TMP/ign.mslat" -- sh -c "trap '' TERM; exec '$W' spin"; then
+	sleep 0.3
+	t0=$(date +%s%N)
+	kill -TERM "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$rc" -eq 137 ] && [ "$ms" -ge 9500 ] && [ "$ms" -lt 13000 ] && [ "$(total "$TMP/ign.mslat" footer)" = 1 ] &&
+		pass "stop deadline: SIGKILL 10 s after the stop (${ms} ms), footer" || fail "stop deadline: exit $rc after ${ms} ms"
+else
+	fail "stop deadline: the recorder did not start: $(cat "$TMP/ign.err")"
 fi
 
 # --duration with a command: it gets SIGTERM (128+15)
