@@ -194,6 +194,28 @@ out:
 	return ret;
 }
 
+/*
+ * Who the trace's files belong to. As root (sudo), they are written as the
+ * owner of the output directory when that is not root: no capability is
+ * needed to create them there once every one is dropped, and the user who
+ * will analyze them can read them. Else as the recorder's own user.
+ */
+static void output_owner(const struct record_opts *o, uid_t *uid, gid_t *gid)
+{
+	char *dir_copy = strdup(o->output);
+	struct stat st;
+
+	*uid = (uid_t)-1;
+	*gid = (gid_t)-1;
+	if (geteuid() == 0 && dir_copy && stat(dirname(dir_copy), &st) == 0 && st.st_uid != 0) {
+		*uid = st.st_uid;
+		*gid = st.st_gid;
+		log_info("writing files as the output directory's owner, uid %u gid %u",
+			 (unsigned int)st.st_uid, (unsigned int)st.st_gid);
+	}
+	free(dir_copy);
+}
+
 static int check_pids(const struct record_opts *o)
 {
 	size_t i;
@@ -666,6 +688,8 @@ int main(int argc, char **argv)
 	uint64_t t0;
 	int err, ret;
 	const char *delay;
+	uid_t fs_uid;
+	gid_t fs_gid;
 
 	/* parse */
 	log__use_stderr("mslat-record");
@@ -696,7 +720,8 @@ int main(int argc, char **argv)
 		goto cleanup;
 
 	/* nothing privileged is left to do */
-	err = privs__drop_all();
+	output_owner(&r.opts, &fs_uid, &fs_gid);
+	err = privs__drop_all(fs_uid, fs_gid);
 	if (err) {
 		log_error("cannot drop capabilities: %s", strerror(-err));
 		goto cleanup;

@@ -2,6 +2,8 @@
 /* Capabilities through raw capget/capset/prctl: no libcap needed. */
 #include <errno.h>
 #include <string.h>
+#include <grp.h>
+#include <sys/fsuid.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -28,7 +30,27 @@ bool privs__has(int cap)
 	return data[cap / 32].effective & (1U << (cap % 32));
 }
 
-int privs__drop_all(void)
+/*
+ * Files from now on as UID:GID, with no supplementary group. Only the
+ * filesystem ids change: the real and effective uid stay, so the recorder may
+ * still signal the command it started (as root), while the owner of the files
+ * may not signal or ptrace it (a change of fsuid also clears "dumpable").
+ */
+static int act_on_files_as(uid_t uid, gid_t gid)
+{
+	if (setgroups(0, NULL))
+		return -errno;
+	setfsgid(gid);
+	setfsuid(uid);
+	/* both return the previous id: asking again tells whether it took */
+	if ((gid_t)setfsgid(gid) != gid || (uid_t)setfsuid(uid) != uid)
+		return -EPERM;
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+		return -errno;
+	return 0;
+}
+
+int privs__drop_all(uid_t fs_uid, gid_t fs_gid)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2];
@@ -40,6 +62,12 @@ int privs__drop_all(void)
 			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) && errno == EINVAL)
 				break;
 		}
+	}
+	/* CAP_SETUID and CAP_SETGID are still effective: the bounding set does not change that */
+	if (fs_uid != (uid_t)-1) {
+		err = act_on_files_as(fs_uid, fs_gid);
+		if (err)
+			return err;
 	}
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(data, 0, sizeof(data));
