@@ -147,6 +147,12 @@ struct analysis_trace {
 	uint64_t events_analysed;	/* after --pid/--since/--until */
 	uint64_t corrupt_frames;
 	bool truncated;			/* some file lacks its footer or ends inside a frame */
+	/*
+	 * Rows of threads or connections beyond the cap on distinct keys (a
+	 * hostile trace): counted in the syscall table and in one thread row of
+	 * pid 0, tid 0, never correlated. 0 normally.
+	 */
+	uint64_t keys_folded;
 	bool has_arrivals, has_sched, has_markers;
 	enum correlate_mode mode;
 };

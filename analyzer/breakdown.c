@@ -13,6 +13,7 @@
 #define DEF_TOP_N 10
 #define STEP_CACHE 64	/* step → syscall statistics cache slots; power of 2 */
 #define MAX_BUCKETS 120	/* time-series intervals before they are merged into wider ones */
+#define COMM_CAP (1u << 17)	/* process names kept (correlate.c's KEYS_CAP threads) */
 
 /* Time-series intervals: each divides the next, so buckets merge exactly. */
 static const uint64_t intervals_ns[] = {
@@ -579,7 +580,8 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 						 it.marker->pid, it.marker->tid, it.marker->id);
 			break;
 		case TRACE_ITEM_PROCESS:
-			if (it.process->comm && *it.process->comm &&
+			/* Bounded like the correlator's keys: a hostile trace names a new pid per row. */
+			if (it.process->comm && *it.process->comm && p->comm.n < COMM_CAP &&
 			    !kvmap__get(&p->comm, key_hp(host, it.process->pid), 0)) {
 				const char *comm = strtab__intern(p->names, it.process->comm);
 
@@ -822,6 +824,11 @@ static void log_stats(struct priv *p)
 	struct correlator_stats st;
 
 	correlator__stats(p->corr, &st);
+	p->a.trace.keys_folded = st.folded_events;
+	if (st.folded_events)
+		log_warn("more distinct threads or connections than the analyzer keeps: %llu events "
+			 "of the others are folded into one row (pid 0, tid 0) and start no requests",
+			 (unsigned long long)st.folded_events);
 	log_info("%llu requests; at most %llu open at once and %llu held-back segments; "
 		 "%llu fds, %llu threads", (unsigned long long)st.requests,
 		 (unsigned long long)st.open_peak, (unsigned long long)st.segments_peak,

@@ -28,6 +28,13 @@
 #define TCACHE 256	/* thread cache slots; power of 2 */
 #define FCACHE 256	/* fd cache slots; power of 2 */
 #define RUNQ_CAP 4096	/* run-queue intervals kept per thread ahead of its syscalls */
+/*
+ * Distinct threads and distinct (pid, fd) kept, each: a hostile trace can name
+ * a new one in every row. Chosen by memory: a key costs ~0.3 KiB here, one
+ * open request ~1 KiB, and its rows in the report's tables and JSON ~5 KiB, so
+ * the cap keeps `report -f json` under 2 GiB. Beyond it, keys are folded.
+ */
+#define KEYS_CAP (1u << 17)
 
 enum rstate { RS_RECEIVING, RS_RESPONDING };
 
@@ -94,8 +101,26 @@ struct seg {
 	struct seg_mem mem[];
 };
 
+/* Per-thread statistics, compact: the latency histogram exists once a request completed. */
+struct tstat {
+	uint32_t host, pid, tid;
+	uint64_t syscalls, syscall_ns, idle_ns;
+	uint64_t requests, incomplete;
+	struct histogram *latency;
+};
+
+/* Per-(pid, fd) statistics, as compact. */
+struct fstat {
+	uint32_t host, pid;
+	int32_t fd;
+	uint32_t fd_kind;
+	uint64_t connections, requests, incomplete;
+	uint64_t bytes_in, bytes_out;
+	struct histogram *latency;
+};
+
 struct cthread {
-	struct analysis_task st;
+	struct tstat st;
 	struct creq **open;
 	uint32_t nopen, capopen;
 	uint32_t nmaybe;	/* open requests in RESPONDING state */
@@ -123,7 +148,7 @@ struct pend_item {
 };
 
 struct cfd {
-	struct analysis_conn st;
+	struct fstat st;
 	struct creq *req;	/* conn mode: the connection's request */
 	bool conn_open;
 	uint64_t low_ns;	/* previous request's end, or when the connection began */
@@ -150,6 +175,9 @@ struct correlator {
 	struct cthread *tcache[TCACHE];
 	struct cfd *fcache[FCACHE];
 	struct hist_ring ring;		/* deferred latency bucket increments of threads and fds */
+	/* Beyond KEYS_CAP: every further thread, every further (pid, fd), folded into one. */
+	struct cthread other_th;
+	struct cfd other_fd;
 	size_t creq_size;		/* sizeof(struct creq), not a constant to the compiler */
 	struct pend_item *pend;		/* with scheduler records: the frame's rows, in order */
 	size_t npend, cappend;
@@ -231,6 +259,9 @@ static struct cthread *thread_slow(struct correlator *c, uint32_t host, uint32_t
 		*slot = t;
 		return t;
 	}
+	if (c->threads.n >= KEYS_CAP) {
+		return &c->other_th;	/* statistics only: it starts and joins nothing */
+	}
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
@@ -266,6 +297,9 @@ static struct cfd *fd_get(struct correlator *c, uint32_t host, uint32_t pid, int
 
 	if (f)
 		return f;
+	if (c->fds.n >= KEYS_CAP) {
+		return &c->other_fd;	/* never a connection: its rows are ignored */
+	}
 	f = calloc(1, sizeof(*f));
 	if (!f)
 		return NULL;
@@ -550,6 +584,19 @@ static void drop_steps_after(struct creq *r, uint64_t t)
 	r->pub.nsteps = j;
 }
 
+/* V into *H, a histogram allocated at its first value (most keys never complete a request). */
+static void hist_lazy_add(struct correlator *c, struct histogram **h, uint64_t v)
+{
+	if (!*h) {
+		*h = calloc(1, sizeof(**h));
+		if (!*h) {
+			c->oom = true;
+			return;
+		}
+	}
+	histogram__add_ring(*h, v, &c->ring);
+}
+
 static void deliver(struct correlator *c, struct creq *r)
 {
 	struct request *p = &r->pub;
@@ -590,7 +637,7 @@ static void deliver(struct correlator *c, struct creq *r)
 	if (r->home) {
 		if (p->complete) {
 			r->home->st.requests++;
-			histogram__add_ring(&r->home->st.latency, p->latency_ns, &c->ring);
+			hist_lazy_add(c, &r->home->st.latency, p->latency_ns);
 		} else {
 			r->home->st.incomplete++;
 		}
@@ -600,7 +647,7 @@ static void deliver(struct correlator *c, struct creq *r)
 
 		if (p->complete) {
 			f->st.requests++;
-			histogram__add_ring(&f->st.latency, p->latency_ns, &c->ring);
+			hist_lazy_add(c, &f->st.latency, p->latency_ns);
 		} else {
 			f->st.incomplete++;
 		}
@@ -891,6 +938,10 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 
 	if (!f)
 		return -ENOMEM;
+	if (f == &c->other_fd) {
+		c->st.folded_events++;	/* a connection beyond KEYS_CAP: nothing of it is known */
+		return 0;
+	}
 	r = c->o.mode == CORRELATE_THREAD ? th->req : f->req;
 	if (cls->kind == SK_RECV) {
 		if (ev->ret < 0) {
@@ -1015,6 +1066,8 @@ int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sc
 	th = thread_get(c, host, sr->pid, sr->tid);
 	if (!th)
 		return -ENOMEM;
+	if (th == &c->other_th)
+		return 0;
 	if (th->nrq == RUNQ_CAP) {
 		c->st.runq_dropped++;	/* a thread without syscalls for that long */
 		return 0;
@@ -1104,6 +1157,8 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		f = fd_get(c, host, ev->pid, (int32_t)ev->ret);
 		if (!f)
 			return -ENOMEM;
+		if (f == &c->other_fd)
+			return 0;
 		conn_over(c, f, exit_ns);	/* a close we did not see */
 		f->conn_open = true;
 		f->st.connections++;
@@ -1133,6 +1188,10 @@ static int event_now(struct correlator *c, uint32_t host, const struct trace_eve
 	else
 		th->st.syscall_ns += ev->duration_ns;
 	expire(c, h, exit_ns);
+	if (th == &c->other_th) {
+		c->st.folded_events++;	/* a thread beyond KEYS_CAP: counted, never correlated */
+		return 0;
+	}
 
 	if (c->o.mode != CORRELATE_MARKER && ev->fd >= 0 &&
 	    (cls->kind == SK_RECV || cls->kind == SK_SEND) && fd_kind__is_conn(ev->fd_kind)) {
@@ -1192,6 +1251,8 @@ static int arrival_now(struct correlator *c, uint32_t host, const struct trace_a
 
 	if (!f)
 		return -ENOMEM;
+	if (f == &c->other_fd)
+		return 0;
 	/* A late arrival: the receive it preceded was already read. */
 	for (r = f->recent; r; r = r->fd_prev) {
 		if (a->time_ns > r->recv0_exit)
@@ -1237,6 +1298,8 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 	th = thread_get(c, host, pid, tid);
 	if (!th)
 		return -ENOMEM;
+	if (th == &c->other_th)
+		return 0;
 	expire(c, h, time_ns);
 	for (uint32_t i = 0; i < th->nopen; i++) {
 		r = th->open[i];
@@ -1325,10 +1388,35 @@ void correlator__stats(const struct correlator *c, struct correlator_stats *st)
 	*st = c->st;
 }
 
+/* The public row of TS; its histogram (chunks included) moves into it. */
+static void take_task(struct analysis_task *t, struct tstat *ts)
+{
+	*t = (struct analysis_task){ .host = ts->host, .pid = ts->pid, .tid = ts->tid,
+				     .syscalls = ts->syscalls, .syscall_ns = ts->syscall_ns,
+				     .idle_ns = ts->idle_ns, .requests = ts->requests,
+				     .incomplete = ts->incomplete };
+	if (ts->latency)
+		t->latency = *ts->latency;
+	free(ts->latency);
+	ts->latency = NULL;
+}
+
+static void take_conn(struct analysis_conn *f, struct fstat *fs)
+{
+	*f = (struct analysis_conn){ .host = fs->host, .pid = fs->pid, .fd = fs->fd,
+				     .fd_kind = fs->fd_kind, .connections = fs->connections,
+				     .requests = fs->requests, .incomplete = fs->incomplete,
+				     .bytes_in = fs->bytes_in, .bytes_out = fs->bytes_out };
+	if (fs->latency)
+		f->latency = *fs->latency;
+	free(fs->latency);
+	fs->latency = NULL;
+}
+
 int correlator__take_tables(struct correlator *c, struct analysis_task **threads, int *nthreads,
 			    struct analysis_conn **conns, int *nconns)
 {
-	struct analysis_task *t = calloc(c->threads.n + 1, sizeof(*t));
+	struct analysis_task *t = calloc(c->threads.n + 2, sizeof(*t));
 	struct analysis_conn *f = calloc(c->fds.n + 1, sizeof(*f));
 	int nt = 0, nf = 0;
 
@@ -1343,9 +1431,10 @@ int correlator__take_tables(struct correlator *c, struct analysis_task **threads
 
 		if (!c->threads.s[i].used)
 			continue;
-		t[nt++] = th->st;
-		memset(&th->st.latency, 0, sizeof(th->st.latency));
+		take_task(&t[nt++], &th->st);
 	}
+	if (c->other_th.st.syscalls)	/* the folded threads: pid 0, tid 0 */
+		take_task(&t[nt++], &c->other_th.st);
 	for (size_t i = 0; i < c->fds.cap; i++) {
 		struct cfd *fd = c->fds.s[i].v;
 
@@ -1353,8 +1442,7 @@ int correlator__take_tables(struct correlator *c, struct analysis_task **threads
 			continue;
 		if (!fd->st.connections && !fd->st.requests && !fd->st.incomplete)
 			continue;
-		f[nf++] = fd->st;
-		memset(&fd->st.latency, 0, sizeof(fd->st.latency));
+		take_conn(&f[nf++], &fd->st);
 	}
 	*threads = t;
 	*nthreads = nt;
@@ -1417,7 +1505,8 @@ void correlator__free(struct correlator *c)
 
 		if (!c->threads.s[i].used)
 			continue;
-		histogram__reset(&th->st.latency);
+		histogram__reset(th->st.latency);
+		free(th->st.latency);
 		free(th->open);
 		free(th->rq);
 		free(th);
@@ -1427,7 +1516,8 @@ void correlator__free(struct correlator *c)
 
 		if (!c->fds.s[i].used)
 			continue;
-		histogram__reset(&f->st.latency);
+		histogram__reset(f->st.latency);
+		free(f->st.latency);
 		free(f->arr);
 		free(f);
 	}

@@ -175,6 +175,8 @@ static json_t *trace_json(const struct analysis *a)
 	err |= set(o, "lost", json_out__u64(t->lost));
 	err |= set(o, "corrupt_frames", json_out__u64(t->corrupt_frames));
 	err |= set(o, "truncated", json_boolean(t->truncated));
+	if (t->keys_folded)	/* only then: a hostile trace's mark */
+		err |= set(o, "keys_folded", json_out__u64(t->keys_folded));
 	err |= set(o, "correlate", json_string(correlate_mode__name(t->mode)));
 	if (err) {
 		json_decref(o);
