@@ -47,6 +47,18 @@ struct segref {
 	uint32_t idx;
 };
 
+/* A thread a request is open on, and where the request is in that thread's open array. */
+struct rthread {
+	struct cthread *th;
+	uint32_t oi;
+};
+
+/* An open request of a thread, and where the thread is in that request's thread array. */
+struct oref {
+	struct creq *r;
+	uint32_t ri;
+};
+
 struct creq {
 	struct request pub;
 	enum rstate state;
@@ -68,7 +80,7 @@ struct creq {
 	uint64_t last_rx_exit;
 	uint32_t rx_seq;		/* successful receives: segments note it */
 	uint64_t tail_cat[REQ_CAT__COUNT], tail_shared, tail_calls, tail_runq;
-	struct cthread **threads;	/* threads it is open on */
+	struct rthread *threads;	/* threads it is open on */
 	uint32_t nthreads, capthreads;
 	struct segref *srefs;		/* segments where it is an undecided member */
 	uint32_t nsrefs, capsrefs;
@@ -91,7 +103,7 @@ struct seg_mem {
 struct seg {
 	struct cthread *th;
 	struct seg *next_free;
-	struct seg *all_next;	/* every segment ever allocated, for teardown after an error */
+	struct seg *all_next, *all_prev;	/* every segment alive, for teardown after an error */
 	uint32_t capmem;
 	uint32_t nmem, undecided;
 	uint64_t cat_ns[REQ_CAT__COUNT];
@@ -121,7 +133,7 @@ struct fstat {
 
 struct cthread {
 	struct tstat st;
-	struct creq **open;
+	struct oref *open;		/* requests open on it, in no order: removal swaps in the last */
 	uint32_t nopen, capopen;
 	uint32_t nmaybe;	/* open requests in RESPONDING state */
 	struct seg *cur;	/* segment accumulating now, while the open set is unchanged */
@@ -379,27 +391,40 @@ static void touch(struct correlator *c, struct creq *r, uint64_t t)
 	h->lru_tail = r;
 }
 
-/* The open set of a thread changes: the segment accumulating now is closed. */
-static inline void thread_changed(struct cthread *th)
+static void seg_distribute(struct correlator *c, struct seg *s);
+
+/*
+ * The open set of a thread changes, or a member's state does: the segment
+ * accumulating now is closed. One whose members are all decided (no "maybe"
+ * one left) is split now; the others when their last member is decided.
+ */
+static inline void thread_changed(struct correlator *c, struct cthread *th)
 {
+	struct seg *s = th->cur;
+
 	th->cur = NULL;
+	if (s && !s->undecided)
+		seg_distribute(c, s);
 }
 
 static int req_join(struct correlator *c, struct creq *r, struct cthread *th)
 {
-	for (uint32_t i = 0; i < r->nthreads; i++)
-		if (r->threads[i] == th)
+	/* Most requests live on one thread: the last joined is checked first. */
+	if (r->nthreads && r->threads[r->nthreads - 1].th == th)
+		return 0;
+	for (uint32_t i = 0; i + 1 < r->nthreads; i++)
+		if (r->threads[i].th == th)
 			return 0;
 	if (grow((void **)&r->threads, &r->capthreads, r->nthreads + 1, sizeof(*r->threads)) ||
 	    grow((void **)&th->open, &th->capopen, th->nopen + 1, sizeof(*th->open))) {
 		c->oom = true;
 		return -ENOMEM;
 	}
-	r->threads[r->nthreads++] = th;
-	th->open[th->nopen++] = r;
+	thread_changed(c, th);
+	r->threads[r->nthreads] = (struct rthread){ th, th->nopen };
+	th->open[th->nopen++] = (struct oref){ r, r->nthreads++ };
 	if (r->state == RS_RESPONDING)
 		th->nmaybe++;
-	thread_changed(th);
 	return 0;
 }
 
@@ -480,7 +505,7 @@ static struct seg *seg_alloc(struct correlator *c, uint32_t n)
 	if (s && s->capmem >= n) {
 		c->free_segs = s->next_free;
 		c->nfree_segs--;
-		struct seg *all_next = s->all_next;
+		struct seg *all_next = s->all_next, *all_prev = s->all_prev;
 
 		steps = s->steps;
 		capsteps = s->capsteps;
@@ -489,11 +514,28 @@ static struct seg *seg_alloc(struct correlator *c, uint32_t n)
 		s->steps = steps;
 		s->capsteps = capsteps;
 		s->all_next = all_next;
+		s->all_prev = all_prev;
 	} else {
-		s = calloc(1, sizeof(*s) + cap * sizeof(s->mem[0]));
+		if (s) {	/* too small: freed, or the pool would grow with every size seen */
+			c->free_segs = s->next_free;
+			c->nfree_segs--;
+			if (s->all_prev)
+				s->all_prev->all_next = s->all_next;
+			else
+				c->all_segs = s->all_next;
+			if (s->all_next)
+				s->all_next->all_prev = s->all_prev;
+			free(s->steps);
+			free(s);
+		}
+		while (cap & (cap - 1))	/* a power of 2: growing open sets reuse segments */
+			cap += cap & -cap;
+		s = calloc(1, sizeof(*s) + (size_t)cap * sizeof(s->mem[0]));
 		if (!s)
 			return NULL;
 		s->all_next = c->all_segs;
+		if (c->all_segs)
+			c->all_segs->all_prev = s;
 		c->all_segs = s;
 	}
 	s->capmem = cap;
@@ -522,15 +564,17 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 		return;
 	r->ended = true;
 	r->pub.timed_out = timed_out;
+	r->refs++;	/* splitting segments may drop its last reference: deliver it only at the end */
 	for (uint32_t i = 0; i < r->nthreads; i++) {
-		struct cthread *th = r->threads[i];
+		struct cthread *th = r->threads[i].th;
+		uint32_t oi = r->threads[i].oi;
+		struct oref last;
 
-		thread_changed(th);
-		for (uint32_t j = 0; j < th->nopen; j++) {
-			if (th->open[j] == r) {
-				th->open[j] = th->open[--th->nopen];
-				break;
-			}
+		thread_changed(c, th);
+		last = th->open[--th->nopen];	/* the last entry takes R's place */
+		if (oi != th->nopen) {
+			th->open[oi] = last;
+			last.r->threads[last.ri].oi = oi;
 		}
 		if (r->state == RS_RESPONDING)
 			th->nmaybe--;
@@ -552,8 +596,7 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 		r->pub.complete = false;
 		r->pub.end_ns = r->last_rx_exit;	/* no end: nothing after its last receive */
 	}
-	r->refs++;	/* resolving may split segments it is in: deliver it only after */
-	req_resolve(c, r, false);
+	req_resolve(c, r, false);	/* may split segments it is in: the reference above holds */
 	r->refs--;
 	maybe_deliver(c, r);
 }
@@ -676,7 +719,7 @@ static struct creq *req_alloc(struct correlator *c)
 {
 	struct creq *r = c->free_reqs;
 	struct req_step *steps;
-	struct cthread **threads;
+	struct rthread *threads;
 	struct segref *srefs;
 	uint32_t capsteps, capthreads, capsrefs;
 
@@ -769,13 +812,13 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 }
 
 /* R sent for the first time: on its threads it is now "maybe" open (it may send again). */
-static void to_responding(struct creq *r)
+static void to_responding(struct correlator *c, struct creq *r)
 {
-	r->state = RS_RESPONDING;
 	for (uint32_t i = 0; i < r->nthreads; i++) {
-		r->threads[i]->nmaybe++;
-		thread_changed(r->threads[i]);
+		thread_changed(c, r->threads[i].th);	/* before: segments so far saw it receiving */
+		r->threads[i].th->nmaybe++;
 	}
+	r->state = RS_RESPONDING;
 }
 
 /* Streaming counters for a successful send (enter E, exit X): bursts and the gaps between them. */
@@ -803,11 +846,11 @@ static void count_send(struct correlator *c, struct creq *r, uint64_t e, uint64_
 static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t x, uint64_t bytes)
 {
 	if (r->state == RS_RECEIVING) {
-		to_responding(r);
+		to_responding(c, r);
 	} else {
 		/* It sent again: the time held back since its last send is its own. */
 		for (uint32_t i = 0; i < r->nthreads; i++)
-			thread_changed(r->threads[i]);
+			thread_changed(c, r->threads[i].th);
 		req_resolve(c, r, true);
 		r->pub.cat_ns[REQ_CAT_NET] += r->pend_ns;
 		r->pub.syscalls += r->pend_calls;
@@ -830,26 +873,22 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 
 	if (!th->nopen)
 		return;
-	if (!th->nmaybe) {
-		bool shared = th->nopen > 1;
+	if (!th->nmaybe && th->nopen == 1) {
+		struct creq *r = th->open[0].r;
 
-		for (uint32_t i = 0; i < th->nopen; i++) {
-			struct creq *r = th->open[i];
-
-			/* Every open request is receiving here (no "maybe" one). */
-			if (shared) {
-				r->pub.shared_ns += dur;
-				r->tail_shared += dur;
-			} else {
-				r->pub.cat_ns[cat] += dur;
-				r->tail_cat[cat] += dur;
-			}
-			r->pub.syscalls++;
-			r->tail_calls++;
-			req_step(c, r, cls->name, cat, shared, enter_ns, dur, 1);
-		}
+		/* One request open, and receiving: its own, now. */
+		r->pub.cat_ns[cat] += dur;
+		r->tail_cat[cat] += dur;
+		r->pub.syscalls++;
+		r->tail_calls++;
+		req_step(c, r, cls->name, cat, false, enter_ns, dur, 1);
 		return;
 	}
+	/*
+	 * Several, or one that may not send again: into the segment, split when
+	 * the open set changes (or its last "maybe" member is decided), so a
+	 * syscall costs the same however many requests are open.
+	 */
 	if (!s) {
 		s = seg_alloc(c, th->nopen);
 		if (!s) {
@@ -858,7 +897,7 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 		}
 		s->th = th;
 		for (uint32_t i = 0; i < th->nopen; i++) {
-			struct creq *r = th->open[i];
+			struct creq *r = th->open[i].r;
 
 			s->mem[i].r = r;
 			s->mem[i].rx_seq = r->rx_seq;
@@ -878,12 +917,6 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 		th->cur = s;
 		if (++c->st.segments > c->st.segments_peak)
 			c->st.segments_peak = c->st.segments;
-		if (!s->undecided) {	/* only after an allocation failure */
-			s->cat_ns[cat] += dur;
-			s->calls++;
-			seg_distribute(c, s);
-			return;
-		}
 	}
 	s->cat_ns[cat] += dur;
 	s->calls++;
@@ -918,7 +951,7 @@ static void conn_over(struct correlator *c, struct cfd *f, uint64_t t)
  * follows. Segments accumulating on its threads end here, so that each lies
  * wholly before or after a receive.
  */
-static void rx_again(struct creq *r, uint64_t x)
+static void rx_again(struct correlator *c, struct creq *r, uint64_t x)
 {
 	memset(r->tail_cat, 0, sizeof(r->tail_cat));
 	r->tail_shared = r->tail_calls = r->tail_runq = 0;
@@ -926,7 +959,7 @@ static void rx_again(struct creq *r, uint64_t x)
 	if (x > r->last_rx_exit)
 		r->last_rx_exit = x;
 	for (uint32_t i = 0; i < r->nthreads; i++)
-		thread_changed(r->threads[i]);
+		thread_changed(c, r->threads[i].th);
 }
 
 static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
@@ -957,7 +990,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		}
 		if (r && r->state == RS_RECEIVING) {
 			req_join(c, r, th);
-			rx_again(r, exit_ns);
+			rx_again(c, r, exit_ns);
 			r->pub.cat_ns[cat] += ev->duration_ns;
 			r->pub.syscalls++;
 			r->pub.bytes_in += cls->mmsg ? 0 : (uint64_t)ev->ret;
@@ -982,6 +1015,9 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 	if (ev->ret <= 0) {
 		if (r->state == RS_RECEIVING) {
 			req_join(c, r, th);
+			/* Segments so far come first in its steps, as they did in time. */
+			for (uint32_t i = 0; i < r->nthreads; i++)
+				thread_changed(c, r->threads[i].th);
 			r->pub.cat_ns[cat] += ev->duration_ns;
 			r->pub.syscalls++;
 			r->tail_cat[cat] += ev->duration_ns;
@@ -1018,7 +1054,7 @@ static void runq_attribute(struct correlator *c, struct cthread *th, uint64_t s,
 {
 	c->st.runq_ns += e - s;
 	for (uint32_t i = 0; i < th->nopen; i++) {
-		struct creq *r = th->open[i];
+		struct creq *r = th->open[i].r;
 		uint64_t from = s > r->pub.start_ns ? s : r->pub.start_ns;
 
 		if (e <= from)
@@ -1218,14 +1254,14 @@ static int event_now(struct correlator *c, uint32_t host, const struct trace_eve
 		/* Markers: bytes and sends of the thread count for what is open on it. */
 		for (uint32_t i = 0; i < th->nopen; i++) {
 			if (cls->kind == SK_RECV)
-				th->open[i]->pub.bytes_in += bytes;
+				th->open[i].r->pub.bytes_in += bytes;
 			else
-				count_send(c, th->open[i], ev->enter_ns, exit_ns, bytes);
+				count_send(c, th->open[i].r, ev->enter_ns, exit_ns, bytes);
 		}
 	}
 	if (c->o.mode == CORRELATE_MARKER) {
 		for (uint32_t i = 0; i < th->nopen; i++)
-			touch(c, th->open[i], exit_ns);
+			touch(c, th->open[i].r, exit_ns);
 	} else if (c->o.mode == CORRELATE_THREAD && th->req) {
 		touch(c, th->req, exit_ns);
 	}
@@ -1302,7 +1338,7 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 		return 0;
 	expire(c, h, time_ns);
 	for (uint32_t i = 0; i < th->nopen; i++) {
-		r = th->open[i];
+		r = th->open[i].r;
 		if (r->pub.marker_id != id)
 			continue;
 		if (what == 1) {

@@ -691,3 +691,50 @@ TEST(correlate, sched_run_queue_split)
 out:
 	fx_close(&f);
 }
+
+/* The request of connection FD among those delivered, or NULL. */
+static const struct request *by_fd(const struct fx *f, int32_t fd)
+{
+	for (int i = 0; i < f->got.n; i++)
+		if (f->got.r[i].fd == fd)
+			return &f->got.r[i];
+	return NULL;
+}
+
+TEST(correlate, many_open_on_one_thread)
+{
+	struct fx f;
+	const struct request *r;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	/* 20 connections receive on one event loop: 20 requests open at once. */
+	for (int32_t fd = 10; fd < 30; fd++)
+		tcp(&f, 1, "read", fd, 10, 1000 + (uint64_t)fd * 100, 10);
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 5000, 100);	/* shared by 20 */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 5200, 100);
+	tcp(&f, 1, "write", 15, 10, 6000, 10);			/* one in the middle answers */
+	tcp(&f, 1, "close", 15, 0, 6100, 0);			/* and leaves the open set */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 6200, 50);	/* shared by 19 */
+	for (int32_t fd = 10; fd < 29; fd++) {
+		if (fd == 15)
+			continue;
+		tcp(&f, 1, "write", fd, 10, 7000 + (uint64_t)fd * 10, 5);
+		tcp(&f, 1, "close", fd, 0, 7005 + (uint64_t)fd * 10, 0);
+	}
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 9000, 70);	/* the last one's alone */
+	tcp(&f, 1, "write", 29, 10, 9100, 10);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 20, "requests"))
+		goto out;
+	for (int32_t fd = 10; fd < 30; fd++) {
+		r = by_fd(&f, fd);
+		if (!ASSERT_OK_PTR(r, "request of fd") || !ASSERT_TRUE(r->complete, "complete"))
+			goto out;
+		ASSERT_EQ_U64(r->shared_ns, fd == 15 ? 200 : 250, "shared");
+		ASSERT_EQ_U64(r->cat_ns[REQ_CAT_SYNC], fd == 29 ? 70 : 0, "sync: alone");
+		ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "parts add up");
+	}
+out:
+	fx_close(&f);
+}
