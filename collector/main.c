@@ -49,6 +49,7 @@ struct recorder {
 	int exec_err_fd;		/* read end: errno if exec failed, EOF if it worked */
 	int child_status;
 	bool child_reaped;
+	bool failed;			/* stopped by an error, the file closed with a footer */
 	uint64_t stop_deadline_ns;	/* set at the stop: the command's one deadline */
 	Mslat__Footer__Reason reason;
 };
@@ -183,7 +184,23 @@ static int check_output(const struct record_opts *o)
 		ret = -ENOENT;
 		goto out;
 	}
-	if (!o->force && lstat(first, &st) == 0) {
+	if (o->force)
+		goto out;
+	if (rot) {
+		/* every piece rotation may reach, not only the first */
+		char *found = NULL;
+		int n = output__find_piece(o->output, &found);
+
+		if (n < 0) {
+			log_error("cannot read the directory of '%s': %s", first, strerror(-n));
+			ret = n;
+		} else if (n > 0) {
+			log_error("cannot record to '%s': piece '%s' already exists", first, found);
+			hint("add --force to replace the pieces, or choose another name with -o");
+			ret = -EEXIST;
+		}
+		free(found);
+	} else if (lstat(first, &st) == 0) {
 		log_error("cannot create '%s': file exists", first);
 		hint("add --force to replace it, or choose another name with -o");
 		ret = -EEXIST;
@@ -534,8 +551,11 @@ static int housekeeping(struct recorder *r, uint64_t now)
 	err = drain__losses(&r->drain);
 	if (!err)
 		err = trace_writer__tick(r->out.w, now);
-	if (!err && output__rotation_due(&r->out, now))
+	if (!err && output__rotation_due(&r->out, now)) {
 		err = output__rotate(&r->out, &r->procs, now);
+		if (err && r->out.rotate_failed)
+			err = 0;	/* the loop stops; the current piece gets its footer */
+	}
 	return err;
 }
 
@@ -591,6 +611,17 @@ static int record_loop(struct recorder *r)
 			if (err) {
 				r->drain.err = err;	/* the writer has said why */
 				return err;
+			}
+			if (r->out.rotate_failed && !r->failed) {
+				/* no next piece: stop as at --duration, but as a failure */
+				log_error("cannot rotate: recording stops in '%s'", r->out.path);
+				r->failed = true;
+				r->reason = MSLAT__FOOTER__REASON__ERROR;
+				if (!r->child || r->child_reaped)
+					return 0;
+				if (!stopping)
+					stop_command(r, SIGTERM, now);
+				stopping = true;
 			}
 		}
 		if (!r->procs.cnt) {
@@ -761,14 +792,14 @@ int main(int argc, char **argv)
 	log_info("%llu events, %llu lost, %llu processes",
 		 (unsigned long long)r.drain.events, (unsigned long long)r.drain.lost,
 		 (unsigned long long)r.drain.procs_seen);
-	ret = EXIT_OK;
+	ret = r.failed ? EXIT_RUNTIME : EXIT_OK;
 
 cleanup:
 	record_obj__detach(&r.bpf);
 	if (r.child) {
 		if (r.gate_fd >= 0)
 			close(r.gate_fd);	/* never released: it exits without running */
-		wait_command(&r, ret == EXIT_OK);
+		wait_command(&r, ret == EXIT_OK || r.failed);
 		if (ret == EXIT_OK)
 			ret = command_status(&r);
 	}

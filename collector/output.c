@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* The trace file(s): a header describing host and recording, numbered pieces with --rotate. */
+#include <dirent.h>
 #include <errno.h>
+#include <libgen.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -123,7 +125,11 @@ char *output__piece_name(const char *path, bool rot, uint64_t seq)
 	return res;
 }
 
-static int open_piece(struct output *o, uint64_t now_ns)
+/*
+ * Create piece SEQ with its header. The current piece, if any, stays open:
+ * when the next cannot be created it can still be closed with a footer.
+ */
+static int open_piece(struct output *o, uint64_t seq, uint64_t now_ns)
 {
 	struct trace_writer_opts wo = {
 		.sz = sizeof(wo),
@@ -131,28 +137,96 @@ static int open_piece(struct output *o, uint64_t now_ns)
 		.flush_interval_ms = o->opts->flush_interval_ms,
 		.zstd_level = 1,
 	};
+	struct trace_writer *w;
+	char *path;
+	int err;
 
-	free(o->path);
-	o->path = output__piece_name(o->opts->output, rotating(o->opts), o->seq);
-	if (!o->path)
+	path = output__piece_name(o->opts->output, rotating(o->opts), seq);
+	if (!path)
 		return -ENOMEM;
-	o->hdr.sequence = o->seq;
+	o->hdr.sequence = seq;
 	o->hdr.start_ns = now_ns;
 	o->hdr.mono_to_realtime_ns = mono_to_realtime_ns();
-	o->piece_start_ns = now_ns;
-	o->w = trace_writer__open(o->path, &o->hdr, &wo);
-	if (!o->w) {
-		int err = -errno;
-
-		log_error("cannot create '%s': %s", o->path, strerror(errno));
+	w = trace_writer__open(path, &o->hdr, &wo);
+	if (!w) {
+		err = -errno;
+		log_error("cannot create '%s': %s", path, strerror(errno));
+		free(path);
 		return err;
 	}
+	if (o->w) {
+		err = output__close(o, MSLAT__FOOTER__REASON__ROTATED, now_ns);
+		if (err) {
+			trace_writer__abandon(w);
+			unlink(path);	/* empty but for its header: not a piece */
+			free(path);
+			return err;
+		}
+	}
+	free(o->path);
+	o->path = path;
+	o->w = w;
+	o->seq = seq;
+	o->piece_start_ns = now_ns;
 	return 0;
 }
 
 int output__open(struct output *o, uint64_t start_ns)
 {
-	return open_piece(o, start_ns);
+	return open_piece(o, 0, start_ns);
+}
+
+int output__find_piece(const char *path, char **found)
+{
+	char *dir_copy = strdup(path), *base_copy = strdup(path);
+	uint64_t best = UINT64_MAX;
+	size_t stem_len, blen;
+	struct dirent *de;
+	const char *base;
+	DIR *d;
+	int ret = 0;
+
+	*found = NULL;
+	if (!dir_copy || !base_copy) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	base = basename(base_copy);
+	blen = strlen(base);
+	/* the pieces of NAME.mslat are NAME.NNNN.mslat, those of FILE are FILE.NNNN */
+	stem_len = blen > 6 && !strcmp(base + blen - 6, ".mslat") ? blen - 6 : blen;
+	d = opendir(dirname(dir_copy));
+	if (!d) {
+		ret = -errno;
+		goto out;
+	}
+	while ((de = readdir(d))) {
+		const char *name = de->d_name;
+		size_t i = stem_len + 1, nd = 0;
+		uint64_t seq = 0;
+		char *want;
+
+		if (strncmp(name, base, stem_len) || name[stem_len] != '.')
+			continue;
+		for (; name[i] >= '0' && name[i] <= '9' && nd < 19; i++, nd++)
+			seq = seq * 10 + (uint64_t)(name[i] - '0');
+		if (nd < 4 || seq >= best)
+			continue;
+		/* exactly the name rotation gives that number (0042, not 00042) */
+		want = output__piece_name(base, true, seq);
+		if (want && !strcmp(want, name))
+			best = seq;
+		free(want);
+	}
+	closedir(d);
+	if (best != UINT64_MAX) {
+		*found = output__piece_name(path, true, best);
+		ret = *found ? 1 : -ENOMEM;
+	}
+out:
+	free(dir_copy);
+	free(base_copy);
+	return ret;
 }
 
 int output__snapshot(struct output *o, const struct proctab *procs, uint64_t now_ns)
@@ -172,7 +246,7 @@ int output__snapshot(struct output *o, const struct proctab *procs, uint64_t now
 
 bool output__rotation_due(const struct output *o, uint64_t now_ns)
 {
-	if (!o->w)
+	if (!o->w || o->rotate_failed)
 		return false;
 	if (o->opts->rotate_bytes && trace_writer__bytes(o->w) >= o->opts->rotate_bytes)
 		return true;
@@ -183,13 +257,12 @@ int output__rotate(struct output *o, const struct proctab *procs, uint64_t now_n
 {
 	int err;
 
-	err = output__close(o, MSLAT__FOOTER__REASON__ROTATED, now_ns);
-	if (err)
+	err = open_piece(o, o->seq + 1, now_ns);
+	if (err) {
+		/* the current piece is intact unless closing it failed */
+		o->rotate_failed = o->w != NULL;
 		return err;
-	o->seq++;
-	err = open_piece(o, now_ns);
-	if (err)
-		return err;
+	}
 	log_info("rotated to '%s'", o->path);
 	if (o->opts->keep && o->seq >= o->opts->keep) {
 		char *old = output__piece_name(o->opts->output, true, o->seq - o->opts->keep);

@@ -26,6 +26,7 @@ struct output {
 	char *path;		/* current piece */
 	uint64_t seq;		/* current piece number */
 	uint64_t piece_start_ns;
+	bool rotate_failed;	/* the next piece could not be created; the current one is intact */
 };
 
 /*
@@ -37,6 +38,13 @@ int output__init(struct output *o, const struct record_opts *opts,
 
 /* Name of piece SEQ of PATH (PATH itself without --rotate); malloc'd. */
 char *output__piece_name(const char *path, bool rotating, uint64_t seq);
+
+/*
+ * Find the lowest-numbered existing piece that rotating PATH would create.
+ * Returns 1 with its malloc'd name in *FOUND, 0 if there is none, or a
+ * negative errno (the directory cannot be read).
+ */
+int output__find_piece(const char *path, char **found);
 
 /*
  * Create the first file (0600, O_NOFOLLOW, not over an existing one without
@@ -51,8 +59,11 @@ int output__snapshot(struct output *o, const struct proctab *procs, uint64_t now
 bool output__rotation_due(const struct output *o, uint64_t now_ns);
 
 /*
- * Close the current piece (footer reason ROTATED), open the next with a
- * snapshot of PROCS, and delete the piece that falls out of --keep.
+ * Create the next piece, then close the current one (footer reason ROTATED),
+ * write a snapshot of PROCS to the new one, and delete the piece that falls
+ * out of --keep. Returns 0 or a negative errno (logged); when the next piece
+ * could not be created, sets O->rotate_failed and the current piece stays
+ * open and intact, to be closed with a footer.
  */
 int output__rotate(struct output *o, const struct proctab *procs, uint64_t now_ns);
 
