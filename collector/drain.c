@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
@@ -109,39 +110,90 @@ static int on_proc(struct drain *d, const struct mslat_rec_proc *r)
 	return trace_writer__append_process(d->out->w, &pi);
 }
 
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * A record too short for its type, or of no known type: it cannot be
+ * written, so it is a loss like a drop in the kernel, of the kind its type
+ * says (events when unknown), reported by the next drain__losses().
+ */
+static void on_bad(struct drain *d, __u32 type, size_t size)
+{
+	int kind = type == MSLAT_REC_SCHED ? MSLAT_DROP_SCHED :
+		   type == MSLAT_REC_ARRIVAL ? MSLAT_DROP_ARRIVALS :
+		   type == MSLAT_REC_PROC ? MSLAT_DROP_PROCESS : MSLAT_DROP_EVENTS;
+	uint64_t now = mono_ns();
+
+	log_debug("unusable ring buffer record: type %u, %zu bytes", type, size);
+	if (!d->bad[kind].cnt)
+		d->bad[kind].first_ns = d->drained_ns;	/* it was not there at the last pass */
+	d->bad[kind].cnt++;
+	d->bad[kind].last_ns = now;
+}
+
 static int on_record(void *ctx, void *data, size_t size)
 {
 	struct drain *d = ctx;
-	__u32 type;
+	__u32 type = 0;
 	int err = 0;
 
-	if (size < sizeof(type))
+	if (size < sizeof(type)) {
+		on_bad(d, 0, size);
 		return 0;
-	type = *(const __u32 *)data;
+	}
+	memcpy(&type, data, sizeof(type));
 	switch (type) {
 	case MSLAT_REC_SYSCALL:
-		if (size >= sizeof(struct mslat_rec_syscall))
-			err = on_syscall(d, data);
+		if (size < sizeof(struct mslat_rec_syscall))
+			goto bad;
+		err = on_syscall(d, data);
 		break;
 	case MSLAT_REC_ARRIVAL:
-		if (size >= sizeof(struct mslat_rec_arrival))
-			err = on_arrival(d, data);
+		if (size < sizeof(struct mslat_rec_arrival))
+			goto bad;
+		err = on_arrival(d, data);
 		break;
 	case MSLAT_REC_SCHED:
-		if (size >= sizeof(struct mslat_rec_sched))
-			err = on_sched(d, data);
+		if (size < sizeof(struct mslat_rec_sched))
+			goto bad;
+		err = on_sched(d, data);
 		break;
 	case MSLAT_REC_PROC:
-		if (size >= sizeof(struct mslat_rec_proc))
-			err = on_proc(d, data);
+		if (size < sizeof(struct mslat_rec_proc))
+			goto bad;
+		err = on_proc(d, data);
 		break;
 	default:
-		log_debug("ignoring ring buffer record of type %u", type);
-		break;
+		goto bad;
 	}
 	if (err && !d->err)
 		d->err = err;
 	return err;
+bad:
+	on_bad(d, type, size);
+	return 0;
+}
+
+/*
+ * Test hook: MSLAT_RECORD_TEST_BAD_RECORDS=N passes N unusable records
+ * (short, truncated, of an unknown type, in turn) through the consumer.
+ */
+static void inject_bad_records(struct drain *d)
+{
+	const char *v = getenv("MSLAT_RECORD_TEST_BAD_RECORDS");
+	__u32 rec[4] = { MSLAT_REC_SYSCALL, 0, 0, 0 };
+	int n = v ? atoi(v) : 0;
+
+	for (int i = 0; i < n; i++) {
+		rec[0] = i % 3 == 2 ? 99 : MSLAT_REC_SYSCALL;
+		on_record(d, rec, i % 3 == 0 ? 2 : sizeof(rec));
+	}
 }
 
 int drain__init(struct drain *d, int rb_fd, int drops_fd, __u64 *loss_epoch,
@@ -162,6 +214,8 @@ int drain__init(struct drain *d, int rb_fd, int drops_fd, __u64 *loss_epoch,
 	d->rb = ring_buffer__new(rb_fd, on_record, d, NULL);
 	if (!d->rb)
 		return -errno;
+	d->drained_ns = mono_ns();
+	inject_bad_records(d);
 	return 0;
 }
 
@@ -176,6 +230,7 @@ int drain__poll(struct drain *d, int timeout_ms)
 	m = ring_buffer__consume(d->rb);
 	if (m < 0)
 		return d->err ? d->err : m;
+	d->drained_ns = mono_ns();
 	return n + m;
 }
 
@@ -197,6 +252,22 @@ int drain__losses(struct drain *d)
 	__u32 zero = 0;
 	int cpu, k, err;
 
+	for (k = 0; k < MSLAT_DROP__COUNT; k++) {
+		Mslat__Loss loss = MSLAT__LOSS__INIT;
+
+		if (!d->bad[k].cnt)
+			continue;
+		loss.cpu = MSLAT_LOSS_CPU_UNKNOWN;
+		loss.count = d->bad[k].cnt;
+		loss.start_ns = d->bad[k].first_ns;
+		loss.end_ns = d->bad[k].last_ns;
+		loss.what = whats[k];
+		d->lost += loss.count;
+		d->bad[k].cnt = 0;
+		err = trace_writer__append_loss(d->out->w, &loss);
+		if (err)
+			return err;
+	}
 	if (bpf_map_lookup_elem(d->drops_fd, &zero, d->cur))
 		return -errno;
 	/* after the read: a drop racing with it opens its window no later than it happened */

@@ -13,6 +13,9 @@
 
 struct ring_buffer;
 
+/* Loss.cpu of records lost in user space (unusable ring-buffer records): no CPU known. */
+#define MSLAT_LOSS_CPU_UNKNOWN 0xffffffffU
+
 struct drain {
 	struct ring_buffer *rb;
 	struct output *out;
@@ -22,6 +25,11 @@ struct drain {
 	int ncpus;
 	struct mslat_drops *prev;	/* per CPU, as last reported */
 	struct mslat_drops *cur;
+	struct {			/* unusable ring-buffer records, per MSLAT_DROP_* kind */
+		uint64_t cnt;		/* since the last loss record */
+		uint64_t first_ns, last_ns;
+	} bad[MSLAT_DROP__COUNT];
+	uint64_t drained_ns;		/* end of the last pass over the ring buffer */
 	uint64_t events, sched, arrivals, procs_seen, lost;
 	int err;			/* first write error; the drain stops on it */
 };
@@ -43,7 +51,11 @@ int drain__poll(struct drain *d, int timeout_ms);
 /* Consume everything pending without waiting. */
 int drain__consume(struct drain *d);
 
-/* Write a loss record for every CPU and kind whose drop counter grew. Returns 0 or an error. */
+/*
+ * Write a loss record for every CPU and kind whose drop counter grew, and one
+ * per kind for the records the consumer could not use since the last call
+ * (cpu MSLAT_LOSS_CPU_UNKNOWN). Returns 0 or an error.
+ */
 int drain__losses(struct drain *d);
 
 void drain__free(struct drain *d);

@@ -31,4 +31,13 @@ rec=$(count "$TMP/d.mslat" "$pid" getppid)
 lost=$(total "$TMP/d.mslat" lost)
 [ "$rec" -eq $N ] && [ "$lost" -eq 0 ] && pass "loss: default buffer keeps all $N ($(kv "$TMP/d.out" ns_per_call) ns/call)" ||
 	fail "loss: default buffer recorded $rec of $N, lost $lost"
+# records the consumer cannot use (too short, unknown type) are losses too,
+# never silent: the hook passes 5 of them through the ring-buffer callback
+MSLAT_RECORD_TEST_BAD_RECORDS=5 "$REC" -q -d 300ms -o "$TMP/b.mslat" -p "$$" 2>"$TMP/b.err"
+rc=$?
+trace "$TMP/b.mslat" >"$TMP/b.txt"
+lines=$(awk -F'\t' '$1=="L" && $2=="events" && $3==4294967295 && $6>=$5 { n += $4 } END { print n + 0 }' "$TMP/b.txt")
+[ "$rc" -eq 0 ] && [ "$(total "$TMP/b.mslat" lost)" -eq 5 ] && [ "$lines" -eq 5 ] && [ "$(total "$TMP/b.mslat" footer)" = 1 ] &&
+	pass "loss: 5 unusable ring-buffer records written as a loss record" ||
+	fail "loss: unusable records, exit $rc: $(grep -P '^[LT]\t' "$TMP/b.txt") $(cat "$TMP/b.err")"
 finish
