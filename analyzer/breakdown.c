@@ -825,6 +825,9 @@ static void log_stats(struct priv *p)
 
 	correlator__stats(p->corr, &st);
 	p->a.trace.keys_folded = st.folded_events;
+	if (st.early_replays)
+		log_warn("a frame holds more than a million rows: they were analysed in parts, and "
+			 "run-queue wait may be placed late");
 	if (st.folded_events)
 		log_warn("more distinct threads or connections than the analyzer keeps: %llu events "
 			 "of the others are folded into one row (pid 0, tid 0) and start no requests",

@@ -35,6 +35,12 @@
  * the cap keeps `report -f json` under 2 GiB. Beyond it, keys are folded.
  */
 #define KEYS_CAP (1u << 17)
+/*
+ * Rows of a frame kept for its scheduler records (80 bytes each): 80 MiB.
+ * mslat record's frames (2 MiB of content, ≥ 5 bytes a row) hold < 420k rows;
+ * beyond, the rows so far are replayed before their frame's end.
+ */
+#define PEND_CAP (1u << 20)
 
 enum rstate { RS_RECEIVING, RS_RESPONDING };
 
@@ -1117,8 +1123,17 @@ int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sc
 	return 0;
 }
 
+static void replay(struct correlator *c);
+
 static int pend_push(struct correlator *c, const struct pend_item *it)
 {
+	if (c->npend == PEND_CAP) {
+		/* A hostile frame: its run-queue intervals may come too late for these rows. */
+		c->st.early_replays++;
+		replay(c);
+		if (c->oom)
+			return -ENOMEM;
+	}
 	if (c->npend == c->cappend) {
 		size_t cap = c->cappend ? c->cappend * 2 : 4096;
 		struct pend_item *p = realloc(c->pend, cap * sizeof(*p));

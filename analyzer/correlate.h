@@ -69,6 +69,7 @@ struct correlator_stats {
 	uint64_t arrivals_used, arrivals_dropped;
 	uint64_t fds, threads;		/* distinct keys */
 	uint64_t folded_events;		/* rows of threads or fds beyond the cap on distinct keys */
+	uint64_t early_replays;		/* frames' rows replayed before their end (too many rows) */
 	uint64_t runq_ns;		/* run-queue wait outside syscalls, placed */
 	uint64_t runq_dropped;		/* intervals beyond RUNQ_CAP per thread */
 };
