@@ -28,6 +28,9 @@ record() {
 		grep -q recording "$T/$name.err" 2>/dev/null && return 0
 		sleep 0.05
 	done
+	# Never leave a recorder (and its BPF programs) behind.
+	kill -INT "$REC" 2>/dev/null
+	wait "$REC" 2>/dev/null
 	return 1
 }
 
