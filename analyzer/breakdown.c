@@ -157,8 +157,8 @@ static struct analysis_bucket *bucket_slow(struct priv *p, uint32_t host, uint64
 	}
 	if (t > start) {
 		p->last_host = host;
-		p->last_lo = start + idx * a->interval_ns;
-		p->last_hi = p->last_lo + a->interval_ns;
+		p->last_lo = start + idx * a->interval_ns;	/* ≤ t */
+		p->last_hi = u64_sat_add(p->last_lo, a->interval_ns);
 		p->last_bucket = &a->buckets[idx];
 	}
 	return &a->buckets[idx];
@@ -200,7 +200,7 @@ static int on_event(struct priv *p, uint32_t host, const struct trace_event *ev)
 	histogram__add_ring(&e->stat->duration, ev->duration_ns, &p->ring);
 	if (ev->ret < 0)
 		e->stat->errors++;
-	b = bucket_at(p, host, ev->enter_ns + ev->duration_ns);
+	b = bucket_at(p, host, u64_sat_add(ev->enter_ns, ev->duration_ns));
 	if (!b)
 		return -ENOMEM;
 	b->events++;
@@ -438,9 +438,9 @@ static bool in_window(const struct priv *p, uint32_t host, uint64_t t0, uint64_t
 {
 	uint64_t start = p->a.trace.hosts[host].start_ns;
 
-	if (p->a.opts.since_ns && t1 < start + p->a.opts.since_ns)
+	if (p->a.opts.since_ns && t1 < u64_sat_add(start, p->a.opts.since_ns))
 		return false;
-	if (p->a.opts.until_ns && t0 > start + p->a.opts.until_ns)
+	if (p->a.opts.until_ns && t0 > u64_sat_add(start, p->a.opts.until_ns))
 		return false;
 	return true;
 }
@@ -526,7 +526,7 @@ static int on_events(struct priv *p, uint32_t host, const struct trace_event *ro
 		const struct trace_event *ev = &rows[i];
 
 		if (filter && (!pid_wanted(&p->a.opts, ev->pid) ||
-			       !in_window(p, host, ev->enter_ns, ev->enter_ns + ev->duration_ns)))
+			       !in_window(p, host, ev->enter_ns, u64_sat_add(ev->enter_ns, ev->duration_ns))))
 			continue;
 		err = on_event(p, host, ev);
 	}
@@ -556,7 +556,8 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 		switch (err ? TRACE_ITEM_UNKNOWN : it.type) {
 		case TRACE_ITEM_EVENT:
 			if (!pid_wanted(&p->a.opts, it.event.pid) ||
-			    !in_window(p, host, it.event.enter_ns, it.event.enter_ns + it.event.duration_ns))
+			    !in_window(p, host, it.event.enter_ns,
+				       u64_sat_add(it.event.enter_ns, it.event.duration_ns)))
 				break;
 			err = on_event(p, host, &it.event);
 			break;
@@ -568,7 +569,8 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 			break;
 		case TRACE_ITEM_SCHED:
 			if (!pid_wanted(&p->a.opts, it.sched.pid) ||
-			    !in_window(p, host, it.sched.start_ns, it.sched.start_ns + it.sched.duration_ns))
+			    !in_window(p, host, it.sched.start_ns,
+				       u64_sat_add(it.sched.start_ns, it.sched.duration_ns)))
 				break;
 			err = correlator__sched(p->corr, host, &it.sched);
 			break;

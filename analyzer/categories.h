@@ -98,6 +98,15 @@ static inline const struct sc_class *sc_table__get(const struct sc_table *t, uin
 }
 void sc_table__free(struct sc_table *t);
 
+/*
+ * A + B, UINT64_MAX when it would wrap: times and durations come from the
+ * file, and a hostile one must not turn "later than" into "earlier than".
+ */
+static inline uint64_t u64_sat_add(uint64_t a, uint64_t b)
+{
+	return a + b < a ? UINT64_MAX : a + b;
+}
+
 /* A connection in the turn-taking sense: a connected stream socket (tcp, unix, other socket). */
 static inline bool fd_kind__is_conn(uint32_t kind)
 {

@@ -768,7 +768,7 @@ static uint64_t arrivals_take(struct cfd *f, uint64_t low, uint64_t t)
 static struct creq *req_start(struct correlator *c, uint32_t host, struct cthread *th, struct cfd *f,
 			      const struct trace_event *ev, const struct sc_class *cls, uint8_t cat)
 {
-	uint64_t exit_ns = ev->enter_ns + ev->duration_ns, first;
+	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns), first;
 	struct creq *r = req_alloc(c);
 
 	if (!r) {
@@ -833,7 +833,7 @@ static void count_send(struct correlator *c, struct creq *r, uint64_t e, uint64_
 	if (!r->pub.sends) {
 		r->first_send_exit = x;
 		r->pub.bursts = 1;
-	} else if (e > r->last_send_exit + c->o.burst_gap_ns) {
+	} else if (e > u64_sat_add(r->last_send_exit, c->o.burst_gap_ns)) {
 		uint64_t gap = e - r->last_send_exit;
 
 		r->pub.bursts++;
@@ -936,7 +936,7 @@ static void expire(struct correlator *c, struct chost *h, uint64_t now)
 {
 	if (now > h->now_ns)
 		h->now_ns = now;
-	while (h->lru_head && h->lru_head->last_activity_ns + c->o.request_timeout_ns < h->now_ns)
+	while (h->lru_head && u64_sat_add(h->lru_head->last_activity_ns, c->o.request_timeout_ns) < h->now_ns)
 		req_end(c, h->lru_head, true);
 }
 
@@ -971,7 +971,7 @@ static void rx_again(struct correlator *c, struct creq *r, uint64_t x)
 static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		      const struct trace_event *ev, const struct sc_class *cls, uint8_t cat)
 {
-	uint64_t exit_ns = ev->enter_ns + ev->duration_ns;
+	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 	struct cfd *f = fd_get(c, host, ev->pid, ev->fd);
 	struct creq *r;
 
@@ -1118,7 +1118,7 @@ int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sc
 		return -ENOMEM;
 	for (i = th->nrq; i > 0 && th->rq[i - 1].start_ns > sr->start_ns; i--)
 		th->rq[i] = th->rq[i - 1];
-	th->rq[i] = (struct runq){ sr->start_ns, sr->start_ns + sr->duration_ns };
+	th->rq[i] = (struct runq){ sr->start_ns, u64_sat_add(sr->start_ns, sr->duration_ns) };
 	th->nrq++;
 	return 0;
 }
@@ -1192,7 +1192,7 @@ static void replay(struct correlator *c)
 static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_event *ev,
 			const struct sc_class *cls)
 {
-	uint64_t exit_ns = ev->enter_ns + ev->duration_ns;
+	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 	struct cfd *f;
 
 	if ((cls->kind == SK_CLOSE || cls->kind == SK_SHUTDOWN) && ev->fd >= 0) {
@@ -1220,7 +1220,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 static int event_now(struct correlator *c, uint32_t host, const struct trace_event *ev,
 		     const struct sc_class *cls)
 {
-	uint64_t exit_ns = ev->enter_ns + ev->duration_ns;
+	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
 	struct chost *h = host_get(c, host);
 	struct cthread *th;

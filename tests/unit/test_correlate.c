@@ -738,3 +738,29 @@ TEST(correlate, many_open_on_one_thread)
 out:
 	fx_close(&f);
 }
+
+TEST(correlate, times_near_the_end_of_the_clock)
+{
+	const uint64_t t = UINT64_MAX - 50 * MS;	/* a hostile file's timestamps */
+	struct fx f;
+	const struct request *r;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "read", 5, 10, t, 1000);
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, t + 2000, 100);
+	tcp(&f, 1, "write", 5, 10, t + 3000, 100);
+	tcp(&f, 1, "write", 5, 10, t + 4 * MS, 100);	/* a second burst: the gap does not wrap */
+	ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, UINT64_MAX - 10, 100);	/* exit past the clock's end */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "requests"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_TRUE(r->complete, "complete");
+	ASSERT_FALSE(r->timed_out, "the timeout does not wrap");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_SYNC], 100, "sync");
+	ASSERT_EQ(r->bursts, 2, "bursts");
+	ASSERT_EQ_U64(r->latency_ns, 4 * MS + 100 - 1000, "latency");
+out:
+	fx_close(&f);
+}
