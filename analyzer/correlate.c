@@ -824,6 +824,7 @@ static void to_responding(struct correlator *c, struct creq *r)
 		thread_changed(c, r->threads[i].th);	/* before: segments so far saw it receiving */
 		r->threads[i].th->nmaybe++;
 	}
+	req_resolve(c, r, true);	/* it completes: what was held back while receiving is its own */
 	r->state = RS_RESPONDING;
 }
 
@@ -908,7 +909,13 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 			s->mem[i].r = r;
 			s->mem[i].rx_seq = r->rx_seq;
 			r->refs++;
-			if (r->state != RS_RESPONDING)
+			/*
+			 * Undecided: a responding request until it sends again, a
+			 * receiving one until it receives again or sends (an
+			 * incomplete request has nothing after its last receive, and
+			 * must not make the others' time shared). Markers: decided.
+			 */
+			if (r->state != RS_RESPONDING && c->o.mode == CORRELATE_MARKER)
 				continue;
 			s->mem[i].maybe = true;
 			if (grow((void **)&r->srefs, &r->capsrefs, r->nsrefs + 1, sizeof(*r->srefs))) {
@@ -966,6 +973,7 @@ static void rx_again(struct correlator *c, struct creq *r, uint64_t x)
 		r->last_rx_exit = x;
 	for (uint32_t i = 0; i < r->nthreads; i++)
 		thread_changed(c, r->threads[i].th);
+	req_resolve(c, r, true);	/* held back before this receive: its own */
 }
 
 static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,

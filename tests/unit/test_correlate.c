@@ -456,7 +456,7 @@ TEST(correlate, incomplete_has_nothing_after_its_last_receive)
 	tcp(&f, 2, "read", 7, 100, 2400, 100);			/* B starts at 2500 */
 	ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 2600, 100);		/* held: A maybe, B after its receive */
 	tcp(&f, 2, "close", 7, 0, 2800, 10);				/* B never sent: incomplete */
-	tcp(&f, 2, "write", 6, 10, 2900, 100);			/* A sends again: the futex was shared */
+	tcp(&f, 2, "write", 6, 10, 2900, 100);			/* A sends again: the futex is A's alone */
 	correlator__finish(f.c);
 	if (!ASSERT_EQ(f.got.n, 3, "requests"))
 		goto out;
@@ -473,7 +473,8 @@ TEST(correlate, incomplete_has_nothing_after_its_last_receive)
 	ASSERT_EQ_U64(b->shared_ns, 0, "B: the held-back time after its receive is not its own");
 	ASSERT_EQ_U64(b->syscalls, 1, "B: its receive");
 	ASSERT_TRUE(a->complete, "A complete");
-	ASSERT_EQ_U64(a->shared_ns, 100, "A: the futex, shared while B was open");
+	ASSERT_EQ_U64(a->shared_ns, 0, "A: B never made it shared");
+	ASSERT_EQ_U64(a->cat_ns[REQ_CAT_SYNC], 100, "A: the futex");
 	ASSERT_EQ_U64(sum_parts(a), a->latency_ns, "A parts add up");
 out:
 	fx_close(&f);
@@ -761,6 +762,46 @@ TEST(correlate, times_near_the_end_of_the_clock)
 	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_SYNC], 100, "sync");
 	ASSERT_EQ(r->bursts, 2, "bursts");
 	ASSERT_EQ_U64(r->latency_ns, 4 * MS + 100 - 1000, "latency");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, receiving_requests_hold_back_their_time)
+{
+	const struct request *a, *b, *c;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	/* Three requests receive on one event loop; B never answers, C receives again. */
+	tcp(&f, 1, "read", 5, 100, 0, 100);				/* A starts at 100 */
+	tcp(&f, 1, "read", 6, 100, 200, 100);				/* B starts at 300 */
+	tcp(&f, 1, "read", 7, 100, 400, 100);				/* C starts at 500 */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 600, 90);		/* A, C (B never sends) */
+	tcp(&f, 1, "read", 7, 100, 700, 100);				/* C again: the futex was before it */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 900, 60);		/* A only: C never sends after */
+	tcp(&f, 1, "write", 5, 10, 1000, 100);			/* A complete at 1100 */
+	tcp(&f, 1, "close", 5, 0, 1200, 0);
+	tcp(&f, 1, "close", 6, 0, 1300, 0);				/* B incomplete */
+	tcp(&f, 1, "close", 7, 0, 1400, 0);				/* C incomplete */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 3, "requests"))
+		goto out;
+	a = by_fd(&f, 5);
+	b = by_fd(&f, 6);
+	c = by_fd(&f, 7);
+	if (!ASSERT_OK_PTR(a, "A") || !ASSERT_OK_PTR(b, "B") || !ASSERT_OK_PTR(c, "C"))
+		goto out;
+	ASSERT_TRUE(a->complete, "A complete");
+	ASSERT_EQ_U64(a->shared_ns, 90, "A: the first futex, shared with C");
+	ASSERT_EQ_U64(a->cat_ns[REQ_CAT_SYNC], 60, "A: the second futex, its own");
+	ASSERT_EQ_U64(sum_parts(a), a->latency_ns, "A parts add up");
+	ASSERT_FALSE(b->complete, "B incomplete");
+	ASSERT_EQ_U64(b->shared_ns + b->cat_ns[REQ_CAT_SYNC], 0, "B: nothing after its receive");
+	ASSERT_FALSE(c->complete, "C incomplete");
+	ASSERT_EQ_U64(c->shared_ns, 90, "C: the futex before its last receive");
+	ASSERT_EQ_U64(c->cat_ns[REQ_CAT_SYNC], 0, "C: nothing after it");
+	ASSERT_EQ_U64(c->end_ns, 800, "C: no end, its last receive");
 out:
 	fx_close(&f);
 }
