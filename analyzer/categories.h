@@ -104,7 +104,9 @@ void sc_table__free(struct sc_table *t);
  */
 static inline uint64_t u64_sat_add(uint64_t a, uint64_t b)
 {
-	return a + b < a ? UINT64_MAX : a + b;
+	uint64_t s;
+
+	return __builtin_add_overflow(a, b, &s) ? UINT64_MAX : s;
 }
 
 /* A connection in the turn-taking sense: a connected stream socket (tcp, unix, other socket). */

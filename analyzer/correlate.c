@@ -354,7 +354,7 @@ static inline void step_add(struct req_step **steps, uint32_t *n, uint32_t *cap,
 					      .count = count, .cat = cat, .shared = shared };
 }
 
-static void req_step(struct correlator *c, struct creq *r, const char *name, uint8_t cat,
+static inline void req_step(struct correlator *c, struct creq *r, const char *name, uint8_t cat,
 		     bool shared, uint64_t enter_ns, uint64_t ns, uint32_t count)
 {
 	step_add(&r->steps, &r->pub.nsteps, &r->capsteps, &r->pub.steps_dropped, c->o.steps_cap,
@@ -634,9 +634,9 @@ static void drop_steps_after(struct creq *r, uint64_t t)
 }
 
 /* V into *H, a histogram allocated at its first value (most keys never complete a request). */
-static void hist_lazy_add(struct correlator *c, struct histogram **h, uint64_t v)
+static inline void hist_lazy_add(struct correlator *c, struct histogram **h, uint64_t v)
 {
-	if (!*h) {
+	if (__builtin_expect(!*h, 0)) {
 		*h = calloc(1, sizeof(**h));
 		if (!*h) {
 			c->oom = true;
@@ -939,11 +939,14 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 
 /* --- timeouts ---------------------------------------------------------------- */
 
-static void expire(struct correlator *c, struct chost *h, uint64_t now)
+static inline void expire(struct correlator *c, struct chost *h, uint64_t now)
 {
 	if (now > h->now_ns)
 		h->now_ns = now;
-	while (h->lru_head && u64_sat_add(h->lru_head->last_activity_ns, c->o.request_timeout_ns) < h->now_ns)
+	/* last activity + timeout < now, without the sum (file values: it may wrap). */
+	if (h->now_ns <= c->o.request_timeout_ns)
+		return;
+	while (h->lru_head && h->lru_head->last_activity_ns < h->now_ns - c->o.request_timeout_ns)
 		req_end(c, h->lru_head, true);
 }
 
