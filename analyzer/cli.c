@@ -23,11 +23,6 @@ void cli__set_command(const char *name)
 	log__use_stderr(command);
 }
 
-const char *cli__command(void)
-{
-	return command;
-}
-
 void cli__verbose(void)
 {
 	if (log__level() < LOG_LEVEL_DEBUG)

@@ -32,7 +32,6 @@ int cmd_export(int argc, char **argv);
 
 /* Set by `mslat [-v|-q] …` and each command's own -v/-q; "mslat CMD" for messages. */
 void cli__set_command(const char *name);
-const char *cli__command(void);
 void cli__verbose(void);
 void cli__quiet(void);
 

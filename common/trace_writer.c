@@ -20,9 +20,8 @@
 struct columns {
 	int64_t *i64_a;
 	uint64_t *u64_a;
-	int32_t *i32_a, *i32_b, *i32_c;
+	int32_t *i32_a;
 	uint32_t *u32_a, *u32_b, *u32_c;
-	int64_t *i64_b;
 };
 
 struct trace_writer {
@@ -293,16 +292,13 @@ static int alloc_buffers(struct trace_writer *w)
 	w->scheds = calloc(n, sizeof(*w->scheds));
 	w->arrivals = calloc(n, sizeof(*w->arrivals));
 	c->i64_a = calloc(n, sizeof(int64_t));
-	c->i64_b = calloc(n, sizeof(int64_t));
 	c->u64_a = calloc(n, sizeof(uint64_t));
 	c->i32_a = calloc(n, sizeof(int32_t));
-	c->i32_b = calloc(n, sizeof(int32_t));
-	c->i32_c = calloc(n, sizeof(int32_t));
 	c->u32_a = calloc(n, sizeof(uint32_t));
 	c->u32_b = calloc(n, sizeof(uint32_t));
 	c->u32_c = calloc(n, sizeof(uint32_t));
 	if (!w->frame || !w->zbuf || !w->events || !w->enc || !w->enc_scratch || !w->scheds || !w->arrivals || !c->i64_a ||
-	    !c->i64_b || !c->u64_a || !c->i32_a || !c->i32_b || !c->i32_c || !c->u32_a ||
+	    !c->u64_a || !c->i32_a || !c->u32_a ||
 	    !c->u32_b || !c->u32_c)
 		return -ENOMEM;
 	return 0;
@@ -323,11 +319,8 @@ static void free_writer(struct trace_writer *w)
 	free(w->scheds);
 	free(w->arrivals);
 	free(c->i64_a);
-	free(c->i64_b);
 	free(c->u64_a);
 	free(c->i32_a);
-	free(c->i32_b);
-	free(c->i32_c);
 	free(c->u32_a);
 	free(c->u32_b);
 	free(c->u32_c);
@@ -444,11 +437,6 @@ struct trace_writer *trace_writer__open(const char *path, const Mslat__Header *h
 	return NULL;
 }
 
-static int maybe_check_err(struct trace_writer *w)
-{
-	return w->err;
-}
-
 int trace_writer__append_event(struct trace_writer *w, const struct trace_event *ev)
 {
 	if (w->err)
@@ -484,7 +472,7 @@ int trace_writer__append_arrival(struct trace_writer *w, const struct trace_arri
 /* A single record goes after every row appended before it: order is kept. */
 static int put_single(struct trace_writer *w, Mslat__Record *rec)
 {
-	int err = maybe_check_err(w);
+	int err = w->err;
 
 	if (!err)
 		err = encode_rows(w);
@@ -534,7 +522,7 @@ int trace_writer__append_marker(struct trace_writer *w, const Mslat__Marker *m)
 
 int trace_writer__append_raw(struct trace_writer *w, const void *record, size_t len)
 {
-	int err = maybe_check_err(w);
+	int err = w->err;
 
 	if (!err)
 		err = encode_rows(w);
@@ -556,7 +544,7 @@ int trace_writer__append_raw(struct trace_writer *w, const void *record, size_t 
 
 int trace_writer__flush(struct trace_writer *w)
 {
-	int err = maybe_check_err(w);
+	int err = w->err;
 
 	if (!err)
 		err = encode_rows(w);
