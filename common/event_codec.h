@@ -47,4 +47,20 @@ int event_codec__decode(const uint8_t *p, size_t len, struct event_columns *c, c
 
 void event_codec__free(struct event_columns *c);
 
+/* A batch's rows, decoded straight from the record; the array is reused. */
+struct event_rows {
+	struct trace_event *rows;
+	size_t n, cap;
+};
+
+/*
+ * The reader's fast path: decode the Record at P (LEN bytes) straight into
+ * rows, when it is laid out as this codec writes it (fields in order, each
+ * column once, of equal lengths). Returns 1 decoded, 0 anything else (use
+ * event_codec__decode, which also says what is wrong), -ENOMEM.
+ */
+int event_codec__decode_rows(const uint8_t *p, size_t len, struct event_rows *r);
+
+void event_codec__free_rows(struct event_rows *r);
+
 #endif

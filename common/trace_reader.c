@@ -42,9 +42,8 @@ struct trace_reader {
 	Mslat__Header *header;		/* kept for the reader's life */
 	bool header_returned;
 	Mslat__Record *rec;		/* the record being handed out */
-	struct event_columns cols;	/* or the event batch, decoded by hand */
-	struct trace_event *bulk;	/* its rows, for trace_reader__next_bulk */
-	size_t bulk_cap;
+	struct event_rows ev;		/* or the rows of an event batch */
+	struct event_columns cols;	/* its columns, when not decoded straight into rows */
 
 	enum batch_kind batch;
 	size_t row, rows;
@@ -421,6 +420,43 @@ static int check_header(struct trace_reader *r, const Mslat__Header *h)
 	return 0;
 }
 
+/* The columns of an event batch (protobuf-c's, or a differently laid out batch) as rows. */
+static int rows_from_columns(struct trace_reader *r)
+{
+	const struct event_columns *c = &r->cols;
+	size_t cnt = c->rows;
+	uint64_t t = c->base_ns;
+	uint32_t tid = 0, pid = 0;
+	bool fd = c->n[6], ret = c->n[8];
+
+	if (cnt > r->ev.cap) {
+		struct trace_event *p = realloc(r->ev.rows, cnt * sizeof(*p));
+
+		if (!p)
+			return -ENOMEM;
+		r->ev.rows = p;
+		r->ev.cap = cnt;
+	}
+	for (size_t i = 0; i < cnt; i++) {
+		struct trace_event *e = &r->ev.rows[i];
+
+		t += (uint64_t)c->enter_delta[i];
+		tid += (uint32_t)c->tid_delta[i];
+		pid += (uint32_t)c->pid_delta[i];
+		e->enter_ns = t;
+		e->duration_ns = c->duration[i];
+		e->ret = ret ? c->ret[i] : 0;
+		e->tid = tid;
+		e->pid = pid;
+		e->syscall = c->syscall[i];
+		e->fd = fd ? c->fd[i] : -1;
+		e->fd_kind = fd ? c->fd_kind[i] : FD_KIND_NONE;
+		e->pad = 0;
+	}
+	r->ev.n = cnt;
+	return 0;
+}
+
 /*
  * Unpack the next record of the current frame: 2 an event batch into r->cols,
  * 1 any other record into r->rec, 0 the frame is done, or a negative errno.
@@ -440,9 +476,16 @@ static int next_record(struct trace_reader *r)
 		return bad_record(r, "record longer than the format allows");
 	if (len > r->frame_len - r->frame_pos - (size_t)n)
 		return bad_record(r, "record runs past the end of its frame");
-	ret = event_codec__decode(r->frame + r->frame_pos + n, len, &r->cols, &why);
+	ret = event_codec__decode_rows(r->frame + r->frame_pos + n, len, &r->ev);
+	if (ret == 0) {
+		ret = event_codec__decode(r->frame + r->frame_pos + n, len, &r->cols, &why);
+		if (ret < 0)
+			return ret == -ENOMEM ? ret : bad_record(r, why);
+		if (ret == 1)
+			ret = rows_from_columns(r) ?: 1;
+	}
 	if (ret < 0)
-		return ret == -ENOMEM ? ret : bad_record(r, why);
+		return ret;
 	if (ret == 1) {
 		r->frame_pos += (size_t)n + len;
 		r->stats.records++;
@@ -479,30 +522,15 @@ static void next_row(struct trace_reader *r, struct trace_item *item)
 
 	item->frame_offset = r->frame_off;
 	switch (r->batch) {
-	case BATCH_EVENTS: {
-		const struct event_columns *c = &r->cols;
-		struct trace_event *e = &item->event;
-
+	case BATCH_EVENTS:
 		item->type = TRACE_ITEM_EVENT;
-		r->prev_ns += (uint64_t)c->enter_delta[i];
-		r->prev_tid += (uint32_t)c->tid_delta[i];
-		r->prev_pid += (uint32_t)c->pid_delta[i];
-		e->enter_ns = r->prev_ns;
-		e->duration_ns = c->duration[i];
-		e->tid = r->prev_tid;
-		e->pid = r->prev_pid;
-		e->syscall = c->syscall[i];
-		e->fd = c->n[6] ? c->fd[i] : -1;
-		e->fd_kind = c->n[6] ? c->fd_kind[i] : FD_KIND_NONE;
-		e->ret = c->n[8] ? c->ret[i] : 0;
-		e->pad = 0;
+		item->event = r->ev.rows[i];
 		r->stats.events++;
 		if (i == 0 || r->row == r->rows) {
-			note_time(r, e->enter_ns);
-			note_time(r, e->enter_ns + e->duration_ns);
+			note_time(r, item->event.enter_ns);
+			note_time(r, item->event.enter_ns + item->event.duration_ns);
 		}
 		break;
-	}
 	case BATCH_SCHED: {
 		const Mslat__SchedBatch *b = r->rec->sched;
 		struct trace_sched *s = &item->sched;
@@ -541,11 +569,9 @@ static void next_row(struct trace_reader *r, struct trace_item *item)
 
 static int start_events(struct trace_reader *r)
 {
-	r->batch = r->cols.rows ? BATCH_EVENTS : BATCH_NONE;
+	r->batch = r->ev.n ? BATCH_EVENTS : BATCH_NONE;
 	r->row = 0;
-	r->rows = r->cols.rows;
-	r->prev_ns = r->cols.base_ns;
-	r->prev_tid = r->prev_pid = 0;
+	r->rows = r->ev.n;
 	return 0;
 }
 
@@ -598,6 +624,8 @@ static int dispatch(struct trace_reader *r, struct trace_item *item)
 		err = check_events(r, rec->events);
 		if (!err)
 			err = columns_from_pb(r, rec->events);
+		if (!err)
+			err = rows_from_columns(r);
 		if (err)
 			return err;
 		return start_events(r);
@@ -852,66 +880,30 @@ int trace_reader__next(struct trace_reader *r, struct trace_item *item)
 	return advance(r, item, false);
 }
 
-/* Rows [r->row, r->rows) of the current event batch into r->bulk. */
-static int fill_bulk(struct trace_reader *r, size_t *n)
+/* Rows [r->row, r->rows) of the current event batch, handed out at once. */
+static const struct trace_event *take_rows(struct trace_reader *r, size_t *n)
 {
-	const struct event_columns *c = &r->cols;
-	size_t first = r->row, cnt = r->rows - r->row;
-	uint64_t t = r->prev_ns;
-	uint32_t tid = r->prev_tid, pid = r->prev_pid;
-	bool fd = c->n[6], ret = c->n[8];
+	const struct trace_event *e = r->ev.rows + r->row;
+	size_t cnt = r->rows - r->row;
 
-	if (cnt > r->bulk_cap) {
-		struct trace_event *p = realloc(r->bulk, cnt * sizeof(*p));
-
-		if (!p)
-			return -ENOMEM;
-		r->bulk = p;
-		r->bulk_cap = cnt;
-	}
-	for (size_t k = 0; k < cnt; k++) {
-		struct trace_event *e = &r->bulk[k];
-		size_t i = first + k;
-
-		t += (uint64_t)c->enter_delta[i];
-		tid += (uint32_t)c->tid_delta[i];
-		pid += (uint32_t)c->pid_delta[i];
-		e->enter_ns = t;
-		e->duration_ns = c->duration[i];
-		e->ret = ret ? c->ret[i] : 0;
-		e->tid = tid;
-		e->pid = pid;
-		e->syscall = c->syscall[i];
-		e->fd = fd ? c->fd[i] : -1;
-		e->fd_kind = fd ? c->fd_kind[i] : FD_KIND_NONE;
-		e->pad = 0;
-	}
-	if (cnt) {
-		note_time(r, r->bulk[0].enter_ns);
-		note_time(r, r->bulk[cnt - 1].enter_ns + r->bulk[cnt - 1].duration_ns);
-	}
-	r->prev_ns = t;
-	r->prev_tid = tid;
-	r->prev_pid = pid;
+	note_time(r, e[0].enter_ns);
+	note_time(r, e[cnt - 1].enter_ns + e[cnt - 1].duration_ns);
 	r->row = r->rows;
 	r->batch = BATCH_NONE;
 	r->stats.events += cnt;
 	*n = cnt;
-	return 0;
+	return e;
 }
 
 int trace_reader__next_bulk(struct trace_reader *r, struct trace_item *item,
 			    const struct trace_event **events, size_t *n)
 {
-	int ret, err;
+	int ret;
 
 	ret = advance(r, item, true);
 	if (ret != 2)
 		return ret;
-	err = fill_bulk(r, n);
-	if (err)
-		return fail(r, err);
-	*events = r->bulk;
+	*events = take_rows(r, n);
 	return 2;
 }
 
@@ -919,7 +911,7 @@ void trace_reader__close(struct trace_reader *r)
 {
 	if (!r)
 		return;
-	free(r->bulk);
+	event_codec__free_rows(&r->ev);
 	free_record(r);
 	event_codec__free(&r->cols);
 	if (r->header)
