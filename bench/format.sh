@@ -14,7 +14,7 @@ small=${SMALL:-5000000}
 runs=${RUNS:-3}
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/mslat-bench-format.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-for tool in "$B/tests/synth" "$B/tests/readbench" "$B/mslat"; do
+for tool in "$B/tests/synth" "$B/tests/readbench" "$B/tests/entropy" "$B/mslat"; do
 	[ -x "$tool" ] || { echo "format: no '$tool' (make it first)" >&2; exit 1; }
 done
 
@@ -49,6 +49,10 @@ bpe() {	# TRACE -> compressed bytes per event, as mslat info reports it
 		'import json,sys; print("%.2f" % json.load(sys.stdin)["traces"][0]["bytes_per_event"])'
 }
 
+floor() {	# TRACE -> tests/entropy's floor, bytes/event
+	"$B/tests/entropy" "$1" | awk '{ print $10 }'
+}
+
 echo "generating: synth bench, $events and $small events; threadpool at ~1M events"
 gen=$(timed /dev/null "$B/tests/synth" --scenario bench --events "$events" -o "$tmp/big.mslat") || exit 1
 "$B/tests/synth" --scenario bench --events "$small" -o "$tmp/small.mslat" >/dev/null || exit 1
@@ -59,22 +63,27 @@ tp_events=$("$B/mslat" info --format json "$tmp/tp.mslat" | python3 -c \
 
 read_big=$(best "$runs" "$B/tests/readbench" "$tmp/big.mslat") || exit 1
 read_small=$(best 1 "$B/tests/readbench" "$tmp/small.mslat") || exit 1
+read_items=$(best "$runs" "$B/tests/readbench" --items "$tmp/big.mslat") || exit 1
 info_big=$(best "$runs" "$B/mslat" info "$tmp/big.mslat") || exit 1
 zstd_big=$(best "$runs" zstd -q -dc "$tmp/big.mslat") || exit 1
 
 read -r gen_wall gen_cpu _ <<<"$gen"
 read -r rb_wall rb_cpu rb_rss <<<"$read_big"
 read -r _ _ rs_rss <<<"$read_small"
+read -r _ ri_cpu _ <<<"$read_items"
 read -r _ ib_cpu ib_rss <<<"$info_big"
 read -r _ zb_cpu _ <<<"$zstd_big"
 
 printf '\n%-46s %16s   %s\n' "measure" "value" "target"
 printf '%-46s %16s   %s\n' "bytes/event, threadpool scenario ($tp_events ev)" "$(bpe "$tmp/tp.mslat")" "<= 4"
+printf '%-46s %16s   %s\n' "  floor: entropy of duration+gap+ret | syscall" "$(floor "$tmp/tp.mslat")" "(no lossless encoding goes under)"
 printf '%-46s %16s   %s\n' "bytes/event, bench trace ($events ev)" "$(bpe "$tmp/big.mslat")" ""
+printf '%-46s %16s   %s\n' "  floor: entropy of duration+gap+ret | syscall" "$(floor "$tmp/small.mslat")" "(on the $small-event trace)"
 printf '%-46s %13s M/s   %s\n' "synth bench: events written per CPU second" "$(rate "$events" "$gen_cpu")" ">= 5M/s"
 printf '%-46s %13s M/s   %s\n' "  (per wall second, fsync included)" "$(rate "$events" "$gen_wall")" ""
 printf '%-46s %13s M/s   %s\n' "reader (readbench): events per CPU second" "$(rate "$events" "$rb_cpu")" ">= 20M/s, one core"
 printf '%-46s %13s M/s   %s\n' "  (per wall second)" "$(rate "$events" "$rb_wall")" ""
+printf '%-46s %13s M/s   %s\n' "  (one call per event: readbench --items)" "$(rate "$events" "$ri_cpu")" ""
 printf '%-46s %13s M/s   %s\n' "mslat info: events per CPU second" "$(rate "$events" "$ib_cpu")" ""
 printf '%-46s %13s M/s   %s\n' "baseline: zstd -dc alone, events per CPU s" "$(rate "$events" "$zb_cpu")" "(the floor)"
 printf '%-46s %13s MiB   %s\n' "reader peak RSS, $small events" "$(awk -v k="$rs_rss" 'BEGIN { printf "%.1f", k / 1024 }')" ""

@@ -142,4 +142,15 @@ print(n)' "$TMP/pid.out" "$pid" 2>/dev/null)
 			test "$rc" -eq 0 -a "$got" = "$want" -a -z "$bad"
 	done
 done
+
+# tests/entropy (the floor bench/format.sh sets beside bytes/event): a floor
+# must lie under what the format really takes, and it must see the events.
+for t in testdata/threadpool.mslat testdata/eventloop.mslat; do
+	name=$(basename "$t" .mslat)
+	read -r _ n _ _ _ _ _ _ _ floor _ <<<"$("$B/tests/entropy" "$t")"
+	bpe=$(json_get <("$M" info --format json "$t") 'd["traces"][0]["bytes_per_event"]')
+	events=$(json_get <("$M" info --format json "$t") 'd["traces"][0]["events"]')
+	check "$name: entropy floor $floor B/event is above 0 and under the format's $bpe, over all $events events" \
+		awk -v f="$floor" -v b="$bpe" -v n="$n" -v e="$events" 'BEGIN { exit !(f > 0 && f < b && n == e) }'
+done
 finish
