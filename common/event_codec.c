@@ -170,34 +170,63 @@ static inline uint64_t varint_word(const uint8_t *p, unsigned int *len)
 	return v;
 }
 
+/*
+ * The loop of every column decoder: the varints in [P, END) one after the
+ * other, STORE run for each with the value in V and its index in I. WIDE
+ * columns (lengths varying from value to value) use WORD_FN for every value;
+ * narrow ones (mostly one byte) take one-byte values, eight at once when a
+ * word holds eight. On a varint longer than 10 bytes the function returns
+ * (size_t)-1.
+ */
+#define VARINT_LOOP(word_fn, wide, store)                                          \
+		while (end - p >= 8) {                                             \
+			unsigned int n;                                            \
+			uint64_t v = p[0];                                         \
+			if (!wide) {                                               \
+				uint64_t w;                                        \
+				memcpy(&w, p, 8);                                  \
+				if (!(w & 0x8080808080808080ULL)) {                \
+					/* eight one-byte values at once */        \
+					for (int k = 0; k < 8; k++) {              \
+						v = (w >> (8 * k)) & 0x7f;         \
+						store;                             \
+						i++;                               \
+					}                                          \
+					p += 8;                                    \
+					continue;                                  \
+				}                                                  \
+			}                                                          \
+			if (wide) {                                                \
+				v = word_fn(p, &n);                                \
+			} else if (v < 0x80) {                                     \
+				n = 1;                                             \
+			} else {                                                   \
+				v = varint_word(p, &n);                            \
+			}                                                          \
+			if (__builtin_expect(!n, 0)) {                             \
+				int used = varint__get(p, (size_t)(end - p), &v);  \
+				if (used <= 0)                                     \
+					return (size_t)-1;                         \
+				n = (unsigned int)used;                            \
+			}                                                          \
+			p += n;                                                    \
+			store;                                                     \
+			i++;                                                       \
+		}                                                                  \
+		while (p < end) {                                                  \
+			uint64_t v;                                                \
+			int used = varint__get(p, (size_t)(end - p), &v);          \
+			if (used <= 0)                                             \
+				return (size_t)-1;                                 \
+			p += used;                                                 \
+			store;                                                     \
+			i++;                                                       \
+		}
+
 #define DEFINE_DECODER(name, type, conv)                                          \
 	static size_t name(type *dst, size_t i, const uint8_t *p, const uint8_t *end) \
 	{                                                                         \
-		while (end - p >= 8) {                                            \
-			unsigned int n;                                           \
-			uint64_t v = p[0];                                        \
-			if (v < 0x80) {                                           \
-				p++;                                              \
-			} else {                                                  \
-				v = varint_word(p, &n);                           \
-				if (!n) {                                         \
-					int used = varint__get(p, (size_t)(end - p), &v); \
-					if (used <= 0)                            \
-						return (size_t)-1;                \
-					n = (unsigned int)used;                   \
-				}                                                 \
-				p += n;                                           \
-			}                                                         \
-			dst[i++] = conv;                                          \
-		}                                                                 \
-		while (p < end) {                                                 \
-			uint64_t v;                                               \
-			int used = varint__get(p, (size_t)(end - p), &v);         \
-			if (used <= 0)                                            \
-				return (size_t)-1;                                \
-			p += used;                                                \
-			dst[i++] = conv;                                          \
-		}                                                                 \
+		VARINT_LOOP(varint_word, false, dst[i] = conv);                   \
 		return i;                                                         \
 	}
 
@@ -476,49 +505,7 @@ static bool fast_pext(void)
 	{                                                                          \
 		size_t i = 0;                                                      \
 		(void)state;                                                       \
-		while (end - p >= 8) {                                             \
-			unsigned int n;                                            \
-			uint64_t v = p[0];                                         \
-			if (!wide) {                                               \
-				uint64_t w;                                        \
-				memcpy(&w, p, 8);                                  \
-				if (!(w & 0x8080808080808080ULL)) {                \
-					/* eight one-byte values at once */        \
-					for (int k = 0; k < 8; k++) {              \
-						v = (w >> (8 * k)) & 0x7f;         \
-						store;                             \
-						i++;                               \
-					}                                          \
-					p += 8;                                    \
-					continue;                                  \
-				}                                                  \
-			}                                                          \
-			if (wide) {                                                \
-				v = word_fn(p, &n);                                \
-			} else if (v < 0x80) {                                     \
-				n = 1;                                             \
-			} else {                                                   \
-				v = varint_word(p, &n);                            \
-			}                                                          \
-			if (__builtin_expect(!n, 0)) {                             \
-				int used = varint__get(p, (size_t)(end - p), &v);  \
-				if (used <= 0)                                     \
-					return (size_t)-1;                         \
-				n = (unsigned int)used;                            \
-			}                                                          \
-			p += n;                                                    \
-			store;                                                     \
-			i++;                                                       \
-		}                                                                  \
-		while (p < end) {                                                  \
-			uint64_t v;                                                \
-			int used = varint__get(p, (size_t)(end - p), &v);          \
-			if (used <= 0)                                             \
-				return (size_t)-1;                                 \
-			p += used;                                                 \
-			store;                                                     \
-			i++;                                                       \
-		}                                                                  \
+		VARINT_LOOP(word_fn, wide, store);                                 \
 		return i;                                                          \
 	}
 

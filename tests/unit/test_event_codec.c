@@ -49,28 +49,35 @@ out:
 	free(scratch);
 }
 
+/* A record of three rows as protobuf-c would write it: no fd, no ret column. */
+static void three_rows(Mslat__Record *rec, Mslat__EventBatch *b)
+{
+	static int64_t d[3] = { 0, 10, -4 };
+	static uint64_t dur[3] = { 1, 300, 70000 };
+	static int32_t tid[3] = { 42, 0, 1 }, pid[3] = { 42, 0, 0 };
+	static uint32_t nr[3] = { 0, 1, 202 };
+
+	b->base_ns = 1000;
+	b->n_enter_delta_ns = b->n_duration_ns = b->n_tid_delta = b->n_pid_delta = b->n_syscall = 3;
+	b->enter_delta_ns = d;
+	b->duration_ns = dur;
+	b->tid_delta = tid;
+	b->pid_delta = pid;
+	b->syscall = nr;
+	rec->kind_case = MSLAT__RECORD__KIND_EVENTS;
+	rec->events = b;
+}
+
 TEST(event_codec, reads_protobuf_c_and_unpacked_fields)
 {
 	Mslat__Record rec = MSLAT__RECORD__INIT;
 	Mslat__EventBatch b = MSLAT__EVENT_BATCH__INIT;
-	int64_t d[3] = { 0, 10, -4 };
-	uint64_t dur[3] = { 1, 300, 70000 };
-	int32_t tid[3] = { 42, 0, 1 }, pid[3] = { 42, 0, 0 };
-	uint32_t nr[3] = { 0, 1, 202 };
 	struct event_columns c = {};
 	uint8_t buf[512];
 	const char *why = NULL;
 	size_t n;
 
-	b.base_ns = 1000;
-	b.n_enter_delta_ns = b.n_duration_ns = b.n_tid_delta = b.n_pid_delta = b.n_syscall = 3;
-	b.enter_delta_ns = d;
-	b.duration_ns = dur;
-	b.tid_delta = tid;
-	b.pid_delta = pid;
-	b.syscall = nr;
-	rec.kind_case = MSLAT__RECORD__KIND_EVENTS;
-	rec.events = &b;
+	three_rows(&rec, &b);
 	n = mslat__record__pack(&rec, buf);
 	if (!ASSERT_EQ(event_codec__decode(buf, n, &c, &why), 1, "decodes protobuf-c output"))
 		return;
@@ -158,27 +165,16 @@ TEST(event_codec, rows_fast_path_declines_other_layouts)
 {
 	Mslat__Record rec = MSLAT__RECORD__INIT;
 	Mslat__EventBatch b = MSLAT__EVENT_BATCH__INIT;
-	int64_t d[3] = { 0, 10, -4 };
-	uint64_t dur[3] = { 1, 300, 70000 };
-	int32_t tid[3] = { 42, 0, 1 }, pid[3] = { 42, 0, 0 }, fd[3] = { 3, 4, 5 };
-	uint32_t nr[3] = { 0, 1, 202 };
+	int32_t fd[3] = { 3, 4, 5 };
 	struct trace_event ev[3];
 	struct event_rows r = {};
 	uint8_t buf[512], *out = malloc(event_codec__max_bytes(3)), *scratch = malloc(event_codec__max_bytes(3));
 	size_t n;
 
 	/* protobuf-c writes fd without fd_kind here: valid protobuf, not our layout */
-	b.base_ns = 1000;
-	b.n_enter_delta_ns = b.n_duration_ns = b.n_tid_delta = b.n_pid_delta = b.n_syscall = 3;
-	b.enter_delta_ns = d;
-	b.duration_ns = dur;
-	b.tid_delta = tid;
-	b.pid_delta = pid;
-	b.syscall = nr;
+	three_rows(&rec, &b);
 	b.n_fd = 3;
 	b.fd = fd;
-	rec.kind_case = MSLAT__RECORD__KIND_EVENTS;
-	rec.events = &b;
 	n = mslat__record__pack(&rec, buf);
 	ASSERT_EQ(event_codec__decode_rows(buf, n, &r), 0, "fd column without fd_kind: declined");
 	ASSERT_EQ(r.n, 0, "no rows left behind");
