@@ -113,6 +113,13 @@ static int close_frame(struct trace_writer *w)
 	return 0;
 }
 
+/*
+ * Room for NEED more bytes in the open frame. It grows rather than closes:
+ * a frame closes only at a safe point (maybe_close), so the rows of every
+ * kind appended before a flush go out in one frame, and an arrival is never
+ * in a later frame than the receive that consumes it (docs/trace-format.md,
+ * Order). Batches are bounded, so a frame ends far below the format's bound.
+ */
 static int reserve(struct trace_writer *w, size_t need)
 {
 	size_t cap;
@@ -121,14 +128,16 @@ static int reserve(struct trace_writer *w, size_t need)
 
 	if (w->frame_len + need <= w->frame_cap)
 		return 0;
-	err = close_frame(w);
-	if (err)
-		return err;
-	if (need <= w->frame_cap)
-		return 0;
 	if (need > TRACE_MAX_FRAME_BYTES)
 		return -E2BIG;
-	cap = need;
+	if (w->frame_len + need > TRACE_MAX_FRAME_BYTES) {
+		err = close_frame(w);
+		if (err)
+			return err;
+	}
+	cap = w->frame_len + need;
+	if (cap < 2 * w->frame_cap)
+		cap = 2 * w->frame_cap < TRACE_MAX_FRAME_BYTES ? 2 * w->frame_cap : TRACE_MAX_FRAME_BYTES;
 	p = realloc(w->frame, cap);
 	if (!p)
 		return -ENOMEM;
@@ -156,9 +165,13 @@ static int put_record(struct trace_writer *w, const Mslat__Record *rec)
 	w->frame_len += varint__put(w->frame + w->frame_len, len);
 	w->frame_len += protobuf_c_message_pack(&rec->base, w->frame + w->frame_len);
 	w->total_records++;
-	if (w->frame_len >= w->opts.frame_bytes)
-		return close_frame(w);
 	return 0;
+}
+
+/* A safe point, every row appended so far written: close the frame if it is full. */
+static int maybe_close(struct trace_writer *w)
+{
+	return w->frame_len >= w->opts.frame_bytes ? close_frame(w) : 0;
 }
 
 static int encode_events(struct trace_writer *w)
@@ -180,8 +193,6 @@ static int encode_events(struct trace_writer *w)
 	w->total_records++;
 	w->total_events += n;
 	w->event_cnt = 0;
-	if (w->frame_len >= w->opts.frame_bytes)
-		return close_frame(w);
 	return 0;
 }
 
@@ -275,6 +286,14 @@ static int encode_rows(struct trace_writer *w)
 	if (!err)
 		err = encode_arrivals(w);
 	return err;
+}
+
+/* A batch of one kind is full: rows of every kind go out together, then maybe the frame. */
+static int flush_full(struct trace_writer *w)
+{
+	int err = encode_rows(w);
+
+	return err ? err : maybe_close(w);
 }
 
 static int alloc_buffers(struct trace_writer *w)
@@ -446,7 +465,7 @@ int trace_writer__append_event(struct trace_writer *w, const struct trace_event 
 	w->events[w->event_cnt++] = *ev;
 	if (ev->enter_ns + ev->duration_ns > w->last_ns)
 		w->last_ns = ev->enter_ns + ev->duration_ns;
-	return w->event_cnt == w->opts.batch_rows ? encode_events(w) : 0;
+	return w->event_cnt == w->opts.batch_rows ? flush_full(w) : 0;
 }
 
 int trace_writer__append_sched(struct trace_writer *w, const struct trace_sched *s)
@@ -456,7 +475,7 @@ int trace_writer__append_sched(struct trace_writer *w, const struct trace_sched 
 	if (!w->frame_open_ns)
 		w->frame_open_ns = monotonic_ns();
 	w->scheds[w->sched_cnt++] = *s;
-	return w->sched_cnt == w->opts.batch_rows ? encode_sched(w) : 0;
+	return w->sched_cnt == w->opts.batch_rows ? flush_full(w) : 0;
 }
 
 int trace_writer__append_arrival(struct trace_writer *w, const struct trace_arrival *a)
@@ -466,7 +485,7 @@ int trace_writer__append_arrival(struct trace_writer *w, const struct trace_arri
 	if (!w->frame_open_ns)
 		w->frame_open_ns = monotonic_ns();
 	w->arrivals[w->arrival_cnt++] = *a;
-	return w->arrival_cnt == w->opts.batch_rows ? encode_arrivals(w) : 0;
+	return w->arrival_cnt == w->opts.batch_rows ? flush_full(w) : 0;
 }
 
 /* A single record goes after every row appended before it: order is kept. */
@@ -478,6 +497,8 @@ static int put_single(struct trace_writer *w, Mslat__Record *rec)
 		err = encode_rows(w);
 	if (!err)
 		err = put_record(w, rec);
+	if (!err)
+		err = maybe_close(w);
 	return err;
 }
 
@@ -539,7 +560,7 @@ int trace_writer__append_raw(struct trace_writer *w, const void *record, size_t 
 	memcpy(w->frame + w->frame_len, record, len);
 	w->frame_len += len;
 	w->total_records++;
-	return 0;
+	return maybe_close(w);
 }
 
 int trace_writer__flush(struct trace_writer *w)
