@@ -8,6 +8,7 @@
 #                     in the normal and the ASan+UBSan build
 #   make demo         record the demo model server under load and report on it
 #   make bench        benchmarks (ratios against baselines run side by side)
+#   make fuzz         libFuzzer on the reader and the event codec (clang), FUZZ_SECONDS=60 each
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make SAN=1        the ASan+UBSan build, in $(OUTPUT) = build/san
 
@@ -83,7 +84,7 @@ RECORDER := $(OUT)/mslat-record
 UNIT := $(OUT)/tests/unit-tests
 
 .DELETE_ON_ERROR:
-.PHONY: all analyzer recorder tools test test-only unit bench demo deps install clean
+.PHONY: all analyzer recorder tools test test-only unit bench fuzz demo deps install clean
 
 all: analyzer $(if $(COLLECTOR_SRCS),recorder) tools $(EXAMPLES)
 
@@ -193,6 +194,19 @@ demo: deps
 bench: deps
 	$(Q)$(MAKE) --no-print-directory all
 	$(Q)bench/run $(OUT)
+
+# libFuzzer targets, built with clang into $(OUT)/fuzz; FUZZ_SECONDS each.
+FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
+FUZZ_SECONDS ?= 60
+FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
+	-fno-sanitize-recover=undefined -Icommon -I$(OUT)/gen
+fuzz: $(PROTO_H)
+	@mkdir -p $(OUT)/fuzz
+	$(Q)for f in $(FUZZ_SRCS); do \
+		$(CLANG) $(FUZZ_FLAGS) $$f $(COMMON_SRCS) $(PROTO_C) $(LIBS_COMMON) \
+			-o $(OUT)/fuzz/$$(basename $$f .c) || exit 1; \
+	done
+	$(Q)scripts/fuzz $(OUT)/fuzz $(FUZZ_SECONDS)
 
 # --- install -----------------------------------------------------------------
 BINDIR := $(DESTDIR)$(PREFIX)/bin
