@@ -1221,7 +1221,15 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 			return -ENOMEM;
 		if (f == &c->other_fd)
 			return 0;
-		conn_over(c, f, exit_ns);	/* a close we did not see */
+		/*
+		 * Bytes that came while the connection waited in the accept
+		 * queue are its first request's (the recorder gives them their
+		 * time when accept returns): its arrivals count from the end of
+		 * the previous connection on this fd, not from the accept.
+		 */
+		if (f->req)
+			req_end(c, f->req, false);	/* a close we did not see */
+		arrivals_take(f, 0, f->low_ns);
 		f->conn_open = true;
 		f->st.connections++;
 	}

@@ -368,6 +368,41 @@ out:
 	fx_close(&f);
 }
 
+/*
+ * Bytes that reached a connection while it waited in the accept queue: the
+ * recorder emits their arrival when accept returns, with the time they came.
+ * The first request starts then (the backlog wait is queue time), but not
+ * with bytes of the previous connection on the same fd number.
+ */
+TEST(correlate, arrivals_before_accept)
+{
+	struct fx f;
+	const struct request *r;
+
+	if (!fx_open(&f, CORRELATE_CONN, true))
+		return;
+	tcp(&f, 1, "read", 5, 100, 100, 100);			/* an old connection on fd 5 */
+	tcp(&f, 1, "write", 5, 10, 300, 100);			/* #1 ends at 400 */
+	arrive(&f, 5, 500);					/* old connection, after its response */
+	tcp(&f, 1, "close", 5, 0, 600, 100);			/* closed at 700 */
+	ev(&f, 1, "accept4", 3, FD_KIND_TCP_LISTEN, 5, 2000, 100);	/* new connection on fd 5 at 2100 */
+	arrive(&f, 5, 1500);					/* its bytes came at 1500, before the accept */
+	tcp(&f, 1, "read", 5, 100, 2200, 100);			/* exit 2300: queue 800 */
+	tcp(&f, 1, "write", 5, 10, 2500, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_FALSE(r->queued, "#1 has no arrival");
+	r = &f.got.r[1];
+	ASSERT_TRUE(r->queued, "#2 queued");
+	ASSERT_EQ_U64(r->start_ns, 1500, "#2 starts when its bytes arrived, before the accept");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_QUEUE], 800, "#2 queue: accept backlog and socket wait");
+	ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "#2 parts add up to the latency");
+out:
+	fx_close(&f);
+}
+
 TEST(correlate, thread_mode)
 {
 	struct fx f;
