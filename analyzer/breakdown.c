@@ -526,6 +526,8 @@ static int on_events(struct priv *p, uint32_t host, const struct trace_event *ro
 	bool filter = (p->a.opts.pids && p->a.opts.npids > 0) || p->a.opts.since_ns ||
 		      p->a.opts.until_ns;
 	struct host_state *hs = &p->hs[host];
+	struct sc_entry *tab = hs->tab;	/* in locals: the stores below may alias them */
+	uint32_t nmax = hs->n;
 	struct analysis_bucket *b = NULL;
 	uint64_t kept = 0, nb = 0, lo = 0, width = 0;
 
@@ -539,9 +541,9 @@ static int on_events(struct priv *p, uint32_t host, const struct trace_event *ro
 	}
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_event *ev = &rows[i];
-		uint32_t nr = ev->syscall < hs->n ? ev->syscall : hs->n;
+		uint32_t nr = ev->syscall < nmax ? ev->syscall : nmax;
 		uint32_t kind = ev->fd_kind < FD_KIND__COUNT ? ev->fd_kind : FD_KIND_OTHER;
-		struct sc_entry *e = &hs->tab[nr * FD_KIND__COUNT + kind];
+		struct sc_entry *e = &tab[nr * FD_KIND__COUNT + kind];
 		uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 
 		if (filter && (!pid_wanted(&p->a.opts, ev->pid) ||

@@ -574,8 +574,16 @@ static struct seg *seg_alloc(struct correlator *c, uint32_t n)
 	return s;
 }
 
+static void req_resolve_segs(struct correlator *c, struct creq *r, bool yes);
+
 /* R sent again (YES) or ended: decide its membership in every segment waiting on it. */
-static void req_resolve(struct correlator *c, struct creq *r, bool yes)
+static inline void req_resolve(struct correlator *c, struct creq *r, bool yes)
+{
+	if (r->nsrefs)	/* usually in none: no call */
+		req_resolve_segs(c, r, yes);
+}
+
+static void req_resolve_segs(struct correlator *c, struct creq *r, bool yes)
 {
 	/* Splitting a segment never adds references to R: the array is stable here. */
 	for (uint32_t i = 0; i < r->nsrefs; i++) {
