@@ -61,9 +61,8 @@ struct priv {
 	uint64_t last_lo, last_hi;
 	struct analysis_bucket *last_bucket;
 	struct analysis_syscall *step_cache[STEP_CACHE];
-	struct hist_ring ring;		/* deferred bucket increments (histogram.h) */
-	/* Zeros of a.req.cat[], .user, .shared not yet counted: most per-request values are 0. */
-	uint64_t zeros[REQ_CAT__COUNT + 2];
+	const struct sc_class **cls;	/* on_events: the class of each row of the batch */
+	size_t capcls;
 };
 
 static inline uint64_t key_hp(uint32_t host, uint32_t pid)
@@ -96,8 +95,6 @@ static int bucket_merge_to(struct priv *p, uint64_t interval)
 	struct analysis *a = &p->a;
 	int ratio = (int)(interval / a->interval_ns);
 	int n = (a->nbuckets + ratio - 1) / ratio;
-
-	histogram__ring_flush(&p->ring);	/* histograms are read and freed below */
 
 	/* Bucket j takes old buckets j*ratio..: none of them is written before it is read. */
 	for (int j = 0; j < n; j++) {
@@ -197,7 +194,7 @@ static int on_event(struct priv *p, uint32_t host, const struct trace_event *ev)
 		if (!e->stat)
 			return -ENOMEM;
 	}
-	histogram__add_ring(&e->stat->duration, ev->duration_ns, &p->ring);
+	histogram__add(&e->stat->duration, ev->duration_ns);
 	if (ev->ret < 0)
 		e->stat->errors++;
 	b = bucket_at(p, host, u64_sat_add(ev->enter_ns, ev->duration_ns));
@@ -210,13 +207,16 @@ static int on_event(struct priv *p, uint32_t host, const struct trace_event *ev)
 
 /* --- requests ----------------------------------------------------------------- */
 
-static struct bd_cell *bd_cell(struct priv *p, uint64_t latency)
+/* The slow-vs-typical cell of a latency: its histogram bucket, located as histogram.h does. */
+static inline struct bd_cell *bd_cell(struct priv *p, uint64_t latency)
 {
-	unsigned int b = histogram__bucket(latency);
-	unsigned int c = b < 2 * HIST_SUB ? 0 : (b - 2 * HIST_SUB) / HIST_SUB + 1;
-	unsigned int i = c ? (b - 2 * HIST_SUB) % HIST_SUB : b;
+	unsigned int c = 0, i = (unsigned int)latency;
 
-	if (!p->bd[c]) {
+	if (latency >= 2 * HIST_SUB) {
+		c = 63 - (unsigned int)__builtin_clzll(latency) - HIST_SUB_BITS;
+		i = (unsigned int)(latency >> c) - HIST_SUB;
+	}
+	if (__builtin_expect(!p->bd[c], 0)) {
 		p->bd[c] = calloc(c ? HIST_SUB : 2 * HIST_SUB, sizeof(struct bd_cell));
 		if (!p->bd[c])
 			return NULL;
@@ -310,13 +310,14 @@ static struct analysis_syscall *step_stat(struct priv *p, const struct req_step 
 	return s;
 }
 
-/* VALUE into H, except zeros, which are counted in p->zeros[Z] and added at the end. */
-static inline void hist_or_zero(struct priv *p, struct histogram *h, uint64_t value, int z)
+/*
+ * VALUE into H, except zeros: every complete request has one value in H, so
+ * its zeros are the requests H has not counted, added at the end (add_zeros).
+ */
+static inline void hist_or_zero(struct histogram *h, uint64_t value)
 {
 	if (value)
-		histogram__add_ring(h, value, &p->ring);
-	else
-		p->zeros[z]++;
+		histogram__add(h, value);
 }
 
 /* Every complete request is in one interval of the time series or the sink: their union. */
@@ -330,7 +331,7 @@ static int sum_latency(struct priv *p)
 	return histogram__merge(&a->req.latency, &p->sink.latency);
 }
 
-/* Count the zeros hist_or_zero deferred. */
+/* Count the zeros hist_or_zero left out. */
 static void add_zeros(struct priv *p)
 {
 	struct analysis_requests *q = &p->a.req;
@@ -339,9 +340,8 @@ static void add_zeros(struct priv *p)
 		struct histogram *h = i < REQ_CAT__COUNT ? &q->cat[i] :
 				      i == REQ_CAT__COUNT ? &q->user : &q->shared;
 
-		if (p->zeros[i])
-			histogram__add_n(h, 0, p->zeros[i]);
-		p->zeros[i] = 0;
+		if (q->count > h->count)
+			histogram__add_n(h, 0, q->count - h->count);
 	}
 }
 
@@ -369,29 +369,30 @@ static int count_request(struct priv *p, const struct request *r)
 	__builtin_prefetch((const char *)(cell + 1) - 1, 1, 0);
 	q->count++;
 	b->requests++;
-	histogram__add_ring(&b->latency, r->latency_ns, &p->ring);	/* q->latency: their sum */
+	histogram__add(&b->latency, r->latency_ns);	/* q->latency: their sum */
 	if (r->sends)
-		histogram__add_ring(&q->ttfb, r->ttfb_ns, &p->ring);
+		histogram__add(&q->ttfb, r->ttfb_ns);
 	if (r->queued)
-		histogram__add_ring(&q->queue, r->cat_ns[REQ_CAT_QUEUE], &p->ring);
-	hist_or_zero(p, &q->user, r->user_ns, REQ_CAT__COUNT);
-	hist_or_zero(p, &q->shared, r->shared_ns, REQ_CAT__COUNT + 1);
-	histogram__add_ring(&q->syscalls, r->syscalls, &p->ring);
-	histogram__add_ring(&q->sends, r->sends, &p->ring);
-	histogram__add_ring(&q->bursts, r->bursts, &p->ring);
+		histogram__add(&q->queue, r->cat_ns[REQ_CAT_QUEUE]);
+	hist_or_zero(&q->user, r->user_ns);
+	hist_or_zero(&q->shared, r->shared_ns);
+	histogram__add(&q->syscalls, r->syscalls);
+	histogram__add(&q->sends, r->sends);
+	histogram__add(&q->bursts, r->bursts);
 	if (p->a.trace.has_sched)
-		histogram__add_ring(&q->runq, r->runq_ns, &p->ring);
+		histogram__add(&q->runq, r->runq_ns);
 	q->bytes_in += r->bytes_in;
 	q->bytes_out += r->bytes_out;
 	q->shared_ns += r->shared_ns;
 	q->user_ns += r->user_ns;
 	q->runq_ns += r->runq_ns;
 	q->latency_ns += r->latency_ns;
-	/* One pass over the categories: statistics, totals and the breakdown cell. */
+	/* One pass over the categories, unrolled: statistics, totals and the breakdown cell. */
+#pragma GCC unroll 16
 	for (int i = 0; i < REQ_CAT__COUNT; i++) {
 		uint64_t v = r->cat_ns[i];
 
-		hist_or_zero(p, &q->cat[i], v, i);
+		hist_or_zero(&q->cat[i], v);
 		q->cat_ns[i] += v;
 		cell->cat[i] += v;
 	}
@@ -515,22 +516,72 @@ static int use_table(struct priv *p, uint32_t host, const Mslat__Header *h)
 	return 0;
 }
 
-/* The rows of an event batch, without a reader call per row. */
+/*
+ * The rows of an event batch, without a reader call per row: their
+ * statistics first, then the correlator's turn over the whole batch (its
+ * requests land in the same time series; where does not depend on when).
+ */
 static int on_events(struct priv *p, uint32_t host, const struct trace_event *rows, size_t n)
 {
 	bool filter = (p->a.opts.pids && p->a.opts.npids > 0) || p->a.opts.since_ns ||
 		      p->a.opts.until_ns;
-	int err = 0;
+	struct host_state *hs = &p->hs[host];
+	struct sc_entry *tab = hs->tab;	/* in locals: the stores below may alias them */
+	uint32_t nmax = hs->n;
+	struct analysis_bucket *b = NULL;
+	uint64_t kept = 0, nb = 0, lo = 0, width = 0;
 
-	for (size_t i = 0; i < n && !err; i++) {
+	if (n > p->capcls) {
+		const struct sc_class **cls = realloc(p->cls, n * sizeof(*cls));
+
+		if (!cls)
+			return -ENOMEM;
+		p->cls = cls;
+		p->capcls = n;
+	}
+	for (size_t i = 0; i < n; i++) {
 		const struct trace_event *ev = &rows[i];
+		uint32_t nr = ev->syscall < nmax ? ev->syscall : nmax;
+		uint32_t kind = ev->fd_kind < FD_KIND__COUNT ? ev->fd_kind : FD_KIND_OTHER;
+		struct sc_entry *e = &tab[nr * FD_KIND__COUNT + kind];
+		uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 
 		if (filter && (!pid_wanted(&p->a.opts, ev->pid) ||
-			       !in_window(p, host, ev->enter_ns, u64_sat_add(ev->enter_ns, ev->duration_ns))))
+			       !in_window(p, host, ev->enter_ns, exit_ns))) {
+			p->cls[i] = NULL;
 			continue;
-		err = on_event(p, host, ev);
+		}
+		if (__builtin_expect(!e->stat, 0)) {
+			e->stat = sc_stat(p, e->cls->name, sc_class__cat(e->cls, kind));
+			if (!e->stat)
+				return -ENOMEM;
+		}
+		histogram__add(&e->stat->duration, ev->duration_ns);
+		if (ev->ret < 0)
+			e->stat->errors++;
+		p->cls[i] = e->cls;
+		kept++;
+		/* Counted per interval in a register; bucket_at may move the buckets. */
+		if (exit_ns - lo >= width) {
+			if (b)
+				b->events += nb;
+			nb = 0;
+			b = bucket_at(p, host, exit_ns);
+			if (!b)
+				return -ENOMEM;
+			lo = width = 0;
+			if (b == p->last_bucket && host == p->last_host && exit_ns >= p->last_lo &&
+			    exit_ns < p->last_hi) {
+				lo = p->last_lo;
+				width = p->last_hi - lo;
+			}
+		}
+		nb++;
 	}
-	return err;
+	if (b)
+		b->events += nb;
+	p->a.trace.events_analysed += kept;
+	return correlator__events(p->corr, host, rows, p->cls, n);
 }
 
 static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
@@ -881,6 +932,9 @@ static void priv_free_work(struct priv *p)
 	}
 	free(p->hs);
 	p->hs = NULL;
+	free(p->cls);
+	p->cls = NULL;
+	p->capcls = 0;
 	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
 		free(p->bd[c]);
 		p->bd[c] = NULL;
@@ -992,7 +1046,6 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		err = 0;
 	}
 	err = correlator__finish(p->corr);
-	histogram__ring_flush(&p->ring);
 	add_zeros(p);
 	if (!err)
 		err = sum_latency(p);

@@ -17,6 +17,7 @@ enum sc_kind {
 	SK_OTHER = 0,
 	SK_RECV,	/* read, readv, recvfrom, recvmsg, recvmmsg */
 	SK_SEND,	/* write, writev, sendto, sendmsg, sendmmsg, sendfile */
+	/* From here on, the kinds that begin or end connections (correlate.c tests >= SK_ACCEPT). */
 	SK_ACCEPT,	/* accept, accept4: the return value is the new connection's fd */
 	SK_CLOSE,	/* close */
 	SK_SHUTDOWN,	/* shutdown */

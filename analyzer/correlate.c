@@ -121,7 +121,8 @@ struct seg {
 
 /* Per-thread statistics, compact: the latency histogram exists once a request completed. */
 struct tstat {
-	uint32_t host, pid, tid;
+	uint32_t tid, pid;	/* first, in struct trace_event's order: one 64-bit compare */
+	uint32_t host;
 	uint64_t syscalls, syscall_ns, idle_ns;
 	uint64_t requests, incomplete;
 	struct histogram *latency;
@@ -177,6 +178,7 @@ struct cfd {
 
 struct chost {
 	uint64_t now_ns;
+	uint64_t idle_before_ns;	/* now_ns - timeout (0 before): requests idle since are closed */
 	struct creq *lru_head, *lru_tail;
 };
 
@@ -263,7 +265,8 @@ static inline struct cthread *thread_get(struct correlator *c, uint32_t host, ui
 	struct cthread *t = c->tcache[tid & (TCACHE - 1)];
 
 	/* A direct-mapped cache in front of the table: events of a thread come in runs. */
-	if (__builtin_expect(t && t->st.tid == tid && t->st.pid == pid && t->st.host == host, 1))
+	if (__builtin_expect(t && (((uint64_t)t->st.pid << 32 | t->st.tid) ==
+				   ((uint64_t)pid << 32 | tid)) && t->st.host == host, 1))
 		return t;
 	return thread_slow(c, host, pid, tid);
 }
@@ -295,26 +298,29 @@ static struct cthread *thread_slow(struct correlator *c, uint32_t host, uint32_t
 	return t;
 }
 
-static struct cfd *fd_find(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
+static struct cfd *fd_find_slow(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
 {
-	struct cfd **slot = &c->fcache[(uint32_t)fd & (FCACHE - 1)];
-	struct cfd *f = *slot;
+	struct cfd *f = kvmap__get(&c->fds, key1(host, pid), (uint32_t)fd);
 
-	/* A direct-mapped cache in front of the table: a connection's calls come in runs. */
-	if (f && f->st.fd == fd && f->st.pid == pid && f->st.host == host)
-		return f;
-	f = kvmap__get(&c->fds, key1(host, pid), (uint32_t)fd);
 	if (f)
-		*slot = f;
+		c->fcache[(uint32_t)fd & (FCACHE - 1)] = f;
 	return f;
 }
 
-static struct cfd *fd_get(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
+static inline struct cfd *fd_find(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
 {
-	struct cfd *f = fd_find(c, host, pid, fd);
+	struct cfd *f = c->fcache[(uint32_t)fd & (FCACHE - 1)];
 
-	if (f)
+	/* A direct-mapped cache in front of the table: a connection's calls come in runs. */
+	if (__builtin_expect(f && f->st.fd == fd && f->st.pid == pid && f->st.host == host, 1))
 		return f;
+	return fd_find_slow(c, host, pid, fd);
+}
+
+static struct cfd *fd_new(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
+{
+	struct cfd *f;
+
 	if (c->fds.n >= KEYS_CAP) {
 		return &c->other_fd;	/* never a connection: its rows are ignored */
 	}
@@ -331,6 +337,13 @@ static struct cfd *fd_get(struct correlator *c, uint32_t host, uint32_t pid, int
 	c->st.fds++;
 	c->fcache[(uint32_t)fd & (FCACHE - 1)] = f;
 	return f;
+}
+
+static inline struct cfd *fd_get(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
+{
+	struct cfd *f = fd_find(c, host, pid, fd);
+
+	return f ? f : fd_new(c, host, pid, fd);
 }
 
 /* --- steps ------------------------------------------------------------------ */
@@ -380,14 +393,10 @@ static void lru_unlink(struct correlator *c, struct creq *r)
 	r->lru_prev = r->lru_next = NULL;
 }
 
-static void touch(struct correlator *c, struct creq *r, uint64_t t)
+static void touch_move(struct correlator *c, struct creq *r)
 {
 	struct chost *h = &c->hosts[r->host];
 
-	if (t > r->last_activity_ns)
-		r->last_activity_ns = t;
-	if (h->lru_tail == r)
-		return;
 	lru_unlink(c, r);
 	r->lru_prev = h->lru_tail;
 	if (h->lru_tail)
@@ -395,6 +404,15 @@ static void touch(struct correlator *c, struct creq *r, uint64_t t)
 	else
 		h->lru_head = r;
 	h->lru_tail = r;
+}
+
+/* Activity of R at T: it moves to the tail of its host's LRU, where it usually is already. */
+static inline void touch(struct correlator *c, struct creq *r, uint64_t t)
+{
+	if (t > r->last_activity_ns)
+		r->last_activity_ns = t;
+	if (c->hosts[r->host].lru_tail != r)
+		touch_move(c, r);
 }
 
 static void seg_distribute(struct correlator *c, struct seg *s);
@@ -413,11 +431,18 @@ static inline void thread_changed(struct correlator *c, struct cthread *th)
 		seg_distribute(c, s);
 }
 
-static int req_join(struct correlator *c, struct creq *r, struct cthread *th)
+static int req_join_other(struct correlator *c, struct creq *r, struct cthread *th);
+
+static inline int req_join(struct correlator *c, struct creq *r, struct cthread *th)
 {
-	/* Most requests live on one thread: the last joined is checked first. */
+	/* Most requests live on one thread: the last joined is checked first, inline. */
 	if (r->nthreads && r->threads[r->nthreads - 1].th == th)
 		return 0;
+	return req_join_other(c, r, th);
+}
+
+static int req_join_other(struct correlator *c, struct creq *r, struct cthread *th)
+{
 	for (uint32_t i = 0; i + 1 < r->nthreads; i++)
 		if (r->threads[i].th == th)
 			return 0;
@@ -458,6 +483,7 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 	uint32_t k = 0;
 	uint64_t total = 0;
 
+#pragma GCC unroll 16	/* ten categories: no loop counter per request */
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
 		total += s->cat_ns[i];
 	for (uint32_t i = 0; i < s->nmem; i++)
@@ -548,8 +574,16 @@ static struct seg *seg_alloc(struct correlator *c, uint32_t n)
 	return s;
 }
 
+static void req_resolve_segs(struct correlator *c, struct creq *r, bool yes);
+
 /* R sent again (YES) or ended: decide its membership in every segment waiting on it. */
-static void req_resolve(struct correlator *c, struct creq *r, bool yes)
+static inline void req_resolve(struct correlator *c, struct creq *r, bool yes)
+{
+	if (r->nsrefs)	/* usually in none: no call */
+		req_resolve_segs(c, r, yes);
+}
+
+static void req_resolve_segs(struct correlator *c, struct creq *r, bool yes)
 {
 	/* Splitting a segment never adds references to R: the array is stable here. */
 	for (uint32_t i = 0; i < r->nsrefs; i++) {
@@ -611,8 +645,12 @@ static void stable_sort_steps(struct req_step *s, uint32_t n)
 {
 	/* Insertion sort: steps are few and nearly in order. */
 	for (uint32_t i = 1; i < n; i++) {
-		struct req_step v = s[i];
+		struct req_step v;
 		uint32_t j = i;
+
+		if (s[i - 1].enter_ns <= s[i].enter_ns)
+			continue;	/* the usual case: not a 32-byte copy per step */
+		v = s[i];
 
 		while (j > 0 && s[j - 1].enter_ns > v.enter_ns) {
 			s[j] = s[j - 1];
@@ -672,6 +710,7 @@ static void deliver(struct correlator *c, struct creq *r)
 	p->latency_ns = p->end_ns - p->start_ns;
 	/* Rows of two threads may come slightly out of order: never a negative time. */
 	p->ttfb_ns = p->sends && r->first_send_exit > p->start_ns ? r->first_send_exit - p->start_ns : 0;
+#pragma GCC unroll 16	/* ten categories: no loop counter per request */
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
 		covered += p->cat_ns[i];
 	covered += p->shared_ns;
@@ -750,8 +789,15 @@ static struct creq *req_alloc(struct correlator *c)
 	return r;
 }
 
+static uint64_t arrivals_take_some(struct cfd *f, uint64_t low, uint64_t t);
+
 /* Consume the buffered arrivals up to T; return the first one in (LOW, T], or 0. */
-static uint64_t arrivals_take(struct cfd *f, uint64_t low, uint64_t t)
+static inline uint64_t arrivals_take(struct cfd *f, uint64_t low, uint64_t t)
+{
+	return f->narr ? arrivals_take_some(f, low, t) : 0;	/* none: traces without arrivals */
+}
+
+static uint64_t arrivals_take_some(struct cfd *f, uint64_t low, uint64_t t)
 {
 	uint64_t first = 0;
 	uint32_t i = 0, j;
@@ -872,12 +918,13 @@ static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t 
 	}
 }
 
-/* Rule 2: a syscall that is not a receive/send of a connection, on thread TH. */
-static void attribute(struct correlator *c, struct cthread *th, const struct sc_class *cls,
-		      uint8_t cat, uint64_t enter_ns, uint64_t dur)
-{
-	struct seg *s = th->cur;
+static void attribute_seg(struct correlator *c, struct cthread *th, const struct sc_class *cls,
+			  uint8_t cat, uint64_t enter_ns, uint64_t dur);
 
+/* Rule 2: a syscall that is not a receive/send of a connection, on thread TH. */
+static inline void attribute(struct correlator *c, struct cthread *th, const struct sc_class *cls,
+			     uint8_t cat, uint64_t enter_ns, uint64_t dur)
+{
 	if (!th->nopen)
 		return;
 	if (!th->nmaybe && th->nopen == 1) {
@@ -891,6 +938,14 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 		req_step(c, r, cls->name, cat, false, enter_ns, dur, 1);
 		return;
 	}
+	attribute_seg(c, th, cls, cat, enter_ns, dur);
+}
+
+static void attribute_seg(struct correlator *c, struct cthread *th, const struct sc_class *cls,
+			  uint8_t cat, uint64_t enter_ns, uint64_t dur)
+{
+	struct seg *s = th->cur;
+
 	/*
 	 * Several, or one that may not send again: into the segment, split when
 	 * the open set changes (or its last "maybe" member is decided), so a
@@ -941,12 +996,12 @@ static void attribute(struct correlator *c, struct cthread *th, const struct sc_
 
 static inline void expire(struct correlator *c, struct chost *h, uint64_t now)
 {
-	if (now > h->now_ns)
-		h->now_ns = now;
 	/* last activity + timeout < now, without the sum (file values: it may wrap). */
-	if (h->now_ns <= c->o.request_timeout_ns)
-		return;
-	while (h->lru_head && h->lru_head->last_activity_ns < h->now_ns - c->o.request_timeout_ns)
+	if (now > h->now_ns) {
+		h->now_ns = now;
+		h->idle_before_ns = now > c->o.request_timeout_ns ? now - c->o.request_timeout_ns : 0;
+	}
+	while (h->lru_head && h->lru_head->last_activity_ns < h->idle_before_ns)
 		req_end(c, h->lru_head, true);
 }
 
@@ -1056,7 +1111,9 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 	return 0;
 }
 
-static int event_now(struct correlator *c, uint32_t host, const struct trace_event *ev,
+static inline int event_now(struct correlator *c, struct chost *h, uint32_t host,
+			    const struct trace_event *ev, const struct sc_class *cls);
+static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
 		     const struct sc_class *cls);
 static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
 		      uint32_t pid, uint32_t tid, uint64_t id);
@@ -1165,7 +1222,33 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 	if (c->o.sched)
 		return pend_push(c, &(struct pend_item){ .type = P_EVENT, .cls = cls, .host = host,
 							  .ev = *ev });
-	return event_now(c, host, ev, cls);
+	return event_one(c, host, ev, cls);
+}
+
+int correlator__events(struct correlator *c, uint32_t host, const struct trace_event *rows,
+		       const struct sc_class *const *cls, size_t n)
+{
+	struct chost *h;
+	int err = 0;
+
+	if (c->o.sched) {
+		for (size_t i = 0; i < n && !err; i++)
+			if (cls[i])
+				err = correlator__event(c, host, &rows[i], cls[i]);
+		return err;
+	}
+	/* event_now inlined here: no call per row; the host's state does not move meanwhile. */
+	h = host_get(c, host);
+	if (!h)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (!cls[i])
+			continue;
+		err = event_now(c, h, host, &rows[i], cls[i]);
+		if (__builtin_expect(err, 0))
+			break;
+	}
+	return err;
 }
 
 int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
@@ -1187,7 +1270,7 @@ static void replay(struct correlator *c)
 		int err;
 
 		if (it->type == P_EVENT)
-			err = event_now(c, it->host, &it->ev, it->cls);
+			err = event_one(c, it->host, &it->ev, it->cls);
 		else if (it->type == P_ARRIVAL)
 			err = arrival_now(c, it->host, &it->ar);
 		else
@@ -1236,17 +1319,15 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 	return 0;
 }
 
-static int event_now(struct correlator *c, uint32_t host, const struct trace_event *ev,
-		     const struct sc_class *cls)
+static inline __attribute__((always_inline)) int
+event_now(struct correlator *c, struct chost *h, uint32_t host, const struct trace_event *ev,
+	  const struct sc_class *cls)
 {
 	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
-	struct chost *h = host_get(c, host);
 	struct cthread *th;
 	int err = 0;
 
-	if (!h)
-		return -ENOMEM;
 	th = thread_get(c, host, ev->pid, ev->tid);
 	if (!th)
 		return -ENOMEM;
@@ -1271,7 +1352,7 @@ static int event_now(struct correlator *c, uint32_t host, const struct trace_eve
 		return c->oom ? -ENOMEM : err;
 	}
 	if (c->o.mode != CORRELATE_MARKER) {
-		if (on_lifecycle(c, host, ev, cls))
+		if (cls->kind >= SK_ACCEPT && on_lifecycle(c, host, ev, cls))
 			return -ENOMEM;
 		/* Any syscall on a connection's fd is activity (--request-timeout). */
 		if (c->o.mode == CORRELATE_CONN && ev->fd >= 0 && fd_kind__is_conn(ev->fd_kind) &&
@@ -1301,6 +1382,14 @@ static int event_now(struct correlator *c, uint32_t host, const struct trace_eve
 	}
 	attribute(c, th, cls, cat, ev->enter_ns, ev->duration_ns);
 	return c->oom ? -ENOMEM : 0;
+}
+
+static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
+		     const struct sc_class *cls)
+{
+	struct chost *h = host_get(c, host);
+
+	return h ? event_now(c, h, host, ev, cls) : -ENOMEM;
 }
 
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)

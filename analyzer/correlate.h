@@ -4,6 +4,7 @@
 #define MSLAT_CORRELATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "analysis.h"
@@ -49,6 +50,12 @@ void correlator__free(struct correlator *c);
  */
 int correlator__event(struct correlator *c, uint32_t host, const struct trace_event *ev,
 		      const struct sc_class *cls);
+/*
+ * The same for N rows of one batch: CLS[i] classifies ROWS[i], NULL skips it
+ * (filtered out). 0 or -ENOMEM.
+ */
+int correlator__events(struct correlator *c, uint32_t host, const struct trace_event *rows,
+		       const struct sc_class *const *cls, size_t n);
 /* An arrival record (only TRACE_ARRIVAL_DATA is used). 0 or -ENOMEM. */
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a);
 /* A marker (WHAT: 0 begin, 1 end, 2 point); used with CORRELATE_MARKER only. 0 or -ENOMEM. */

@@ -40,6 +40,7 @@ void histogram__add_n(struct histogram *h, uint64_t value, uint64_t n);
 static inline void histogram__add(struct histogram *h, uint64_t v)
 {
 	unsigned int c, i, e;
+	uint64_t *chunk, sum;
 
 	if (v < 2 * HIST_SUB) {
 		c = 0;
@@ -49,7 +50,9 @@ static inline void histogram__add(struct histogram *h, uint64_t v)
 		c = e - HIST_SUB_BITS;
 		i = (unsigned int)(v >> c) - HIST_SUB;
 	}
-	if (__builtin_expect(!h->chunk[c] || !h->count || h->sum + v < h->sum, 0)) {
+	/* A chunk exists only once something was counted: no test of count for min. */
+	chunk = h->chunk[c];
+	if (__builtin_expect(!chunk || __builtin_add_overflow(h->sum, v, &sum), 0)) {
 		histogram__add_n(h, v, 1);
 		return;
 	}
@@ -58,8 +61,8 @@ static inline void histogram__add(struct histogram *h, uint64_t v)
 	if (v > h->max)
 		h->max = v;
 	h->count++;
-	h->sum += v;
-	h->chunk[c][i]++;
+	h->sum = sum;
+	chunk[i]++;
 }
 
 /*
@@ -78,10 +81,10 @@ struct hist_ring {
 static inline void histogram__add_ring(struct histogram *h, uint64_t v, struct hist_ring *r)
 {
 	unsigned int c, i, e;
-	uint64_t **s, *ctr;
+	uint64_t **s, *ctr, *chunk, sum;
 
 	/* Most per-request category times are 0: their counter is hot, count it now. */
-	if (!v && h->chunk[0] && h->count) {
+	if (!v && h->chunk[0]) {
 		h->min = 0;
 		h->count++;
 		h->chunk[0][0]++;
@@ -95,7 +98,8 @@ static inline void histogram__add_ring(struct histogram *h, uint64_t v, struct h
 		c = e - HIST_SUB_BITS;
 		i = (unsigned int)(v >> c) - HIST_SUB;
 	}
-	if (__builtin_expect(!h->chunk[c] || !h->count || h->sum + v < h->sum, 0)) {
+	chunk = h->chunk[c];
+	if (__builtin_expect(!chunk || __builtin_add_overflow(h->sum, v, &sum), 0)) {
 		histogram__add_n(h, v, 1);
 		return;
 	}
@@ -104,13 +108,13 @@ static inline void histogram__add_ring(struct histogram *h, uint64_t v, struct h
 	if (v > h->max)
 		h->max = v;
 	h->count++;
-	h->sum += v;
+	h->sum = sum;
 	/* Small values (syscalls, sends per request) share a hot chunk: count them now. */
 	if (!c) {
-		h->chunk[0][i]++;
+		chunk[i]++;
 		return;
 	}
-	ctr = &h->chunk[c][i];
+	ctr = &chunk[i];
 	__builtin_prefetch(ctr, 1, 0);
 	s = &r->slot[r->pos++ & (HIST_RING - 1)];
 	if (*s)

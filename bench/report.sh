@@ -8,9 +8,19 @@
 # Numbers, not a test: the machines are shared; the median of RUNS runs (by
 # CPU time).
 #
-#   bench/report.sh BUILD_DIR        EVENTS=50000000 SMALL=10000000 RUNS=3
+# With OLD=DIR (another build's directory, e.g. a copy of build/ before a
+# change), that build's report runs too, each run paired with one of this
+# build's: on a shared machine whose speed drifts from minute to minute, the
+# median of the paired ratios is steadier than two medians taken apart.
+#
+#   bench/report.sh BUILD_DIR        EVENTS=50000000 SMALL=10000000 RUNS=3 OLD=
 set -u
 B=$(cd "${1:?usage: bench/report.sh BUILD_DIR}" && pwd)
+old_b=''
+if [ -n "${OLD:-}" ]; then
+	old_b=$(cd "$OLD" && pwd) || exit 1
+	[ -x "$old_b/mslat" ] || { echo "report: no '$old_b/mslat'" >&2; exit 1; }
+fi
 events=${EVENTS:-50000000}
 small=${SMALL:-10000000}
 runs=${RUNS:-3}
@@ -56,6 +66,21 @@ rep_json=$(median 1 "$B/mslat" report --format json "$tmp/big.mslat") || exit 1
 rep_small=$(median 1 "$B/mslat" report "$tmp/small.mslat") || exit 1
 info_big=$(median "$runs" "$B/mslat" info "$tmp/big.mslat") || exit 1
 
+# paired N: N runs of the old and this build's report, alternating; prints
+# "old_cpu_s new_cpu_s new/old" of the run with the median ratio.
+paired() {
+	local i o n all=''
+	for ((i = 0; i < $1; i++)); do
+		read -r _ o _ <<<"$(timed "$old_b/mslat" report "$tmp/big.mslat")" || return 1
+		read -r _ n _ <<<"$(timed "$B/mslat" report "$tmp/big.mslat")" || return 1
+		all+=$(awk -v o="$o" -v n="$n" 'BEGIN { printf "%s %s %.3f", o, n, n / o }')$'\n'
+	done
+	printf '%s' "$all" | sort -n -k3,3 | sed -n "$((($1 + 1) / 2))p"
+}
+if [ -n "$old_b" ]; then
+	pair=$(paired "$runs") || exit 1
+fi
+
 read -r rb_wall rb_cpu rb_rss <<<"$rep_big"
 read -r _ rj_cpu _ <<<"$rep_json"
 read -r _ rs_cpu rs_rss <<<"$rep_small"
@@ -72,3 +97,9 @@ printf '%-48s %10s MiB   %s\n' "report peak RSS, $small events" "$(mib "$rs_rss"
 printf '%-48s %10s MiB   %s\n' "report peak RSS, $events events" "$(mib "$rb_rss")" "about the same"
 printf '%-48s %10s MiB   %s\n' "baseline: mslat info peak RSS, $events events" "$(mib "$ib_rss")" ""
 printf '%-48s %14s\n' "requests in the $small-event trace" "$reqs"
+if [ -n "$old_b" ]; then
+	read -r po_cpu pn_cpu ratio <<<"$pair"
+	printf '%-48s %10s M/s   %s\n' "OLD report, paired runs, $events" "$(rate "$events" "$po_cpu")" "$old_b"
+	printf '%-48s %10s M/s   %s\n' "  this build in the same pair" "$(rate "$events" "$pn_cpu")" ""
+	printf '%-48s %12s   %s\n' "  CPU time this/OLD (median of $runs pairs)" "$ratio" "< 1: faster"
+fi
