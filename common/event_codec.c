@@ -172,21 +172,20 @@ static inline uint64_t varint_word(const uint8_t *p, unsigned int *len)
 
 /*
  * The loop of every column decoder: the varints in [P, END) one after the
- * other, at most LIM of them, STORE run for each with the value in V and its
- * index in I. WIDE
+ * other, STORE run for each with the value in V and its index in I. WIDE
  * columns (lengths varying from value to value) use WORD_FN for every value;
  * narrow ones (mostly one byte) take one-byte values, eight at once when a
  * word holds eight. On a varint longer than 10 bytes the function returns
  * (size_t)-1.
  */
-#define VARINT_LOOP(word_fn, wide, lim, store)                                     \
-		while (i < (lim) && end - p >= 8) {                                \
+#define VARINT_LOOP(word_fn, wide, store)                                          \
+		while (end - p >= 8) {                                             \
 			unsigned int n;                                            \
 			uint64_t v = p[0];                                         \
 			if (!wide) {                                               \
 				uint64_t w;                                        \
 				memcpy(&w, p, 8);                                  \
-				if (!(w & 0x8080808080808080ULL) && i + 8 <= (lim)) { \
+				if (!(w & 0x8080808080808080ULL)) {                \
 					/* eight one-byte values at once */        \
 					for (int k = 0; k < 8; k++) {              \
 						v = (w >> (8 * k)) & 0x7f;         \
@@ -214,7 +213,7 @@ static inline uint64_t varint_word(const uint8_t *p, unsigned int *len)
 			store;                                                     \
 			i++;                                                       \
 		}                                                                  \
-		while (i < (lim) && p < end) {                                     \
+		while (p < end) {                                                  \
 			uint64_t v;                                                \
 			int used = varint__get(p, (size_t)(end - p), &v);          \
 			if (used <= 0)                                             \
@@ -227,7 +226,7 @@ static inline uint64_t varint_word(const uint8_t *p, unsigned int *len)
 #define DEFINE_DECODER(name, type, conv)                                          \
 	static size_t name(type *dst, size_t i, const uint8_t *p, const uint8_t *end) \
 	{                                                                         \
-		VARINT_LOOP(varint_word, false, SIZE_MAX, dst[i] = conv);         \
+		VARINT_LOOP(varint_word, false, dst[i] = conv);                   \
 		return i;                                                         \
 	}
 
@@ -501,14 +500,12 @@ static bool fast_pext(void)
 #endif
 
 #define DEFINE_ROW_DECODER(name, attr, word_fn, wide, store)                       \
-	attr static size_t name(struct trace_event *e, struct rows_column *col, size_t lim) \
+	attr static size_t name(struct trace_event *e, const uint8_t *p, const uint8_t *end, \
+				uint64_t state)                                    \
 	{                                                                          \
-		const uint8_t *p = col->p, *end = col->end;                        \
-		uint64_t state = col->state;                                       \
 		size_t i = 0;                                                      \
-		VARINT_LOOP(word_fn, wide, lim, store);                            \
-		col->p = p;                                                        \
-		col->state = state;                                                \
+		(void)state;                                                       \
+		VARINT_LOOP(word_fn, wide, store);                                 \
 		return i;                                                          \
 	}
 
@@ -526,7 +523,7 @@ NARROW_ROW_DECODER(rows_fd, e[i].fd = unzz32((uint32_t)v))
 NARROW_ROW_DECODER(rows_fd_kind, e[i].fd_kind = (uint32_t)v)
 WIDE_ROW_DECODER(rows_ret, e[i].ret = unzz64(v))
 
-typedef size_t (*row_decoder)(struct trace_event *, struct rows_column *, size_t);
+typedef size_t (*row_decoder)(struct trace_event *, const uint8_t *, const uint8_t *, uint64_t);
 
 /* The column decoders for this CPU, chosen once. */
 static const row_decoder *row_decoders(void)
@@ -570,56 +567,33 @@ static bool next_packed(const uint8_t **p, const uint8_t *end, unsigned int f,
 	return (*col_end)[-1] < 0x80;
 }
 
-/*
- * Varints in a packed column, and whether each ends within 10 bytes (after
- * that the loops above could stop short). Long runs of continuation bytes
- * are rare (only values of 57 bits and more), so they are looked at closely
- * only where a word has no final byte.
- */
-static bool column_count(const uint8_t *p, size_t len, size_t *count)
+/* Decode field F's column, the next field at *P, into R's rows: 1, 0 (not laid out so), -ENOMEM. */
+static int rows_column(const uint8_t **p, const uint8_t *end, unsigned int f, struct event_rows *r,
+		       uint64_t base)
 {
-	size_t run = 0, k = 0, words_without_end = 0;
-
-	*count = 0;
-	for (; k + 8 <= len; k += 8) {
-		uint64_t w;
-
-		memcpy(&w, p + k, 8);
-		w = (~w & 0x8080808080808080ULL) >> 7;
-		words_without_end += !w;
-		*count += (size_t)((w * 0x0101010101010101ULL) >> 56);
-	}
-	for (; k < len; k++)
-		*count += p[k] < 0x80;
-	if (!len || p[len - 1] >= 0x80)
-		return false;
-	for (k = 0; words_without_end && k < len; k++) {
-		run = p[k] >= 0x80 ? run + 1 : 0;
-		if (run >= VARINT_MAX_BYTES)
-			return false;
-	}
-	return true;
-}
-
-/* Field F's column, the next field at *P: checked, counted, its cursor set. 1, or 0. */
-static int open_column(const uint8_t **p, const uint8_t *end, unsigned int f, struct event_rows *r,
-		       uint64_t state)
-{
-	struct rows_column *col = &r->col[f];
+	const row_decoder *decoders = row_decoders();
+	const uint8_t *col, *col_end;
 	size_t count;
 
-	if (!next_packed(p, end, f, &col->p, &col->end) ||
-	    !column_count(col->p, (size_t)(col->end - col->p), &count))
+	if (!next_packed(p, end, f, &col, &col_end))
 		return 0;
+	count = count_varints(col, (size_t)(col_end - col));
 	if (f == F_ENTER) {	/* the first column sets the row count */
-		if (!count || count > TRACE_MAX_BATCH_ROWS)
+		if (count > TRACE_MAX_BATCH_ROWS)
 			return 0;
+		if (count > r->cap) {
+			struct trace_event *q = realloc(r->rows, count * sizeof(*q));
+
+			if (!q)
+				return -ENOMEM;
+			r->rows = q;
+			r->cap = count;
+		}
 		r->n = count;
 	} else if (count != r->n) {
 		return 0;
 	}
-	col->state = state;
-	return 1;
+	return decoders[f](r->rows, col, col_end, base) == r->n;
 }
 
 static bool next_is(const uint8_t *p, const uint8_t *end, unsigned int f)
@@ -627,13 +601,14 @@ static bool next_is(const uint8_t *p, const uint8_t *end, unsigned int f)
 	return p < end && *p == ((f << 3) | WT_LEN);
 }
 
-int event_codec__rows_open(const uint8_t *p, size_t len, struct event_rows *r)
+int event_codec__decode_rows(const uint8_t *p, size_t len, struct event_rows *r)
 {
 	const uint8_t *end = p + len;
 	uint64_t blen, base = 0;
-	int used;
+	bool have_fd, have_ret;
+	int used, ret;
 
-	r->n = r->done = 0;
+	r->n = 0;
 	if (len < 2 || p[0] != RECORD_EVENTS_TAG)
 		return 0;
 	used = varint__get(p + 1, len - 1, &blen);
@@ -646,49 +621,32 @@ int event_codec__rows_open(const uint8_t *p, size_t len, struct event_rows *r)
 			return 0;
 		p += 1 + used;
 	}
-	for (unsigned int f = F_ENTER; f <= F_SYS; f++)
-		if (!open_column(&p, end, f, r, f == F_ENTER ? base : 0))
-			goto no;
-	r->have_fd = next_is(p, end, F_FD);
-	if (r->have_fd && (!open_column(&p, end, F_FD, r, 0) || !open_column(&p, end, F_KIND, r, 0)))
-		goto no;
-	r->have_ret = next_is(p, end, F_RET);
-	if ((r->have_ret && !open_column(&p, end, F_RET, r, 0)) || p != end)
-		goto no;
-	if (!r->rows) {
-		r->rows = malloc(EVENT_ROWS_CHUNK * sizeof(*r->rows));
-		if (!r->rows) {
-			r->n = 0;
-			return -ENOMEM;
-		}
+	for (unsigned int f = F_ENTER; f <= F_SYS; f++) {
+		ret = rows_column(&p, end, f, r, f == F_ENTER ? base : 0);
+		if (ret <= 0)
+			goto out;
 	}
+	have_fd = next_is(p, end, F_FD);
+	if (have_fd && ((ret = rows_column(&p, end, F_FD, r, 0)) <= 0 ||
+			(ret = rows_column(&p, end, F_KIND, r, 0)) <= 0))
+		goto out;
+	have_ret = next_is(p, end, F_RET);
+	if (have_ret && (ret = rows_column(&p, end, F_RET, r, 0)) <= 0)
+		goto out;
+	if (p != end) {
+		ret = 0;
+		goto out;
+	}
+	for (size_t i = 0; !have_fd && i < r->n; i++) {
+		r->rows[i].fd = -1;
+		r->rows[i].fd_kind = FD_KIND_NONE;
+	}
+	for (size_t i = 0; !have_ret && i < r->n; i++)
+		r->rows[i].ret = 0;
 	return 1;
-no:
+out:
 	r->n = 0;
-	return 0;
-}
-
-size_t event_codec__rows_next(struct event_rows *r)
-{
-	const row_decoder *decoders = row_decoders();
-	size_t k = r->n - r->done < EVENT_ROWS_CHUNK ? r->n - r->done : EVENT_ROWS_CHUNK;
-
-	/* Every column was counted and checked whole: each yields K values. */
-	for (unsigned int f = F_ENTER; f <= F_RET; f++) {
-		if ((f == F_FD || f == F_KIND) && !r->have_fd) {
-			for (size_t i = 0; i < k; i++) {
-				r->rows[i].fd = -1;
-				r->rows[i].fd_kind = FD_KIND_NONE;
-			}
-		} else if (f == F_RET && !r->have_ret) {
-			for (size_t i = 0; i < k; i++)
-				r->rows[i].ret = 0;
-		} else if (decoders[f](r->rows, &r->col[f], k) != k) {
-			return (size_t)-1;	/* not reached: the column was checked */
-		}
-	}
-	r->done += k;
-	return k;
+	return ret;
 }
 
 void event_codec__free_rows(struct event_rows *r)

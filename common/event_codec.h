@@ -8,7 +8,6 @@
 #ifndef MSLAT_EVENT_CODEC_H
 #define MSLAT_EVENT_CODEC_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -48,35 +47,19 @@ int event_codec__decode(const uint8_t *p, size_t len, struct event_columns *c, c
 
 void event_codec__free(struct event_columns *c);
 
-/* Rows handed out at once by the fast path: a chunk stays in a core's cache. */
-#define EVENT_ROWS_CHUNK 2048
-
-/* Where decoding of one column stands. */
-struct rows_column {
-	const uint8_t *p, *end;
-	uint64_t state;		/* running sum of a delta-coded column */
-};
-
-/* A batch decoded straight into rows, a chunk at a time; the array is reused. */
+/* A batch's rows, decoded straight from the record; the array is reused. */
 struct event_rows {
-	struct trace_event *rows;	/* EVENT_ROWS_CHUNK rows */
-	size_t n, done;			/* rows in the batch, rows decoded so far */
-	bool have_fd, have_ret;
-	struct rows_column col[10];	/* by field number */
+	struct trace_event *rows;
+	size_t n, cap;
 };
 
 /*
- * The reader's fast path: check the Record at P (LEN bytes, which must stay
- * valid while its rows are decoded) and get ready to decode it into rows,
- * when it is laid out as this codec writes it (fields in order, each column
- * once, of equal lengths, every varint of at most 10 bytes). Returns 1 ready
- * (R->n rows), 0 anything else (use event_codec__decode, which also says what
- * is wrong), -ENOMEM.
+ * The reader's fast path: decode the Record at P (LEN bytes) straight into
+ * rows, when it is laid out as this codec writes it (fields in order, each
+ * column once, of equal lengths). Returns 1 decoded, 0 anything else (use
+ * event_codec__decode, which also says what is wrong), -ENOMEM.
  */
-int event_codec__rows_open(const uint8_t *p, size_t len, struct event_rows *r);
-
-/* The next up to EVENT_ROWS_CHUNK rows into R->rows; returns how many. */
-size_t event_codec__rows_next(struct event_rows *r);
+int event_codec__decode_rows(const uint8_t *p, size_t len, struct event_rows *r);
 
 void event_codec__free_rows(struct event_rows *r);
 

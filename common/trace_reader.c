@@ -42,13 +42,8 @@ struct trace_reader {
 	Mslat__Header *header;		/* kept for the reader's life */
 	bool header_returned;
 	Mslat__Record *rec;		/* the record being handed out */
-	struct event_rows ev;		/* an event batch decoded into rows a chunk at a time */
-	bool ev_fast;			/* the current batch is (else it is in slow_rows) */
-	struct event_columns cols;	/* a batch decoded the general way: its columns */
-	struct trace_event *slow_rows;	/* and its rows, all of them */
-	size_t slow_cap;
-	const struct trace_event *chunk;	/* rows decoded and not yet handed out: */
-	size_t chunk_n, chunk_i;		/* chunk[chunk_i..chunk_n) */
+	struct event_rows ev;		/* or the rows of an event batch */
+	struct event_columns cols;	/* its columns, when not decoded straight into rows */
 
 	enum batch_kind batch;
 	size_t row, rows;
@@ -434,16 +429,16 @@ static int rows_from_columns(struct trace_reader *r)
 	uint32_t tid = 0, pid = 0;
 	bool fd = c->n[6], ret = c->n[8];
 
-	if (cnt > r->slow_cap) {
-		struct trace_event *p = realloc(r->slow_rows, cnt * sizeof(*p));
+	if (cnt > r->ev.cap) {
+		struct trace_event *p = realloc(r->ev.rows, cnt * sizeof(*p));
 
 		if (!p)
 			return -ENOMEM;
-		r->slow_rows = p;
-		r->slow_cap = cnt;
+		r->ev.rows = p;
+		r->ev.cap = cnt;
 	}
 	for (size_t i = 0; i < cnt; i++) {
-		struct trace_event *e = &r->slow_rows[i];
+		struct trace_event *e = &r->ev.rows[i];
 
 		t += (uint64_t)c->enter_delta[i];
 		tid += (uint32_t)c->tid_delta[i];
@@ -458,8 +453,7 @@ static int rows_from_columns(struct trace_reader *r)
 		e->fd_kind = fd ? c->fd_kind[i] : FD_KIND_NONE;
 		e->pad = 0;
 	}
-	r->rows = cnt;
-	r->ev_fast = false;
+	r->ev.n = cnt;
 	return 0;
 }
 
@@ -482,11 +476,8 @@ static int next_record(struct trace_reader *r)
 		return bad_record(r, "record longer than the format allows");
 	if (len > r->frame_len - r->frame_pos - (size_t)n)
 		return bad_record(r, "record runs past the end of its frame");
-	ret = event_codec__rows_open(r->frame + r->frame_pos + n, len, &r->ev);
-	if (ret == 1) {
-		r->rows = r->ev.n;
-		r->ev_fast = true;
-	} else if (ret == 0) {
+	ret = event_codec__decode_rows(r->frame + r->frame_pos + n, len, &r->ev);
+	if (ret == 0) {
 		ret = event_codec__decode(r->frame + r->frame_pos + n, len, &r->cols, &why);
 		if (ret < 0)
 			return ret == -ENOMEM ? ret : bad_record(r, why);
@@ -525,27 +516,6 @@ static void note_time(struct trace_reader *r, uint64_t t)
 }
 
 /* Hand out row r->row of the current batch. */
-/* The next rows of the current event batch: decoded now (fast path) or already (general). */
-static int next_chunk(struct trace_reader *r)
-{
-	if (!r->ev_fast) {
-		r->chunk = r->slow_rows + r->row;
-		r->chunk_n = r->rows - r->row;
-	} else {
-		r->chunk = r->ev.rows;
-		r->chunk_n = event_codec__rows_next(&r->ev);
-		if (r->chunk_n == (size_t)-1) {	/* not reached: the batch was checked */
-			r->chunk_n = 0;
-			r->err = -EBADMSG;
-			log_error("'%s': malformed event batch in the frame at offset %llu", r->name,
-				  (unsigned long long)r->frame_off);
-			return r->err;
-		}
-	}
-	r->chunk_i = 0;
-	return 0;
-}
-
 static void next_row(struct trace_reader *r, struct trace_item *item)
 {
 	size_t i = r->row++;
@@ -554,7 +524,7 @@ static void next_row(struct trace_reader *r, struct trace_item *item)
 	switch (r->batch) {
 	case BATCH_EVENTS:
 		item->type = TRACE_ITEM_EVENT;
-		item->event = r->chunk[r->chunk_i++];
+		item->event = r->ev.rows[i];
 		r->stats.events++;
 		if (i == 0 || r->row == r->rows) {
 			note_time(r, item->event.enter_ns);
@@ -599,9 +569,9 @@ static void next_row(struct trace_reader *r, struct trace_item *item)
 
 static int start_events(struct trace_reader *r)
 {
-	r->batch = r->rows ? BATCH_EVENTS : BATCH_NONE;
+	r->batch = r->ev.n ? BATCH_EVENTS : BATCH_NONE;
 	r->row = 0;
-	r->chunk_n = r->chunk_i = 0;
+	r->rows = r->ev.n;
 	return 0;
 }
 
@@ -748,8 +718,6 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 		if (r->batch != BATCH_NONE) {
 			if (bulk && r->batch == BATCH_EVENTS)
 				return 2;
-			if (r->batch == BATCH_EVENTS && r->chunk_i == r->chunk_n && next_chunk(r))
-				return r->err;
 			next_row(r, item);
 			return 1;
 		}
@@ -915,19 +883,13 @@ int trace_reader__next(struct trace_reader *r, struct trace_item *item)
 /* Rows [r->row, r->rows) of the current event batch, handed out at once. */
 static const struct trace_event *take_rows(struct trace_reader *r, size_t *n)
 {
-	const struct trace_event *e;
-	size_t cnt;
+	const struct trace_event *e = r->ev.rows + r->row;
+	size_t cnt = r->rows - r->row;
 
-	if (r->chunk_i == r->chunk_n && next_chunk(r))
-		return NULL;
-	e = r->chunk + r->chunk_i;
-	cnt = r->chunk_n - r->chunk_i;
 	note_time(r, e[0].enter_ns);
 	note_time(r, e[cnt - 1].enter_ns + e[cnt - 1].duration_ns);
-	r->chunk_i = r->chunk_n;
-	r->row += cnt;
-	if (r->row == r->rows)
-		r->batch = BATCH_NONE;
+	r->row = r->rows;
+	r->batch = BATCH_NONE;
 	r->stats.events += cnt;
 	*n = cnt;
 	return e;
@@ -941,9 +903,8 @@ int trace_reader__next_bulk(struct trace_reader *r, struct trace_item *item,
 	ret = advance(r, item, true);
 	if (ret != 2)
 		return ret;
-	item->frame_offset = r->frame_off;
 	*events = take_rows(r, n);
-	return *events ? 2 : r->err;
+	return 2;
 }
 
 void trace_reader__close(struct trace_reader *r)
@@ -951,7 +912,6 @@ void trace_reader__close(struct trace_reader *r)
 	if (!r)
 		return;
 	event_codec__free_rows(&r->ev);
-	free(r->slow_rows);
 	free_record(r);
 	event_codec__free(&r->cols);
 	if (r->header)

@@ -22,26 +22,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!buf)
 		return 0;
 	memcpy(buf, data, size);
-	fast = event_codec__rows_open(buf, size, &r);
+	fast = event_codec__decode_rows(buf, size, &r);
 	if (fast == 1) {
 		uint64_t t;
 		uint32_t tid = 0, pid = 0;
-		size_t k = 0;
 
 		if (event_codec__decode(buf, size, &c, &why) != 1 || c.rows != r.n)
 			abort();
 		t = c.base_ns;
-		for (size_t i = 0; i < r.n; i++, k++) {
-			const struct trace_event *e;
-
-			if (k == EVENT_ROWS_CHUNK || i == 0) {
-				size_t want = r.n - i < EVENT_ROWS_CHUNK ? r.n - i : EVENT_ROWS_CHUNK;
-
-				if (event_codec__rows_next(&r) != want)
-					abort();
-				k = 0;
-			}
-			e = &r.rows[k];
+		for (size_t i = 0; i < r.n; i++) {
+			const struct trace_event *e = &r.rows[i];
 
 			t += (uint64_t)c.enter_delta[i];
 			tid += (uint32_t)c.tid_delta[i];

@@ -114,37 +114,18 @@ TEST(event_codec, reads_protobuf_c_and_unpacked_fields)
 	event_codec__free(&c);
 }
 
-/* The fast path on a record: 1 and every row in OUT (room for all), 0 declined, or < 0. */
-static int fast_rows(const uint8_t *p, size_t len, struct event_rows *r, struct trace_event *out)
-{
-	int ret = event_codec__rows_open(p, len, r);
-	size_t got = 0, k;
-
-	if (ret != 1)
-		return ret;
-	while (got < r->n) {
-		k = event_codec__rows_next(r);
-		if (k == 0 || k > EVENT_ROWS_CHUNK || got + k > r->n)
-			return -1;
-		memcpy(out + got, r->rows, k * sizeof(*out));
-		got += k;
-	}
-	return 1;
-}
-
 /* Encode N events, decode them straight into rows; every field must come back. */
 static bool rows_round_trip(struct trace_event *ev, size_t n, const char *what)
 {
 	uint8_t *out = malloc(event_codec__max_bytes(n)), *scratch = malloc(event_codec__max_bytes(n));
-	struct trace_event *got = calloc(n, sizeof(*got));
 	struct event_rows r = {};
 	size_t len = event_codec__encode(ev, n, out, scratch);
-	bool ok = ASSERT_EQ(fast_rows(out, len, &r, got), 1, what) && ASSERT_EQ(r.n, n, "rows");
+	bool ok = ASSERT_EQ(event_codec__decode_rows(out, len, &r), 1, what) &&
+		  ASSERT_EQ(r.n, n, "rows");
 
 	for (size_t i = 0; ok && i < n; i++)
-		ok = ASSERT_TRUE(!memcmp(&got[i], &ev[i], sizeof(ev[i])), "row equal field for field");
+		ok = ASSERT_TRUE(!memcmp(&r.rows[i], &ev[i], sizeof(ev[i])), "row equal field for field");
 	event_codec__free_rows(&r);
-	free(got);
 	free(out);
 	free(scratch);
 	return ok;
@@ -195,7 +176,7 @@ TEST(event_codec, rows_fast_path_declines_other_layouts)
 	b.n_fd = 3;
 	b.fd = fd;
 	n = mslat__record__pack(&rec, buf);
-	ASSERT_EQ(event_codec__rows_open(buf, n, &r), 0, "fd column without fd_kind: declined");
+	ASSERT_EQ(event_codec__decode_rows(buf, n, &r), 0, "fd column without fd_kind: declined");
 	ASSERT_EQ(r.n, 0, "no rows left behind");
 
 	/* our own layout, then damaged in ways the general decoder must judge */
@@ -204,16 +185,16 @@ TEST(event_codec, rows_fast_path_declines_other_layouts)
 	ev[0].fd = 1;
 	ev[0].ret = 7;
 	n = event_codec__encode(ev, 3, out, scratch);
-	ASSERT_EQ(event_codec__rows_open(out, n, &r), 1, "own layout taken");
+	ASSERT_EQ(event_codec__decode_rows(out, n, &r), 1, "own layout taken");
 	memcpy(buf, out, n);
 	buf[n] = (10 << 3) | 0;	/* a field of a newer minor version after the columns */
 	buf[n + 1] = 1;
 	buf[1] += 2;
-	ASSERT_EQ(event_codec__rows_open(buf, n + 2, &r), 0, "unknown trailing field: declined");
+	ASSERT_EQ(event_codec__decode_rows(buf, n + 2, &r), 0, "unknown trailing field: declined");
 	memcpy(buf, out, n);
 	buf[n - 1] |= 0x80;	/* the last column ends inside a varint */
-	ASSERT_EQ(event_codec__rows_open(buf, n, &r), 0, "damaged column: declined");
-	ASSERT_EQ(event_codec__rows_open(out, n - 1, &r), 0, "record cut short: declined");
+	ASSERT_EQ(event_codec__decode_rows(buf, n, &r), 0, "damaged column: declined");
+	ASSERT_EQ(event_codec__decode_rows(out, n - 1, &r), 0, "record cut short: declined");
 	event_codec__free_rows(&r);
 	free(out);
 	free(scratch);
@@ -228,7 +209,6 @@ TEST(event_codec, rows_fast_path_agrees_with_general_decoder)
 {
 	enum { N = 64, ROUNDS = 200000 };
 	struct trace_event ev[N];
-	static struct trace_event rows[4096];	/* more than any damaged copy can hold */
 	uint8_t *good = malloc(event_codec__max_bytes(N)), *scratch = malloc(event_codec__max_bytes(N));
 	uint8_t *buf = malloc(event_codec__max_bytes(N) + 16);
 	struct event_rows r = {};
@@ -262,7 +242,7 @@ TEST(event_codec, rows_fast_path_agrees_with_general_decoder)
 				break;
 			}
 		}
-		fast = fast_rows(buf, n, &r, rows);
+		fast = event_codec__decode_rows(buf, n, &r);
 		if (fast != 1) {
 			declined++;
 			ok = ASSERT_EQ(fast, 0, "declined, not failed") && ASSERT_EQ(r.n, 0, "no rows");
@@ -278,13 +258,13 @@ TEST(event_codec, rows_fast_path_agrees_with_general_decoder)
 			t += (uint64_t)c.enter_delta[i];
 			tid += (uint32_t)c.tid_delta[i];
 			pid += (uint32_t)c.pid_delta[i];
-			ok = ASSERT_EQ_U64(rows[i].enter_ns, t, "enter") &&
-			     ASSERT_EQ_U64(rows[i].duration_ns, c.duration[i], "duration") &&
-			     ASSERT_EQ(rows[i].tid, tid, "tid") && ASSERT_EQ(rows[i].pid, pid, "pid") &&
-			     ASSERT_EQ(rows[i].syscall, c.syscall[i], "syscall") &&
-			     ASSERT_EQ(rows[i].fd, c.n[6] ? c.fd[i] : -1, "fd") &&
-			     ASSERT_EQ(rows[i].fd_kind, c.n[6] ? c.fd_kind[i] : 0, "fd kind") &&
-			     ASSERT_EQ(rows[i].ret, c.n[8] ? c.ret[i] : 0, "ret");
+			ok = ASSERT_EQ_U64(r.rows[i].enter_ns, t, "enter") &&
+			     ASSERT_EQ_U64(r.rows[i].duration_ns, c.duration[i], "duration") &&
+			     ASSERT_EQ(r.rows[i].tid, tid, "tid") && ASSERT_EQ(r.rows[i].pid, pid, "pid") &&
+			     ASSERT_EQ(r.rows[i].syscall, c.syscall[i], "syscall") &&
+			     ASSERT_EQ(r.rows[i].fd, c.n[6] ? c.fd[i] : -1, "fd") &&
+			     ASSERT_EQ(r.rows[i].fd_kind, c.n[6] ? c.fd_kind[i] : 0, "fd kind") &&
+			     ASSERT_EQ(r.rows[i].ret, c.n[8] ? c.ret[i] : 0, "ret");
 		}
 	}
 	/* both outcomes must have been exercised for the comparison to mean something */
