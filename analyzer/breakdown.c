@@ -181,41 +181,14 @@ static struct analysis_syscall *sc_stat(struct priv *p, const char *name, uint8_
 	return s;
 }
 
-static int on_event(struct priv *p, uint32_t host, const struct trace_event *ev)
-{
-	struct host_state *hs = &p->hs[host];
-	uint32_t nr = ev->syscall < hs->n ? ev->syscall : hs->n;
-	uint32_t kind = ev->fd_kind < FD_KIND__COUNT ? ev->fd_kind : FD_KIND_OTHER;
-	struct sc_entry *e = &hs->tab[nr * FD_KIND__COUNT + kind];
-	struct analysis_bucket *b;
-
-	if (__builtin_expect(!e->stat, 0)) {
-		e->stat = sc_stat(p, e->cls->name, sc_class__cat(e->cls, kind));
-		if (!e->stat)
-			return -ENOMEM;
-	}
-	histogram__add(&e->stat->duration, ev->duration_ns);
-	if (ev->ret < 0)
-		e->stat->errors++;
-	b = bucket_at(p, host, u64_sat_add(ev->enter_ns, ev->duration_ns));
-	if (!b)
-		return -ENOMEM;
-	b->events++;
-	p->a.trace.events_analysed++;
-	return correlator__event(p->corr, host, ev, e->cls);
-}
-
 /* --- requests ----------------------------------------------------------------- */
 
-/* The slow-vs-typical cell of a latency: its histogram bucket, located as histogram.h does. */
+/* The slow-vs-typical cell of a latency: one per histogram bucket. */
 static inline struct bd_cell *bd_cell(struct priv *p, uint64_t latency)
 {
-	unsigned int c = 0, i = (unsigned int)latency;
+	unsigned int c, i;
 
-	if (latency >= 2 * HIST_SUB) {
-		c = 63 - (unsigned int)__builtin_clzll(latency) - HIST_SUB_BITS;
-		i = (unsigned int)(latency >> c) - HIST_SUB;
-	}
+	histogram__locate(latency, &c, &i);
 	if (__builtin_expect(!p->bd[c], 0)) {
 		p->bd[c] = calloc(c ? HIST_SUB : 2 * HIST_SUB, sizeof(struct bd_cell));
 		if (!p->bd[c])
@@ -605,12 +578,8 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 			goto check;
 		}
 		switch (err ? TRACE_ITEM_UNKNOWN : it.type) {
-		case TRACE_ITEM_EVENT:
-			if (!pid_wanted(&p->a.opts, it.event.pid) ||
-			    !in_window(p, host, it.event.enter_ns,
-				       u64_sat_add(it.event.enter_ns, it.event.duration_ns)))
-				break;
-			err = on_event(p, host, &it.event);
+		case TRACE_ITEM_EVENT:	/* the bulk reader hands events out as batches (ret 2) */
+			err = on_events(p, host, &it.event, 1);
 			break;
 		case TRACE_ITEM_ARRIVAL:
 			if (!pid_wanted(&p->a.opts, it.arrival.pid) ||

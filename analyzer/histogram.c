@@ -12,25 +12,11 @@ static inline unsigned int chunk_len(unsigned int c)
 	return c ? HIST_SUB : 2 * HIST_SUB;
 }
 
-static inline void locate(uint64_t v, unsigned int *c, unsigned int *i)
-{
-	unsigned int e;
-
-	if (v < 2 * HIST_SUB) {
-		*c = 0;
-		*i = (unsigned int)v;
-		return;
-	}
-	e = 63 - (unsigned int)__builtin_clzll(v);	/* 8..63 */
-	*c = e - HIST_SUB_BITS;
-	*i = (unsigned int)(v >> (e - HIST_SUB_BITS)) - HIST_SUB;
-}
-
 unsigned int histogram__bucket(uint64_t value)
 {
 	unsigned int c, i;
 
-	locate(value, &c, &i);
+	histogram__locate(value, &c, &i);
 	return c ? 2 * HIST_SUB + (c - 1) * HIST_SUB + i : i;
 }
 
@@ -93,7 +79,7 @@ void histogram__add_n(struct histogram *h, uint64_t v, uint64_t n)
 	h->count += n;
 	if (__builtin_mul_overflow(v, n, &total) || __builtin_add_overflow(h->sum, total, &h->sum))
 		h->sum = UINT64_MAX;
-	locate(v, &c, &i);
+	histogram__locate(v, &c, &i);
 	chunk = get_chunk(h, c);
 	if (chunk)
 		chunk[i] += n;

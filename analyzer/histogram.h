@@ -37,24 +37,35 @@ void histogram__reset(struct histogram *h);
 void histogram__add_n(struct histogram *h, uint64_t value, uint64_t n);
 
 /* Count VALUE once: inline, as it runs for every event. */
-static inline void histogram__add(struct histogram *h, uint64_t v)
+/* The bucket of V: chunk *C, index *I in it. */
+static inline __attribute__((always_inline)) void histogram__locate(uint64_t v, unsigned int *c, unsigned int *i)
 {
-	unsigned int c, i, e;
-	uint64_t *chunk, sum;
+	unsigned int e;
 
 	if (v < 2 * HIST_SUB) {
-		c = 0;
-		i = (unsigned int)v;
-	} else {
-		e = 63 - (unsigned int)__builtin_clzll(v);
-		c = e - HIST_SUB_BITS;
-		i = (unsigned int)(v >> c) - HIST_SUB;
+		*c = 0;
+		*i = (unsigned int)v;
+		return;
 	}
-	/* A chunk exists only once something was counted: no test of count for min. */
-	chunk = h->chunk[c];
+	e = 63 - (unsigned int)__builtin_clzll(v);	/* 8..63 */
+	*c = e - HIST_SUB_BITS;
+	*i = (unsigned int)(v >> (e - HIST_SUB_BITS)) - HIST_SUB;
+}
+
+/*
+ * The inline adds' common part: count V in count, sum, min and max and
+ * return its bucket's chunk (in chunk C) to increment; or, when the chunk
+ * does not exist yet or the sum saturates, let histogram__add_n count it
+ * all and return NULL. A chunk exists only once something was counted, so
+ * min needs no test of count.
+ */
+static inline __attribute__((always_inline)) uint64_t *histogram__count_head(struct histogram *h, uint64_t v, unsigned int c)
+{
+	uint64_t *chunk = h->chunk[c], sum;
+
 	if (__builtin_expect(!chunk || __builtin_add_overflow(h->sum, v, &sum), 0)) {
 		histogram__add_n(h, v, 1);
-		return;
+		return NULL;
 	}
 	if (v < h->min)
 		h->min = v;
@@ -62,7 +73,18 @@ static inline void histogram__add(struct histogram *h, uint64_t v)
 		h->max = v;
 	h->count++;
 	h->sum = sum;
-	chunk[i]++;
+	return chunk;
+}
+
+static inline void histogram__add(struct histogram *h, uint64_t v)
+{
+	unsigned int c, i;
+	uint64_t *chunk;
+
+	histogram__locate(v, &c, &i);
+	chunk = histogram__count_head(h, v, c);
+	if (chunk)
+		chunk[i]++;
 }
 
 /*
@@ -80,8 +102,8 @@ struct hist_ring {
 
 static inline void histogram__add_ring(struct histogram *h, uint64_t v, struct hist_ring *r)
 {
-	unsigned int c, i, e;
-	uint64_t **s, *ctr, *chunk, sum;
+	unsigned int c, i;
+	uint64_t **s, *ctr, *chunk;
 
 	/* Most per-request category times are 0: their counter is hot, count it now. */
 	if (!v && h->chunk[0]) {
@@ -90,25 +112,10 @@ static inline void histogram__add_ring(struct histogram *h, uint64_t v, struct h
 		h->chunk[0][0]++;
 		return;
 	}
-	if (v < 2 * HIST_SUB) {
-		c = 0;
-		i = (unsigned int)v;
-	} else {
-		e = 63 - (unsigned int)__builtin_clzll(v);
-		c = e - HIST_SUB_BITS;
-		i = (unsigned int)(v >> c) - HIST_SUB;
-	}
-	chunk = h->chunk[c];
-	if (__builtin_expect(!chunk || __builtin_add_overflow(h->sum, v, &sum), 0)) {
-		histogram__add_n(h, v, 1);
+	histogram__locate(v, &c, &i);
+	chunk = histogram__count_head(h, v, c);
+	if (!chunk)
 		return;
-	}
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
-	h->count++;
-	h->sum = sum;
 	/* Small values (syscalls, sends per request) share a hot chunk: count them now. */
 	if (!c) {
 		chunk[i]++;

@@ -48,7 +48,6 @@ struct trace_reader {
 	enum batch_kind batch;
 	size_t row, rows;
 	uint64_t prev_ns;
-	uint32_t prev_tid, prev_pid;
 
 	bool done;
 	int err;			/* sticky fatal error */
@@ -618,7 +617,6 @@ static int dispatch(struct trace_reader *r, struct trace_item *item)
 
 	item->frame_offset = r->frame_off;
 	r->row = r->rows = 0;
-	r->prev_tid = r->prev_pid = 0;
 	switch (rec->kind_case) {
 	case MSLAT__RECORD__KIND_EVENTS:
 		err = check_events(r, rec->events);
