@@ -163,25 +163,9 @@ print("%9d %9.0fµs %9.0fµs %9.1fµs %9.1fµs %9.1fµs %9.1fµs" % (len(rows),
 breakdown() {
 	local conns=$1 label=$2 pids
 	shift 2
-	cat >"$T/both.sh" <<'SH'
-# both.sh B ROOT T CONNS N [PREFIX...]: the demo server, then the load generator.
-B=$1 root=$2 T=$3 conns=$4 n=$5
-shift 5
-"$B/demo-server" --port 0 --threads 16 --slow-fraction 0 --weights "$root/testdata/model/mlp.bin" >"$T/both.out" &
-server=$!
-for i in $(seq 100); do
-	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$T/both.out")
-	[ -n "$port" ] && break
-	sleep 0.05
-done
-"$@" "$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -o "$T/client.json" &
-echo "$server $!" >"$T/pids"
-wait $!
-kill -INT $server
-wait $server
-SH
 	if ! "$B/mslat-record" -o "$T/both.mslat" --force --sched -- \
-		bash "$T/both.sh" "$B" "$root" "$T" "$conns" "$N" "$@" >/dev/null 2>"$T/both.err"; then
+		"$root/scripts/demo-with-client" "$B" "$T" "$conns" "$N" "$T/client.json" "$@" \
+		>/dev/null 2>"$T/both.err"; then
 		echo "recording failed: $(head -3 "$T/both.err")"
 		return
 	fi

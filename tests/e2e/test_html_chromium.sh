@@ -7,14 +7,9 @@
 # small Node script without packages.
 #
 #   tests/e2e/test_html_chromium.sh BUILD_DIR
-set -u
+# shellcheck source=tests/cli/lib.sh
+. "$(dirname "$0")/../cli/lib.sh"
 B=$(cd "${1:?usage: test_html_chromium.sh BUILD_DIR}" && pwd)
-failures=0
-pass() { echo "PASS $*"; }
-fail() { echo "FAIL $*"; failures=$((failures + 1)); }
-skip() { echo "SKIP $*"; }
-TMP=$(mktemp -d /tmp/mslat-chromium.XXXXXX)
-trap 'rm -rf "$TMP"' EXIT
 
 CHROMIUM=${CHROMIUM:-$(command -v chromium || command -v chromium-browser || true)}
 if [ -z "$CHROMIUM" ]; then
@@ -204,4 +199,4 @@ EOF
 	cat "$TMP/verdict"
 	failures=$((failures + $(grep -c '^FAIL' "$TMP/verdict")))
 fi
-[ "$failures" -eq 0 ]
+finish
