@@ -177,8 +177,12 @@ struct cfd {
 };
 
 struct chost {
-	uint64_t now_ns;
-	uint64_t idle_before_ns;	/* now_ns - timeout (0 before): requests idle since are closed */
+	uint64_t now_ns;		/* the latest exit time seen */
+	/*
+	 * Nothing expires while now_ns is at most this: the LRU head's last
+	 * activity + timeout. 0 when the head changed (another may be older).
+	 */
+	uint64_t check_after_ns;
 	struct creq *lru_head, *lru_tail;
 };
 
@@ -380,12 +384,14 @@ static void lru_unlink(struct correlator *c, struct creq *r)
 {
 	struct chost *h = &c->hosts[r->host];
 
-	if (r->lru_prev)
+	if (r->lru_prev) {
 		r->lru_prev->lru_next = r->lru_next;
-	else if (h->lru_head == r)
+	} else if (h->lru_head == r) {
 		h->lru_head = r->lru_next;
-	else
+		h->check_after_ns = 0;
+	} else {
 		return;	/* not linked */
+	}
 	if (r->lru_next)
 		r->lru_next->lru_prev = r->lru_prev;
 	else
@@ -399,10 +405,12 @@ static void touch_move(struct correlator *c, struct creq *r)
 
 	lru_unlink(c, r);
 	r->lru_prev = h->lru_tail;
-	if (h->lru_tail)
+	if (h->lru_tail) {
 		h->lru_tail->lru_next = r;
-	else
+	} else {
 		h->lru_head = r;
+		h->check_after_ns = 0;
+	}
 	h->lru_tail = r;
 }
 
@@ -994,15 +1002,28 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 
 /* --- timeouts ---------------------------------------------------------------- */
 
+static void expire_some(struct correlator *c, struct chost *h);
+
+/* Requests idle for longer than the timeout at NOW end, oldest first. */
 static inline void expire(struct correlator *c, struct chost *h, uint64_t now)
 {
-	/* last activity + timeout < now, without the sum (file values: it may wrap). */
-	if (now > h->now_ns) {
+	if (now > h->now_ns)
 		h->now_ns = now;
-		h->idle_before_ns = now > c->o.request_timeout_ns ? now - c->o.request_timeout_ns : 0;
-	}
-	while (h->lru_head && h->lru_head->last_activity_ns < h->idle_before_ns)
+	if (h->now_ns > h->check_after_ns)	/* rarely: a call per event costs more than the test */
+		expire_some(c, h);
+}
+
+static void expire_some(struct correlator *c, struct chost *h)
+{
+	/* last activity + timeout < now, without the sum (file values: it may wrap). */
+	uint64_t idle_before = h->now_ns > c->o.request_timeout_ns ?
+			       h->now_ns - c->o.request_timeout_ns : 0;
+
+	while (h->lru_head && h->lru_head->last_activity_ns < idle_before)
 		req_end(c, h->lru_head, true);
+	/* The head's activity only grows until it leaves the head, which resets this. */
+	h->check_after_ns = h->lru_head ? u64_sat_add(h->lru_head->last_activity_ns,
+						       c->o.request_timeout_ns) : UINT64_MAX;
 }
 
 /* --- turn-taking ------------------------------------------------------------ */
@@ -1112,12 +1133,15 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 }
 
 static inline int event_now(struct correlator *c, struct chost *h, uint32_t host,
-			    const struct trace_event *ev, const struct sc_class *cls);
+			    const struct trace_event *ev, const struct sc_class *cls,
+			    const enum correlate_mode mode);
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
 		     const struct sc_class *cls);
 static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
 		      uint32_t pid, uint32_t tid, uint64_t id);
 static int arrival_now(struct correlator *c, uint32_t host, const struct trace_arrival *a);
+static int events_conn(struct correlator *c, struct chost *h, uint32_t host,
+		       const struct trace_event *rows, const struct sc_class *const *cls, size_t n);
 
 /*
  * Run-queue wait outside syscalls (preemption in user mode) on thread TH over
@@ -1241,10 +1265,13 @@ int correlator__events(struct correlator *c, uint32_t host, const struct trace_e
 	h = host_get(c, host);
 	if (!h)
 		return -ENOMEM;
+	/* The usual mode gets a loop of its own, without a test of the mode per row. */
+	if (c->o.mode == CORRELATE_CONN)
+		return events_conn(c, h, host, rows, cls, n);
 	for (size_t i = 0; i < n; i++) {
 		if (!cls[i])
 			continue;
-		err = event_now(c, h, host, &rows[i], cls[i]);
+		err = event_now(c, h, host, &rows[i], cls[i], c->o.mode);
 		if (__builtin_expect(err, 0))
 			break;
 	}
@@ -1321,7 +1348,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 
 static inline __attribute__((always_inline)) int
 event_now(struct correlator *c, struct chost *h, uint32_t host, const struct trace_event *ev,
-	  const struct sc_class *cls)
+	  const struct sc_class *cls, const enum correlate_mode mode)
 {
 	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
@@ -1344,18 +1371,18 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 		return 0;
 	}
 
-	if (c->o.mode != CORRELATE_MARKER && ev->fd >= 0 &&
+	if (mode != CORRELATE_MARKER && ev->fd >= 0 &&
 	    (cls->kind == SK_RECV || cls->kind == SK_SEND) && fd_kind__is_conn(ev->fd_kind)) {
 		err = on_conn_io(c, host, th, ev, cls, cat);
-		if (c->o.mode == CORRELATE_THREAD && th->req)
+		if (mode == CORRELATE_THREAD && th->req)
 			touch(c, th->req, exit_ns);
 		return c->oom ? -ENOMEM : err;
 	}
-	if (c->o.mode != CORRELATE_MARKER) {
+	if (mode != CORRELATE_MARKER) {
 		if (cls->kind >= SK_ACCEPT && on_lifecycle(c, host, ev, cls))
 			return -ENOMEM;
 		/* Any syscall on a connection's fd is activity (--request-timeout). */
-		if (c->o.mode == CORRELATE_CONN && ev->fd >= 0 && fd_kind__is_conn(ev->fd_kind) &&
+		if (mode == CORRELATE_CONN && ev->fd >= 0 && fd_kind__is_conn(ev->fd_kind) &&
 		    cls->kind != SK_CLOSE && cls->kind != SK_SHUTDOWN) {
 			struct cfd *f = fd_find(c, host, ev->pid, ev->fd);
 
@@ -1374,14 +1401,29 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 				count_send(c, th->open[i].r, ev->enter_ns, exit_ns, bytes);
 		}
 	}
-	if (c->o.mode == CORRELATE_MARKER) {
+	if (mode == CORRELATE_MARKER) {
 		for (uint32_t i = 0; i < th->nopen; i++)
 			touch(c, th->open[i].r, exit_ns);
-	} else if (c->o.mode == CORRELATE_THREAD && th->req) {
+	} else if (mode == CORRELATE_THREAD && th->req) {
 		touch(c, th->req, exit_ns);
 	}
 	attribute(c, th, cls, cat, ev->enter_ns, ev->duration_ns);
 	return c->oom ? -ENOMEM : 0;
+}
+
+static int events_conn(struct correlator *c, struct chost *h, uint32_t host,
+		       const struct trace_event *rows, const struct sc_class *const *cls, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int err;
+
+		if (!cls[i])
+			continue;
+		err = event_now(c, h, host, &rows[i], cls[i], CORRELATE_CONN);
+		if (__builtin_expect(err, 0))
+			return err;
+	}
+	return 0;
 }
 
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
@@ -1389,7 +1431,7 @@ static int event_one(struct correlator *c, uint32_t host, const struct trace_eve
 {
 	struct chost *h = host_get(c, host);
 
-	return h ? event_now(c, h, host, ev, cls) : -ENOMEM;
+	return h ? event_now(c, h, host, ev, cls, c->o.mode) : -ENOMEM;
 }
 
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)
