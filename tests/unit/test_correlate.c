@@ -303,6 +303,34 @@ out:
 	fx_close(&f);
 }
 
+/*
+ * The timeout is checked against the oldest request only when it can have
+ * passed: when that request leaves, the next one may be older still (rows
+ * of two threads out of order) and must expire at the next event.
+ */
+TEST(correlate, request_timeout_after_the_oldest_leaves)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN, false))
+		return;
+	tcp(&f, 1, "read", 5, 100, 50 * MS - 100, 100);		/* A: active at 50 ms */
+	tcp(&f, 2, "read", 6, 100, 10 * MS - 100, 100);		/* B: a row out of order, 10 ms */
+	ev(&f, 3, "futex", -1, FD_KIND_NONE, 0, 140 * MS - 100, 100);	/* A is first in line: alive */
+	ASSERT_EQ(f.got.n, 0, "A has 10 ms left: nothing closed");
+	tcp(&f, 1, "close", 5, 0, 145 * MS - 100, 100);		/* A ends: B comes first */
+	if (!ASSERT_EQ(f.got.n, 1, "A closed"))
+		goto out;
+	ASSERT_FALSE(f.got.r[0].timed_out, "A: closed, not timed out");
+	ev(&f, 3, "futex", -1, FD_KIND_NONE, 0, 146 * MS - 100, 100);	/* B idle for 136 ms */
+	if (!ASSERT_EQ(f.got.n, 2, "B closed by the timeout at the next event"))
+		goto out;
+	ASSERT_TRUE(f.got.r[1].timed_out && f.got.r[1].fd == 6, "B timed out");
+	correlator__finish(f.c);
+out:
+	fx_close(&f);
+}
+
 TEST(correlate, activity_on_the_fd_defers_the_timeout)
 {
 	struct fx f;
