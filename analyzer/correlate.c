@@ -211,6 +211,7 @@ struct correlator {
 	struct histogram gaps;
 	struct correlator_stats st;
 	bool oom;
+	bool runq_seen;		/* a run-queue interval was ever kept */
 };
 
 static inline uint64_t key1(uint32_t host, uint32_t pid)
@@ -1134,7 +1135,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 
 static inline int event_now(struct correlator *c, struct chost *h, uint32_t host,
 			    const struct trace_event *ev, const struct sc_class *cls,
-			    const enum correlate_mode mode);
+			    const enum correlate_mode mode, const bool no_runq);
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
 		     const struct sc_class *cls);
 static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
@@ -1212,6 +1213,7 @@ int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sc
 		th->rq[i] = th->rq[i - 1];
 	th->rq[i] = (struct runq){ sr->start_ns, u64_sat_add(sr->start_ns, sr->duration_ns) };
 	th->nrq++;
+	c->runq_seen = true;
 	return 0;
 }
 
@@ -1265,13 +1267,16 @@ int correlator__events(struct correlator *c, uint32_t host, const struct trace_e
 	h = host_get(c, host);
 	if (!h)
 		return -ENOMEM;
-	/* The usual mode gets a loop of its own, without a test of the mode per row. */
-	if (c->o.mode == CORRELATE_CONN)
+	/*
+	 * The usual case gets a loop of its own: conn mode, and no run-queue
+	 * interval ever seen (a trace whose header promised none).
+	 */
+	if (c->o.mode == CORRELATE_CONN && !c->runq_seen)
 		return events_conn(c, h, host, rows, cls, n);
 	for (size_t i = 0; i < n; i++) {
 		if (!cls[i])
 			continue;
-		err = event_now(c, h, host, &rows[i], cls[i], c->o.mode);
+		err = event_now(c, h, host, &rows[i], cls[i], c->o.mode, false);
 		if (__builtin_expect(err, 0))
 			break;
 	}
@@ -1348,7 +1353,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 
 static inline __attribute__((always_inline)) int
 event_now(struct correlator *c, struct chost *h, uint32_t host, const struct trace_event *ev,
-	  const struct sc_class *cls, const enum correlate_mode mode)
+	  const struct sc_class *cls, const enum correlate_mode mode, const bool no_runq)
 {
 	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
@@ -1358,7 +1363,7 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 	th = thread_get(c, host, ev->pid, ev->tid);
 	if (!th)
 		return -ENOMEM;
-	if (th->nrq)
+	if (!no_runq && th->nrq)
 		runq_before(c, th, ev->enter_ns, exit_ns);
 	th->st.syscalls++;
 	if (cat == REQ_CAT_IDLE)
@@ -1419,7 +1424,7 @@ static int events_conn(struct correlator *c, struct chost *h, uint32_t host,
 
 		if (!cls[i])
 			continue;
-		err = event_now(c, h, host, &rows[i], cls[i], CORRELATE_CONN);
+		err = event_now(c, h, host, &rows[i], cls[i], CORRELATE_CONN, true);
 		if (__builtin_expect(err, 0))
 			return err;
 	}
@@ -1431,7 +1436,7 @@ static int event_one(struct correlator *c, uint32_t host, const struct trace_eve
 {
 	struct chost *h = host_get(c, host);
 
-	return h ? event_now(c, h, host, ev, cls, c->o.mode) : -ENOMEM;
+	return h ? event_now(c, h, host, ev, cls, c->o.mode, false) : -ENOMEM;
 }
 
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)
