@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* analysis__run: read traces once, correlate, and aggregate everything the renderers show. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,7 +12,8 @@
 #include "trace_reader.h"
 
 #define DEF_TOP_N 10
-#define STEP_CACHE 64	/* step → syscall statistics cache slots; power of 2 */
+#define STEP_BITS 8
+#define STEP_SETS (1 << STEP_BITS)	/* step → syscall statistics cache sets, of two ways */
 #define MAX_BUCKETS 120	/* time-series intervals before they are merged into wider ones */
 #define COMM_CAP (1u << 17)	/* process names kept (correlate.c's KEYS_CAP threads) */
 
@@ -24,21 +26,36 @@ static const uint64_t intervals_ns[] = {
 };
 #define N_INTERVALS (sizeof(intervals_ns) / sizeof(intervals_ns[0]))
 
-/* Sums per latency bucket, for the slow-vs-typical comparison. */
+/*
+ * Sums per latency bucket, for the slow-vs-typical comparison; summed over
+ * every cell at the end, they are also the requests' totals (sum_cells). Two
+ * whole cache lines: the index is a shift and two prefetches fetch it.
+ */
 struct bd_cell {
 	uint64_t count, latency, user, shared, runq;
 	uint64_t cat[REQ_CAT__COUNT];
-};
+	uint64_t pad;
+} __attribute__((aligned(128)));
 
 /* What a syscall number on an fd kind is, looked up once per event. */
 struct sc_entry {
 	const struct sc_class *cls;
-	struct analysis_syscall *stat;	/* its statistics; NULL until first seen */
+	struct histogram *dur;		/* its statistics' duration; NULL until first seen */
 };
+
+/* The statistics a duration histogram belongs to: its errors are at a fixed offset from it. */
+static inline struct analysis_syscall *dur_stat(struct histogram *dur)
+{
+	return (struct analysis_syscall *)((char *)dur - offsetof(struct analysis_syscall, duration));
+}
+
+/* A row's entry is [nr << KIND_BITS | fd kind]: a shift, not a multiply by FD_KIND__COUNT. */
+#define KIND_BITS 4
+_Static_assert(FD_KIND__COUNT <= 1 << KIND_BITS, "fd kinds fit in KIND_BITS");
 
 struct host_state {
 	struct sc_table *sc;		/* of the file being read */
-	struct sc_entry *tab;		/* [nr * FD_KIND__COUNT + fd kind], nr ≤ sc->n */
+	struct sc_entry *tab;		/* [nr << KIND_BITS | fd kind], nr ≤ sc->n */
 	uint32_t n;			/* sc->n: numbers beyond share entry n */
 };
 
@@ -60,7 +77,10 @@ struct priv {
 	uint32_t last_host;		/* bucket_at's cache: [last_lo, last_hi) of last_host */
 	uint64_t last_lo, last_hi;
 	struct analysis_bucket *last_bucket;
-	struct analysis_syscall *step_cache[STEP_CACHE];
+	struct analysis_syscall *step_cache[2][STEP_SETS];	/* two ways; empty ones hold &no_step */
+	struct analysis_syscall no_step;	/* a name no step has */
+	struct hist_small syscalls, sends, bursts;	/* pending for q->syscalls, sends, bursts */
+	uint64_t slow_floor;		/* the kept slowest' root latency once they are top_n, else 0 */
 	const struct sc_class **cls;	/* on_events: the class of each row of the batch */
 	size_t capcls;
 };
@@ -184,17 +204,24 @@ static struct analysis_syscall *sc_stat(struct priv *p, const char *name, uint8_
 /* --- requests ----------------------------------------------------------------- */
 
 /* The slow-vs-typical cell of a latency: one per histogram bucket. */
-static inline struct bd_cell *bd_cell(struct priv *p, uint64_t latency)
+static struct bd_cell *bd_chunk(struct priv *p, unsigned int c)
 {
-	unsigned int c, i;
+	size_t sz = (c ? HIST_SUB : 2 * HIST_SUB) * sizeof(struct bd_cell);
 
-	histogram__locate(latency, &c, &i);
-	if (__builtin_expect(!p->bd[c], 0)) {
-		p->bd[c] = calloc(c ? HIST_SUB : 2 * HIST_SUB, sizeof(struct bd_cell));
-		if (!p->bd[c])
-			return NULL;
-	}
-	return &p->bd[c][i];
+	p->bd[c] = aligned_alloc(_Alignof(struct bd_cell), sz);
+	if (p->bd[c])
+		memset(p->bd[c], 0, sz);
+	return p->bd[c];
+}
+
+/* At the latency's histogram position, computed once for the cell and the histograms. */
+static inline struct bd_cell *bd_cell(struct priv *p, struct hist_pos pos)
+{
+	struct bd_cell *chunk = p->bd[pos.c];
+
+	if (__builtin_expect(!chunk, 0) && !(chunk = bd_chunk(p, pos.c)))
+		return NULL;
+	return &chunk[pos.i];
 }
 
 static bool slower(const struct request *x, const struct request *y)
@@ -237,7 +264,7 @@ static int slow_copy(struct analysis_slow *dst, const struct request *req)
 	return 0;
 }
 
-static int keep_if_slow(struct priv *p, const struct request *req)
+static __attribute__((noinline)) int keep_if_slow(struct priv *p, const struct request *req)
 {
 	struct analysis *a = &p->a;
 	struct analysis_slow *h = a->slowest;
@@ -256,6 +283,8 @@ static int keep_if_slow(struct priv *p, const struct request *req)
 			h[(i - 1) / 2] = t;
 			i = (i - 1) / 2;
 		}
+		if (a->nslowest == (int)a->opts.top_n)
+			p->slow_floor = h[0].req.latency_ns;
 		return 0;
 	}
 	if (!n || !slower(req, &h[0].req))
@@ -264,23 +293,66 @@ static int keep_if_slow(struct priv *p, const struct request *req)
 	if (slow_copy(&h[0], req)) {
 		h[0] = h[--a->nslowest];
 		slow_sift_down(h, a->nslowest, 0);
+		p->slow_floor = 0;
 		return -ENOMEM;
 	}
 	slow_sift_down(h, n, 0);
+	p->slow_floor = h[0].req.latency_ns;
 	return 0;
 }
 
-/* The statistics of a step's syscall: a direct-mapped cache in front of the table. */
-static struct analysis_syscall *step_stat(struct priv *p, const struct req_step *st)
+/*
+ * A step's cache set: a multiplicative hash of name ^ category (names are
+ * separate allocations, 16-byte aligned, so the two do not mix; masking
+ * low bits would collide, as names lie a few 16-byte units apart).
+ */
+static inline unsigned int step_set(const struct req_step *st)
 {
-	unsigned int slot = (unsigned int)(((uintptr_t)st->name >> 3) ^ st->cat) & (STEP_CACHE - 1);
-	struct analysis_syscall *s = p->step_cache[slot];
+	return (unsigned int)((((uintptr_t)st->name ^ st->cat) * 0x9E3779B97F4A7C15ULL) >>
+			      (64 - STEP_BITS));
+}
 
-	if (s && s->name == st->name && s->cat == st->cat)
-		return s;
-	s = kvmap__get(&p->sc_by_name, (uintptr_t)st->name, st->cat);
-	p->step_cache[slot] = s;
-	return s;
+static inline bool step_is(const struct analysis_syscall *s, const struct req_step *st)
+{
+	return s->name == st->name && s->cat == st->cat;
+}
+
+static inline void step_count(struct analysis_syscall *s, const struct req_step *st)
+{
+	s->in_requests += st->count;
+	s->in_requests_ns += st->total_ns;
+}
+
+/*
+ * A step not in its set's first way: the second, else the table; what was
+ * found takes the first way, which moves to the second.
+ */
+static __attribute__((noinline)) void step_count_slow(struct priv *p, const struct req_step *st)
+{
+	unsigned int set = step_set(st);
+	struct analysis_syscall *s = p->step_cache[1][set];
+
+	if (!step_is(s, st)) {
+		s = kvmap__get(&p->sc_by_name, (uintptr_t)st->name, st->cat);
+		if (!s)
+			return;
+	}
+	p->step_cache[1][set] = p->step_cache[0][set];
+	p->step_cache[0][set] = s;
+	step_count(s, st);
+}
+
+/* The steps' calls and time into their syscalls' statistics. */
+static inline void count_steps(struct priv *p, const struct req_step *st, uint32_t n)
+{
+	for (const struct req_step *end = st + n; st < end; st++) {
+		struct analysis_syscall *s = p->step_cache[0][step_set(st)];
+
+		if (__builtin_expect(step_is(s, st), 1))
+			step_count(s, st);
+		else
+			step_count_slow(p, st);
+	}
 }
 
 /*
@@ -304,10 +376,39 @@ static int sum_latency(struct priv *p)
 	return histogram__merge(&a->req.latency, &p->sink.latency);
 }
 
-/* Count the zeros hist_or_zero left out. */
+/*
+ * The requests' count and totals: every complete request is in one cell, and
+ * sums modulo 2^64 do not depend on their order.
+ */
+static void sum_cells(struct priv *p)
+{
+	struct analysis_requests *q = &p->a.req;
+
+	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
+		unsigned int n = c ? HIST_SUB : 2 * HIST_SUB;
+
+		for (unsigned int i = 0; p->bd[c] && i < n; i++) {
+			const struct bd_cell *cell = &p->bd[c][i];
+
+			q->count += cell->count;
+			q->latency_ns += cell->latency;
+			q->user_ns += cell->user;
+			q->shared_ns += cell->shared;
+			q->runq_ns += cell->runq;
+			for (int k = 0; k < REQ_CAT__COUNT; k++)
+				q->cat_ns[k] += cell->cat[k];
+		}
+	}
+}
+
+/* Count the zeros hist_or_zero left out, and the pending small counts. */
 static void add_zeros(struct priv *p)
 {
 	struct analysis_requests *q = &p->a.req;
+
+	histogram__small_flush(&q->syscalls, &p->syscalls);
+	histogram__small_flush(&q->sends, &p->sends);
+	histogram__small_flush(&q->bursts, &p->bursts);
 
 	for (int i = 0; i < REQ_CAT__COUNT + 2; i++) {
 		struct histogram *h = i < REQ_CAT__COUNT ? &q->cat[i] :
@@ -322,6 +423,7 @@ static int count_request(struct priv *p, const struct request *r)
 {
 	struct analysis_requests *q = &p->a.req;
 	struct analysis_bucket *b = bucket_at(p, r->host, r->end_ns);
+	struct hist_pos pos;
 	struct bd_cell *cell;
 
 	if (!b)
@@ -333,55 +435,50 @@ static int count_request(struct priv *p, const struct request *r)
 		b->incomplete++;
 		return 0;
 	}
-	cell = bd_cell(p, r->latency_ns);
+	pos = histogram__pos(r->latency_ns);
+	cell = bd_cell(p, pos);
 	if (!cell)
 		return -ENOMEM;
 	/* Far in memory: fetched while the histograms below are counted. */
 	for (size_t off = 0; off < sizeof(*cell); off += 64)
 		__builtin_prefetch((const char *)cell + off, 1, 0);
-	__builtin_prefetch((const char *)(cell + 1) - 1, 1, 0);
-	q->count++;
 	b->requests++;
-	histogram__add(&b->latency, r->latency_ns);	/* q->latency: their sum */
-	if (r->sends)
+	histogram__add_at(&b->latency, r->latency_ns, pos);	/* q->latency: their sum */
+	/* One send: the first byte is the last, at the latency's position. */
+	if (r->ttfb_ns == r->latency_ns && r->sends)
+		histogram__add_at(&q->ttfb, r->latency_ns, pos);
+	else if (r->sends)
 		histogram__add(&q->ttfb, r->ttfb_ns);
 	if (r->queued)
 		histogram__add(&q->queue, r->cat_ns[REQ_CAT_QUEUE]);
 	hist_or_zero(&q->user, r->user_ns);
 	hist_or_zero(&q->shared, r->shared_ns);
-	histogram__add(&q->syscalls, r->syscalls);
-	histogram__add(&q->sends, r->sends);
-	histogram__add(&q->bursts, r->bursts);
+	histogram__add_small(&q->syscalls, &p->syscalls, r->syscalls);
+	histogram__add_small(&q->sends, &p->sends, r->sends);
+	histogram__add_small(&q->bursts, &p->bursts, r->bursts);
 	if (p->a.trace.has_sched)
 		histogram__add(&q->runq, r->runq_ns);
 	q->bytes_in += r->bytes_in;
 	q->bytes_out += r->bytes_out;
-	q->shared_ns += r->shared_ns;
-	q->user_ns += r->user_ns;
-	q->runq_ns += r->runq_ns;
-	q->latency_ns += r->latency_ns;
-	/* One pass over the categories, unrolled: statistics, totals and the breakdown cell. */
+	/* One pass over the categories, unrolled: statistics and the breakdown cell (zeros: add_zeros). */
 #pragma GCC unroll 16
 	for (int i = 0; i < REQ_CAT__COUNT; i++) {
 		uint64_t v = r->cat_ns[i];
 
-		hist_or_zero(&q->cat[i], v);
-		q->cat_ns[i] += v;
-		cell->cat[i] += v;
-	}
-	for (uint32_t i = 0; i < r->nsteps; i++) {
-		struct analysis_syscall *s = step_stat(p, &r->steps[i]);
-
-		if (s) {
-			s->in_requests += r->steps[i].count;
-			s->in_requests_ns += r->steps[i].total_ns;
+		if (v) {
+			histogram__add(&q->cat[i], v);
+			cell->cat[i] += v;
 		}
 	}
+	count_steps(p, r->steps, r->nsteps);
 	cell->count++;
 	cell->latency += r->latency_ns;
 	cell->user += r->user_ns;
 	cell->shared += r->shared_ns;
 	cell->runq += r->runq_ns;
+	/* Below the fastest of the kept slowest: not slower than any of them. */
+	if (r->latency_ns < p->slow_floor)
+		return 0;
 	return keep_if_slow(p, r);
 }
 
@@ -480,12 +577,84 @@ static int use_table(struct priv *p, uint32_t host, const Mslat__Header *h)
 	hs->sc = t;
 	hs->n = t->n;
 	/* Built once per table: the class and its statistics per (number, fd kind). */
-	hs->tab = calloc((size_t)(t->n + 1) * FD_KIND__COUNT, sizeof(*hs->tab));
+	hs->tab = calloc((size_t)(t->n + 1) << KIND_BITS, sizeof(*hs->tab));
 	if (!hs->tab)
 		return -ENOMEM;
 	for (uint32_t nr = 0; nr <= t->n; nr++)
 		for (uint32_t k = 0; k < FD_KIND__COUNT; k++)
-			hs->tab[nr * FD_KIND__COUNT + k].cls = sc_table__get(t, nr);
+			hs->tab[(size_t)nr << KIND_BITS | k].cls = sc_table__get(t, nr);
+	return 0;
+}
+
+/* A row's first sight of its (number, fd kind): its statistics, created on first use. */
+static struct histogram *sc_entry_dur(struct priv *p, struct sc_entry *e, uint32_t kind)
+{
+	struct analysis_syscall *s = sc_stat(p, e->cls->name, sc_class__cat(e->cls, kind));
+
+	e->dur = s ? &s->duration : NULL;
+	return e->dur;
+}
+
+/*
+ * The statistics pass over a batch, specialised on FILTER (--pid, --since,
+ * --until) so the common case tests nothing per row and derives the counts
+ * per interval from row positions.
+ */
+static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint32_t host,
+							   const struct trace_event *rows, size_t n,
+							   bool filter)
+{
+	struct host_state *hs = &p->hs[host];
+	struct sc_entry *tab = hs->tab;	/* in locals: the stores below may alias them */
+	const struct sc_class **cls = p->cls;
+	uint32_t nmax = hs->n;
+	struct analysis_bucket *b = NULL;
+	uint64_t kept = 0, nb = 0, lo = 0, width = 0;
+	size_t from = 0;	/* without FILTER, rows from..i-1 are in B */
+
+	for (size_t i = 0; i < n; i++) {
+		const struct trace_event *ev = &rows[i];
+		uint32_t nr = ev->syscall < nmax ? ev->syscall : nmax;
+		uint32_t kind = ev->fd_kind < FD_KIND__COUNT ? ev->fd_kind : FD_KIND_OTHER;
+		struct sc_entry *e = &tab[(size_t)nr << KIND_BITS | kind];
+		struct histogram *dur = e->dur;
+		uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
+
+		if (filter && (!pid_wanted(&p->a.opts, ev->pid) ||
+			       !in_window(p, host, ev->enter_ns, exit_ns))) {
+			cls[i] = NULL;
+			continue;
+		}
+		if (__builtin_expect(!dur, 0) && !(dur = sc_entry_dur(p, e, kind)))
+			return -ENOMEM;
+		cls[i] = e->cls;
+		histogram__add(dur, ev->duration_ns);
+		if (ev->ret < 0)
+			dur_stat(dur)->errors++;
+		/* Counted per interval in a register; bucket_at may move the buckets. */
+		if (__builtin_expect(exit_ns - lo >= width, 0)) {
+			if (b)
+				b->events += filter ? nb : i - from;
+			nb = 0;
+			from = i;
+			b = bucket_at(p, host, exit_ns);
+			if (!b)
+				return -ENOMEM;
+			lo = width = 0;
+			if (b == p->last_bucket && host == p->last_host && exit_ns >= p->last_lo &&
+			    exit_ns < p->last_hi) {
+				lo = p->last_lo;
+				width = p->last_hi - lo;
+			}
+		}
+		if (filter) {
+			kept++;
+			nb++;
+		}
+	}
+	if (b)
+		b->events += filter ? nb : n - from;
+	p->a.trace.events_analysed += filter ? kept : n;
 	return 0;
 }
 
@@ -498,11 +667,7 @@ static int on_events(struct priv *p, uint32_t host, const struct trace_event *ro
 {
 	bool filter = (p->a.opts.pids && p->a.opts.npids > 0) || p->a.opts.since_ns ||
 		      p->a.opts.until_ns;
-	struct host_state *hs = &p->hs[host];
-	struct sc_entry *tab = hs->tab;	/* in locals: the stores below may alias them */
-	uint32_t nmax = hs->n;
-	struct analysis_bucket *b = NULL;
-	uint64_t kept = 0, nb = 0, lo = 0, width = 0;
+	int err;
 
 	if (n > p->capcls) {
 		const struct sc_class **cls = realloc(p->cls, n * sizeof(*cls));
@@ -512,48 +677,9 @@ static int on_events(struct priv *p, uint32_t host, const struct trace_event *ro
 		p->cls = cls;
 		p->capcls = n;
 	}
-	for (size_t i = 0; i < n; i++) {
-		const struct trace_event *ev = &rows[i];
-		uint32_t nr = ev->syscall < nmax ? ev->syscall : nmax;
-		uint32_t kind = ev->fd_kind < FD_KIND__COUNT ? ev->fd_kind : FD_KIND_OTHER;
-		struct sc_entry *e = &tab[nr * FD_KIND__COUNT + kind];
-		uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
-
-		if (filter && (!pid_wanted(&p->a.opts, ev->pid) ||
-			       !in_window(p, host, ev->enter_ns, exit_ns))) {
-			p->cls[i] = NULL;
-			continue;
-		}
-		if (__builtin_expect(!e->stat, 0)) {
-			e->stat = sc_stat(p, e->cls->name, sc_class__cat(e->cls, kind));
-			if (!e->stat)
-				return -ENOMEM;
-		}
-		histogram__add(&e->stat->duration, ev->duration_ns);
-		if (ev->ret < 0)
-			e->stat->errors++;
-		p->cls[i] = e->cls;
-		kept++;
-		/* Counted per interval in a register; bucket_at may move the buckets. */
-		if (exit_ns - lo >= width) {
-			if (b)
-				b->events += nb;
-			nb = 0;
-			b = bucket_at(p, host, exit_ns);
-			if (!b)
-				return -ENOMEM;
-			lo = width = 0;
-			if (b == p->last_bucket && host == p->last_host && exit_ns >= p->last_lo &&
-			    exit_ns < p->last_hi) {
-				lo = p->last_lo;
-				width = p->last_hi - lo;
-			}
-		}
-		nb++;
-	}
-	if (b)
-		b->events += nb;
-	p->a.trace.events_analysed += kept;
+	err = filter ? stat_rows(p, host, rows, n, true) : stat_rows(p, host, rows, n, false);
+	if (err)
+		return err;
 	return correlator__events(p->corr, host, rows, p->cls, n);
 }
 
@@ -927,6 +1053,9 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		return NULL;
 	}
 	a = &p->a;
+	p->no_step.cat = REQ_CAT__COUNT;	/* matches no step, whatever its name */
+	for (i = 0; i < STEP_SETS; i++)
+		p->step_cache[0][i] = p->step_cache[1][i] = &p->no_step;
 	fill_defaults(&a->opts, opts);
 	p->user = a->opts;
 	a->opts.on_request = NULL;
@@ -1015,6 +1144,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		err = 0;
 	}
 	err = correlator__finish(p->corr);
+	sum_cells(p);
 	add_zeros(p);
 	if (!err)
 		err = sum_latency(p);

@@ -85,6 +85,25 @@ void histogram__add_n(struct histogram *h, uint64_t v, uint64_t n)
 		chunk[i] += n;
 }
 
+void histogram__add_saturating(struct histogram *h, uint64_t v, uint64_t *ctr)
+{
+	h->sum = UINT64_MAX;
+	h->count++;
+	if (v < h->min)
+		h->min = v;
+	if (v > h->max)
+		h->max = v;
+	(*ctr)++;
+}
+
+void histogram__small_flush(struct histogram *h, struct hist_small *s)
+{
+	for (unsigned int v = 0; v < 2 * HIST_SUB; v++) {
+		histogram__add_n(h, v, s->n[v]);
+		s->n[v] = 0;
+	}
+}
+
 int histogram__merge(struct histogram *dst, const struct histogram *src)
 {
 	int err = 0;

@@ -36,56 +36,121 @@ void histogram__reset(struct histogram *h);
 /* Count VALUE N times. */
 void histogram__add_n(struct histogram *h, uint64_t value, uint64_t n);
 
-/* Count VALUE once: inline, as it runs for every event. */
+/*
+ * The inline add's sum wrapped: saturate it and count V, at bucket counter
+ * CTR, in the rest. Out of line and the whole add, so the inline one is an
+ * add to memory and a jump, with nothing live across the call.
+ */
+void histogram__add_saturating(struct histogram *h, uint64_t v, uint64_t *ctr) __attribute__((cold));
+
+/* The chunk of V >= 2 * HIST_SUB: its power of two's exponent, less HIST_SUB_BITS. */
+static inline __attribute__((always_inline)) unsigned int histogram__chunk_of(uint64_t v)
+{
+	return 63 - HIST_SUB_BITS - (unsigned int)__builtin_clzll(v);
+}
+
 /* The bucket of V: chunk *C, index *I in it. */
 static inline __attribute__((always_inline)) void histogram__locate(uint64_t v, unsigned int *c, unsigned int *i)
 {
-	unsigned int e;
-
 	if (v < 2 * HIST_SUB) {
 		*c = 0;
 		*i = (unsigned int)v;
 		return;
 	}
-	e = 63 - (unsigned int)__builtin_clzll(v);	/* 8..63 */
-	*c = e - HIST_SUB_BITS;
-	*i = (unsigned int)(v >> (e - HIST_SUB_BITS)) - HIST_SUB;
+	*c = histogram__chunk_of(v);
+	*i = (unsigned int)(v >> *c) - HIST_SUB;
+}
+
+/* Where a value is counted: chunk C, index I in it (histogram__locate's, kept for reuse). */
+struct hist_pos {
+	unsigned int c;
+	uint64_t i;
+};
+
+static inline __attribute__((always_inline)) struct hist_pos histogram__pos(uint64_t v)
+{
+	struct hist_pos pos = { 0, v };
+
+	if (__builtin_expect(v >= 2 * HIST_SUB, 1)) {
+		pos.c = histogram__chunk_of(v);
+		pos.i = (v >> pos.c) - HIST_SUB;
+	}
+	return pos;
 }
 
 /*
- * The inline adds' common part: count V in count, sum, min and max and
- * return its bucket's chunk (in chunk C) to increment; or, when the chunk
- * does not exist yet or the sum saturates, let histogram__add_n count it
- * all and return NULL. A chunk exists only once something was counted, so
- * min needs no test of count.
+ * The inline adds' common part: count V (at POS) in count, sum, min and
+ * max and return its bucket counter to increment; or NULL when V is counted
+ * already: its chunk does not exist yet (histogram__add_n counts it all and
+ * allocates the chunk) or the sum saturated (histogram__add_saturating). A
+ * chunk exists only once something was counted, so min needs no test of
+ * count.
  */
-static inline __attribute__((always_inline)) uint64_t *histogram__count_head(struct histogram *h, uint64_t v, unsigned int c)
+static inline __attribute__((always_inline)) uint64_t *histogram__count_at(struct histogram *h, uint64_t v,
+									  struct hist_pos pos)
 {
-	uint64_t *chunk = h->chunk[c], sum;
+	uint64_t *chunk = h->chunk[pos.c];
 
-	if (__builtin_expect(!chunk || __builtin_add_overflow(h->sum, v, &sum), 0)) {
+	if (__builtin_expect(!chunk, 0)) {
 		histogram__add_n(h, v, 1);
 		return NULL;
 	}
+	if (__builtin_add_overflow(h->sum, v, &h->sum)) {
+		histogram__add_saturating(h, v, &chunk[pos.i]);
+		return NULL;
+	}
+	h->count++;
 	if (v < h->min)
 		h->min = v;
 	if (v > h->max)
 		h->max = v;
-	h->count++;
-	h->sum = sum;
-	return chunk;
+	return &chunk[pos.i];
 }
 
+static inline __attribute__((always_inline)) uint64_t *histogram__count_head(struct histogram *h, uint64_t v)
+{
+	return histogram__count_at(h, v, histogram__pos(v));
+}
+
+/* Count VALUE once: inline, as it runs for every event. */
 static inline void histogram__add(struct histogram *h, uint64_t v)
 {
-	unsigned int c, i;
-	uint64_t *chunk;
+	uint64_t *ctr = histogram__count_head(h, v);
 
-	histogram__locate(v, &c, &i);
-	chunk = histogram__count_head(h, v, c);
-	if (chunk)
-		chunk[i]++;
+	if (ctr)
+		(*ctr)++;
 }
+
+/* The same at a position already computed for V (a value counted in several histograms). */
+static inline void histogram__add_at(struct histogram *h, uint64_t v, struct hist_pos pos)
+{
+	uint64_t *ctr = histogram__count_at(h, v, pos);
+
+	if (ctr)
+		(*ctr)++;
+}
+
+/*
+ * Small counts pending apart (syscalls, sends, bursts per request): below
+ * 2 * HIST_SUB a histogram is exact, so counting such values per value and
+ * adding each value's count at the end (histogram__small_flush) gives the
+ * same count, sum (it saturates the same whatever the order), min, max and
+ * buckets, for one increment per sample. Larger values are added at once.
+ */
+struct hist_small {
+	uint64_t n[2 * HIST_SUB];
+};
+
+static inline void histogram__add_small(struct histogram *h, struct hist_small *s, uint64_t v)
+{
+	if (__builtin_expect(v < 2 * HIST_SUB, 1))
+		s->n[v]++;
+	else
+		histogram__add(h, v);
+}
+
+/* Count what S holds into H and empty S. */
+void histogram__small_flush(struct histogram *h, struct hist_small *s);
 
 /*
  * Deferred bucket increments: the hot loops touch a bucket counter far in
@@ -102,26 +167,11 @@ struct hist_ring {
 
 static inline void histogram__add_ring(struct histogram *h, uint64_t v, struct hist_ring *r)
 {
-	unsigned int c, i;
-	uint64_t **s, *ctr, *chunk;
+	uint64_t **s, *ctr = histogram__count_head(h, v);
 
-	/* Most per-request category times are 0: their counter is hot, count it now. */
-	if (!v && h->chunk[0]) {
-		h->min = 0;
-		h->count++;
-		h->chunk[0][0]++;
+	/* Latencies: small values are rare, so they take the ring too rather than a test each. */
+	if (!ctr)
 		return;
-	}
-	histogram__locate(v, &c, &i);
-	chunk = histogram__count_head(h, v, c);
-	if (!chunk)
-		return;
-	/* Small values (syscalls, sends per request) share a hot chunk: count them now. */
-	if (!c) {
-		chunk[i]++;
-		return;
-	}
-	ctr = &chunk[i];
 	__builtin_prefetch(ctr, 1, 0);
 	s = &r->slot[r->pos++ & (HIST_RING - 1)];
 	if (*s)

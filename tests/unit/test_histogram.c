@@ -204,3 +204,70 @@ TEST(histogram, bucket_edges)
 	}
 	ASSERT_EQ(histogram__bucket(UINT64_MAX), HIST_BUCKETS - 1, "last bucket");
 }
+
+/* Whether A and B hold the same samples: count, sum, min, max and every bucket. */
+static bool same_histogram(const struct histogram *a, const struct histogram *b)
+{
+	if (a->count != b->count || a->sum != b->sum || a->min != b->min || a->max != b->max)
+		return false;
+	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
+		unsigned int n = c ? HIST_SUB : 2 * HIST_SUB;
+
+		for (unsigned int i = 0; i < n; i++)
+			if ((a->chunk[c] ? a->chunk[c][i] : 0) != (b->chunk[c] ? b->chunk[c][i] : 0))
+				return false;
+	}
+	return true;
+}
+
+/*
+ * The inline adds (plain, at a computed position, through the ring, small
+ * counts pending apart) count exactly what add_n counts one by one,
+ * saturating sum and first values of each chunk included.
+ */
+TEST(histogram, add_paths_agree)
+{
+	struct histogram ref = { 0 }, plain = { 0 }, at = { 0 }, ring = { 0 }, small = { 0 };
+	struct hist_small *pend = calloc(1, sizeof(*pend));
+	struct hist_ring r = { 0 };
+
+	if (!ASSERT_OK_PTR(pend, "calloc"))
+		return;
+	for (int round = 0; round < 2; round++) {
+		for (int i = 0; i < 20000; i++) {
+			uint64_t v = sample((enum dist)(i % D__COUNT));
+
+			if (round && i % 7 == 0)
+				v = i % 300;	/* small values again, after large ones */
+			histogram__add_n(&ref, v, 1);
+			histogram__add(&plain, v);
+			histogram__add_at(&at, v, histogram__pos(v));
+			histogram__add_ring(&ring, v, &r);
+			histogram__add_small(&small, pend, v);
+		}
+		histogram__ring_flush(&r);
+		histogram__small_flush(&small, pend);
+		ASSERT_EQ_U64(ref.sum, UINT64_MAX, "the sum saturated");
+		ASSERT_TRUE(same_histogram(&ref, &plain), "histogram__add");
+		ASSERT_TRUE(same_histogram(&ref, &at), "histogram__add_at");
+		ASSERT_TRUE(same_histogram(&ref, &ring), "histogram__add_ring");
+		ASSERT_TRUE(same_histogram(&ref, &small), "histogram__add_small");
+	}
+	/* Small values only: the flushed counts give the exact sum, min and max. */
+	histogram__reset(&ref);
+	histogram__reset(&small);
+	for (uint64_t v = 3; v < 200; v += 5) {
+		histogram__add(&ref, v);
+		histogram__add_small(&small, pend, v);
+	}
+	histogram__small_flush(&small, pend);
+	ASSERT_TRUE(same_histogram(&ref, &small), "small values only");
+	ASSERT_EQ_U64(small.min, 3, "min");
+	ASSERT_EQ_U64(small.max, 198, "max");
+	free(pend);
+	histogram__reset(&ref);
+	histogram__reset(&plain);
+	histogram__reset(&at);
+	histogram__reset(&ring);
+	histogram__reset(&small);
+}
