@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Hand-written protobuf codec for EventBatch, the one record type on the per-event hot path. */
 #include <errno.h>
+#include <stddef.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -235,22 +236,31 @@ DEFINE_DECODER(decode_u64, uint64_t, v)
 DEFINE_DECODER(decode_zz32, int32_t, unzz32((uint32_t)v))
 DEFINE_DECODER(decode_u32, uint32_t, (uint32_t)v)
 
-/* Varints in a packed column: its bytes without the continuation bit, 8 at a time. */
+/*
+ * Varints in a packed column: its bytes less those with the continuation
+ * bit, 8 at a time. The bits are summed in byte lanes (255 words at most,
+ * before a lane could overflow), the lanes added up once per run.
+ */
 static size_t count_varints(const uint8_t *p, size_t len)
 {
-	size_t count = 0, k = 0;
+	size_t more = 0, k = 0;
 
-	for (; k + 8 <= len; k += 8) {
-		uint64_t w;
+	while (len - k >= 8) {
+		size_t stop = k + (len - k < 255 * 8 ? (len - k) & ~(size_t)7 : 255 * 8);
+		uint64_t lanes = 0;
 
-		memcpy(&w, p + k, 8);
-		/* One bit per final byte, then the bytes summed by a multiply. */
-		w = (~w & 0x8080808080808080ULL) >> 7;
-		count += (size_t)((w * 0x0101010101010101ULL) >> 56);
+		for (; k < stop; k += 8) {
+			uint64_t w;
+
+			memcpy(&w, p + k, 8);
+			lanes += (w >> 7) & 0x0101010101010101ULL;
+		}
+		lanes = (lanes & 0x00ff00ff00ff00ffULL) + ((lanes >> 8) & 0x00ff00ff00ff00ffULL);
+		more += (size_t)((lanes * 0x0001000100010001ULL) >> 48);
 	}
 	for (; k < len; k++)
-		count += p[k] < 0x80;
-	return count;
+		more += p[k] >> 7;
+	return len - more;
 }
 
 /* Decode a packed column of varints, appending to what the column holds. */
@@ -429,59 +439,272 @@ void event_codec__free(struct event_columns *c)
 
 /* --- the reader's fast path: straight into rows --------------------------- */
 
-/*
- * Decode a packed column into a field of N rows, E[i] the row of value i: one
- * pass, no intermediate array. STATE carries a running sum across values
- * (the delta-coded columns). The caller has counted exactly N varints in the
- * column, each ending on a final byte, so I never passes N. Returns the
- * values decoded, or (size_t)-1 on a varint longer than 10 bytes.
- */
-/*
- * The same as varint_word without a branch on the length, for columns whose
- * lengths vary from value to value (times, byte counts): there a branch per
- * value mispredicts often. Values of up to 56 bits; *LEN is 0 for longer.
- */
-static inline uint64_t varint_word_nb(const uint8_t *p, unsigned int *len)
+#define HIGH_BITS 0x8080808080808080ULL
+#define LOW7_BITS 0x7f7f7f7f7f7f7f7fULL
+
+static inline size_t min_size(size_t a, size_t b)
 {
-	uint64_t w, stop, v;
+	return a < b ? a : b;
+}
+
+/*
+ * A varint the word decoders leave alone (9 or 10 bytes, or within the last
+ * 8 bytes of a column), *P moved past it; false if it is longer than 10
+ * bytes or runs past END.
+ */
+static inline bool long_varint(const uint8_t **p, const uint8_t *end, uint64_t *v)
+{
+	int used = varint__get(*p, (size_t)(end - *p), v);
+
+	if (used <= 0)
+		return false;
+	*p += used;
+	return true;
+}
+
+/*
+ * The varint in the 8 bytes at P (all readable) into *V, without a branch on
+ * its length, for columns whose lengths vary from value to value (times,
+ * byte counts): there a branch per value mispredicts often. Returns its
+ * length, 0 if it is longer than 8 bytes.
+ */
+static inline unsigned int varint_word_nb(const uint8_t *p, uint64_t *v)
+{
+	uint64_t w, stop, x;
 
 	memcpy(&w, p, 8);
-	stop = ~w & 0x8080808080808080ULL;
+	stop = ~w & HIGH_BITS;
+	if (__builtin_expect(!stop, 0))
+		return 0;
 	/* every bit up to the first final byte's top bit: the varint's bytes */
-	w &= (stop ^ (stop - 1)) & 0x7f7f7f7f7f7f7f7fULL;
-	v = (w & 0x7f) | ((w >> 1) & (0x7fULL << 7)) | ((w >> 2) & (0x7fULL << 14)) |
-	    ((w >> 3) & (0x7fULL << 21));
-	if (__builtin_expect(w >> 32 != 0, 0))
-		v |= ((w >> 4) & (0x7fULL << 28)) | ((w >> 5) & (0x7fULL << 35)) |
-		     ((w >> 6) & (0x7fULL << 42)) | ((w >> 7) & (0x7fULL << 49));
-	*len = stop ? (unsigned int)__builtin_ctzll(stop) / 8 + 1 : 0;
-	return v;
+	x = w & (stop ^ (stop - 1)) & LOW7_BITS;
+	/* 7-bit groups joined in pairs (the upper one shifted onto the gap), then fours, then all */
+	x -= (x & 0x7f007f007f007f00ULL) >> 1;
+	x = (x & 0x00003fff00003fffULL) | ((x >> 2) & 0x0fffc0000fffc000ULL);
+	x = (x & 0x000000000fffffffULL) | ((x >> 4) & 0x00fffffff0000000ULL);
+	*v = x;
+	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
 }
+
+static inline unsigned int varint_word_nb_zz(const uint8_t *p, uint64_t *v)
+{
+	unsigned int len = varint_word_nb(p, v);
+
+	*v = (uint64_t)unzz64(*v);
+	return len;
+}
+
+/* fd_kind and the padding after it in one store, pad 0. */
+static inline void put_kind(struct trace_event *e, uint32_t kind)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	uint64_t x = kind;
+#else
+	uint64_t x = (uint64_t)kind << 32;
+#endif
+
+	_Static_assert(offsetof(struct trace_event, pad) == offsetof(struct trace_event, fd_kind) + 4,
+		       "pad follows fd_kind");
+	memcpy((char *)e + offsetof(struct trace_event, fd_kind), &x, 8);
+}
+
+/* unzz7[b]: the one-byte zigzag value b, signed */
+#define UNZZ(b) (int8_t)(((b) >> 1) ^ -((b) & 1))
+#define UNZZ4(b) UNZZ(b), UNZZ((b) + 1), UNZZ((b) + 2), UNZZ((b) + 3)
+#define UNZZ16(b) UNZZ4(b), UNZZ4((b) + 4), UNZZ4((b) + 8), UNZZ4((b) + 12)
+#define UNZZ64(b) UNZZ16(b), UNZZ16((b) + 16), UNZZ16((b) + 32), UNZZ16((b) + 48)
+static const int8_t unzz7[128] = { UNZZ64(0), UNZZ64(64) };
+
+/*
+ * Decode a packed column [P, END) into a field of the N rows at E, row i
+ * from value i: one pass, no intermediate array. STATE carries a running sum
+ * across values (the delta-coded columns). True when the column holds
+ * exactly N varints of at most 10 bytes, nothing after the last.
+ */
+#define ROWS_TAIL(conv, store)                                                   \
+	while (e < last && p < end) {                                            \
+		if (!long_varint(&p, end, &v))                                   \
+			return false;                                            \
+		v = conv;                                                        \
+		store;                                                           \
+		e++;                                                             \
+	}                                                                        \
+	return e == last && p == end;
+
+#define WIDE_ONE(word_fn, store)                                                  \
+	do {                                                                      \
+		unsigned int len = word_fn(p, &v);                                \
+		if (__builtin_expect(!len, 0))                                    \
+			goto long_value;                                          \
+		p += len;                                                         \
+		store;                                                            \
+		e++;                                                              \
+	} while (0)
+
+/*
+ * WIDE columns: lengths vary from value to value. WORD_FN reads 8 bytes at
+ * each value and yields it with CONV applied (CONV: of a raw varint in V,
+ * for the long ones). Rather than checking the end at each value, the rows
+ * are taken in runs that cannot reach it: k values with 8k bytes left, as
+ * each value WORD_FN takes is at most 8 bytes long. A longer one ends the run.
+ */
+#define DEFINE_WIDE_ROWS(name, attr, word_fn, conv, store)                        \
+	attr static bool name(struct trace_event *e, size_t n, const uint8_t *p,  \
+			      const uint8_t *end, uint64_t state)                 \
+	{                                                                         \
+		struct trace_event *last = e + n;                                 \
+		size_t left = n;                                                  \
+		uint64_t v;                                                       \
+		(void)state;                                                      \
+		while (left) {                                                    \
+			size_t k = min_size(left, (size_t)(end - p) / 8);        \
+			if (!k)                                                   \
+				break;                                            \
+			left -= k;                                                \
+			for (; k >= 4; k -= 4) {                                  \
+				WIDE_ONE(word_fn, store);                         \
+				WIDE_ONE(word_fn, store);                         \
+				WIDE_ONE(word_fn, store);                         \
+				WIDE_ONE(word_fn, store);                         \
+			}                                                         \
+			for (; k; k--)                                            \
+				WIDE_ONE(word_fn, store);                         \
+			continue;                                                 \
+long_value:                                                                       \
+			if (!long_varint(&p, end, &v))                            \
+				return false;                                     \
+			v = conv;                                                 \
+			store;                                                    \
+			e++;                                                      \
+			left = (size_t)(last - e);                                \
+		}                                                                 \
+		ROWS_TAIL(conv, store)                                            \
+	}
+
+/*
+ * NARROW columns: mostly one-byte values, taken eight at once by EIGHT (the
+ * word in W, the rows from E) whenever a word holds eight of them. A run of
+ * such words needs no other check: each takes 8 bytes and 8 rows.
+ */
+#define DEFINE_NARROW_ROWS(name, conv, store, eight)                              \
+	static bool name(struct trace_event *e, size_t n, const uint8_t *p,       \
+			 const uint8_t *end, uint64_t state)                      \
+	{                                                                         \
+		struct trace_event *last = e + n;                                 \
+		uint64_t v, w;                                                    \
+		(void)state;                                                      \
+		for (;;) {                                                        \
+			size_t words = min_size((size_t)(last - e), (size_t)(end - p)) / 8; \
+			for (; words; words--) {                                  \
+				memcpy(&w, p, 8);                                 \
+				if (w & HIGH_BITS)                                \
+					break;                                    \
+				eight;                                            \
+				p += 8;                                           \
+				e += 8;                                           \
+			}                                                         \
+			if (end - p < 8 || e >= last)                             \
+				break;                                            \
+			if (!(p[0] & 0x80)) {                                     \
+				v = p[0];                                         \
+				p++;                                              \
+			} else {                                                  \
+				unsigned int len = varint_word_nb(p, &v);       \
+				if (!len && !long_varint(&p, end, &v))            \
+					return false;                             \
+				p += len;                                         \
+			}                                                         \
+			v = conv;                                                 \
+			store;                                                    \
+			e++;                                                      \
+		}                                                                 \
+		ROWS_TAIL(conv, store)                                            \
+	}
+
+#define EACH_OF_EIGHT _Pragma("GCC unroll 8") for (int k = 0; k < 8; k++)
+
+/*
+ * Delta-coded 32-bit fields (tid, pid): a word of zeros is eight repeats of
+ * the running value, the usual case for pid and for a thread's own tid.
+ */
+#define DELTA_EIGHT(field)                                                       \
+	do {                                                                     \
+		uint32_t s = (uint32_t)state;                                    \
+		if (!w) {                                                        \
+			EACH_OF_EIGHT e[k].field = s;                            \
+		} else {                                                         \
+			EACH_OF_EIGHT {                                          \
+				s += (uint32_t)unzz7[p[k]];                      \
+				e[k].field = s;                                  \
+			}                                                        \
+			state = s;                                               \
+		}                                                                \
+	} while (0)
+
+#define FD_EIGHT                                                                 \
+	do {                                                                     \
+		EACH_OF_EIGHT e[k].fd = unzz7[p[k]];                             \
+	} while (0)
+
+#define KIND_EIGHT                                                               \
+	do {                                                                     \
+		EACH_OF_EIGHT put_kind(&e[k], p[k]);                             \
+	} while (0)
+
+#define ZZ32 (uint64_t)(uint32_t)unzz32((uint32_t)v)
+#define ZZ64 (uint64_t)unzz64(v)
+#define ENTER_STORE (state += v, e->enter_ns = state)
+
+DEFINE_WIDE_ROWS(rows_enter, , varint_word_nb_zz, ZZ64, ENTER_STORE)
+DEFINE_WIDE_ROWS(rows_duration, , varint_word_nb, (uint64_t)v, e->duration_ns = v)
+DEFINE_NARROW_ROWS(rows_tid, ZZ32, (state += v, e->tid = (uint32_t)state), DELTA_EIGHT(tid))
+DEFINE_NARROW_ROWS(rows_pid, ZZ32, (state += v, e->pid = (uint32_t)state), DELTA_EIGHT(pid))
+DEFINE_WIDE_ROWS(rows_syscall, , varint_word_nb, (uint64_t)v, e->syscall = (uint32_t)v)
+DEFINE_NARROW_ROWS(rows_fd, ZZ32, e->fd = (int32_t)(uint32_t)v, FD_EIGHT)
+DEFINE_NARROW_ROWS(rows_fd_kind, (uint64_t)(uint32_t)v, put_kind(e, (uint32_t)v), KIND_EIGHT)
+DEFINE_WIDE_ROWS(rows_ret, , varint_word_nb_zz, ZZ64, e->ret = (int64_t)v)
 
 #if defined(__x86_64__)
 #include <cpuid.h>
 
+#define BMI2_FN __attribute__((target("bmi,bmi2")))
+
 /*
- * The same with BMI2's pext gathering the 7-bit groups in one instruction.
- * Only where pext is fast: AMD before Zen 3 (and Hygon) run it in microcode,
- * tens to hundreds of cycles.
+ * The word decoders with BMI2's pext gathering the 7-bit groups in one
+ * instruction. Only where pext is fast: AMD before Zen 3 (and Hygon) run it
+ * in microcode, tens to hundreds of cycles.
  */
-__attribute__((target("bmi2"))) static inline uint64_t varint_word_pext(const uint8_t *p,
-									unsigned int *len)
+BMI2_FN static inline unsigned int varint_word_pext(const uint8_t *p, uint64_t *v)
 {
 	uint64_t w, stop;
 
 	memcpy(&w, p, 8);
-	stop = ~w & 0x8080808080808080ULL;
-	*len = stop ? (unsigned int)__builtin_ctzll(stop) / 8 + 1 : 0;
-	return __builtin_ia32_pext_di(w & (stop ^ (stop - 1)), 0x7f7f7f7f7f7f7f7fULL);
+	stop = ~w & HIGH_BITS;
+	if (__builtin_expect(!stop, 0))
+		return 0;
+	*v = __builtin_ia32_pext_di(w & (stop ^ (stop - 1)), LOW7_BITS);
+	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
+}
+
+/* Zigzag-decoded on the way: pext leaves out the sign bit, giving v >> 1. */
+BMI2_FN static inline unsigned int varint_word_pext_zz(const uint8_t *p, uint64_t *v)
+{
+	uint64_t w, stop;
+
+	memcpy(&w, p, 8);
+	stop = ~w & HIGH_BITS;
+	if (__builtin_expect(!stop, 0))
+		return 0;
+	*v = __builtin_ia32_pext_di(w & (stop ^ (stop - 1)), LOW7_BITS & ~1ULL) ^ -(w & 1);
+	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
 }
 
 static bool fast_pext(void)
 {
 	unsigned int a, b, c, d, family;
 
-	if (!__builtin_cpu_supports("bmi2") || !__get_cpuid(0, &a, &b, &c, &d))
+	if (!__builtin_cpu_supports("bmi") || !__builtin_cpu_supports("bmi2") ||
+	    !__get_cpuid(0, &a, &b, &c, &d))
 		return false;
 	/* "AuthenticAMD" / "HygonGenuine": ebx holds "Auth" / "Hygo" */
 	if (b != 0x68747541 && b != 0x6f677948)
@@ -493,39 +716,24 @@ static bool fast_pext(void)
 		family += (a >> 20) & 0xff;
 	return family >= 0x19;
 }
-#define ROW_DECODER_BMI2(name, store) DEFINE_ROW_DECODER(name##_bmi2, __attribute__((target("bmi2"))), \
-							  varint_word_pext, true, store)
-#else
-#define ROW_DECODER_BMI2(name, store)
+
+DEFINE_WIDE_ROWS(rows_enter_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, ENTER_STORE)
+DEFINE_WIDE_ROWS(rows_duration_bmi2, BMI2_FN, varint_word_pext, (uint64_t)v, e->duration_ns = v)
+DEFINE_WIDE_ROWS(rows_syscall_bmi2, BMI2_FN, varint_word_pext, (uint64_t)v, e->syscall = (uint32_t)v)
+DEFINE_WIDE_ROWS(rows_ret_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, e->ret = (int64_t)v)
 #endif
 
-#define DEFINE_ROW_DECODER(name, attr, word_fn, wide, store)                       \
-	attr static size_t name(struct trace_event *e, const uint8_t *p, const uint8_t *end, \
-				uint64_t state)                                    \
-	{                                                                          \
-		size_t i = 0;                                                      \
-		(void)state;                                                       \
-		VARINT_LOOP(word_fn, wide, store);                                 \
-		return i;                                                          \
-	}
+typedef bool (*row_decoder)(struct trace_event *, size_t, const uint8_t *, const uint8_t *,
+			    uint64_t);
 
-#define WIDE_ROW_DECODER(name, store)                                             \
-	DEFINE_ROW_DECODER(name, , varint_word_nb, true, store)                    \
-	ROW_DECODER_BMI2(name, store)
-#define NARROW_ROW_DECODER(name, store) DEFINE_ROW_DECODER(name, , varint_word_nb, false, store)
+static int force_portable = -1;	/* -1: as MSLAT_NO_BMI2 says */
 
-WIDE_ROW_DECODER(rows_enter, (state += (uint64_t)unzz64(v), e[i].enter_ns = state, e[i].pad = 0))
-WIDE_ROW_DECODER(rows_duration, e[i].duration_ns = v)
-NARROW_ROW_DECODER(rows_tid, (state += (uint32_t)unzz32((uint32_t)v), e[i].tid = (uint32_t)state))
-NARROW_ROW_DECODER(rows_pid, (state += (uint32_t)unzz32((uint32_t)v), e[i].pid = (uint32_t)state))
-WIDE_ROW_DECODER(rows_syscall, e[i].syscall = (uint32_t)v)
-NARROW_ROW_DECODER(rows_fd, e[i].fd = unzz32((uint32_t)v))
-NARROW_ROW_DECODER(rows_fd_kind, e[i].fd_kind = (uint32_t)v)
-WIDE_ROW_DECODER(rows_ret, e[i].ret = unzz64(v))
+void event_codec__force_portable(int on)
+{
+	force_portable = on;
+}
 
-typedef size_t (*row_decoder)(struct trace_event *, const uint8_t *, const uint8_t *, uint64_t);
-
-/* The column decoders for this CPU, chosen once. */
+/* The column decoders for this CPU. */
 static const row_decoder *row_decoders(void)
 {
 	static const row_decoder generic[] = {
@@ -543,15 +751,21 @@ static const row_decoder *row_decoders(void)
 
 	if (use_bmi2 < 0)
 		use_bmi2 = fast_pext() && !getenv("MSLAT_NO_BMI2");
-	if (use_bmi2)
+	if (force_portable >= 0 ? !force_portable && fast_pext() : use_bmi2)
 		return bmi2;
 #endif
 	return generic;
 }
 
-/* Field F's packed column at *P, if it is the next field: [*col, *col_end). */
+/* A batch laid out as this codec writes it: its columns by field number. */
+struct batch_layout {
+	uint64_t base;
+	const uint8_t *col[F_RET + 1], *col_end[F_RET + 1];
+};
+
+/* Field F's packed column at *P, if it is the next field and not empty. */
 static bool next_packed(const uint8_t **p, const uint8_t *end, unsigned int f,
-			const uint8_t **col, const uint8_t **col_end)
+			struct batch_layout *l)
 {
 	uint64_t len;
 	int used;
@@ -561,39 +775,10 @@ static bool next_packed(const uint8_t **p, const uint8_t *end, unsigned int f,
 	used = varint__get(*p + 1, (size_t)(end - *p - 1), &len);
 	if (used <= 0 || !len || len > (uint64_t)(end - *p - 1 - used))
 		return false;
-	*col = *p + 1 + used;
-	*col_end = *col + len;
-	*p = *col_end;
-	return (*col_end)[-1] < 0x80;
-}
-
-/* Decode field F's column, the next field at *P, into R's rows: 1, 0 (not laid out so), -ENOMEM. */
-static int rows_column(const uint8_t **p, const uint8_t *end, unsigned int f, struct event_rows *r,
-		       uint64_t base)
-{
-	const row_decoder *decoders = row_decoders();
-	const uint8_t *col, *col_end;
-	size_t count;
-
-	if (!next_packed(p, end, f, &col, &col_end))
-		return 0;
-	count = count_varints(col, (size_t)(col_end - col));
-	if (f == F_ENTER) {	/* the first column sets the row count */
-		if (count > TRACE_MAX_BATCH_ROWS)
-			return 0;
-		if (count > r->cap) {
-			struct trace_event *q = realloc(r->rows, count * sizeof(*q));
-
-			if (!q)
-				return -ENOMEM;
-			r->rows = q;
-			r->cap = count;
-		}
-		r->n = count;
-	} else if (count != r->n) {
-		return 0;
-	}
-	return decoders[f](r->rows, col, col_end, base) == r->n;
+	l->col[f] = *p + 1 + used;
+	l->col_end[f] = l->col[f] + len;
+	*p = l->col_end[f];
+	return true;
 }
 
 static bool next_is(const uint8_t *p, const uint8_t *end, unsigned int f)
@@ -601,52 +786,86 @@ static bool next_is(const uint8_t *p, const uint8_t *end, unsigned int f)
 	return p < end && *p == ((f << 3) | WT_LEN);
 }
 
-int event_codec__decode_rows(const uint8_t *p, size_t len, struct event_rows *r)
+/* Find the columns of the record at P: fields in order, each once, fd and fd_kind together. */
+static bool batch_layout(const uint8_t *p, size_t len, struct batch_layout *l)
 {
 	const uint8_t *end = p + len;
-	uint64_t blen, base = 0;
-	bool have_fd, have_ret;
-	int used, ret;
+	uint64_t blen;
+	int used;
 
-	r->n = 0;
 	if (len < 2 || p[0] != RECORD_EVENTS_TAG)
-		return 0;
+		return false;
 	used = varint__get(p + 1, len - 1, &blen);
 	if (used <= 0 || blen != len - 1 - (size_t)used)
-		return 0;
+		return false;
 	p += 1 + used;
+	l->base = 0;
 	if (p < end && *p == ((F_BASE << 3) | WT_VARINT)) {
-		used = varint__get(p + 1, (size_t)(end - p - 1), &base);
+		used = varint__get(p + 1, (size_t)(end - p - 1), &l->base);
 		if (used <= 0)
-			return 0;
+			return false;
 		p += 1 + used;
 	}
-	for (unsigned int f = F_ENTER; f <= F_SYS; f++) {
-		ret = rows_column(&p, end, f, r, f == F_ENTER ? base : 0);
-		if (ret <= 0)
-			goto out;
-	}
-	have_fd = next_is(p, end, F_FD);
-	if (have_fd && ((ret = rows_column(&p, end, F_FD, r, 0)) <= 0 ||
-			(ret = rows_column(&p, end, F_KIND, r, 0)) <= 0))
-		goto out;
-	have_ret = next_is(p, end, F_RET);
-	if (have_ret && (ret = rows_column(&p, end, F_RET, r, 0)) <= 0)
-		goto out;
-	if (p != end) {
-		ret = 0;
-		goto out;
-	}
-	for (size_t i = 0; !have_fd && i < r->n; i++) {
-		r->rows[i].fd = -1;
-		r->rows[i].fd_kind = FD_KIND_NONE;
-	}
-	for (size_t i = 0; !have_ret && i < r->n; i++)
-		r->rows[i].ret = 0;
-	return 1;
-out:
+	for (unsigned int f = F_ENTER; f <= F_SYS; f++)
+		if (!next_packed(&p, end, f, l))
+			return false;
+	l->col[F_FD] = l->col[F_KIND] = l->col[F_RET] = NULL;
+	if (next_is(p, end, F_FD) &&
+	    (!next_packed(&p, end, F_FD, l) || !next_packed(&p, end, F_KIND, l)))
+		return false;
+	if (next_is(p, end, F_RET) && !next_packed(&p, end, F_RET, l))
+		return false;
+	return p == end;
+}
+
+/*
+ * The row count: the varints of the column with the fewest bytes (every
+ * column must hold as many; the decoders check that each does).
+ */
+static size_t batch_rows(const struct batch_layout *l)
+{
+	unsigned int best = F_ENTER;
+
+	for (unsigned int f = F_DUR; f <= F_RET; f++)
+		if (l->col[f] && l->col_end[f] - l->col[f] < l->col_end[best] - l->col[best])
+			best = f;
+	return count_varints(l->col[best], (size_t)(l->col_end[best] - l->col[best]));
+}
+
+int event_codec__decode_rows(const uint8_t *p, size_t len, struct event_rows *r)
+{
+	const row_decoder *decoders = row_decoders();
+	struct batch_layout l;
+	struct trace_event *e;
+	size_t n;
+
 	r->n = 0;
-	return ret;
+	if (!batch_layout(p, len, &l))
+		return 0;
+	n = batch_rows(&l);
+	if (n > TRACE_MAX_BATCH_ROWS)
+		return 0;
+	if (n > r->cap) {
+		e = realloc(r->rows, n * sizeof(*e));
+		if (!e)
+			return -ENOMEM;
+		r->rows = e;
+		r->cap = n;
+	}
+	e = r->rows;
+	for (unsigned int f = F_ENTER; f <= F_RET; f++)
+		if (l.col[f] && !decoders[f](e, n, l.col[f], l.col_end[f], f == F_ENTER ? l.base : 0))
+			return 0;
+	if (!l.col[F_FD])
+		for (size_t i = 0; i < n; i++) {
+			e[i].fd = -1;
+			put_kind(&e[i], FD_KIND_NONE);
+		}
+	if (!l.col[F_RET])
+		for (size_t i = 0; i < n; i++)
+			e[i].ret = 0;
+	r->n = n;
+	return 1;
 }
 
 void event_codec__free_rows(struct event_rows *r)

@@ -63,4 +63,11 @@ int event_codec__decode_rows(const uint8_t *p, size_t len, struct event_rows *r)
 
 void event_codec__free_rows(struct event_rows *r);
 
+/*
+ * For tests: 1 makes decode_rows use its portable varint decoders even where
+ * BMI2's are chosen, 0 the BMI2 ones where the CPU has them, -1 back to what
+ * the CPU and MSLAT_NO_BMI2 say.
+ */
+void event_codec__force_portable(int on);
+
 #endif

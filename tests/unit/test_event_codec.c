@@ -8,6 +8,7 @@
 #include "mslat.pb-c.h"
 #include "test.h"
 #include "trace_util.h"
+#include "varint.h"
 
 TEST(event_codec, protobuf_c_reads_it)
 {
@@ -131,10 +132,9 @@ static bool rows_round_trip(struct trace_event *ev, size_t n, const char *what)
 	return ok;
 }
 
-TEST(event_codec, rows_fast_path_round_trip)
+static void rows_round_trips(struct trace_event *ev)
 {
 	enum { N = 20000 };
-	struct trace_event *ev = calloc(N, sizeof(*ev));
 
 	for (int i = 0; i < N; i++)
 		tu__event(99, (uint64_t)i, &ev[i]);
@@ -158,7 +158,142 @@ TEST(event_codec, rows_fast_path_round_trip)
 	rows_round_trip(ev, N, "rows without fd and ret columns");
 	ev[7].ret = 1;
 	rows_round_trip(ev, N, "ret column without fd column");
+}
+
+/* Both sets of column decoders: the BMI2 ones where this CPU has them, and the portable ones. */
+TEST(event_codec, rows_fast_path_round_trip)
+{
+	struct trace_event *ev = calloc(20000, sizeof(*ev));
+
+	for (int portable = 0; portable <= 1; portable++) {
+		event_codec__force_portable(portable);
+		rows_round_trips(ev);
+	}
+	event_codec__force_portable(-1);
 	free(ev);
+}
+
+/*
+ * Runs of eight one-byte values (pid and tid constant: words of zeros), and a
+ * value of every length at every offset of them: each column's word loops
+ * hand over to the one-value and the last-bytes paths at every alignment.
+ */
+TEST(event_codec, rows_fast_path_long_values_anywhere)
+{
+	enum { N = 100 };
+	struct trace_event ev[N];
+	static const uint64_t big[] = { 0x80, 1ULL << 21, 1ULL << 35, 1ULL << 49, 1ULL << 56,
+					1ULL << 63, UINT64_MAX };
+	static const uint32_t big32[] = { 0x80, 1U << 14, 1U << 21, 1U << 28, INT32_MAX,
+					  1U << 31, UINT32_MAX };
+	bool ok = true;
+
+	for (int portable = 0; ok && portable <= 1; portable++) {
+		event_codec__force_portable(portable);
+		for (size_t at = 0; ok && at < N; at++) {
+			for (size_t b = 0; ok && b < sizeof(big) / sizeof(big[0]); b++) {
+				for (size_t i = 0; i < N; i++) {
+					tu__event(7, i, &ev[i]);
+					ev[i].tid = ev[i].pid = 4321;
+					ev[i].fd = 5;
+					ev[i].fd_kind = FD_KIND_PIPE;
+					ev[i].syscall = 1;
+				}
+				ev[at].enter_ns += big[b];
+				ev[at].duration_ns = big[b];
+				ev[at].tid += big32[b];
+				ev[at].pid -= big32[b];
+				ev[at].syscall = big32[b];
+				ev[at].fd = (int32_t)big32[b];
+				ev[at].fd_kind = big32[b];
+				ev[at].ret = (int64_t)big[b];
+				ok = rows_round_trip(ev, N, "a long value among one-byte ones") &&
+				     rows_round_trip(ev + at, N - at, "the long value first");
+			}
+		}
+	}
+	event_codec__force_portable(-1);
+}
+
+/* Append VAL as a varint, as a 10-byte one (valid protobuf, if no writer's choice) when LONG. */
+static uint8_t *put_varint(uint8_t *p, uint64_t val, bool long_form)
+{
+	if (!long_form)
+		return p + varint__put(p, val);
+	for (int i = 0; i < 9; i++, val >>= 7)
+		*p++ = (uint8_t)(val | 0x80);
+	*p++ = (uint8_t)(val & 1);
+	return p;
+}
+
+/*
+ * A batch in the codec's layout with one value, in column LONG_FIELD at row
+ * AT, written in 10 bytes: the fast path takes it and agrees with the
+ * general decoder, wherever it sits.
+ */
+static bool ten_byte_value(unsigned int long_field, size_t at)
+{
+	enum { N = 40 };
+	uint8_t col[N * 10], rec[8 * (N * 10 + 8) + 32], *q = rec + 4, *c;
+	struct event_rows r = {};
+	struct event_columns cols = {};
+	const char *why;
+	bool ok;
+
+	*q++ = (1 << 3) | 0;
+	q += varint__put(q, 123456789);
+	for (unsigned int f = 2; f <= 9; f++) {
+		c = col;
+		for (size_t i = 0; i < N; i++)	/* zigzag or not, small values: one or two bytes */
+			c = put_varint(c, (i * 37 + f) % 200, f == long_field && i == at);
+		*q++ = (uint8_t)((f << 3) | 2);
+		q += varint__put(q, (size_t)(c - col));
+		memcpy(q, col, (size_t)(c - col));
+		q += c - col;
+	}
+	/* the record wrapper, in the 4 bytes left in front */
+	{
+		size_t len = (size_t)(q - rec - 4);
+		uint8_t hdr[8];
+		size_t h = varint__put(hdr + 1, len) + 1;
+
+		hdr[0] = (2 << 3) | 2;
+		memcpy(rec + 4 - h, hdr, h);
+		c = rec + 4 - h;
+		len += h;
+		ok = ASSERT_EQ(event_codec__decode_rows(c, len, &r), 1, "a 10-byte varint taken") &&
+		     ASSERT_EQ(event_codec__decode(c, len, &cols, &why), 1, "general decoder too") &&
+		     ASSERT_EQ(r.n, N, "rows");
+	}
+	for (size_t i = 0; ok && i < N; i++) {
+		const struct trace_event *e = &r.rows[i];
+
+		ok = ASSERT_EQ_U64(e->duration_ns, cols.duration[i], "duration") &&
+		     ASSERT_EQ(e->syscall, cols.syscall[i], "syscall") &&
+		     ASSERT_EQ(e->fd, cols.fd[i], "fd") && ASSERT_EQ(e->fd_kind, cols.fd_kind[i], "kind") &&
+		     ASSERT_EQ(e->ret, cols.ret[i], "ret") &&
+		     ASSERT_EQ(e->tid - (i ? r.rows[i - 1].tid : 0), (uint32_t)cols.tid_delta[i], "tid") &&
+		     ASSERT_EQ(e->pid - (i ? r.rows[i - 1].pid : 0), (uint32_t)cols.pid_delta[i], "pid") &&
+		     ASSERT_EQ_U64(e->enter_ns - (i ? r.rows[i - 1].enter_ns : cols.base_ns),
+				   (uint64_t)cols.enter_delta[i], "enter");
+	}
+	event_codec__free_rows(&r);
+	event_codec__free(&cols);
+	return ok;
+}
+
+TEST(event_codec, rows_fast_path_takes_ten_byte_varints)
+{
+	static const size_t rows[] = { 0, 1, 7, 8, 20, 31, 32, 33, 38, 39 };
+	bool ok = true;
+
+	for (int portable = 0; ok && portable <= 1; portable++) {
+		event_codec__force_portable(portable);
+		for (unsigned int f = 2; ok && f <= 9; f++)
+			for (size_t k = 0; ok && k < sizeof(rows) / sizeof(rows[0]); k++)
+				ok = ten_byte_value(f, rows[k]);
+	}
+	event_codec__force_portable(-1);
 }
 
 TEST(event_codec, rows_fast_path_declines_other_layouts)
@@ -221,6 +356,7 @@ TEST(event_codec, rows_fast_path_agrees_with_general_decoder)
 		tu__event(3, (uint64_t)i, &ev[i]);
 	len = event_codec__encode(ev, N, good, scratch);
 	for (int round = 0; ok && round < ROUNDS; round++) {
+		event_codec__force_portable(round & 1);
 		size_t n = len, flips = 1 + tu__rand(&seed) % 3;
 		const char *why;
 		int fast, general;
@@ -267,6 +403,7 @@ TEST(event_codec, rows_fast_path_agrees_with_general_decoder)
 			     ASSERT_EQ(r.rows[i].ret, c.n[8] ? c.ret[i] : 0, "ret");
 		}
 	}
+	event_codec__force_portable(-1);
 	/* both outcomes must have been exercised for the comparison to mean something */
 	ASSERT_TRUE(taken > 1000 && declined > 1000, "damaged batches both taken and declined");
 	event_codec__free_rows(&r);
