@@ -380,25 +380,36 @@ static int sum_latency(struct priv *p)
  * The requests' count and totals: every complete request is in one cell, and
  * sums modulo 2^64 do not depend on their order.
  */
+/* Add cell C into SUM. */
+static void cell_add(struct bd_cell *sum, const struct bd_cell *c)
+{
+	sum->count += c->count;
+	sum->latency += c->latency;
+	sum->user += c->user;
+	sum->shared += c->shared;
+	sum->runq += c->runq;
+	for (int k = 0; k < REQ_CAT__COUNT; k++)
+		sum->cat[k] += c->cat[k];
+}
+
 static void sum_cells(struct priv *p)
 {
 	struct analysis_requests *q = &p->a.req;
+	struct bd_cell all = { 0 };
 
 	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
 		unsigned int n = c ? HIST_SUB : 2 * HIST_SUB;
 
-		for (unsigned int i = 0; p->bd[c] && i < n; i++) {
-			const struct bd_cell *cell = &p->bd[c][i];
-
-			q->count += cell->count;
-			q->latency_ns += cell->latency;
-			q->user_ns += cell->user;
-			q->shared_ns += cell->shared;
-			q->runq_ns += cell->runq;
-			for (int k = 0; k < REQ_CAT__COUNT; k++)
-				q->cat_ns[k] += cell->cat[k];
-		}
+		for (unsigned int i = 0; p->bd[c] && i < n; i++)
+			cell_add(&all, &p->bd[c][i]);
 	}
+	q->count += all.count;
+	q->latency_ns += all.latency;
+	q->user_ns += all.user;
+	q->shared_ns += all.shared;
+	q->runq_ns += all.runq;
+	for (int k = 0; k < REQ_CAT__COUNT; k++)
+		q->cat_ns[k] += all.cat[k];
 }
 
 /* Count the zeros hist_or_zero left out, and the pending small counts. */
@@ -872,9 +883,22 @@ static int finish_tables(struct priv *p)
 	return 0;
 }
 
+/* A sum of cells into the breakdown's fields for one side (typical or slow). */
+static void cell_put(const struct bd_cell *c, uint64_t *count, uint64_t *latency, uint64_t *user,
+		     uint64_t *shared, uint64_t *runq, uint64_t *cat)
+{
+	*count = c->count;
+	*latency = c->latency;
+	*user = c->user;
+	*shared = c->shared;
+	*runq = c->runq;
+	memcpy(cat, c->cat, sizeof(c->cat));
+}
+
 static void finish_breakdown(struct priv *p)
 {
 	struct analysis_breakdown *bd = &p->a.breakdown;
+	struct bd_cell typical = { 0 }, slow = { 0 };
 	unsigned int b50, b99;
 
 	if (!histogram__quantile(&p->a.req.latency, 0.5, &bd->p50_ns) ||
@@ -894,26 +918,16 @@ static void finish_breakdown(struct priv *p)
 
 			if (!cell->count)
 				continue;
-			if (b <= b50) {
-				bd->typical_count += cell->count;
-				bd->typical_latency_ns += cell->latency;
-				bd->typical_user_ns += cell->user;
-				bd->typical_shared_ns += cell->shared;
-				bd->typical_runq_ns += cell->runq;
-				for (int k = 0; k < REQ_CAT__COUNT; k++)
-					bd->typical_cat_ns[k] += cell->cat[k];
-			}
-			if (b >= b99) {
-				bd->slow_count += cell->count;
-				bd->slow_latency_ns += cell->latency;
-				bd->slow_user_ns += cell->user;
-				bd->slow_shared_ns += cell->shared;
-				bd->slow_runq_ns += cell->runq;
-				for (int k = 0; k < REQ_CAT__COUNT; k++)
-					bd->slow_cat_ns[k] += cell->cat[k];
-			}
+			if (b <= b50)
+				cell_add(&typical, cell);
+			if (b >= b99)
+				cell_add(&slow, cell);
 		}
 	}
+	cell_put(&typical, &bd->typical_count, &bd->typical_latency_ns, &bd->typical_user_ns,
+		 &bd->typical_shared_ns, &bd->typical_runq_ns, bd->typical_cat_ns);
+	cell_put(&slow, &bd->slow_count, &bd->slow_latency_ns, &bd->slow_user_ns,
+		 &bd->slow_shared_ns, &bd->slow_runq_ns, bd->slow_cat_ns);
 }
 
 static void finish_trace(struct priv *p, struct trace_reader **readers, int n)

@@ -674,29 +674,30 @@ DEFINE_WIDE_ROWS(rows_ret, , varint_word_nb_zz, ZZ64, e->ret = (int64_t)v)
  * instruction. Only where pext is fast: AMD before Zen 3 (and Hygon) run it
  * in microcode, tens to hundreds of cycles.
  */
-BMI2_FN static inline unsigned int varint_word_pext(const uint8_t *p, uint64_t *v)
+BMI2_FN static inline __attribute__((always_inline)) unsigned int
+varint_word_pext_any(const uint8_t *p, uint64_t *v, const bool zigzag)
 {
-	uint64_t w, stop;
+	uint64_t w, stop, bytes;
 
 	memcpy(&w, p, 8);
 	stop = ~w & HIGH_BITS;
 	if (__builtin_expect(!stop, 0))
 		return 0;
-	*v = __builtin_ia32_pext_di(w & (stop ^ (stop - 1)), LOW7_BITS);
+	bytes = w & (stop ^ (stop - 1));
+	/* Zigzag-decoded on the way: pext leaves out the sign bit, giving v >> 1. */
+	*v = zigzag ? __builtin_ia32_pext_di(bytes, LOW7_BITS & ~1ULL) ^ -(w & 1) :
+		      __builtin_ia32_pext_di(bytes, LOW7_BITS);
 	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
 }
 
-/* Zigzag-decoded on the way: pext leaves out the sign bit, giving v >> 1. */
+BMI2_FN static inline unsigned int varint_word_pext(const uint8_t *p, uint64_t *v)
+{
+	return varint_word_pext_any(p, v, false);
+}
+
 BMI2_FN static inline unsigned int varint_word_pext_zz(const uint8_t *p, uint64_t *v)
 {
-	uint64_t w, stop;
-
-	memcpy(&w, p, 8);
-	stop = ~w & HIGH_BITS;
-	if (__builtin_expect(!stop, 0))
-		return 0;
-	*v = __builtin_ia32_pext_di(w & (stop ^ (stop - 1)), LOW7_BITS & ~1ULL) ^ -(w & 1);
-	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
+	return varint_word_pext_any(p, v, true);
 }
 
 static bool fast_pext(void)
