@@ -376,10 +376,6 @@ static int sum_latency(struct priv *p)
 	return histogram__merge(&a->req.latency, &p->sink.latency);
 }
 
-/*
- * The requests' count and totals: every complete request is in one cell, and
- * sums modulo 2^64 do not depend on their order.
- */
 /* Add cell C into SUM. */
 static void cell_add(struct bd_cell *sum, const struct bd_cell *c)
 {
@@ -392,6 +388,10 @@ static void cell_add(struct bd_cell *sum, const struct bd_cell *c)
 		sum->cat[k] += c->cat[k];
 }
 
+/*
+ * The requests' count and totals: every complete request is in one cell, and
+ * sums modulo 2^64 do not depend on their order.
+ */
 static void sum_cells(struct priv *p)
 {
 	struct analysis_requests *q = &p->a.req;

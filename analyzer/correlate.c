@@ -1141,8 +1141,6 @@ static int event_one(struct correlator *c, uint32_t host, const struct trace_eve
 static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
 		      uint32_t pid, uint32_t tid, uint64_t id);
 static int arrival_now(struct correlator *c, uint32_t host, const struct trace_arrival *a);
-static int events_conn(struct correlator *c, struct chost *h, uint32_t host,
-		       const struct trace_event *rows, const struct sc_class *const *cls, size_t n);
 
 /*
  * Run-queue wait outside syscalls (preemption in user mode) on thread TH over
@@ -1249,38 +1247,6 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 		return pend_push(c, &(struct pend_item){ .type = P_EVENT, .cls = cls, .host = host,
 							  .ev = *ev });
 	return event_one(c, host, ev, cls);
-}
-
-int correlator__events(struct correlator *c, uint32_t host, const struct trace_event *rows,
-		       const struct sc_class *const *cls, size_t n)
-{
-	struct chost *h;
-	int err = 0;
-
-	if (c->o.sched) {
-		for (size_t i = 0; i < n && !err; i++)
-			if (cls[i])
-				err = correlator__event(c, host, &rows[i], cls[i]);
-		return err;
-	}
-	/* event_now inlined here: no call per row; the host's state does not move meanwhile. */
-	h = host_get(c, host);
-	if (!h)
-		return -ENOMEM;
-	/*
-	 * The usual case gets a loop of its own: conn mode, and no run-queue
-	 * interval ever seen (a trace whose header promised none).
-	 */
-	if (c->o.mode == CORRELATE_CONN && !c->runq_seen)
-		return events_conn(c, h, host, rows, cls, n);
-	for (size_t i = 0; i < n; i++) {
-		if (!cls[i])
-			continue;
-		err = event_now(c, h, host, &rows[i], cls[i], c->o.mode, false);
-		if (__builtin_expect(err, 0))
-			break;
-	}
-	return err;
 }
 
 int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
@@ -1416,19 +1382,47 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 	return c->oom ? -ENOMEM : 0;
 }
 
-static int events_conn(struct correlator *c, struct chost *h, uint32_t host,
-		       const struct trace_event *rows, const struct sc_class *const *cls, size_t n)
+/* The rows of a batch, event_now inlined: no call per row. */
+static inline __attribute__((always_inline)) int
+events_loop(struct correlator *c, struct chost *h, uint32_t host, const struct trace_event *rows,
+	    const struct sc_class *const *cls, size_t n, const enum correlate_mode mode,
+	    const bool no_runq)
 {
 	for (size_t i = 0; i < n; i++) {
 		int err;
 
 		if (!cls[i])
 			continue;
-		err = event_now(c, h, host, &rows[i], cls[i], CORRELATE_CONN, true);
+		err = event_now(c, h, host, &rows[i], cls[i], mode, no_runq);
 		if (__builtin_expect(err, 0))
 			return err;
 	}
 	return 0;
+}
+
+int correlator__events(struct correlator *c, uint32_t host, const struct trace_event *rows,
+		       const struct sc_class *const *cls, size_t n)
+{
+	struct chost *h;
+	int err = 0;
+
+	if (c->o.sched) {
+		for (size_t i = 0; i < n && !err; i++)
+			if (cls[i])
+				err = correlator__event(c, host, &rows[i], cls[i]);
+		return err;
+	}
+	h = host_get(c, host);	/* the host's state does not move during the batch */
+	if (!h)
+		return -ENOMEM;
+	/*
+	 * The usual case gets a loop of its own, without a test of the mode or
+	 * of run-queue intervals per row: conn mode, and no interval ever kept
+	 * (a trace whose header promised none holds none).
+	 */
+	if (c->o.mode == CORRELATE_CONN && !c->runq_seen)
+		return events_loop(c, h, host, rows, cls, n, CORRELATE_CONN, true);
+	return events_loop(c, h, host, rows, cls, n, c->o.mode, false);
 }
 
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,

@@ -14,10 +14,9 @@ static inline unsigned int chunk_len(unsigned int c)
 
 unsigned int histogram__bucket(uint64_t value)
 {
-	unsigned int c, i;
+	struct hist_pos pos = histogram__pos(value);
 
-	histogram__locate(value, &c, &i);
-	return c ? 2 * HIST_SUB + (c - 1) * HIST_SUB + i : i;
+	return pos.c ? 2 * HIST_SUB + (pos.c - 1) * HIST_SUB + (unsigned int)pos.i : (unsigned int)pos.i;
 }
 
 uint64_t histogram__bucket_low(unsigned int b)
@@ -67,7 +66,7 @@ static uint64_t *get_chunk(struct histogram *h, unsigned int c)
 
 void histogram__add_n(struct histogram *h, uint64_t v, uint64_t n)
 {
-	unsigned int c, i;
+	struct hist_pos pos = histogram__pos(v);
 	uint64_t *chunk, total;
 
 	if (!n)
@@ -79,10 +78,9 @@ void histogram__add_n(struct histogram *h, uint64_t v, uint64_t n)
 	h->count += n;
 	if (__builtin_mul_overflow(v, n, &total) || __builtin_add_overflow(h->sum, total, &h->sum))
 		h->sum = UINT64_MAX;
-	histogram__locate(v, &c, &i);
-	chunk = get_chunk(h, c);
+	chunk = get_chunk(h, pos.c);
 	if (chunk)
-		chunk[i] += n;
+		chunk[pos.i] += n;
 }
 
 void histogram__add_saturating(struct histogram *h, uint64_t v, uint64_t *ctr)

@@ -49,19 +49,7 @@ static inline __attribute__((always_inline)) unsigned int histogram__chunk_of(ui
 	return 63 - HIST_SUB_BITS - (unsigned int)__builtin_clzll(v);
 }
 
-/* The bucket of V: chunk *C, index *I in it. */
-static inline __attribute__((always_inline)) void histogram__locate(uint64_t v, unsigned int *c, unsigned int *i)
-{
-	if (v < 2 * HIST_SUB) {
-		*c = 0;
-		*i = (unsigned int)v;
-		return;
-	}
-	*c = histogram__chunk_of(v);
-	*i = (unsigned int)(v >> *c) - HIST_SUB;
-}
-
-/* Where a value is counted: chunk C, index I in it (histogram__locate's, kept for reuse). */
+/* Where a value is counted: chunk C, index I in it; computed once, reusable for several histograms. */
 struct hist_pos {
 	unsigned int c;
 	uint64_t i;

@@ -138,96 +138,72 @@ static inline void store(struct event_columns *c, unsigned int f, size_t i, uint
 	}
 }
 
+#define HIGH_BITS 0x8080808080808080ULL
+#define LOW7_BITS 0x7f7f7f7f7f7f7f7fULL
+
 /*
- * One function per column type, so each loop stores straight into its array:
- * these loops are where a reader spends its time. Returns the new row count,
- * or (size_t)-1 on a bad varint.
+ * The varint in the 8 bytes at P (all readable) into *V, without a branch on
+ * its length, for columns whose lengths vary from value to value (times,
+ * byte counts): there a branch per value mispredicts often. Returns its
+ * length, 0 if it is longer than 8 bytes.
  */
-/*
- * A varint from the 8 bytes at P (all readable): the terminator found with
- * one bit test per byte in parallel, the 7-bit groups gathered without
- * branches. Values of up to 56 bits (8 bytes) only; *LEN is 0 for longer.
- */
-static inline uint64_t varint_word(const uint8_t *p, unsigned int *len)
+static inline unsigned int varint_word_nb(const uint8_t *p, uint64_t *v)
 {
-	uint64_t w, stop, v;
-	unsigned int n;
+	uint64_t w, stop, x;
 
 	memcpy(&w, p, 8);
-	stop = ~w & 0x8080808080808080ULL;
-	if (!stop) {
-		*len = 0;
+	stop = ~w & HIGH_BITS;
+	if (__builtin_expect(!stop, 0))
 		return 0;
-	}
-	n = (unsigned int)__builtin_ctzll(stop) / 8 + 1;
-	if (n < 8)
-		w &= (1ULL << (8 * n)) - 1;
-	w &= 0x7f7f7f7f7f7f7f7fULL;
-	v = (w & 0x7f) | ((w >> 1) & (0x7fULL << 7)) | ((w >> 2) & (0x7fULL << 14)) |
-	    ((w >> 3) & (0x7fULL << 21)) | ((w >> 4) & (0x7fULL << 28)) |
-	    ((w >> 5) & (0x7fULL << 35)) | ((w >> 6) & (0x7fULL << 42)) |
-	    ((w >> 7) & (0x7fULL << 49));
-	*len = n;
-	return v;
+	/* every bit up to the first final byte's top bit: the varint's bytes */
+	x = w & (stop ^ (stop - 1)) & LOW7_BITS;
+	/* 7-bit groups joined in pairs (the upper one shifted onto the gap), then fours, then all */
+	x -= (x & 0x7f007f007f007f00ULL) >> 1;
+	x = (x & 0x00003fff00003fffULL) | ((x >> 2) & 0x0fffc0000fffc000ULL);
+	x = (x & 0x000000000fffffffULL) | ((x >> 4) & 0x00fffffff0000000ULL);
+	*v = x;
+	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
 }
 
 /*
- * The loop of every column decoder: the varints in [P, END) one after the
- * other, STORE run for each with the value in V and its index in I. WIDE
- * columns (lengths varying from value to value) use WORD_FN for every value;
- * narrow ones (mostly one byte) take one-byte values, eight at once when a
- * word holds eight. On a varint longer than 10 bytes the function returns
- * (size_t)-1.
+ * The general decoder's loops, one per column type so each stores straight
+ * into its array: one-byte values eight at once when a word holds eight, others through the word decoder, the last bytes and varints
+ * longer than 8 bytes through varint__get. Returns the new row count, or
+ * (size_t)-1 on a varint longer than 10 bytes.
  */
-#define VARINT_LOOP(word_fn, wide, store)                                          \
-		while (end - p >= 8) {                                             \
-			unsigned int n;                                            \
-			uint64_t v = p[0];                                         \
-			if (!wide) {                                               \
-				uint64_t w;                                        \
-				memcpy(&w, p, 8);                                  \
-				if (!(w & 0x8080808080808080ULL)) {                \
-					/* eight one-byte values at once */        \
-					for (int k = 0; k < 8; k++) {              \
-						v = (w >> (8 * k)) & 0x7f;         \
-						store;                             \
-						i++;                               \
-					}                                          \
-					p += 8;                                    \
-					continue;                                  \
-				}                                                  \
-			}                                                          \
-			if (wide) {                                                \
-				v = word_fn(p, &n);                                \
-			} else if (v < 0x80) {                                     \
-				n = 1;                                             \
-			} else {                                                   \
-				v = varint_word(p, &n);                            \
-			}                                                          \
-			if (__builtin_expect(!n, 0)) {                             \
-				int used = varint__get(p, (size_t)(end - p), &v);  \
-				if (used <= 0)                                     \
-					return (size_t)-1;                         \
-				n = (unsigned int)used;                            \
-			}                                                          \
-			p += n;                                                    \
-			store;                                                     \
-			i++;                                                       \
-		}                                                                  \
-		while (p < end) {                                                  \
-			uint64_t v;                                                \
-			int used = varint__get(p, (size_t)(end - p), &v);          \
-			if (used <= 0)                                             \
-				return (size_t)-1;                                 \
-			p += used;                                                 \
-			store;                                                     \
-			i++;                                                       \
-		}
-
 #define DEFINE_DECODER(name, type, conv)                                          \
 	static size_t name(type *dst, size_t i, const uint8_t *p, const uint8_t *end) \
 	{                                                                         \
-		VARINT_LOOP(varint_word, false, dst[i] = conv);                   \
+		while (end - p >= 8) {                                            \
+			unsigned int n;                                           \
+			uint64_t v, w;                                            \
+			memcpy(&w, p, 8);                                         \
+			if (!(w & HIGH_BITS)) {                                   \
+				for (int k = 0; k < 8; k++) {                     \
+					v = (w >> (8 * k)) & 0x7f;                \
+					dst[i++] = conv;                          \
+				}                                                 \
+				p += 8;                                           \
+				continue;                                         \
+			}                                                         \
+			n = varint_word_nb(p, &v);                                \
+			if (__builtin_expect(!n, 0)) {                            \
+				int used = varint__get(p, (size_t)(end - p), &v); \
+				if (used <= 0)                                    \
+					return (size_t)-1;                        \
+				n = (unsigned int)used;                           \
+			}                                                         \
+			p += n;                                                   \
+			dst[i++] = conv;                                          \
+		}                                                                 \
+		while (p < end) {                                                 \
+			uint64_t v;                                               \
+			int used = varint__get(p, (size_t)(end - p), &v);         \
+			if (used <= 0)                                            \
+				return (size_t)-1;                                \
+			p += used;                                                \
+			dst[i++] = conv;                                          \
+		}                                                                 \
 		return i;                                                         \
 	}
 
@@ -439,9 +415,6 @@ void event_codec__free(struct event_columns *c)
 
 /* --- the reader's fast path: straight into rows --------------------------- */
 
-#define HIGH_BITS 0x8080808080808080ULL
-#define LOW7_BITS 0x7f7f7f7f7f7f7f7fULL
-
 static inline size_t min_size(size_t a, size_t b)
 {
 	return a < b ? a : b;
@@ -462,29 +435,6 @@ static inline bool long_varint(const uint8_t **p, const uint8_t *end, uint64_t *
 	return true;
 }
 
-/*
- * The varint in the 8 bytes at P (all readable) into *V, without a branch on
- * its length, for columns whose lengths vary from value to value (times,
- * byte counts): there a branch per value mispredicts often. Returns its
- * length, 0 if it is longer than 8 bytes.
- */
-static inline unsigned int varint_word_nb(const uint8_t *p, uint64_t *v)
-{
-	uint64_t w, stop, x;
-
-	memcpy(&w, p, 8);
-	stop = ~w & HIGH_BITS;
-	if (__builtin_expect(!stop, 0))
-		return 0;
-	/* every bit up to the first final byte's top bit: the varint's bytes */
-	x = w & (stop ^ (stop - 1)) & LOW7_BITS;
-	/* 7-bit groups joined in pairs (the upper one shifted onto the gap), then fours, then all */
-	x -= (x & 0x7f007f007f007f00ULL) >> 1;
-	x = (x & 0x00003fff00003fffULL) | ((x >> 2) & 0x0fffc0000fffc000ULL);
-	x = (x & 0x000000000fffffffULL) | ((x >> 4) & 0x00fffffff0000000ULL);
-	*v = x;
-	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
-}
 
 static inline unsigned int varint_word_nb_zz(const uint8_t *p, uint64_t *v)
 {
