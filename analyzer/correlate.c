@@ -70,6 +70,7 @@ struct creq {
 	enum rstate state;
 	bool ended;
 	bool end_marker;		/* marker mode: END seen */
+	bool steps_unsorted;		/* a step began before the one added before it */
 	uint32_t host;
 	uint32_t refs;			/* segments that still hold time for it */
 	uint64_t gen;			/* frame of its starting receive */
@@ -353,30 +354,36 @@ static inline struct cfd *fd_get(struct correlator *c, uint32_t host, uint32_t p
 
 /* --- steps ------------------------------------------------------------------ */
 
-static inline void step_add(struct req_step **steps, uint32_t *n, uint32_t *cap, uint32_t *dropped,
+/* True when the step began before the last one did: the steps then need sorting. */
+static inline bool step_add(struct req_step **steps, uint32_t *n, uint32_t *cap, uint32_t *dropped,
 		     uint32_t steps_cap, const char *name, uint8_t cat, bool shared,
 		     uint64_t enter_ns, uint64_t ns, uint32_t count)
 {
 	struct req_step *last = *n ? &(*steps)[*n - 1] : NULL;
+	bool earlier;
 
 	if (last && last->name == name && last->cat == cat && last->shared == shared) {
 		last->count += count;
 		last->total_ns += ns;
-		return;
+		return false;
 	}
+	earlier = last && enter_ns < last->enter_ns;	/* before grow() may move the array */
 	if (*n >= steps_cap || grow((void **)steps, cap, *n + 1, sizeof(**steps))) {
 		*dropped += count;
-		return;
+		return false;
 	}
 	(*steps)[(*n)++] = (struct req_step){ .name = name, .enter_ns = enter_ns, .total_ns = ns,
 					      .count = count, .cat = cat, .shared = shared };
+	return earlier;
 }
 
 static inline void req_step(struct correlator *c, struct creq *r, const char *name, uint8_t cat,
 		     bool shared, uint64_t enter_ns, uint64_t ns, uint32_t count)
 {
-	step_add(&r->steps, &r->pub.nsteps, &r->capsteps, &r->pub.steps_dropped, c->o.steps_cap,
-		 name, cat, shared, enter_ns, ns, count);
+	/* Noted here, so that delivery sorts only the few requests that need it. */
+	if (step_add(&r->steps, &r->pub.nsteps, &r->capsteps, &r->pub.steps_dropped,
+		     c->o.steps_cap, name, cat, shared, enter_ns, ns, count))
+		r->steps_unsorted = true;
 }
 
 /* --- request life ----------------------------------------------------------- */
@@ -728,7 +735,8 @@ static void deliver(struct correlator *c, struct creq *r)
 	if (p->runq_ns > p->user_ns)
 		p->runq_ns = p->user_ns;
 	p->user_ns -= p->runq_ns;
-	stable_sort_steps(r->steps, p->nsteps);
+	if (r->steps_unsorted)
+		stable_sort_steps(r->steps, p->nsteps);
 	p->steps = r->steps;
 
 	if (r->home) {

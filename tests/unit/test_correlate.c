@@ -37,14 +37,16 @@ struct fx {
 	struct got got;
 };
 
-static bool fx_open(struct fx *f, enum correlate_mode mode, bool arrivals)
+/* The fixture, requests going to CB with CTX (collect and &f->got: fx_open). */
+static bool fx_open_cb(struct fx *f, enum correlate_mode mode, bool arrivals,
+		       void (*cb)(const struct request *, void *), void *ctx)
 {
-	struct correlator_opts o = { .mode = mode, .arrivals = arrivals, .on_request = collect };
+	struct correlator_opts o = { .mode = mode, .arrivals = arrivals, .on_request = cb };
 	const char *const *t;
 	size_t n;
 
 	memset(f, 0, sizeof(*f));
-	o.ctx = &f->got;
+	o.ctx = ctx ? ctx : &f->got;
 	o.request_timeout_ns = 100 * MS;
 	f->names = strtab__new();
 	t = syscall_table__for_arch("x86_64", &n);
@@ -53,6 +55,11 @@ static bool fx_open(struct fx *f, enum correlate_mode mode, bool arrivals)
 	f->tbl = sc_table__new(f->names, t, (uint32_t)n);
 	f->c = correlator__new(&o);
 	return ASSERT_OK_PTR(f->tbl, "sc_table") && ASSERT_OK_PTR(f->c, "correlator");
+}
+
+static bool fx_open(struct fx *f, enum correlate_mode mode, bool arrivals)
+{
+	return fx_open_cb(f, mode, arrivals, collect, NULL);
 }
 
 static void fx_close(struct fx *f)
@@ -199,6 +206,56 @@ TEST(correlate, event_loop_shared_time)
 	ASSERT_EQ_U64(f.got.r[1].cat_ns[REQ_CAT_FILE], 300, "B file");
 	ASSERT_EQ_U64(f.got.r[1].end_ns, 2700, "B end");
 	ASSERT_EQ_U64(f.got.r[2].start_ns, 3100, "C start");
+out:
+	fx_close(&f);
+}
+
+/* Each request's steps as "name@enter[s]" (s: shared), in the order delivered. */
+struct step_log {
+	char line[8][160];
+	int n;
+};
+
+static void log_steps(const struct request *req, void *ctx)
+{
+	struct step_log *l = ctx;
+	size_t used = 0;
+
+	if (l->n >= 8)
+		return;
+	l->line[l->n][0] = 0;
+	for (uint32_t i = 0; i < req->nsteps && used < sizeof(l->line[0]); i++)
+		used += (size_t)snprintf(l->line[l->n] + used, sizeof(l->line[0]) - used, "%s%s@%llu%s",
+					 i ? " " : "", req->steps[i].name,
+					 (unsigned long long)req->steps[i].enter_ns,
+					 req->steps[i].shared ? "s" : "");
+	l->n++;
+}
+
+TEST(correlate, steps_in_time_order_when_held_back_time_comes_late)
+{
+	struct step_log l = { 0 };
+	struct fx f;
+
+	if (!fx_open_cb(&f, CORRELATE_CONN, false, log_steps, &l))
+		return;
+	/*
+	 * The futex is shared by A and B, both receiving: it is split only once
+	 * both are decided, when B sends, after A's own write became a step.
+	 */
+	tcp(&f, 1, "read", 5, 100, 1000, 100);				/* A */
+	tcp(&f, 1, "read", 6, 100, 1200, 100);				/* B */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 1400, 600);
+	tcp(&f, 1, "write", 5, 10, 2000, 100);				/* A sends */
+	tcp(&f, 1, "write", 6, 10, 2600, 100);				/* B sends: the futex splits */
+	tcp(&f, 1, "read", 5, 100, 3000, 100);				/* A ends, C starts */
+	tcp(&f, 1, "write", 5, 10, 3200, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(l.n, 3, "requests"))
+		goto out;
+	ASSERT_STREQ(l.line[0], "read@1000 futex@1400s write@2000", "A: the futex before its write");
+	ASSERT_STREQ(l.line[1], "read@1200 futex@1400s write@2600", "B");
+	ASSERT_STREQ(l.line[2], "read@3000 write@3200", "C");
 out:
 	fx_close(&f);
 }
