@@ -114,6 +114,8 @@ printf '\n%-48s %14s   %s\n' "measure" "value" "target"
 printf '%-48s %10s M/s   %s\n' "report: events analysed per CPU second, $events" "$(rate "$events" "$rf_cpu")" ">= 10M/s, one core (fastest of $runs)"
 printf '%-48s %10s M/s   %s\n' "  (per wall second)" "$(rate "$events" "$rf_wall")" ""
 printf '%-48s %10s M/s   %s\n' "  median of $runs runs" "$(rate "$events" "$rb_cpu")" "(a shared machine's share)"
+printf '%-48s %14s\n' "  every run, fastest first (M/s)" \
+	"$(awk -v n="$events" '{ printf "%s%.1f", (NR > 1 ? " " : ""), n / $2 / 1e6 }' <<<"$big_sorted")"
 printf '%-48s %6s / %s GHz   %s\n' "  clock this process got: fastest / median" "$clock_fast" "$clock_med" "(tests/cpuclock, before each run)"
 printf '%-48s %10s M/s   %s\n' "  --format json" "$(rate "$events" "$rj_cpu")" ""
 printf '%-48s %10s M/s   %s\n' "  $small events" "$(rate "$small" "$rs_cpu")" ""

@@ -41,6 +41,8 @@ number_on() {	# LABEL UNIT: the line starting with LABEL holds a number followed
 }
 check "bench/report.sh: fastest of 3 in M/s" number_on 'report: events analysed per CPU second, 2000000' 'M/s .*fastest of 3'
 check "bench/report.sh: median of 3 in M/s" number_on 'median of 3 runs' 'M/s'
+check "bench/report.sh: every run's rate, 3 of them" \
+	grep -Eq '^ *every run, fastest first \(M/s\) +([0-9.]+|inf) ([0-9.]+|inf) ([0-9.]+|inf)$' "$TMP/report"
 check "bench/report.sh: the probed clock, fastest / median" \
 	grep -Eq '^ *clock this process got: fastest / median +[0-9.]+ / [0-9.]+ GHz' "$TMP/report"
 check "bench/report.sh: info, analysis per event, RSS, pairs" \
