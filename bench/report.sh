@@ -11,9 +11,9 @@
 # 1.4 and 3 GHz from one tenth of a second to the next (another tenant on the
 # core's sibling thread). So each report run of the big trace is preceded by
 # a probe of that clock (tests/cpuclock), and both the fastest and the median
-# of RUNS runs are printed: the fastest is what the code costs on a core of
-# its own, the median what a shared machine gave this time; the probes'
-# fastest and median clock say how shared it was.
+# of RUNS runs are printed: the fastest comes nearest to what the code costs
+# on a core of its own, the median is what a shared machine gave this time;
+# the probes' fastest and median clock say how shared it was.
 #
 # With OLD=DIR (another build's directory, e.g. a copy of build/ before a
 # change), that build's report runs too, each run paired with one of this
