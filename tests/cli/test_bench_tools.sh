@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # The benchmarks' own plumbing: tests/cpuclock (the clock probe beside the
-# figures) gives plausible rates and refuses bad options, and
-# bench/report.sh, run on a small trace, prints every figure it promises as
-# a number. Timings are not checked: the machines are shared.
+# figures) gives plausible rates and refuses bad options, bench/pairs.py
+# prints its ratios and names what went wrong, and bench/report.sh, run on a
+# small trace, prints every figure it promises as a number. Timings are not
+# checked: the machines are shared.
 #
 #   tests/cli/test_bench_tools.sh BUILD_DIR
 # shellcheck source=tests/cli/lib.sh
@@ -31,6 +32,26 @@ for bad in '-r 0' '-r x' '-t 99999999' '-t' 'extra'; do
 done
 "$C" -r x 2>"$TMP/err" >/dev/null
 check "cpuclock -r x: the message names the option and the value" grep -q "^cpuclock: -r: 'x'" "$TMP/err"
+
+# bench/pairs.py: one build against itself on a golden trace, and its errors.
+P=bench/pairs.py
+T=testdata/threadpool.mslat
+"$P" -n 3 "$B/mslat" "$B/mslat" "$T" -- report -f json >"$TMP/pairs" 2>&1
+rc=$?
+check "pairs.py: exit 0" test "$rc" -eq 0
+check "pairs.py: both builds' times and the ratio's median and quartiles" \
+	eval 'grep -Eq "^pairs 3: old median [0-9.]+ s, fastest [0-9.]+ s; new median [0-9.]+ s, fastest [0-9.]+ s$" "$TMP/pairs" &&
+	      grep -Eq "^new/old CPU time: median [0-9.]+, quartiles [0-9.]+ [0-9.]+, fastest/fastest [0-9.]+$" "$TMP/pairs"'
+"$P" -n 0 "$B/mslat" "$B/mslat" "$T" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "pairs.py -n 0: exit 2, names the option" eval 'test "$rc" -eq 2 && grep -q -- "--pairs: 0" "$TMP/err"'
+"$P" "$B/mslat" /nonexistent "$T" >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "pairs.py: a build that is not there: exit 2, named" eval 'test "$rc" -eq 2 && grep -q "/nonexistent" "$TMP/err"'
+"$P" -n 1 "$B/mslat" "$B/mslat" /etc/hostname >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check "pairs.py: mslat failing: exit 1, says which build and command" \
+	eval 'test "$rc" -eq 1 && grep -q "^pairs: the old build failed" "$TMP/err"'
 
 # bench/report.sh end to end on a small trace, paired with itself as OLD.
 EVENTS=2000000 SMALL=1000000 RUNS=3 OLD=$B bash bench/report.sh "$B" >"$TMP/report" 2>&1
