@@ -206,7 +206,7 @@ static struct analysis_syscall *sc_stat(struct priv *p, const char *name, uint8_
 /* The slow-vs-typical cell of a latency: one per histogram bucket. */
 static struct bd_cell *bd_chunk(struct priv *p, unsigned int c)
 {
-	size_t sz = (c ? HIST_SUB : 2 * HIST_SUB) * sizeof(struct bd_cell);
+	size_t sz = histogram__chunk_len(c) * sizeof(struct bd_cell);
 
 	p->bd[c] = aligned_alloc(_Alignof(struct bd_cell), sz);
 	if (p->bd[c])
@@ -398,9 +398,7 @@ static void sum_cells(struct priv *p)
 	struct bd_cell all = { 0 };
 
 	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
-		unsigned int n = c ? HIST_SUB : 2 * HIST_SUB;
-
-		for (unsigned int i = 0; p->bd[c] && i < n; i++)
+		for (unsigned int i = 0; p->bd[c] && i < histogram__chunk_len(c); i++)
 			cell_add(&all, &p->bd[c][i]);
 	}
 	q->count += all.count;
@@ -908,12 +906,10 @@ static void finish_breakdown(struct priv *p)
 	b50 = histogram__bucket(bd->p50_ns);
 	b99 = histogram__bucket(bd->p99_ns);
 	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
-		unsigned int n = c ? HIST_SUB : 2 * HIST_SUB;
-
 		if (!p->bd[c])
 			continue;
-		for (unsigned int i = 0; i < n; i++) {
-			unsigned int b = c ? 2 * HIST_SUB + (c - 1) * HIST_SUB + i : i;
+		for (unsigned int i = 0; i < histogram__chunk_len(c); i++) {
+			unsigned int b = histogram__bucket_at((struct hist_pos){ c, i });
 			const struct bd_cell *cell = &p->bd[c][i];
 
 			if (!cell->count)

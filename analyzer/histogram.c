@@ -6,17 +6,9 @@
 
 #include "histogram.h"
 
-/* Entries of chunk C: chunk 0 holds the exact values 0..255, the others 128 buckets. */
-static inline unsigned int chunk_len(unsigned int c)
-{
-	return c ? HIST_SUB : 2 * HIST_SUB;
-}
-
 unsigned int histogram__bucket(uint64_t value)
 {
-	struct hist_pos pos = histogram__pos(value);
-
-	return pos.c ? 2 * HIST_SUB + (pos.c - 1) * HIST_SUB + (unsigned int)pos.i : (unsigned int)pos.i;
+	return histogram__bucket_at(histogram__pos(value));
 }
 
 uint64_t histogram__bucket_low(unsigned int b)
@@ -57,7 +49,7 @@ void histogram__reset(struct histogram *h)
 static uint64_t *get_chunk(struct histogram *h, unsigned int c)
 {
 	if (!h->chunk[c]) {
-		h->chunk[c] = calloc(chunk_len(c), sizeof(uint64_t));
+		h->chunk[c] = calloc(histogram__chunk_len(c), sizeof(uint64_t));
 		if (!h->chunk[c])
 			h->oom = true;
 	}
@@ -126,7 +118,7 @@ int histogram__merge(struct histogram *dst, const struct histogram *src)
 			err = -ENOMEM;
 			continue;
 		}
-		for (unsigned int i = 0; i < chunk_len(c); i++)
+		for (unsigned int i = 0; i < histogram__chunk_len(c); i++)
 			d[i] += src->chunk[c][i];
 	}
 	return err;
@@ -166,7 +158,7 @@ bool histogram__quantile(const struct histogram *h, double q, uint64_t *out)
 	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
 		if (!h->chunk[c])
 			continue;
-		for (unsigned int i = 0; i < chunk_len(c); i++) {
+		for (unsigned int i = 0; i < histogram__chunk_len(c); i++) {
 			seen += h->chunk[c][i];
 			if (seen >= rank) {
 				v = bucket_value(c, i);

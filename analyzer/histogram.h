@@ -66,6 +66,18 @@ static inline __attribute__((always_inline)) struct hist_pos histogram__pos(uint
 	return pos;
 }
 
+/* Entries of chunk C: chunk 0 holds the exact values 0..2 * HIST_SUB - 1, the others HIST_SUB buckets. */
+static inline unsigned int histogram__chunk_len(unsigned int c)
+{
+	return c ? HIST_SUB : 2 * HIST_SUB;
+}
+
+/* The bucket number (as histogram__bucket gives it) of position POS. */
+static inline unsigned int histogram__bucket_at(struct hist_pos pos)
+{
+	return pos.c ? 2 * HIST_SUB + (pos.c - 1) * HIST_SUB + (unsigned int)pos.i : (unsigned int)pos.i;
+}
+
 /*
  * The inline adds' common part: count V (at POS) in count, sum, min and
  * max and return its bucket counter to increment; or NULL when V is counted

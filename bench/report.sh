@@ -44,15 +44,22 @@ timed() {
 	awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$tmp/time"
 }
 
-# run_n N CMD...: N runs; prints "fastest median", each "wall_s cpu_s maxrss_kb" (by CPU time).
+# fastest_median N <<<LINES: of N runs' "wall_s cpu_s maxrss_kb" lines, the
+# fastest and the median by CPU time, on one line.
+fastest_median() {
+	local sorted
+	sorted=$(sort -n -k2,2)
+	echo "$(sed -n 1p <<<"$sorted") $(sed -n "$((($1 + 1) / 2))p" <<<"$sorted")"
+}
+
+# run_n N CMD...: N runs; prints "fastest median" (fastest_median).
 run_n() {
-	local n=$1 i all='' sorted
+	local n=$1 i all=''
 	shift
 	for ((i = 0; i < n; i++)); do
 		all+=$(timed "$@")$'\n' || return 1
 	done
-	sorted=$(printf '%s' "$all" | sort -n -k2,2)
-	echo "$(sed -n 1p <<<"$sorted") $(sed -n "$(((n + 1) / 2))p" <<<"$sorted")"
+	printf '%s' "$all" | fastest_median "$n"
 }
 median() {	# N CMD...: the median run only
 	local r
@@ -80,9 +87,7 @@ for ((i = 0; i < runs; i++)); do
 	clocks+=$("$B/tests/cpuclock" -t 100 -r 3)$'\n' || exit 1
 	big_all+=$(timed "$B/mslat" report "$tmp/big.mslat")$'\n' || exit 1
 done
-big_sorted=$(printf '%s' "$big_all" | sort -n -k2,2)
-rep_fast=$(sed -n 1p <<<"$big_sorted")
-rep_big=$(sed -n "$(((runs + 1) / 2))p" <<<"$big_sorted")
+read -r rf_wall rf_cpu _ _ rb_cpu rb_rss <<<"$(printf '%s' "$big_all" | fastest_median "$runs")"
 clock_fast=$(printf '%s' "$clocks" | awk '$1 > m { m = $1 } END { print m }')
 clock_med=$(printf '%s' "$clocks" | awk '{ print $2 }' | sort -n | sed -n "$(((runs + 1) / 2))p")
 rep_json=$(median 1 "$B/mslat" report --format json "$tmp/big.mslat") || exit 1
@@ -104,8 +109,6 @@ if [ -n "$old_b" ]; then
 	pair=$(paired "$runs") || exit 1
 fi
 
-read -r rb_wall rb_cpu rb_rss <<<"$rep_big"
-read -r rf_wall rf_cpu _ <<<"$rep_fast"
 read -r _ rj_cpu _ <<<"$rep_json"
 read -r _ rs_cpu rs_rss <<<"$rep_small"
 read -r _ if_cpu _ _ ib_cpu ib_rss <<<"$info_big"
@@ -115,7 +118,8 @@ printf '%-48s %10s M/s   %s\n' "report: events analysed per CPU second, $events"
 printf '%-48s %10s M/s   %s\n' "  (per wall second)" "$(rate "$events" "$rf_wall")" ""
 printf '%-48s %10s M/s   %s\n' "  median of $runs runs" "$(rate "$events" "$rb_cpu")" "(a shared machine's share)"
 printf '%-48s %14s\n' "  every run, fastest first (M/s)" \
-	"$(awk -v n="$events" '{ printf "%s%.1f", (NR > 1 ? " " : ""), n / $2 / 1e6 }' <<<"$big_sorted")"
+	"$(printf '%s' "$big_all" | sort -n -k2,2 |
+	   awk -v n="$events" '{ printf "%s%.1f", (NR > 1 ? " " : ""), n / $2 / 1e6 }')"
 printf '%-48s %6s / %s GHz   %s\n' "  clock this process got: fastest / median" "$clock_fast" "$clock_med" "(tests/cpuclock, before each run)"
 printf '%-48s %10s M/s   %s\n' "  --format json" "$(rate "$events" "$rj_cpu")" ""
 printf '%-48s %10s M/s   %s\n' "  $small events" "$(rate "$small" "$rs_cpu")" ""

@@ -135,7 +135,7 @@ TEST(histogram, merge_equals_combined)
 		ASSERT_EQ(!a.chunk[c], !all.chunk[c], "same chunks");
 		if (a.chunk[c] && all.chunk[c])
 			ASSERT_EQ(memcmp(a.chunk[c], all.chunk[c],
-					 (c ? HIST_SUB : 2 * HIST_SUB) * sizeof(uint64_t)), 0,
+					 histogram__chunk_len(c) * sizeof(uint64_t)), 0,
 				  "same buckets");
 	}
 	for (double q = 0.05; q < 1; q += 0.05) {
@@ -211,7 +211,7 @@ static bool same_histogram(const struct histogram *a, const struct histogram *b)
 	if (a->count != b->count || a->sum != b->sum || a->min != b->min || a->max != b->max)
 		return false;
 	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
-		unsigned int n = c ? HIST_SUB : 2 * HIST_SUB;
+		unsigned int n = histogram__chunk_len(c);
 
 		for (unsigned int i = 0; i < n; i++)
 			if ((a->chunk[c] ? a->chunk[c][i] : 0) != (b->chunk[c] ? b->chunk[c][i] : 0))
