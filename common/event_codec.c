@@ -415,6 +415,8 @@ void event_codec__free(struct event_columns *c)
 
 /* --- the reader's fast path: straight into rows --------------------------- */
 
+#define DECODE_CHUNK_ROWS 256	/* rows of every column at once: 12 KiB of rows, in L1 */
+
 static inline size_t min_size(size_t a, size_t b)
 {
 	return a < b ? a : b;
@@ -479,7 +481,9 @@ static const int8_t unzz7[128] = { UNZZ64(0), UNZZ64(64) };
 		store;                                                           \
 		e++;                                                             \
 	}                                                                        \
-	return e == last && p == end;
+	*pp = p;                                                                 \
+	*statep = state;                                                         \
+	return e == last;
 
 #define WIDE_ONE(word_fn, store)                                                  \
 	do {                                                                      \
@@ -499,13 +503,14 @@ static const int8_t unzz7[128] = { UNZZ64(0), UNZZ64(64) };
  * each value WORD_FN takes is at most 8 bytes long. A longer one ends the run.
  */
 #define DEFINE_WIDE_ROWS(name, attr, word_fn, conv, store)                        \
-	attr static bool name(struct trace_event *e, size_t n, const uint8_t *p,  \
-			      const uint8_t *end, uint64_t state)                 \
+	attr static bool name(struct trace_event *e, size_t n, const uint8_t **pp, \
+			      const uint8_t *end, uint64_t *statep)               \
 	{                                                                         \
 		struct trace_event *last = e + n;                                 \
+		const uint8_t *p = *pp;                                           \
+		uint64_t state = *statep;                                         \
 		size_t left = n;                                                  \
 		uint64_t v;                                                       \
-		(void)state;                                                      \
 		while (left) {                                                    \
 			size_t k = min_size(left, (size_t)(end - p) / 8);        \
 			if (!k)                                                   \
@@ -537,12 +542,13 @@ long_value:                                                                     
  * such words needs no other check: each takes 8 bytes and 8 rows.
  */
 #define DEFINE_NARROW_ROWS(name, conv, store, eight)                              \
-	static bool name(struct trace_event *e, size_t n, const uint8_t *p,       \
-			 const uint8_t *end, uint64_t state)                      \
+	static bool name(struct trace_event *e, size_t n, const uint8_t **pp,     \
+			 const uint8_t *end, uint64_t *statep)                    \
 	{                                                                         \
 		struct trace_event *last = e + n;                                 \
+		const uint8_t *p = *pp;                                           \
+		uint64_t state = *statep;                                         \
 		uint64_t v, w;                                                    \
-		(void)state;                                                      \
 		for (;;) {                                                        \
 			size_t words = min_size((size_t)(last - e), (size_t)(end - p)) / 8; \
 			for (; words; words--) {                                  \
@@ -674,8 +680,8 @@ DEFINE_WIDE_ROWS(rows_syscall_bmi2, BMI2_FN, varint_word_pext, (uint64_t)v, e->s
 DEFINE_WIDE_ROWS(rows_ret_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, e->ret = (int64_t)v)
 #endif
 
-typedef bool (*row_decoder)(struct trace_event *, size_t, const uint8_t *, const uint8_t *,
-			    uint64_t);
+typedef bool (*row_decoder)(struct trace_event *, size_t, const uint8_t **, const uint8_t *,
+			    uint64_t *);
 
 static int force_portable = -1;	/* -1: as MSLAT_NO_BMI2 says */
 
@@ -786,6 +792,7 @@ static size_t batch_rows(const struct batch_layout *l)
 int event_codec__decode_rows(const uint8_t *p, size_t len, struct event_rows *r)
 {
 	const row_decoder *decoders = row_decoders();
+	uint64_t state[F_RET + 1] = { 0 };
 	struct batch_layout l;
 	struct trace_event *e;
 	size_t n;
@@ -804,9 +811,24 @@ int event_codec__decode_rows(const uint8_t *p, size_t len, struct event_rows *r)
 		r->cap = n;
 	}
 	e = r->rows;
+	state[F_ENTER] = l.base;
+	/*
+	 * Every column a chunk of rows at a time: the chunk's rows stay in L1
+	 * while eight decoders fill in their fields, where column after column
+	 * over the whole batch (16384 rows, 768 KiB) would take each row's
+	 * cache line from L3 eight times. The whole batch is decoded and checked
+	 * before any of it is handed out, as before.
+	 */
+	for (size_t at = 0; at < n; at += DECODE_CHUNK_ROWS) {
+		size_t k = min_size(n - at, DECODE_CHUNK_ROWS);
+
+		for (unsigned int f = F_ENTER; f <= F_RET; f++)
+			if (l.col[f] && !decoders[f](e + at, k, &l.col[f], l.col_end[f], &state[f]))
+				return 0;
+	}
 	for (unsigned int f = F_ENTER; f <= F_RET; f++)
-		if (l.col[f] && !decoders[f](e, n, l.col[f], l.col_end[f], f == F_ENTER ? l.base : 0))
-			return 0;
+		if (l.col[f] && l.col[f] != l.col_end[f])
+			return 0;	/* more than N values */
 	if (!l.col[F_FD])
 		for (size_t i = 0; i < n; i++) {
 			e[i].fd = -1;

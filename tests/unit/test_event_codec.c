@@ -215,6 +215,45 @@ TEST(event_codec, rows_fast_path_long_values_anywhere)
 	event_codec__force_portable(-1);
 }
 
+/*
+ * decode_rows takes every column a chunk of rows at a time: a long value on
+ * either side of a chunk's edge, and the running tid, pid and time (words
+ * of zeros repeat them) carried from one chunk into the next. The rows
+ * around each power of two from 8 to 1024 are tried, whatever the chunk.
+ */
+TEST(event_codec, rows_fast_path_values_across_chunk_edges)
+{
+	enum { N = 1100 };
+	struct trace_event *ev = calloc(N, sizeof(*ev));
+	bool ok = true;
+
+	for (int portable = 0; ok && portable <= 1; portable++) {
+		event_codec__force_portable(portable);
+		for (size_t edge = 8; ok && edge <= 1024; edge *= 2) {
+			for (size_t at = edge - 1; ok && at <= edge + 1; at++) {
+				for (size_t i = 0; i < N; i++) {
+					tu__event(11, i, &ev[i]);
+					ev[i].tid = ev[i].pid = 777;
+					ev[i].fd = 3;
+					ev[i].fd_kind = FD_KIND_PIPE;
+					ev[i].syscall = 0;
+				}
+				ev[at].enter_ns += 1ULL << 40;
+				ev[at].duration_ns = UINT64_MAX;
+				ev[at].tid = UINT32_MAX;
+				ev[at].pid = 1U << 30;
+				ev[at].syscall = 1U << 20;
+				ev[at].fd = INT32_MIN;
+				ev[at].fd_kind = 1U << 16;
+				ev[at].ret = INT64_MIN;
+				ok = rows_round_trip(ev, N, "a long value at a chunk's edge");
+			}
+		}
+	}
+	event_codec__force_portable(-1);
+	free(ev);
+}
+
 /* Append VAL as a varint, as a 10-byte one (valid protobuf, if no writer's choice) when LONG. */
 static uint8_t *put_varint(uint8_t *p, uint64_t val, bool long_form)
 {
