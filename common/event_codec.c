@@ -517,27 +517,35 @@ four_ends(const uint8_t *p, unsigned int from[4], unsigned int less[4])
 	return any > 7 ? 0 : prev + 1;
 }
 
-/* Four values from the 16 bytes at P (24 readable) into V, zigzag decoded if ZIGZAG; as four_ends. */
-static inline __attribute__((always_inline)) unsigned int
-four_join(const uint8_t *p, uint64_t v[4], const bool zigzag)
+/* The varint of LESS + 1 bytes at the start of W, zigzag decoded if ZIGZAG: 7-bit groups joined by shifts. */
+static inline __attribute__((always_inline)) uint64_t value_join(uint64_t w, unsigned int less,
+								 const bool zigzag)
 {
-	unsigned int from[4], less[4], used = four_ends(p, from, less);
+	uint64_t x = w & LOW7_BITS & (~0ULL >> (56 - 8 * less));
 
-	if (!used)
-		return 0;
-#pragma GCC unroll 4
-	for (int j = 0; j < 4; j++) {
-		uint64_t x;
-
-		memcpy(&x, p + from[j], 8);
-		x &= LOW7_BITS & (~0ULL >> (56 - 8 * less[j]));
-		x -= (x & 0x7f007f007f007f00ULL) >> 1;
-		x = (x & 0x00003fff00003fffULL) | ((x >> 2) & 0x0fffc0000fffc000ULL);
-		x = (x & 0x000000000fffffffULL) | ((x >> 4) & 0x00fffffff0000000ULL);
-		v[j] = zigzag ? (uint64_t)unzz64(x) : x;
-	}
-	return used;
+	x -= (x & 0x7f007f007f007f00ULL) >> 1;
+	x = (x & 0x00003fff00003fffULL) | ((x >> 2) & 0x0fffc0000fffc000ULL);
+	x = (x & 0x000000000fffffffULL) | ((x >> 4) & 0x00fffffff0000000ULL);
+	return zigzag ? (uint64_t)unzz64(x) : x;
 }
+
+/* NAME: four values from the 16 bytes at P (24 readable) into V, each by VALUE_OF; as four_ends. */
+#define DEFINE_FOUR(name, attr, value_of)                                         \
+	attr static inline __attribute__((always_inline)) unsigned int            \
+	name(const uint8_t *p, uint64_t v[4], const bool zigzag)                  \
+	{                                                                         \
+		unsigned int from[4], less[4], used = four_ends(p, from, less);   \
+		if (!used)                                                        \
+			return 0;                                                 \
+		_Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {             \
+			uint64_t w;                                               \
+			memcpy(&w, p + from[j], 8);                               \
+			v[j] = value_of(w, less[j], zigzag);                      \
+		}                                                                 \
+		return used;                                                      \
+	}
+
+DEFINE_FOUR(four_join, , value_join)
 
 /*
  * WIDE columns' first loop: four values at once (FOUR_FN) while four fit in
@@ -774,23 +782,17 @@ static bool fast_pext(void)
 	return family >= 0x19;
 }
 
-BMI2_FN static inline __attribute__((always_inline)) unsigned int
-four_pext(const uint8_t *p, uint64_t v[4], const bool zigzag)
+/* The varint of LESS + 1 bytes at the start of W, zigzag decoded if ZIGZAG: its groups by pext. */
+BMI2_FN static inline __attribute__((always_inline)) uint64_t value_pext(uint64_t w, unsigned int less,
+									 const bool zigzag)
 {
-	unsigned int from[4], less[4], used = four_ends(p, from, less);
+	uint64_t keep = (less + 1) * 8;
 
-	if (!used)
-		return 0;
-#pragma GCC unroll 4
-	for (int j = 0; j < 4; j++) {
-		uint64_t w, keep = (less[j] + 1) * 8;
-
-		memcpy(&w, p + from[j], 8);
-		v[j] = zigzag ? _pext_u64(w, _bzhi_u64(LOW7_BITS & ~1ULL, keep)) ^ -(w & 1) :
-				_pext_u64(w, _bzhi_u64(LOW7_BITS, keep));
-	}
-	return used;
+	return zigzag ? _pext_u64(w, _bzhi_u64(LOW7_BITS & ~1ULL, keep)) ^ -(w & 1) :
+			_pext_u64(w, _bzhi_u64(LOW7_BITS, keep));
 }
+
+DEFINE_FOUR(four_pext, BMI2_FN, value_pext)
 
 #define FOUR_ZZ(store) FOUR_WITH(four_pext, true, store)
 #define FOUR_RAW(store) FOUR_WITH(four_pext, false, store)

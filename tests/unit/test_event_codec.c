@@ -173,6 +173,19 @@ TEST(event_codec, rows_fast_path_round_trip)
 	free(ev);
 }
 
+/* N rows whose tid, pid, fd, fd kind and syscall are one-byte values, the same in every row. */
+static void one_byte_rows(struct trace_event *ev, size_t n, uint64_t seed, uint32_t id, int32_t fd,
+			  uint32_t syscall)
+{
+	for (size_t i = 0; i < n; i++) {
+		tu__event(seed, i, &ev[i]);
+		ev[i].tid = ev[i].pid = id;
+		ev[i].fd = fd;
+		ev[i].fd_kind = FD_KIND_PIPE;
+		ev[i].syscall = syscall;
+	}
+}
+
 /*
  * Runs of eight one-byte values (pid and tid constant: words of zeros), and a
  * value of every length at every offset of them: each column's word loops
@@ -192,13 +205,7 @@ TEST(event_codec, rows_fast_path_long_values_anywhere)
 		event_codec__force_portable(portable);
 		for (size_t at = 0; ok && at < N; at++) {
 			for (size_t b = 0; ok && b < sizeof(big) / sizeof(big[0]); b++) {
-				for (size_t i = 0; i < N; i++) {
-					tu__event(7, i, &ev[i]);
-					ev[i].tid = ev[i].pid = 4321;
-					ev[i].fd = 5;
-					ev[i].fd_kind = FD_KIND_PIPE;
-					ev[i].syscall = 1;
-				}
+				one_byte_rows(ev, N, 7, 4321, 5, 1);
 				ev[at].enter_ns += big[b];
 				ev[at].duration_ns = big[b];
 				ev[at].tid += big32[b];
@@ -231,13 +238,7 @@ TEST(event_codec, rows_fast_path_values_across_chunk_edges)
 		event_codec__force_portable(portable);
 		for (size_t edge = 8; ok && edge <= 1024; edge *= 2) {
 			for (size_t at = edge - 1; ok && at <= edge + 1; at++) {
-				for (size_t i = 0; i < N; i++) {
-					tu__event(11, i, &ev[i]);
-					ev[i].tid = ev[i].pid = 777;
-					ev[i].fd = 3;
-					ev[i].fd_kind = FD_KIND_PIPE;
-					ev[i].syscall = 0;
-				}
+				one_byte_rows(ev, N, 11, 777, 3, 0);
 				ev[at].enter_ns += 1ULL << 40;
 				ev[at].duration_ns = UINT64_MAX;
 				ev[at].tid = UINT32_MAX;
