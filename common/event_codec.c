@@ -549,9 +549,11 @@ DEFINE_FOUR(four_join, , value_join)
 
 /*
  * WIDE columns' first loop: four values at once (FOUR_FN) while four fit in
- * 16 bytes; where they do not, one value the long way.
+ * 16 bytes. Where they do not, the next four one at a time (WORD_FN, or
+ * varint__get for a value longer than 8 bytes, CONV applied): a column of
+ * longer values pays for the failed test once per four values.
  */
-#define FOUR_WITH(four_fn, zigzag, store)                                         \
+#define FOUR_WITH(four_fn, zigzag, word_fn, conv, store)                          \
 	while (last - e >= 4 && end - p >= 24) {                                  \
 		uint64_t four[4];                                                 \
 		unsigned int used = four_fn(p, four, zigzag);                     \
@@ -564,14 +566,21 @@ DEFINE_FOUR(four_join, , value_join)
 			p += used;                                                \
 			continue;                                                 \
 		}                                                                 \
-		if (!long_varint(&p, end, &v))                                    \
-			return false;                                             \
-		v = zigzag ? (uint64_t)unzz64(v) : v;                             \
-		store;                                                            \
-		e++;                                                              \
+		for (int j = 0; j < 4 && end - p >= 8; j++) {                     \
+			unsigned int len = word_fn(p, &v);                        \
+			if (len) {                                                \
+				p += len;                                         \
+			} else {                                                  \
+				if (!long_varint(&p, end, &v))                    \
+					return false;                             \
+				v = conv;                                         \
+			}                                                         \
+			store;                                                    \
+			e++;                                                      \
+		}                                                                 \
 	}
-#define FOUR_JOIN_ZZ(store) FOUR_WITH(four_join, true, store)
-#define FOUR_JOIN(store) FOUR_WITH(four_join, false, store)
+#define FOUR_JOIN_ZZ(word_fn, conv, store) FOUR_WITH(four_join, true, word_fn, conv, store)
+#define FOUR_JOIN(word_fn, conv, store) FOUR_WITH(four_join, false, word_fn, conv, store)
 
 /*
  * Decode a packed column [P, END) into a field of the N rows at E, row i
@@ -617,7 +626,7 @@ DEFINE_FOUR(four_join, , value_join)
 		uint64_t state = *statep;                                         \
 		size_t left;                                                      \
 		uint64_t v;                                                       \
-		four(store)                                                       \
+		four(word_fn, conv, store)                                        \
 		left = (size_t)(last - e);                                        \
 		while (left) {                                                    \
 			size_t k = min_size(left, (size_t)(end - p) / 8);        \
@@ -794,8 +803,8 @@ BMI2_FN static inline __attribute__((always_inline)) uint64_t value_pext(uint64_
 
 DEFINE_FOUR(four_pext, BMI2_FN, value_pext)
 
-#define FOUR_ZZ(store) FOUR_WITH(four_pext, true, store)
-#define FOUR_RAW(store) FOUR_WITH(four_pext, false, store)
+#define FOUR_ZZ(word_fn, conv, store) FOUR_WITH(four_pext, true, word_fn, conv, store)
+#define FOUR_RAW(word_fn, conv, store) FOUR_WITH(four_pext, false, word_fn, conv, store)
 
 DEFINE_WIDE_ROWS(rows_enter_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, ENTER_STORE, FOUR_ZZ)
 DEFINE_WIDE_ROWS(rows_duration_bmi2, BMI2_FN, varint_word_pext, (uint64_t)v, e->duration_ns = v,

@@ -255,6 +255,37 @@ TEST(event_codec, rows_fast_path_values_across_chunk_edges)
 	free(ev);
 }
 
+/*
+ * Every value of the wide columns 5 to 10 bytes long, lengths mixed: four
+ * never fit in 16 bytes, so every value takes the one-at-a-time path after
+ * the four-value test, up to the last bytes of each column.
+ */
+TEST(event_codec, rows_fast_path_all_values_long)
+{
+	enum { N = 1000 };
+	struct trace_event *ev = calloc(N, sizeof(*ev));
+	uint64_t seed = 5, t = 1;
+	bool ok = true;
+
+	for (size_t i = 0; i < N; i++) {
+		unsigned int bits = 28 + (unsigned int)(tu__rand(&seed) % 36);	/* 5..10 bytes */
+
+		tu__event(13, i, &ev[i]);
+		t += (1ULL << 35) + tu__rand(&seed) % (1ULL << 34);
+		ev[i].enter_ns = t;
+		ev[i].duration_ns = (1ULL << (bits - 1)) | (tu__rand(&seed) & ((1ULL << (bits - 1)) - 1));
+		ev[i].ret = (i & 1) ? -(int64_t)(ev[i].duration_ns >> 1) : (int64_t)(ev[i].duration_ns >> 1);
+		ev[i].syscall = 1U << (28 + i % 4);
+	}
+	for (int portable = 0; ok && portable <= 1; portable++) {
+		event_codec__force_portable(portable);
+		ok = rows_round_trip(ev, N, "long values only") &&
+		     rows_round_trip(ev + 3, N - 3, "long values only, shifted");
+	}
+	event_codec__force_portable(-1);
+	free(ev);
+}
+
 /* Append VAL as a varint, as a 10-byte one (valid protobuf, if no writer's choice) when LONG. */
 static uint8_t *put_varint(uint8_t *p, uint64_t val, bool long_form)
 {
