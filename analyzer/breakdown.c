@@ -82,7 +82,7 @@ struct priv {
 	struct analysis_syscall no_step;	/* a name no step has */
 	struct hist_small syscalls, sends, bursts;	/* pending for q->syscalls, sends, bursts */
 	uint64_t slow_floor;		/* the kept slowest' root latency once they are top_n, else 0 */
-	const struct sc_class **cls;	/* on_events: the class of each row of a chunk */
+	const struct sc_class *cls[ROWS_CHUNK];	/* on_events: the class of each row of a chunk */
 };
 
 static inline uint64_t key_hp(uint32_t host, uint32_t pid)
@@ -680,11 +680,6 @@ static int on_events(struct priv *p, uint32_t host, const struct trace_event *ro
 		      p->a.opts.until_ns;
 	int err = 0;
 
-	if (!p->cls) {
-		p->cls = malloc(ROWS_CHUNK * sizeof(*p->cls));
-		if (!p->cls)
-			return -ENOMEM;
-	}
 	for (size_t at = 0; at < n && !err; at += ROWS_CHUNK) {
 		size_t k = n - at < ROWS_CHUNK ? n - at : ROWS_CHUNK;
 
@@ -1041,8 +1036,6 @@ static void priv_free_work(struct priv *p)
 	}
 	free(p->hs);
 	p->hs = NULL;
-	free(p->cls);
-	p->cls = NULL;
 	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {
 		free(p->bd[c]);
 		p->bd[c] = NULL;

@@ -579,14 +579,13 @@ DEFINE_FOUR(four_join, , value_join)
 			e++;                                                      \
 		}                                                                 \
 	}
-#define FOUR_JOIN_ZZ(word_fn, conv, store) FOUR_WITH(four_join, true, word_fn, conv, store)
-#define FOUR_JOIN(word_fn, conv, store) FOUR_WITH(four_join, false, word_fn, conv, store)
 
 /*
- * Decode a packed column [P, END) into a field of the N rows at E, row i
- * from value i: one pass, no intermediate array. STATE carries a running sum
- * across values (the delta-coded columns). True when the column holds
- * exactly N varints of at most 10 bytes, nothing after the last.
+ * Decode the next N values of a packed column, from *PP to at most END, into
+ * a field of the N rows at E, row i from value i: no intermediate array.
+ * *STATEP carries a running sum across values (the delta-coded columns);
+ * both are left for the next chunk. True when N varints of at most 10 bytes
+ * were there (the caller checks that nothing follows the column's last).
  */
 #define ROWS_TAIL(conv, store)                                                   \
 	while (e < last && p < end) {                                            \
@@ -611,13 +610,14 @@ DEFINE_FOUR(four_join, , value_join)
 	} while (0)
 
 /*
- * WIDE columns: lengths vary from value to value. WORD_FN reads 8 bytes at
- * each value and yields it with CONV applied (CONV: of a raw varint in V,
- * for the long ones). Rather than checking the end at each value, the rows
- * are taken in runs that cannot reach it: k values with 8k bytes left, as
- * each value WORD_FN takes is at most 8 bytes long. A longer one ends the run.
+ * WIDE columns: lengths vary from value to value. First four at a time
+ * (FOUR_FN, zigzag decoded if ZIGZAG: FOUR_WITH); then WORD_FN reads 8
+ * bytes at each value and yields it with CONV applied (CONV: of a raw varint
+ * in V, for the long ones). Rather than checking the end at each value, the
+ * rows are taken in runs that cannot reach it: k values with 8k bytes left,
+ * as each value WORD_FN takes is at most 8 bytes long. A longer one ends the run.
  */
-#define DEFINE_WIDE_ROWS(name, attr, word_fn, conv, store, four)                  \
+#define DEFINE_WIDE_ROWS(name, attr, word_fn, conv, store, four_fn, zigzag)       \
 	attr static bool name(struct trace_event *e, size_t n, const uint8_t **pp, \
 			      const uint8_t *end, uint64_t *statep)               \
 	{                                                                         \
@@ -626,7 +626,7 @@ DEFINE_FOUR(four_join, , value_join)
 		uint64_t state = *statep;                                         \
 		size_t left;                                                      \
 		uint64_t v;                                                       \
-		four(word_fn, conv, store)                                        \
+		FOUR_WITH(four_fn, zigzag, word_fn, conv, store)                  \
 		left = (size_t)(last - e);                                        \
 		while (left) {                                                    \
 			size_t k = min_size(left, (size_t)(end - p) / 8);        \
@@ -728,14 +728,16 @@ long_value:                                                                     
 #define ZZ64 (uint64_t)unzz64(v)
 #define ENTER_STORE (state += v, e->enter_ns = state)
 
-DEFINE_WIDE_ROWS(rows_enter, , varint_word_nb_zz, ZZ64, ENTER_STORE, FOUR_JOIN_ZZ)
-DEFINE_WIDE_ROWS(rows_duration, , varint_word_nb, (uint64_t)v, e->duration_ns = v, FOUR_JOIN)
+DEFINE_WIDE_ROWS(rows_enter, , varint_word_nb_zz, ZZ64, ENTER_STORE, four_join, true)
+DEFINE_WIDE_ROWS(rows_duration, , varint_word_nb, (uint64_t)v, e->duration_ns = v, four_join,
+		 false)
 DEFINE_NARROW_ROWS(rows_tid, ZZ32, (state += v, e->tid = (uint32_t)state), DELTA_EIGHT(tid))
 DEFINE_NARROW_ROWS(rows_pid, ZZ32, (state += v, e->pid = (uint32_t)state), DELTA_EIGHT(pid))
-DEFINE_WIDE_ROWS(rows_syscall, , varint_word_nb, (uint64_t)v, e->syscall = (uint32_t)v, FOUR_JOIN)
+DEFINE_WIDE_ROWS(rows_syscall, , varint_word_nb, (uint64_t)v, e->syscall = (uint32_t)v, four_join,
+		 false)
 DEFINE_NARROW_ROWS(rows_fd, ZZ32, e->fd = (int32_t)(uint32_t)v, FD_EIGHT)
 DEFINE_NARROW_ROWS(rows_fd_kind, (uint64_t)(uint32_t)v, put_kind(e, (uint32_t)v), KIND_EIGHT)
-DEFINE_WIDE_ROWS(rows_ret, , varint_word_nb_zz, ZZ64, e->ret = (int64_t)v, FOUR_JOIN_ZZ)
+DEFINE_WIDE_ROWS(rows_ret, , varint_word_nb_zz, ZZ64, e->ret = (int64_t)v, four_join, true)
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -803,15 +805,13 @@ BMI2_FN static inline __attribute__((always_inline)) uint64_t value_pext(uint64_
 
 DEFINE_FOUR(four_pext, BMI2_FN, value_pext)
 
-#define FOUR_ZZ(word_fn, conv, store) FOUR_WITH(four_pext, true, word_fn, conv, store)
-#define FOUR_RAW(word_fn, conv, store) FOUR_WITH(four_pext, false, word_fn, conv, store)
-
-DEFINE_WIDE_ROWS(rows_enter_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, ENTER_STORE, FOUR_ZZ)
+DEFINE_WIDE_ROWS(rows_enter_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, ENTER_STORE, four_pext, true)
 DEFINE_WIDE_ROWS(rows_duration_bmi2, BMI2_FN, varint_word_pext, (uint64_t)v, e->duration_ns = v,
-		 FOUR_RAW)
+		 four_pext, false)
 DEFINE_WIDE_ROWS(rows_syscall_bmi2, BMI2_FN, varint_word_pext, (uint64_t)v,
-		 e->syscall = (uint32_t)v, FOUR_RAW)
-DEFINE_WIDE_ROWS(rows_ret_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, e->ret = (int64_t)v, FOUR_ZZ)
+		 e->syscall = (uint32_t)v, four_pext, false)
+DEFINE_WIDE_ROWS(rows_ret_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, e->ret = (int64_t)v, four_pext,
+		 true)
 #endif
 
 typedef bool (*row_decoder)(struct trace_event *, size_t, const uint8_t **, const uint8_t *,
