@@ -7,11 +7,13 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <zstd.h>
 #include <zstd_errors.h>
 
 #include "event_codec.h"
+#include "file_map.h"
 #include "log.h"
 #include "trace_format.h"
 #include "trace_reader.h"
@@ -30,6 +32,7 @@ struct trace_reader {
 	struct trace_reader_opts opts;
 	ZSTD_DCtx *dctx;
 
+	struct file_map map;		/* a regular file: the input window is all of it, mapped */
 	uint8_t *in;			/* compressed input window */
 	size_t in_len, in_pos, in_cap;
 	uint64_t in_off;		/* file offset of in[0] */
@@ -343,6 +346,50 @@ static int read_frame(struct trace_reader *r)
 			return 1;
 		}
 	}
+}
+
+/* The mapped file is shorter than when it was opened: the read ends there, as at a cut. */
+static int shrank(struct trace_reader *r)
+{
+	struct stat st;
+
+	r->stats.truncated = true;
+	r->stats.truncated_at = r->frame_off;
+	r->in_pos = r->in_len;
+	r->frame_len = r->frame_pos = 0;
+	if (fstat(fileno(r->f), &st))
+		st.st_size = -1;
+	log_warn("'%s' shrank while being read (from %zu to %lld bytes): the frame at offset %llu "
+		 "is cut; everything before it was read", r->name, r->map.len, (long long)st.st_size,
+		 (unsigned long long)r->frame_off);
+	return 0;
+}
+
+static int read_frame_fn(void *r)
+{
+	return read_frame(r);
+}
+
+static int resync_fn(void *r)
+{
+	return resync(r);
+}
+
+/*
+ * FN (read_frame or resync) over the input. A mapped file's reads are
+ * guarded: one that shrank ends the read, never the process. What came
+ * before the position leaves the reader's RSS.
+ */
+static int read_input(struct trace_reader *r, int (*fn)(void *))
+{
+	bool faulted;
+	int ret;
+
+	if (!r->map.data)
+		return fn(r);
+	file_map__release(&r->map, r->in_pos);
+	ret = file_map__call(&r->map, fn, r, &faulted);
+	return faulted ? shrank(r) : ret;
 }
 
 static int bad_record(struct trace_reader *r, const char *what)
@@ -692,7 +739,7 @@ static int on_corrupt(struct trace_reader *r, int err)
 		return fail(r, err);
 	r->stats.corrupt_frames++;
 	r->frame_len = r->frame_pos = 0;
-	ret = resync(r);
+	ret = read_input(r, resync_fn);
 	if (ret < 0)
 		return fail(r, ret);
 	return 0;
@@ -744,7 +791,7 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 			continue;
 		}
 		if (ret == 0) {
-			ret = read_frame(r);
+			ret = read_input(r, read_frame_fn);
 			if (ret < 0) {
 				ret = on_corrupt(r, ret);
 				if (ret < 0)
@@ -779,7 +826,7 @@ static int read_header(struct trace_reader *r)
 {
 	int ret;
 
-	ret = read_frame(r);
+	ret = read_input(r, read_frame_fn);
 	if (ret < 0)
 		return ret;
 	if (ret == 0) {
@@ -833,6 +880,17 @@ struct trace_reader *trace_reader__open_file(FILE *f, const char *name,
 		goto err_free;
 	}
 	ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, TRACE_MAX_WINDOW_LOG);
+	/*
+	 * A regular file from its start is read in place; anything else (a
+	 * pipe, a FILE already read from) is copied in.
+	 */
+	if (fileno(f) >= 0 && ftello(f) == 0 && !file_map__open(fileno(f), &r->map)) {
+		free(r->in);
+		r->in = (uint8_t *)r->map.data;	/* only read: refill and grow_input stop at in_eof */
+		r->in_len = r->in_cap = r->map.len;
+		r->in_eof = true;
+		r->stats.file_bytes = r->map.len;
+	}
 	err = read_header(r);
 	if (err)
 		goto err_free;
@@ -918,7 +976,10 @@ void trace_reader__close(struct trace_reader *r)
 		fclose(r->f);
 	ZSTD_freeDCtx(r->dctx);
 	free(r->frame);
-	free(r->in);
+	if (r->map.data)
+		file_map__close(&r->map);
+	else
+		free(r->in);
 	free(r->name);
 	free(r);
 }

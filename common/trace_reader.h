@@ -71,7 +71,11 @@ struct trace_reader_stats {
  * or the open(2) error.
  */
 struct trace_reader *trace_reader__open(const char *path, const struct trace_reader_opts *opts);
-/* Same on a stream the caller keeps owning; NAME is used in messages. */
+/*
+ * Same on a stream the caller keeps owning; NAME is used in messages. A
+ * regular file at offset 0 is read through a mapping (common/file_map.h):
+ * if it shrinks meanwhile, the read ends as at a cut (stats.truncated).
+ */
 struct trace_reader *trace_reader__open_file(FILE *f, const char *name,
 					     const struct trace_reader_opts *opts);
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -296,6 +297,163 @@ TEST(format, truncation_every_offset)
 	}
 out:
 	free(buf);
+}
+
+/*
+ * The same cuts, as files: a regular file is read through a mapping, whose
+ * end is the file's; every event of every whole frame, then "truncated".
+ */
+TEST(format, truncation_of_mapped_files)
+{
+	const char *path = tu__path("tm.mslat"), *cut = tu__path("tm.cut");
+	enum { PER_FRAME = 300, FRAMES = 4 };
+	size_t len, ends[16], n_frames;
+	uint8_t *buf;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 11, PER_FRAME * FRAMES, PER_FRAME, NULL), "write"))
+		return;
+	buf = tu__read_file(path, &len);
+	if (!ASSERT_OK_PTR(buf, "read"))
+		return;
+	n_frames = frame_ends(buf, len, ends, 16);
+	if (!ASSERT_EQ(n_frames, FRAMES + 2, "frames"))
+		goto out;
+	/* Around every frame's end, and a prime stride through the rest. */
+	for (size_t c = ends[0]; c < len; c += 37) {
+		struct trace_reader *r;
+		struct trace_reader_stats st;
+		struct trace_item it;
+		int64_t events = 0, want = 0;
+		int ret;
+
+		for (size_t k = 0; k < n_frames; k++)
+			if (c < ends[k] && ends[k] - c < 37 && c + 1 < ends[k])
+				c = ends[k] - 1;	/* one byte short of the frame's end, then past it */
+		if (!ASSERT_OK(tu__write_file(cut, buf, c), "write cut"))
+			break;
+		r = trace_reader__open(cut, NULL);
+		if (!ASSERT_OK_PTR(r, "open cut file"))
+			break;
+		while ((ret = trace_reader__next(r, &it)) > 0)
+			events += it.type == TRACE_ITEM_EVENT;
+		trace_reader__stats(r, &st);
+		trace_reader__close(r);
+		for (size_t k = 1; k <= FRAMES; k++)
+			if (ends[k] <= c)
+				want += PER_FRAME;
+		if (!ASSERT_EQ(ret, 0, "clean end") || !ASSERT_EQ(events, want, "events before the cut") ||
+		    !ASSERT_TRUE(st.truncated, "reported truncated")) {
+			fprintf(stderr, "    at cut offset %zu of %zu\n", c, len);
+			break;
+		}
+	}
+	unlink(cut);
+out:
+	free(buf);
+	unlink(path);
+}
+
+/*
+ * A file cut while it is being read (log rotation, a recording restarted
+ * over it): its mapped pages past the new end fault. The read ends there as
+ * at a cut, with every event before it, never with SIGBUS.
+ */
+TEST(format, file_shrinking_while_read)
+{
+	struct trace_writer_opts o = { .sz = sizeof(o), .frame_bytes = 1U << 20 };
+	const char *path = tu__path("shrink.mslat");
+	enum { PER_FRAME = 20000, FRAMES = 3 };
+	size_t len, ends[16], n_frames, page = (size_t)sysconf(_SC_PAGESIZE), cut_at;
+	struct trace_reader_stats st;
+	struct trace_reader *r;
+	struct trace_item it;
+	int64_t events = 0;
+	uint8_t *buf;
+	int ret;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 12, PER_FRAME * FRAMES, PER_FRAME, &o), "write"))
+		return;
+	buf = tu__read_file(path, &len);
+	if (!ASSERT_OK_PTR(buf, "read"))
+		return;
+	n_frames = frame_ends(buf, len, ends, 16);
+	free(buf);
+	if (!ASSERT_EQ(n_frames, FRAMES + 2, "frames") ||
+	    !ASSERT_TRUE(ends[2] - ends[1] > 4 * page, "the second data frame spans pages"))
+		goto out;
+	/* A page boundary inside the second data frame: every byte from there on faults. */
+	cut_at = (ends[1] + 2 * page) / page * page;
+
+	tu__capture_log();
+	r = trace_reader__open(path, NULL);
+	if (!ASSERT_OK_PTR(r, "open")) {
+		tu__release_log();
+		goto out;
+	}
+	while ((ret = trace_reader__next(r, &it)) > 0) {
+		if (it.type != TRACE_ITEM_EVENT)
+			continue;
+		/* The first data frame is decompressed by now; the second not yet read. */
+		if (++events == 1 && !ASSERT_OK(truncate(path, (off_t)cut_at), "truncate"))
+			break;
+	}
+	trace_reader__stats(r, &st);
+	trace_reader__close(r);
+	tu__release_log();
+	ASSERT_EQ(ret, 0, "clean end");
+	ASSERT_EQ(events, (int64_t)PER_FRAME, "every event of the frame read before the cut");
+	ASSERT_TRUE(st.truncated, "reported truncated");
+	ASSERT_EQ(st.truncated_at, (uint64_t)ends[1], "at the frame the cut is in");
+	ASSERT_TRUE(strstr(tu__captured(), "shrank while being read") != NULL, "said why");
+out:
+	unlink(path);
+}
+
+/*
+ * The guard turns only a fault of its own reads into an error: any other
+ * SIGBUS keeps its default effect, after a mapping installed the handler.
+ */
+TEST(format, other_sigbus_still_fatal)
+{
+	const char *path = tu__path("sigbus.mslat"), *other = tu__path("sigbus.other");
+	int status = 0;
+	pid_t pid;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 13, 1000, 0, NULL), "write"))
+		return;
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		struct trace_reader *r = trace_reader__open(path, NULL);
+		volatile uint8_t *p;
+		long page = sysconf(_SC_PAGESIZE);
+		int fd = open(other, O_RDWR | O_CREAT | O_TRUNC, 0600);
+
+		if (!r || fd < 0 || ftruncate(fd, 2 * page))
+			_exit(3);
+		p = mmap(NULL, 2 * page, PROT_READ, MAP_SHARED, fd, 0);
+		if (p == MAP_FAILED || ftruncate(fd, 0))
+			_exit(4);
+		freopen("/dev/null", "w", stderr);	/* a sanitizer's report of it is expected */
+		(void)p[page];	/* past the end: SIGBUS, not the reader's */
+		_exit(5);
+	}
+	if (!ASSERT_TRUE(pid > 0, "fork"))
+		goto out;
+	waitpid(pid, &status, 0);
+#ifdef __SANITIZE_ADDRESS__
+	/* The disposition before ours is AddressSanitizer's: it reports the fault and exits 1. */
+	if (!ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1, "the sanitizer's report"))
+#else
+	if (!ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGBUS, "killed by SIGBUS"))
+#endif
+		fprintf(stderr, "    child status 0x%x\n", (unsigned int)status);
+out:
+	unlink(other);
+	unlink(path);
 }
 
 /* Flipping any byte gives an error or a warning, never a crash (run under ASan). */
