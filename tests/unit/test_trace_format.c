@@ -243,6 +243,57 @@ static size_t frame_ends(const uint8_t *buf, size_t len, size_t *ends, size_t ma
 }
 
 /*
+ * A trace of FRAMES data frames of PER_FRAME events at PATH, read back
+ * whole: its bytes, LEN, and where each frame ends (the header frame, the
+ * data frames, the footer frame). NULL, asserted, when it is not so.
+ */
+static uint8_t *framed_trace(const char *path, uint64_t seed, size_t frames, uint64_t per_frame,
+			     size_t *len, size_t *ends, size_t max)
+{
+	uint8_t *buf;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, seed, per_frame * frames, per_frame, NULL), "write"))
+		return NULL;
+	buf = tu__read_file(path, len);
+	if (!ASSERT_OK_PTR(buf, "read"))
+		return NULL;
+	if (!ASSERT_EQ(frame_ends(buf, *len, ends, max), frames + 2, "frames")) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+/*
+ * Read R (a trace cut at offset C) to its end and close it: a clean end,
+ * every event of the data frames 1..FRAMES (PER_FRAME each) ending by C,
+ * and "truncated". False, with the offset printed, when it is not so.
+ */
+static bool cut_reads_whole_frames(struct trace_reader *r, size_t c, size_t len,
+				   const size_t *ends, size_t frames, int64_t per_frame)
+{
+	struct trace_reader_stats st;
+	struct trace_item it;
+	int64_t events = 0, want = 0;
+	int ret;
+
+	while ((ret = trace_reader__next(r, &it)) > 0)
+		events += it.type == TRACE_ITEM_EVENT;
+	trace_reader__stats(r, &st);
+	trace_reader__close(r);
+	for (size_t k = 1; k <= frames; k++)
+		if (ends[k] <= c)
+			want += per_frame;
+	if (!ASSERT_EQ(ret, 0, "clean end") || !ASSERT_EQ(events, want, "events before the cut") ||
+	    !ASSERT_TRUE(st.truncated, "reported truncated")) {
+		fprintf(stderr, "    at cut offset %zu of %zu\n", c, len);
+		return false;
+	}
+	return true;
+}
+
+/*
  * A cut anywhere reads without error beyond "truncated" (or, inside the
  * header frame, a clean refusal), and yields every event of every whole frame.
  */
@@ -250,52 +301,31 @@ TEST(format, truncation_every_offset)
 {
 	const char *path = tu__path("t.mslat"), *cut = "t.cut";
 	enum { PER_FRAME = 200, FRAMES = 6 };
-	size_t len, ends[64], n_frames;
-	uint8_t *buf;
+	size_t len, ends[64];
+	uint8_t *buf = framed_trace(path, 9, FRAMES, PER_FRAME, &len, ends, 64);
 
-	unlink(path);
-	if (!ASSERT_OK(write_events(path, 9, PER_FRAME * FRAMES, PER_FRAME, NULL), "write"))
+	if (!buf)
 		return;
-	buf = tu__read_file(path, &len);
-	if (!ASSERT_OK_PTR(buf, "read"))
-		return;
-	n_frames = frame_ends(buf, len, ends, 64);
-	/* header frame, FRAMES data frames, the footer frame */
-	if (!ASSERT_EQ(n_frames, FRAMES + 2, "frames"))
-		goto out;
 	for (size_t c = 0; c < len; c++) {
-		struct trace_reader *r;
-		struct trace_reader_stats st;
-		struct trace_item it;
-		int64_t events = 0, want = 0;
-		int ret;
-
 		FILE *f = c ? fmemopen(buf, c, "rb") : fopen("/dev/null", "rb");
+		struct trace_reader *r = trace_reader__open_file(f, cut, NULL);
+		bool ok;
 
-		r = trace_reader__open_file(f, cut, NULL);
 		if (c < ends[0]) {
 			fclose(f);
 			if (!ASSERT_TRUE(!r && (errno == EBADMSG || errno == EPROTO), "cut in header refused"))
 				break;
 			continue;
 		}
-		if (!ASSERT_OK_PTR(r, "open cut file"))
-			break;
-		while ((ret = trace_reader__next(r, &it)) > 0)
-			events += it.type == TRACE_ITEM_EVENT;
-		trace_reader__stats(r, &st);
-		trace_reader__close(r);
-		fclose(f);
-		for (size_t k = 1; k <= FRAMES; k++)
-			if (ends[k] <= c)
-				want += PER_FRAME;
-		if (!ASSERT_EQ(ret, 0, "clean end") || !ASSERT_EQ(events, want, "events before the cut") ||
-		    !ASSERT_TRUE(st.truncated, "reported truncated")) {
-			fprintf(stderr, "    at cut offset %zu of %zu\n", c, len);
+		if (!ASSERT_OK_PTR(r, "open cut file")) {
+			fclose(f);
 			break;
 		}
+		ok = cut_reads_whole_frames(r, c, len, ends, FRAMES, PER_FRAME);
+		fclose(f);
+		if (!ok)
+			break;
 	}
-out:
 	free(buf);
 }
 
@@ -307,49 +337,26 @@ TEST(format, truncation_of_mapped_files)
 {
 	const char *path = tu__path("tm.mslat"), *cut = tu__path("tm.cut");
 	enum { PER_FRAME = 300, FRAMES = 4 };
-	size_t len, ends[16], n_frames;
-	uint8_t *buf;
+	size_t len, ends[16];
+	uint8_t *buf = framed_trace(path, 11, FRAMES, PER_FRAME, &len, ends, 16);
 
-	unlink(path);
-	if (!ASSERT_OK(write_events(path, 11, PER_FRAME * FRAMES, PER_FRAME, NULL), "write"))
+	if (!buf)
 		return;
-	buf = tu__read_file(path, &len);
-	if (!ASSERT_OK_PTR(buf, "read"))
-		return;
-	n_frames = frame_ends(buf, len, ends, 16);
-	if (!ASSERT_EQ(n_frames, FRAMES + 2, "frames"))
-		goto out;
 	/* Around every frame's end, and a prime stride through the rest. */
 	for (size_t c = ends[0]; c < len; c += 37) {
 		struct trace_reader *r;
-		struct trace_reader_stats st;
-		struct trace_item it;
-		int64_t events = 0, want = 0;
-		int ret;
 
-		for (size_t k = 0; k < n_frames; k++)
+		for (size_t k = 0; k < FRAMES + 2; k++)
 			if (c < ends[k] && ends[k] - c < 37 && c + 1 < ends[k])
 				c = ends[k] - 1;	/* one byte short of the frame's end, then past it */
 		if (!ASSERT_OK(tu__write_file(cut, buf, c), "write cut"))
 			break;
 		r = trace_reader__open(cut, NULL);
-		if (!ASSERT_OK_PTR(r, "open cut file"))
+		if (!ASSERT_OK_PTR(r, "open cut file") ||
+		    !cut_reads_whole_frames(r, c, len, ends, FRAMES, PER_FRAME))
 			break;
-		while ((ret = trace_reader__next(r, &it)) > 0)
-			events += it.type == TRACE_ITEM_EVENT;
-		trace_reader__stats(r, &st);
-		trace_reader__close(r);
-		for (size_t k = 1; k <= FRAMES; k++)
-			if (ends[k] <= c)
-				want += PER_FRAME;
-		if (!ASSERT_EQ(ret, 0, "clean end") || !ASSERT_EQ(events, want, "events before the cut") ||
-		    !ASSERT_TRUE(st.truncated, "reported truncated")) {
-			fprintf(stderr, "    at cut offset %zu of %zu\n", c, len);
-			break;
-		}
 	}
 	unlink(cut);
-out:
 	free(buf);
 	unlink(path);
 }
@@ -361,27 +368,20 @@ out:
  */
 TEST(format, file_shrinking_while_read)
 {
-	struct trace_writer_opts o = { .sz = sizeof(o), .frame_bytes = 1U << 20 };
 	const char *path = tu__path("shrink.mslat");
 	enum { PER_FRAME = 20000, FRAMES = 3 };
-	size_t len, ends[16], n_frames, page = (size_t)sysconf(_SC_PAGESIZE), cut_at;
+	size_t len, ends[16], page = (size_t)sysconf(_SC_PAGESIZE), cut_at;
+	uint8_t *buf = framed_trace(path, 12, FRAMES, PER_FRAME, &len, ends, 16);
 	struct trace_reader_stats st;
 	struct trace_reader *r;
 	struct trace_item it;
 	int64_t events = 0;
-	uint8_t *buf;
 	int ret;
 
-	unlink(path);
-	if (!ASSERT_OK(write_events(path, 12, PER_FRAME * FRAMES, PER_FRAME, &o), "write"))
+	if (!buf)
 		return;
-	buf = tu__read_file(path, &len);
-	if (!ASSERT_OK_PTR(buf, "read"))
-		return;
-	n_frames = frame_ends(buf, len, ends, 16);
 	free(buf);
-	if (!ASSERT_EQ(n_frames, FRAMES + 2, "frames") ||
-	    !ASSERT_TRUE(ends[2] - ends[1] > 4 * page, "the second data frame spans pages"))
+	if (!ASSERT_TRUE(ends[2] - ends[1] > 4 * page, "the second data frame spans pages"))
 		goto out;
 	/* A page boundary inside the second data frame: every byte from there on faults. */
 	cut_at = (ends[1] + 2 * page) / page * page;
