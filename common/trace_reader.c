@@ -112,6 +112,19 @@ static uint64_t in_offset(const struct trace_reader *r)
 	return r->in_off + r->in_pos;
 }
 
+/*
+ * A mapped file now shorter than its mapping: what lies past its new end
+ * reads as zeros up to the end of that page (and faults beyond), so a frame
+ * that looks corrupt is a frame cut meanwhile. read_input takes -ESTALE,
+ * returned instead of the error, for that.
+ */
+static bool cut_meanwhile(const struct trace_reader *r)
+{
+	struct stat st;
+
+	return r->map.data && !fstat(fileno(r->f), &st) && (uint64_t)st.st_size < r->map.len;
+}
+
 static int grow_frame(struct trace_reader *r)
 {
 	size_t cap = r->frame_cap ? r->frame_cap * 2 : (4U << 20);
@@ -187,14 +200,18 @@ static int check_frame_start(struct trace_reader *r)
 	unsigned long long size;
 
 	if (!is_frame_magic(p, avail)) {
+		if (cut_meanwhile(r))
+			return -ESTALE;
 		log_error("'%s': no zstd frame at offset %llu%s", r->name,
 			  (unsigned long long)r->frame_off, r->frame_off ? "" : ": not a mslat trace");
 		return r->frame_off ? -EBADMSG : -EPROTO;
 	}
 	size = ZSTD_getFrameContentSize(p, avail);
 	if (size == ZSTD_CONTENTSIZE_ERROR)
-		return avail < ZSTD_FRAME_HEADER_MAX ? 0 : -EBADMSG;
+		return avail < ZSTD_FRAME_HEADER_MAX ? 0 : cut_meanwhile(r) ? -ESTALE : -EBADMSG;
 	if (size != ZSTD_CONTENTSIZE_UNKNOWN && size > TRACE_MAX_FRAME_BYTES) {
+		if (cut_meanwhile(r))
+			return -ESTALE;
 		log_error("'%s': frame at offset %llu declares %llu bytes, more than the %u MiB limit",
 			  r->name, (unsigned long long)r->frame_off, size, TRACE_MAX_FRAME_BYTES >> 20);
 		return -EBADMSG;
@@ -249,6 +266,8 @@ static int whole_frame(struct trace_reader *r)
 		if (!ZSTD_isError(csize))
 			break;
 		if (ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong) {
+			if (cut_meanwhile(r))
+				return -ESTALE;
 			log_error("'%s': corrupt frame at offset %llu: %s", r->name,
 				  (unsigned long long)r->frame_off, ZSTD_getErrorName(csize));
 			return -EBADMSG;
@@ -271,6 +290,8 @@ static int whole_frame(struct trace_reader *r)
 	}
 	ret = ZSTD_decompressDCtx(r->dctx, r->frame, r->frame_cap, r->in + r->in_pos, csize);
 	if (ZSTD_isError(ret) || ret != size) {
+		if (cut_meanwhile(r))
+			return -ESTALE;
 		log_error("'%s': corrupt frame at offset %llu: %s", r->name,
 			  (unsigned long long)r->frame_off,
 			  ZSTD_isError(ret) ? ZSTD_getErrorName(ret) : "content size differs from its header");
@@ -337,6 +358,8 @@ static int read_frame(struct trace_reader *r)
 		r->in_pos = in.pos;
 		r->frame_len = out.pos;
 		if (ZSTD_isError(ret)) {
+			if (cut_meanwhile(r))
+				return -ESTALE;
 			log_error("'%s': corrupt frame at offset %llu: %s", r->name,
 				  (unsigned long long)r->frame_off, ZSTD_getErrorName(ret));
 			return -EBADMSG;
@@ -377,8 +400,9 @@ static int resync_fn(void *r)
 
 /*
  * FN (read_frame or resync) over the input. A mapped file's reads are
- * guarded: one that shrank ends the read, never the process. What came
- * before the position leaves the reader's RSS.
+ * guarded: one that shrank ends the read, never the process, and not as
+ * corrupt either (cut_meanwhile). What came before the position leaves the
+ * reader's RSS.
  */
 static int read_input(struct trace_reader *r, int (*fn)(void *))
 {
@@ -389,7 +413,7 @@ static int read_input(struct trace_reader *r, int (*fn)(void *))
 		return fn(r);
 	file_map__release(&r->map, r->in_pos);
 	ret = file_map__call(&r->map, fn, r, &faulted);
-	return faulted ? shrank(r) : ret;
+	return faulted || ret == -ESTALE ? shrank(r) : ret;
 }
 
 static int bad_record(struct trace_reader *r, const char *what)
