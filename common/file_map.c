@@ -39,13 +39,16 @@ static void on_sigbus(int sig, siginfo_t *si, void *uc)
 		previous.sa_sigaction(sig, si, uc);
 		return;
 	}
-	if (previous.sa_handler == SIG_IGN)
-		return;	/* a fault repeats, and the kernel then ends the process anyway */
-	if (previous.sa_handler != SIG_DFL) {
+	if (previous.sa_handler == SIG_IGN && si->si_code <= 0)
+		return;	/* sent by a process, and ignored before us */
+	if (previous.sa_handler != SIG_DFL && previous.sa_handler != SIG_IGN) {
 		previous.sa_handler(sig);
 		return;
 	}
-	/* Not a read of ours: the default action, delivered as the handler returns. */
+	/*
+	 * Not a read of ours: the default action, delivered as the handler
+	 * returns (the kernel's own for a fault, even where SIGBUS was ignored).
+	 */
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
