@@ -53,7 +53,7 @@ endif
 
 LIBS_COMMON := $(shell $(PKG_CONFIG) --libs libprotobuf-c libzstd 2>/dev/null || echo -lprotobuf-c -lzstd)
 LIBS_ANALYZER := $(LIBS_COMMON) $(shell $(PKG_CONFIG) --libs jansson 2>/dev/null || echo -ljansson) -lcsv -lm -lpthread
-LIBS_RECORDER := $(LIBS_COMMON) $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz)
+LIBS_RECORDER := $(LIBS_COMMON) $(shell $(PKG_CONFIG) --libs libbpf 2>/dev/null || echo -lbpf -lelf -lz) -lpthread
 
 PROTO_C := $(OUT)/gen/mslat.pb-c.c
 PROTO_H := $(OUT)/gen/mslat.pb-c.h

@@ -76,8 +76,11 @@ int file_map__open(int fd, struct file_map *m)
 		return install_err;	/* no guard, no mapping */
 	if (fstat(fd, &st))
 		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size <= 0 || (uint64_t)st.st_size > SIZE_MAX)
+	if (!S_ISREG(st.st_mode) || st.st_size <= 0)
 		return -EINVAL;
+	/* A 32-bit address space: a large file mapped whole would crowd out the heap. */
+	if ((uint64_t)st.st_size > (SIZE_MAX > UINT32_MAX ? SIZE_MAX : SIZE_MAX / 8))
+		return -EFBIG;
 	p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 	if (p == MAP_FAILED)
 		return -errno;

@@ -37,10 +37,12 @@ void file_map__release(struct file_map *m, size_t upto);
 
 /*
  * FN(ARG), with reads of M's pages guarded: FN's return value; or, when a
- * read of M faulted because the file is now shorter, *FAULTED set and
- * -EFAULT. FN was then stopped where it read: it must keep nothing that
- * needs cleaning up (locks, allocations not yet reachable) across its reads
- * of M. Calls do not nest.
+ * read of M faulted (the file is now shorter, or its page could not be
+ * read in), *FAULTED set and -EFAULT. FN was then stopped where it read: it
+ * must keep nothing that needs cleaning up (locks, allocations not yet
+ * reachable) across its reads of M. Calls do not nest. The guard is the
+ * process's SIGBUS handler from the first file_map__open on; a handler
+ * installed later over it takes the guard away.
  */
 int file_map__call(const struct file_map *m, int (*fn)(void *arg), void *arg, bool *faulted);
 

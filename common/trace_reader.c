@@ -219,10 +219,16 @@ static int check_frame_start(struct trace_reader *r)
 	return 1;
 }
 
+/* The format's bound on a compressed frame: its largest content, incompressible. */
+static size_t max_compressed_frame(void)
+{
+	return ZSTD_compressBound(TRACE_MAX_FRAME_BYTES) + 4096;
+}
+
 /* Room for a whole compressed frame in the input window, within the format's bound. */
 static int grow_input(struct trace_reader *r)
 {
-	size_t limit = ZSTD_compressBound(TRACE_MAX_FRAME_BYTES) + 4096, cap;
+	size_t limit = max_compressed_frame(), cap;
 	uint8_t *p;
 
 	if (r->in_pos) {
@@ -282,6 +288,11 @@ static int whole_frame(struct trace_reader *r)
 		err = refill(r);
 		if (err < 0)
 			return err;
+	}
+	if (csize > max_compressed_frame()) {	/* what grow_input refuses, where it is not used */
+		log_error("'%s': frame at offset %llu is larger than the format allows", r->name,
+			  (unsigned long long)r->frame_off);
+		return -EBADMSG;
 	}
 	while (r->frame_cap < size) {
 		err = grow_frame(r);
@@ -411,8 +422,15 @@ static int read_input(struct trace_reader *r, int (*fn)(void *))
 
 	if (!r->map.data)
 		return fn(r);
-	file_map__release(&r->map, r->in_pos);
+	if (fn == read_frame_fn)	/* resync goes back to the frame before: keep it */
+		file_map__release(&r->map, r->in_pos);
 	ret = file_map__call(&r->map, fn, r, &faulted);
+	if (faulted && !cut_meanwhile(r)) {
+		/* Not shorter: the page could not be read in (a disk or network file system's error). */
+		log_error("cannot read '%s' near offset %llu: I/O error (SIGBUS on its mapping)",
+			  r->name, (unsigned long long)r->frame_off);
+		return -EIO;
+	}
 	return faulted || ret == -ESTALE ? shrank(r) : ret;
 }
 

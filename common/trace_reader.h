@@ -46,7 +46,7 @@ struct trace_reader_opts {
 };
 
 struct trace_reader_stats {
-	uint64_t file_bytes;		/* bytes consumed from the file */
+	uint64_t file_bytes;		/* bytes read from the file (a mapped one: its size) */
 	uint64_t frames;		/* complete frames read */
 	uint64_t records;
 	uint64_t events;

@@ -329,6 +329,34 @@ TEST(format, truncation_every_offset)
 	free(buf);
 }
 
+/* Resident kB of this process's mappings of PATH (/proc/self/smaps); -1 when it has none. */
+static long mapped_rss_kb(const char *path)
+{
+	FILE *f = fopen("/proc/self/smaps", "r");
+	char line[4096], perms[8];
+	unsigned long lo, hi;
+	long rss = -1, kb;
+	bool ours = false;
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx-%lx %7s", &lo, &hi, perms) == 3) {
+			char *nl = strchr(line, '\n');
+
+			if (nl)
+				*nl = 0;
+			ours = strlen(line) >= strlen(path) && !strcmp(line + strlen(line) - strlen(path), path);
+			if (ours && rss < 0)
+				rss = 0;
+		} else if (ours && sscanf(line, "Rss: %ld kB", &kb) == 1) {
+			rss += kb;
+		}
+	}
+	fclose(f);
+	return rss;
+}
+
 /*
  * The same cuts, as files: a regular file is read through a mapping, whose
  * end is the file's; every event of every whole frame, then "truncated".
@@ -353,11 +381,46 @@ TEST(format, truncation_of_mapped_files)
 			break;
 		r = trace_reader__open(cut, NULL);
 		if (!ASSERT_OK_PTR(r, "open cut file") ||
+		    (c == ends[0] && !ASSERT_TRUE(mapped_rss_kb(cut) >= 0, "read through a mapping")) ||
 		    !cut_reads_whole_frames(r, c, len, ends, FRAMES, PER_FRAME))
 			break;
 	}
 	unlink(cut);
 	free(buf);
+	unlink(path);
+}
+
+/*
+ * What was read of a mapped file leaves the process as the read goes on: in
+ * the last frame, only pages of about that frame are resident, not the file.
+ */
+TEST(format, mapped_pages_released)
+{
+	const char *path = tu__path("release.mslat");
+	enum { PER_FRAME = 20000, FRAMES = 10 };
+	size_t len, ends[16];
+	uint8_t *buf = framed_trace(path, 14, FRAMES, PER_FRAME, &len, ends, 16);
+	struct trace_reader *r;
+	struct trace_item it;
+	int64_t events = 0;
+	long rss = -1;
+
+	if (!buf)
+		return;
+	free(buf);
+	r = trace_reader__open(path, NULL);
+	if (!ASSERT_OK_PTR(r, "open"))
+		goto out;
+	while (trace_reader__next(r, &it) > 0)
+		if (it.type == TRACE_ITEM_EVENT && ++events == (int64_t)PER_FRAME * (FRAMES - 1) + 1)
+			rss = mapped_rss_kb(path);	/* the last data frame just decompressed */
+	trace_reader__close(r);
+	ASSERT_EQ(events, (int64_t)PER_FRAME * FRAMES, "every event");
+	if (!ASSERT_TRUE(rss >= 0 && (size_t)rss * 1024 < 3 * (ends[FRAMES] - ends[FRAMES - 1]) + 256 * 1024,
+			 "resident: about the last frame"))
+		fprintf(stderr, "    %ld kB of the mapping resident; file %zu bytes, last frame %zu\n", rss, len,
+			ends[FRAMES] - ends[FRAMES - 1]);
+out:
 	unlink(path);
 }
 
