@@ -147,6 +147,15 @@ static inline void store(struct event_columns *c, unsigned int f, size_t i, uint
 #define HIGH_BITS 0x8080808080808080ULL
 #define LOW7_BITS 0x7f7f7f7f7f7f7f7fULL
 
+/* The 7-bit groups of X (a varint's bytes, top bits clear, first byte lowest) joined: its value. */
+static inline __attribute__((always_inline)) uint64_t join7(uint64_t x)
+{
+	/* in pairs (the upper one shifted onto the gap), then fours, then all */
+	x -= (x & 0x7f007f007f007f00ULL) >> 1;
+	x = (x & 0x00003fff00003fffULL) | ((x >> 2) & 0x0fffc0000fffc000ULL);
+	return (x & 0x000000000fffffffULL) | ((x >> 4) & 0x00fffffff0000000ULL);
+}
+
 /*
  * The varint in the 8 bytes at P (all readable) into *V, without a branch on
  * its length, for columns whose lengths vary from value to value (times,
@@ -163,11 +172,7 @@ static inline unsigned int varint_word_nb(const uint8_t *p, uint64_t *v)
 		return 0;
 	/* every bit up to the first final byte's top bit: the varint's bytes */
 	x = w & (stop ^ (stop - 1)) & LOW7_BITS;
-	/* 7-bit groups joined in pairs (the upper one shifted onto the gap), then fours, then all */
-	x -= (x & 0x7f007f007f007f00ULL) >> 1;
-	x = (x & 0x00003fff00003fffULL) | ((x >> 2) & 0x0fffc0000fffc000ULL);
-	x = (x & 0x000000000fffffffULL) | ((x >> 4) & 0x00fffffff0000000ULL);
-	*v = x;
+	*v = join7(x);
 	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
 }
 
@@ -521,11 +526,8 @@ four_ends(const uint8_t *p, unsigned int from[4], unsigned int less[4])
 static inline __attribute__((always_inline)) uint64_t value_join(uint64_t w, unsigned int less,
 								 const bool zigzag)
 {
-	uint64_t x = w & LOW7_BITS & (~0ULL >> (56 - 8 * less));
+	uint64_t x = join7(w & LOW7_BITS & (~0ULL >> (56 - 8 * less)));
 
-	x -= (x & 0x7f007f007f007f00ULL) >> 1;
-	x = (x & 0x00003fff00003fffULL) | ((x >> 2) & 0x0fffc0000fffc000ULL);
-	x = (x & 0x000000000fffffffULL) | ((x >> 4) & 0x00fffffff0000000ULL);
 	return zigzag ? (uint64_t)unzz64(x) : x;
 }
 
@@ -749,19 +751,25 @@ DEFINE_WIDE_ROWS(rows_ret, , varint_word_nb_zz, ZZ64, e->ret = (int64_t)v, four_
  * instruction. Only where pext is fast: AMD before Zen 3 (and Hygon) run it
  * in microcode, tens to hundreds of cycles.
  */
+/* The value of a varint's BYTES (nothing after them), zigzag decoded if ZIGZAG. */
+BMI2_FN static inline __attribute__((always_inline)) uint64_t groups_pext(uint64_t bytes,
+									  const bool zigzag)
+{
+	/* Zigzag-decoded on the way: pext leaves out the sign bit, giving v >> 1. */
+	return zigzag ? _pext_u64(bytes, LOW7_BITS & ~1ULL) ^ -(bytes & 1) :
+			_pext_u64(bytes, LOW7_BITS);
+}
+
 BMI2_FN static inline __attribute__((always_inline)) unsigned int
 varint_word_pext_any(const uint8_t *p, uint64_t *v, const bool zigzag)
 {
-	uint64_t w, stop, bytes;
+	uint64_t w, stop;
 
 	memcpy(&w, p, 8);
 	stop = ~w & HIGH_BITS;
 	if (__builtin_expect(!stop, 0))
 		return 0;
-	bytes = w & (stop ^ (stop - 1));
-	/* Zigzag-decoded on the way: pext leaves out the sign bit, giving v >> 1. */
-	*v = zigzag ? __builtin_ia32_pext_di(bytes, LOW7_BITS & ~1ULL) ^ -(w & 1) :
-		      __builtin_ia32_pext_di(bytes, LOW7_BITS);
+	*v = groups_pext(w & (stop ^ (stop - 1)), zigzag);
 	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
 }
 
@@ -797,10 +805,7 @@ static bool fast_pext(void)
 BMI2_FN static inline __attribute__((always_inline)) uint64_t value_pext(uint64_t w, unsigned int less,
 									 const bool zigzag)
 {
-	uint64_t keep = (less + 1) * 8;
-
-	return zigzag ? _pext_u64(w, _bzhi_u64(LOW7_BITS & ~1ULL, keep)) ^ -(w & 1) :
-			_pext_u64(w, _bzhi_u64(LOW7_BITS, keep));
+	return groups_pext(_bzhi_u64(w, (less + 1) * 8), zigzag);
 }
 
 DEFINE_FOUR(four_pext, BMI2_FN, value_pext)

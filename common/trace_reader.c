@@ -125,6 +125,16 @@ static bool cut_meanwhile(const struct trace_reader *r)
 	return r->map.data && !fstat(fileno(r->f), &st) && (uint64_t)st.st_size < r->map.len;
 }
 
+/* The frame being read is corrupt because of WHY, unless the file was cut meanwhile (-ESTALE). */
+static int corrupt_frame(struct trace_reader *r, const char *why)
+{
+	if (cut_meanwhile(r))
+		return -ESTALE;
+	log_error("'%s': corrupt frame at offset %llu: %s", r->name, (unsigned long long)r->frame_off,
+		  why);
+	return -EBADMSG;
+}
+
 static int grow_frame(struct trace_reader *r)
 {
 	size_t cap = r->frame_cap ? r->frame_cap * 2 : (4U << 20);
@@ -271,13 +281,8 @@ static int whole_frame(struct trace_reader *r)
 		csize = ZSTD_findFrameCompressedSize(r->in + r->in_pos, r->in_len - r->in_pos);
 		if (!ZSTD_isError(csize))
 			break;
-		if (ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong) {
-			if (cut_meanwhile(r))
-				return -ESTALE;
-			log_error("'%s': corrupt frame at offset %llu: %s", r->name,
-				  (unsigned long long)r->frame_off, ZSTD_getErrorName(csize));
-			return -EBADMSG;
-		}
+		if (ZSTD_getErrorCode(csize) != ZSTD_error_srcSize_wrong)
+			return corrupt_frame(r, ZSTD_getErrorName(csize));
 		if (r->in_eof)
 			return 2;
 		if (r->in_len == r->in_cap) {
@@ -300,14 +305,9 @@ static int whole_frame(struct trace_reader *r)
 			return err;
 	}
 	ret = ZSTD_decompressDCtx(r->dctx, r->frame, r->frame_cap, r->in + r->in_pos, csize);
-	if (ZSTD_isError(ret) || ret != size) {
-		if (cut_meanwhile(r))
-			return -ESTALE;
-		log_error("'%s': corrupt frame at offset %llu: %s", r->name,
-			  (unsigned long long)r->frame_off,
-			  ZSTD_isError(ret) ? ZSTD_getErrorName(ret) : "content size differs from its header");
-		return -EBADMSG;
-	}
+	if (ZSTD_isError(ret) || ret != size)
+		return corrupt_frame(r, ZSTD_isError(ret) ? ZSTD_getErrorName(ret) :
+							 "content size differs from its header");
 	r->in_pos += csize;
 	r->frame_len = ret;
 	r->stats.frames++;
@@ -327,6 +327,9 @@ static int read_frame(struct trace_reader *r)
 	int err;
 
 	r->frame_len = r->frame_pos = 0;
+	/* Frames are read front to back: what lies before this one is done with. */
+	if (r->map.data)
+		file_map__release(&r->map, r->in_pos);
 	for (;;) {
 		if (r->in_pos == r->in_len) {
 			err = refill(r);
@@ -368,13 +371,8 @@ static int read_frame(struct trace_reader *r)
 		ret = ZSTD_decompressStream(r->dctx, &out, &in);
 		r->in_pos = in.pos;
 		r->frame_len = out.pos;
-		if (ZSTD_isError(ret)) {
-			if (cut_meanwhile(r))
-				return -ESTALE;
-			log_error("'%s': corrupt frame at offset %llu: %s", r->name,
-				  (unsigned long long)r->frame_off, ZSTD_getErrorName(ret));
-			return -EBADMSG;
-		}
+		if (ZSTD_isError(ret))
+			return corrupt_frame(r, ZSTD_getErrorName(ret));
 		if (ret == 0) {
 			r->stats.frames++;
 			return 1;
@@ -412,8 +410,7 @@ static int resync_fn(void *r)
 /*
  * FN (read_frame or resync) over the input. A mapped file's reads are
  * guarded: one that shrank ends the read, never the process, and not as
- * corrupt either (cut_meanwhile). What came before the position leaves the
- * reader's RSS.
+ * corrupt either (cut_meanwhile).
  */
 static int read_input(struct trace_reader *r, int (*fn)(void *))
 {
@@ -422,8 +419,6 @@ static int read_input(struct trace_reader *r, int (*fn)(void *))
 
 	if (!r->map.data)
 		return fn(r);
-	if (fn == read_frame_fn)	/* resync goes back to the frame before: keep it */
-		file_map__release(&r->map, r->in_pos);
 	ret = file_map__call(&r->map, fn, r, &faulted);
 	if (faulted && !cut_meanwhile(r)) {
 		/* Not shorter: the page could not be read in (a disk or network file system's error). */
