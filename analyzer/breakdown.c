@@ -1068,6 +1068,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	a->opts.ctx = NULL;
 	a->trace.mode = a->opts.mode;
 	ropts.skip_corrupt = a->opts.skip_corrupt;
+	ropts.arrivals_first = true;	/* the correlator's order (correlate.h) */
 	p->names = strtab__new();
 	readers = calloc(n, sizeof(*readers));
 	hosts = calloc(n, sizeof(*hosts));
@@ -1085,7 +1086,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 			goto out;
 		}
 	}
-	/* Open every file first: hosts, start times and whether arrivals exist are known before reading. */
+	/* Open every file first: hosts, start times and whether scheduler records exist are known before reading. */
 	for (i = 0; i < n; i++) {
 		const Mslat__Header *h;
 
@@ -1096,7 +1097,6 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		}
 		h = trace_reader__header(readers[i]);
 		hosts[i] = host_of(p, h);
-		copts.arrivals |= h->arrivals;
 		copts.sched |= h->sched;
 		a->trace.has_sched |= h->sched;
 		if (hosts[i] < 0) {

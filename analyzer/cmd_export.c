@@ -394,13 +394,10 @@ static uint32_t host_index(struct trace_reader **readers, int i)
 	return (uint32_t)i;
 }
 
-static int start_correlation(struct exporter *x, struct trace_reader **readers, int n)
+static int start_correlation(struct exporter *x)
 {
 	struct correlator_opts co = { .mode = x->mode, .on_request = on_request, .ctx = x };
 
-	for (int i = 0; i < n; i++)
-		if (trace_reader__header(readers[i])->arrivals)
-			co.arrivals = true;
 	x->names = strtab__new();
 	x->corr = x->names ? correlator__new(&co) : NULL;
 	if (!x->corr) {
@@ -477,6 +474,7 @@ int cmd_export(int argc, char **argv)
 {
 	struct exporter x = { .min_ns = DEFAULT_MIN_DURATION_NS, .first = true, .base_ns = UINT64_MAX,
 			      .correlate = true, .mode = CORRELATE_CONN };
+	struct trace_reader_opts ropts = { .sz = sizeof(ropts) };
 	struct trace_reader **readers;
 	const char *out_path = NULL;
 	int rc = EXIT_OK, n, i, err;
@@ -491,8 +489,9 @@ int cmd_export(int argc, char **argv)
 		return EXIT_FAILURE_RT;
 	}
 	/* Open every trace first: the time origin is the earliest start. */
+	ropts.arrivals_first = x.correlate;	/* the correlator's order (correlate.h) */
 	for (i = 0; i < n; i++) {
-		readers[i] = trace_reader__open(argv[optind + i], NULL);
+		readers[i] = trace_reader__open(argv[optind + i], &ropts);
 		if (!readers[i]) {
 			rc = EXIT_FAILURE_RT;
 			goto cleanup;
@@ -500,7 +499,7 @@ int cmd_export(int argc, char **argv)
 		if (trace_reader__header(readers[i])->start_ns < x.base_ns)
 			x.base_ns = trace_reader__header(readers[i])->start_ns;
 	}
-	if (x.correlate && start_correlation(&x, readers, n)) {
+	if (x.correlate && start_correlation(&x)) {
 		rc = EXIT_FAILURE_RT;
 		goto cleanup;
 	}

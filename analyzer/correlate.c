@@ -24,7 +24,13 @@
 #define DEF_TIMEOUT_NS (60ULL * 1000000000ULL)
 #define DEF_BURST_GAP_NS 1000000ULL
 #define DEF_STEPS_CAP 64
-#define ARRIVALS_CAP 64	/* arrivals buffered per fd ahead of their receive */
+/*
+ * Arrivals buffered ahead of their receives, all fds together: a frame's
+ * arrivals are read before its rows (trace_reader's arrivals_first), so a
+ * default-sized frame (2 MiB of content) brings at most ~700k at once.
+ * 16 MiB at most; beyond, arrivals are dropped (counted).
+ */
+#define ARRIVALS_AHEAD_CAP (1u << 21)
 #define TCACHE 256	/* thread cache slots; power of 2 */
 #define FCACHE 256	/* fd cache slots; power of 2 */
 #define RUNQ_CAP 4096	/* run-queue intervals kept per thread ahead of its syscalls */
@@ -73,7 +79,6 @@ struct creq {
 	bool steps_unsorted;		/* a step began before the one added before it */
 	uint32_t host;
 	uint32_t refs;			/* segments that still hold time for it */
-	uint64_t gen;			/* frame of its starting receive */
 	uint64_t low_ns;		/* arrivals must be later than this */
 	uint64_t recv0_exit;
 	uint64_t first_send_exit, last_send_exit;
@@ -97,7 +102,7 @@ struct creq {
 	struct cfd *fde;
 	struct creq *fd_prev, *fd_next;	/* undelivered requests of FDE, newest first */
 	struct creq *lru_prev, *lru_next;	/* open requests of the host by last activity */
-	struct creq *wait_next;		/* waiting for their frame to end */
+	struct creq *free_next;		/* delivered, kept for reuse */
 };
 
 struct seg_mem {
@@ -172,8 +177,10 @@ struct cfd {
 	struct creq *req;	/* conn mode: the connection's request */
 	bool conn_open;
 	uint64_t low_ns;	/* previous request's end, or when the connection began */
-	uint64_t *arr;		/* buffered arrival times, ascending */
-	uint32_t narr, caparr;
+	/* Buffered arrival times: arr[arr_head..narr), ascending unless arr_unsorted. */
+	uint64_t *arr;
+	uint32_t arr_head, narr, caparr;
+	bool arr_unsorted;
 	struct creq *recent;	/* newest undelivered request started on this fd */
 };
 
@@ -193,8 +200,7 @@ struct correlator {
 	struct chost *hosts;
 	uint32_t nhosts;
 	uint64_t next_id;
-	uint64_t gen;
-	struct creq *wait_head, *wait_tail;
+	uint64_t arrivals_ahead;	/* buffered in every fd's arr */
 	struct creq *free_reqs;		/* delivered requests kept for reuse, with their arrays */
 	uint32_t nfree;
 	struct cthread *tcache[TCACHE];
@@ -481,16 +487,6 @@ static void maybe_deliver(struct correlator *c, struct creq *r)
 {
 	if (!r->ended || r->refs)
 		return;
-	/* Its arrivals may still be in the rest of the frame (docs/correlation.md). */
-	if (c->o.arrivals && r->gen == c->gen && r->fde) {
-		r->wait_next = NULL;
-		if (c->wait_tail)
-			c->wait_tail->wait_next = r;
-		else
-			c->wait_head = r;
-		c->wait_tail = r;
-		return;
-	}
 	deliver(c, r);
 }
 
@@ -771,7 +767,7 @@ static void deliver(struct correlator *c, struct creq *r)
 	if (c->o.on_request)
 		c->o.on_request(p, c->o.ctx);
 	/* Kept for the next request: the pool is as large as the most requests alive at once. */
-	r->wait_next = c->free_reqs;
+	r->free_next = c->free_reqs;
 	c->free_reqs = r;
 	c->nfree++;
 }
@@ -787,7 +783,7 @@ static struct creq *req_alloc(struct correlator *c)
 
 	if (!r)
 		return calloc(1, sizeof(*r));
-	c->free_reqs = r->wait_next;
+	c->free_reqs = r->free_next;
 	c->nfree--;
 	steps = r->steps;
 	capsteps = r->capsteps;
@@ -806,26 +802,70 @@ static struct creq *req_alloc(struct correlator *c)
 	return r;
 }
 
-static uint64_t arrivals_take_some(struct cfd *f, uint64_t low, uint64_t t);
+static uint64_t arrivals_take_some(struct correlator *c, struct cfd *f, uint64_t low, uint64_t t);
 
-/* Consume the buffered arrivals up to T; return the first one in (LOW, T], or 0. */
-static inline uint64_t arrivals_take(struct cfd *f, uint64_t low, uint64_t t)
+/*
+ * Consume the buffered arrivals up to T; return the first one in (LOW, T], or
+ * 0. Those up to LOW came during or before the previous response: they
+ * matched no request.
+ */
+static inline uint64_t arrivals_take(struct correlator *c, struct cfd *f, uint64_t low, uint64_t t)
 {
-	return f->narr ? arrivals_take_some(f, low, t) : 0;	/* none: traces without arrivals */
+	return f->narr ? arrivals_take_some(c, f, low, t) : 0;	/* none: traces without arrivals */
 }
 
-static uint64_t arrivals_take_some(struct cfd *f, uint64_t low, uint64_t t)
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+static uint64_t arrivals_take_some(struct correlator *c, struct cfd *f, uint64_t low, uint64_t t)
 {
 	uint64_t first = 0;
-	uint32_t i = 0, j;
+	uint32_t i = f->arr_head;
 
-	for (; i < f->narr && f->arr[i] <= t; i++)
-		if (!first && f->arr[i] > low)
+	/* Sorted when first needed: a batch in time order never is; a hostile one costs n log n. */
+	if (f->arr_unsorted) {
+		qsort(f->arr + f->arr_head, f->narr - f->arr_head, sizeof(*f->arr), cmp_u64);
+		f->arr_unsorted = false;
+	}
+	for (; i < f->narr && f->arr[i] <= t; i++) {
+		if (f->arr[i] <= low)
+			c->st.arrivals_dropped++;
+		else if (!first)
 			first = f->arr[i];
-	for (j = 0; i < f->narr; i++, j++)
-		f->arr[j] = f->arr[i];
-	f->narr = j;
+	}
+	c->arrivals_ahead -= i - f->arr_head;
+	f->arr_head = i;
+	if (i == f->narr)
+		f->arr_head = f->narr = 0;
 	return first;
+}
+
+/* Buffer an arrival at T for the receive that will read it. 0 or -ENOMEM. */
+static int arrival_keep(struct correlator *c, struct cfd *f, uint64_t t)
+{
+	uint32_t live = f->narr - f->arr_head;
+
+	if (c->arrivals_ahead >= ARRIVALS_AHEAD_CAP) {
+		c->st.arrivals_dropped++;
+		return 0;
+	}
+	/* Taken from the head: slide the rest down before growing, when that frees half. */
+	if (f->narr == f->caparr && f->arr_head && live <= f->caparr / 2) {
+		memmove(f->arr, f->arr + f->arr_head, live * sizeof(*f->arr));
+		f->arr_head = 0;
+		f->narr = live;
+	}
+	if (grow((void **)&f->arr, &f->caparr, f->narr + 1, sizeof(*f->arr)))
+		return -ENOMEM;
+	if (live && t < f->arr[f->narr - 1])
+		f->arr_unsorted = true;
+	f->arr[f->narr++] = t;
+	c->arrivals_ahead++;
+	return 0;
 }
 
 static struct creq *req_start(struct correlator *c, uint32_t host, struct cthread *th, struct cfd *f,
@@ -839,7 +879,6 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 		return NULL;
 	}
 	r->host = host;
-	r->gen = c->gen;
 	r->home = th;
 	r->fde = f;
 	r->state = RS_RECEIVING;
@@ -857,7 +896,7 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 	r->pub.syscalls = 1;
 	r->pub.bytes_in = cls->mmsg ? 0 : (uint64_t)ev->ret;
 	r->low_ns = f->low_ns;
-	first = arrivals_take(f, f->low_ns, exit_ns);
+	first = arrivals_take(c, f, f->low_ns, exit_ns);
 	if (first) {
 		r->pub.start_ns = first;
 		r->pub.queued = true;
@@ -931,7 +970,7 @@ static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t 
 	r->pub.end_ns = r->last_send_exit;
 	if (r->fde && x > r->fde->low_ns) {
 		r->fde->low_ns = x;
-		arrivals_take(r->fde, 0, x);
+		arrivals_take(c, r->fde, x, x);
 	}
 }
 
@@ -1044,7 +1083,7 @@ static void conn_over(struct correlator *c, struct cfd *f, uint64_t t)
 	f->conn_open = false;
 	if (t > f->low_ns)
 		f->low_ns = t;
-	arrivals_take(f, 0, f->low_ns);
+	arrivals_take(c, f, f->low_ns, f->low_ns);
 }
 
 /*
@@ -1318,7 +1357,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		 */
 		if (f->req)
 			req_end(c, f->req, false);	/* a close we did not see */
-		arrivals_take(f, 0, f->low_ns);
+		arrivals_take(c, f, f->low_ns, f->low_ns);
 		f->conn_open = true;
 		f->st.connections++;
 	}
@@ -1455,13 +1494,16 @@ static int arrival_now(struct correlator *c, uint32_t host, const struct trace_a
 {
 	struct cfd *f = fd_get(c, host, a->pid, a->fd);
 	struct creq *r;
-	uint32_t i;
 
 	if (!f)
 		return -ENOMEM;
 	if (f == &c->other_fd)
 		return 0;
-	/* A late arrival: the receive it preceded was already read. */
+	/*
+	 * A late arrival: the receive it preceded was already read. Rare: a
+	 * frame's arrivals come before its rows (correlate.h); it can still
+	 * start a request that is not delivered yet.
+	 */
 	for (r = f->recent; r; r = r->fd_prev) {
 		if (a->time_ns > r->recv0_exit)
 			break;
@@ -1479,17 +1521,7 @@ static int arrival_now(struct correlator *c, uint32_t host, const struct trace_a
 		c->st.arrivals_dropped++;
 		return 0;	/* during or before the previous response */
 	}
-	if (f->narr == ARRIVALS_CAP) {
-		c->st.arrivals_dropped++;
-		return 0;
-	}
-	if (grow((void **)&f->arr, &f->caparr, f->narr + 1, sizeof(*f->arr)))
-		return -ENOMEM;
-	for (i = f->narr; i > 0 && f->arr[i - 1] > a->time_ns; i--)
-		f->arr[i] = f->arr[i - 1];
-	f->arr[i] = a->time_ns;
-	f->narr++;
-	return 0;
+	return arrival_keep(c, f, a->time_ns);
 }
 
 static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
@@ -1526,7 +1558,6 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 	if (!r)
 		return -ENOMEM;
 	r->host = host;
-	r->gen = c->gen;
 	r->home = th;
 	r->state = RS_RECEIVING;
 	r->pub.id = ++c->next_id;
@@ -1546,19 +1577,8 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 
 int correlator__frame_end(struct correlator *c)
 {
-	struct creq *r;
-
 	if (c->npend)
 		replay(c);
-	r = c->wait_head;
-	c->wait_head = c->wait_tail = NULL;
-	c->gen++;
-	while (r) {
-		struct creq *next = r->wait_next;
-
-		deliver(c, r);
-		r = next;
-	}
 	return c->oom ? -ENOMEM : 0;
 }
 
@@ -1688,12 +1708,6 @@ void correlator__free(struct correlator *c)
 			r = next;
 		}
 	}
-	for (struct creq *r = c->wait_head; r;) {
-		struct creq *next = r->wait_next;
-
-		free_req(r);
-		r = next;
-	}
 	/* Free or still referenced by requests (an error stopped the run): all of them. */
 	while (c->all_segs) {
 		struct seg *s = c->all_segs;
@@ -1703,7 +1717,7 @@ void correlator__free(struct correlator *c)
 		free(s);
 	}
 	for (struct creq *r = c->free_reqs; r;) {
-		struct creq *next = r->wait_next;
+		struct creq *next = r->free_next;
 
 		free_req(r);
 		r = next;

@@ -21,13 +21,6 @@ struct correlator_opts {
 	uint64_t burst_gap_ns;		/* 0: 1 ms */
 	uint32_t steps_cap;		/* 0: 64 */
 	/*
-	 * The trace has arrival records, which may follow (in file order) the
-	 * receive they belong to within the same frame: requests then become
-	 * final only after the frame of their first receive was read whole
-	 * (correlator__frame_end).
-	 */
-	bool arrivals;
-	/*
 	 * The trace has scheduler records (run-queue intervals), which come in
 	 * batches of their own: rows are then kept until their frame ends and
 	 * replayed with them, so user time splits into on-CPU and run-queue wait.
@@ -56,14 +49,20 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
  */
 int correlator__events(struct correlator *c, uint32_t host, const struct trace_event *rows,
 		       const struct sc_class *const *cls, size_t n);
-/* An arrival record (only TRACE_ARRIVAL_DATA is used). 0 or -ENOMEM. */
+/*
+ * An arrival record (only TRACE_ARRIVAL_DATA is used). 0 or -ENOMEM.
+ * Arrivals must come before the rows of their frame (a trace_reader opened
+ * with arrivals_first hands them so): a request is then final, and
+ * delivered, when it ends. One that comes after its receive still starts
+ * the request if it was not delivered yet.
+ */
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a);
 /* A marker (WHAT: 0 begin, 1 end, 2 point); used with CORRELATE_MARKER only. 0 or -ENOMEM. */
 int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
 		       uint32_t pid, uint32_t tid, uint64_t id);
 /* A scheduler record (only TRACE_SCHED_RUNQ is used). 0 or -ENOMEM. */
 int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sched *s);
-/* The frame being read has ended: arrivals and run-queue intervals for its rows are known. 0 or -ENOMEM. */
+/* The frame being read has ended: run-queue intervals for its rows are known. 0 or -ENOMEM. */
 int correlator__frame_end(struct correlator *c);
 /* End of the trace: close every request (RESPONDING ones complete) and deliver them. 0 or -ENOMEM. */
 int correlator__finish(struct correlator *c);

@@ -5,6 +5,9 @@
 # the trace's length). Side by side, as a baseline: `mslat info` of the same
 # file, which reads and decodes every event and analyses none: the floor
 # under report; the difference is what the analysis itself costs per event.
+# And a trace of EVENTS with arrival records, as mslat-record writes by
+# default: their batches come after the rows of their frame, the case the
+# reader's arrivals_first exists for.
 # Numbers, not a test.
 #
 # The machines are shared VMs: the clock a process gets moves between about
@@ -75,8 +78,9 @@ per_event() {	# EVENTS SECONDS BASELINE_SECONDS -> ns per event above the baseli
 }
 mib() { awk -v k="$1" 'BEGIN { printf "%.1f", k / 1024 }'; }
 
-echo "generating: synth bench, $events and $small events"
+echo "generating: synth bench, $events and $small events, and $events with arrival records"
 "$B/tests/synth" --scenario bench --events "$events" -o "$tmp/big.mslat" >/dev/null || exit 1
+"$B/tests/synth" --scenario bench --arrivals --events "$events" -o "$tmp/arr.mslat" >/dev/null || exit 1
 "$B/tests/synth" --scenario bench --events "$small" -o "$tmp/small.mslat" >/dev/null || exit 1
 reqs=$("$B/mslat" report --format json "$tmp/small.mslat" | python3 -c \
 	'import json,sys; print(json.load(sys.stdin)["requests"]["count"])')
@@ -92,6 +96,9 @@ clock_fast=$(printf '%s' "$clocks" | awk '$1 > m { m = $1 } END { print m }')
 clock_med=$(printf '%s' "$clocks" | awk '{ print $2 }' | sort -n | sed -n "$(((runs + 1) / 2))p")
 rep_json=$(median 1 "$B/mslat" report --format json "$tmp/big.mslat") || exit 1
 rep_small=$(median 1 "$B/mslat" report "$tmp/small.mslat") || exit 1
+# mslat-record writes arrival records by default (queue time): one per
+# request here, batched apart from the events of their frame.
+arr_all=$(run_n "$runs" "$B/mslat" report "$tmp/arr.mslat") || exit 1
 info_big=$(run_n "$runs" "$B/mslat" info "$tmp/big.mslat") || exit 1
 
 # paired N: N runs of the old and this build's report, alternating; prints
@@ -111,6 +118,7 @@ fi
 
 read -r _ rj_cpu _ <<<"$rep_json"
 read -r _ rs_cpu rs_rss <<<"$rep_small"
+read -r _ ra_cpu _ _ rab_cpu ra_rss <<<"$arr_all"
 read -r _ if_cpu _ _ ib_cpu ib_rss <<<"$info_big"
 
 printf '\n%-48s %14s   %s\n' "measure" "value" "target"
@@ -123,6 +131,9 @@ printf '%-48s %14s\n' "  every run, fastest first (M/s)" \
 printf '%-48s %6s / %s GHz   %s\n' "  clock this process got: fastest / median" "$clock_fast" "$clock_med" "(tests/cpuclock, before each run)"
 printf '%-48s %10s M/s   %s\n' "  --format json" "$(rate "$events" "$rj_cpu")" ""
 printf '%-48s %10s M/s   %s\n' "  $small events" "$(rate "$small" "$rs_cpu")" ""
+printf '%-48s %10s M/s   %s\n' "  with arrival records, $events (fastest)" "$(rate "$events" "$ra_cpu")" "(mslat-record's default)"
+printf '%-48s %10s M/s   %s\n' "    median of $runs runs" "$(rate "$events" "$rab_cpu")" ""
+printf '%-48s %10s MiB   %s\n' "    peak RSS" "$(mib "$ra_rss")" ""
 printf '%-48s %10s M/s   %s\n' "baseline: mslat info (decode only), per CPU s" "$(rate "$events" "$if_cpu")" "(the floor; fastest of $runs)"
 printf '%-48s %11s ns   %s\n' "analysis alone (report - info), per event" "$(per_event "$events" "$rf_cpu" "$if_cpu")" "(10M/s: 100 ns in all; fastest runs)"
 printf '%-48s %10s MiB   %s\n' "report peak RSS, $small events" "$(mib "$rs_rss")" ""

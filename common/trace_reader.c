@@ -52,6 +52,17 @@ struct trace_reader {
 	size_t row, rows;
 	uint64_t prev_ns;
 
+	/*
+	 * arrivals_first: the current frame's arrival batches, unpacked before
+	 * its other records; handed out from ahead_out on, and skipped where
+	 * the records are read in order (from ahead_skip on).
+	 */
+	struct ahead {
+		size_t pos, end;	/* the record's bytes in the frame */
+		Mslat__Record *rec;	/* NULL once handed out */
+	} *ahead;
+	size_t nahead, capahead, ahead_out, ahead_skip;
+
 	bool done;
 	int err;			/* sticky fatal error */
 	struct trace_reader_stats stats;
@@ -467,14 +478,17 @@ static int check_sched(struct trace_reader *r, const Mslat__SchedBatch *b)
 	return 0;
 }
 
-static int check_arrivals(struct trace_reader *r, const Mslat__ArrivalBatch *b)
+static bool arrivals_sound(const Mslat__ArrivalBatch *b)
 {
 	size_t n = b->n_time_delta_ns;
 
-	if (n > TRACE_MAX_BATCH_ROWS || !col_ok(b->n_pid, n, false) || !col_ok(b->n_fd, n, false) ||
-	    !col_ok(b->n_bytes, n, true) || !col_ok(b->n_what, n, true))
-		return bad_record(r, "arrival batch columns of different lengths");
-	return 0;
+	return n <= TRACE_MAX_BATCH_ROWS && col_ok(b->n_pid, n, false) && col_ok(b->n_fd, n, false) &&
+	       col_ok(b->n_bytes, n, true) && col_ok(b->n_what, n, true);
+}
+
+static int check_arrivals(struct trace_reader *r, const Mslat__ArrivalBatch *b)
+{
+	return arrivals_sound(b) ? 0 : bad_record(r, "arrival batch columns of different lengths");
 }
 
 static int check_header(struct trace_reader *r, const Mslat__Header *h)
@@ -540,6 +554,72 @@ static int rows_from_columns(struct trace_reader *r)
 	return 0;
 }
 
+static int grow_array(void **p, size_t *cap, size_t elem)
+{
+	size_t ncap = *cap ? *cap * 2 : 4;
+	void *q = realloc(*p, ncap * elem);
+
+	if (!q)
+		return -ENOMEM;
+	*p = q;
+	*cap = ncap;
+	return 0;
+}
+
+static void ahead_clear(struct trace_reader *r)
+{
+	for (size_t i = 0; i < r->nahead; i++)
+		if (r->ahead[i].rec)
+			mslat__record__free_unpacked(r->ahead[i].rec, NULL);
+	r->nahead = r->ahead_out = r->ahead_skip = 0;
+}
+
+/*
+ * arrivals_first: unpack the arrival batches of the frame just read, from
+ * frame_pos on, to hand them out before its other records. The scan stops
+ * at the first record the in-order reading will refuse for its length or
+ * as protobuf, or at an unsound arrival batch: that reading reports it, as
+ * without the option. (Damage inside an event batch's columns is found in
+ * order only: the frame's arrivals were handed out by then.) 0 or -ENOMEM.
+ */
+static int read_ahead(struct trace_reader *r)
+{
+	const uint8_t tag = MSLAT__RECORD__KIND_ARRIVALS << 3 | 2;	/* field 8, length-delimited */
+	size_t pos = r->frame_pos;
+
+	ahead_clear(r);
+	while (pos < r->frame_len) {
+		const uint8_t *p;
+		Mslat__Record *rec;
+		uint64_t len;
+		int n = varint__get(r->frame + pos, r->frame_len - pos, &len);
+
+		if (n <= 0 || len > TRACE_MAX_RECORD_BYTES || len > r->frame_len - pos - (size_t)n)
+			break;
+		p = r->frame + pos + n;
+		if (len && p[0] == tag) {
+			rec = mslat__record__unpack(NULL, len, p);
+			if (!rec || (rec->kind_case == MSLAT__RECORD__KIND_ARRIVALS &&
+				     !arrivals_sound(rec->arrivals))) {
+				if (rec)
+					mslat__record__free_unpacked(rec, NULL);
+				break;
+			}
+			if (rec->kind_case != MSLAT__RECORD__KIND_ARRIVALS) {
+				mslat__record__free_unpacked(rec, NULL);	/* another kind after all: in order */
+			} else if (r->nahead == r->capahead &&
+				   grow_array((void **)&r->ahead, &r->capahead, sizeof(*r->ahead))) {
+				mslat__record__free_unpacked(rec, NULL);
+				return -ENOMEM;
+			} else {
+				r->ahead[r->nahead++] = (struct ahead){ pos, pos + (size_t)n + len, rec };
+			}
+		}
+		pos += (size_t)n + len;
+	}
+	return 0;
+}
+
 /*
  * Unpack the next record of the current frame: 2 an event batch into r->cols,
  * 1 any other record into r->rec, 0 the frame is done, or a negative errno.
@@ -550,6 +630,9 @@ static int next_record(struct trace_reader *r)
 	uint64_t len;
 	int n, ret;
 
+	/* Read ahead (arrivals_first): handed out already. */
+	while (r->ahead_skip < r->nahead && r->frame_pos == r->ahead[r->ahead_skip].pos)
+		r->frame_pos = r->ahead[r->ahead_skip++].end;
 	if (r->frame_pos == r->frame_len)
 		return 0;
 	n = varint__get(r->frame + r->frame_pos, r->frame_len - r->frame_pos, &len);
@@ -776,6 +859,7 @@ static int on_corrupt(struct trace_reader *r, int err)
 		return fail(r, err);
 	r->stats.corrupt_frames++;
 	r->frame_len = r->frame_pos = 0;
+	ahead_clear(r);
 	ret = read_input(r, resync_fn);
 	if (ret < 0)
 		return fail(r, ret);
@@ -806,6 +890,15 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 		free_record(r);
 		if (r->done)
 			return 0;
+		if (r->ahead_out < r->nahead) {
+			r->rec = r->ahead[r->ahead_out].rec;
+			r->ahead[r->ahead_out++].rec = NULL;
+			r->stats.records++;
+			ret = dispatch(r, item);	/* its rows: BATCH_ARRIVALS */
+			if (ret < 0)
+				return fail(r, ret);
+			continue;
+		}
 		if (r->stats.footer) {
 			/* Nothing belongs after a footer (e.g. two traces concatenated). */
 			if (r->frame_pos < r->frame_len || r->in_pos < r->in_len || refill(r) > 0)
@@ -834,6 +927,12 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 				if (ret < 0)
 					return ret;
 				continue;
+			}
+			if (ret > 0 && r->opts.arrivals_first) {
+				int err = read_ahead(r);
+
+				if (err)
+					return fail(r, err);
 			}
 			if (ret == 0) {
 				r->done = true;
@@ -893,7 +992,10 @@ static int read_header(struct trace_reader *r)
 	r->rec->header = NULL;
 	r->rec->kind_case = MSLAT__RECORD__KIND__NOT_SET;
 	free_record(r);
-	return check_header(r, r->header);
+	ret = check_header(r, r->header);
+	if (!ret && r->opts.arrivals_first)
+		ret = read_ahead(r);	/* the rest of the header's frame */
+	return ret;
 }
 
 struct trace_reader *trace_reader__open_file(FILE *f, const char *name,
@@ -1006,6 +1108,8 @@ void trace_reader__close(struct trace_reader *r)
 		return;
 	event_codec__free_rows(&r->ev);
 	free_record(r);
+	ahead_clear(r);
+	free(r->ahead);
 	event_codec__free(&r->cols);
 	if (r->header)
 		mslat__header__free_unpacked(r->header, NULL);

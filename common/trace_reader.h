@@ -43,6 +43,13 @@ struct trace_item {
 struct trace_reader_opts {
 	size_t sz;		/* sizeof(struct trace_reader_opts) */
 	bool skip_corrupt;	/* after a corrupt frame, resume at the next frame instead of failing */
+	/*
+	 * Hand out each frame's arrival batches before its other records. The
+	 * writer batches arrivals apart from events, so an arrival often
+	 * follows, in file order, the receive that read its bytes; read this
+	 * way, it comes before (docs/trace-format.md, Order).
+	 */
+	bool arrivals_first;
 };
 
 struct trace_reader_stats {

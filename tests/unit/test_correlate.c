@@ -38,10 +38,10 @@ struct fx {
 };
 
 /* The fixture, requests going to CB with CTX (collect and &f->got: fx_open). */
-static bool fx_open_cb(struct fx *f, enum correlate_mode mode, bool arrivals,
+static bool fx_open_cb(struct fx *f, enum correlate_mode mode,
 		       void (*cb)(const struct request *, void *), void *ctx)
 {
-	struct correlator_opts o = { .mode = mode, .arrivals = arrivals, .on_request = cb };
+	struct correlator_opts o = { .mode = mode, .on_request = cb };
 	const char *const *t;
 	size_t n;
 
@@ -57,9 +57,9 @@ static bool fx_open_cb(struct fx *f, enum correlate_mode mode, bool arrivals,
 	return ASSERT_OK_PTR(f->tbl, "sc_table") && ASSERT_OK_PTR(f->c, "correlator");
 }
 
-static bool fx_open(struct fx *f, enum correlate_mode mode, bool arrivals)
+static bool fx_open(struct fx *f, enum correlate_mode mode)
 {
-	return fx_open_cb(f, mode, arrivals, collect, NULL);
+	return fx_open_cb(f, mode, collect, NULL);
 }
 
 static void fx_close(struct fx *f)
@@ -112,7 +112,7 @@ TEST(correlate, worker_pool_one_request)
 	struct fx f;
 	const struct request *r;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	ev(&f, 1, "accept4", 3, FD_KIND_TCP_LISTEN, 5, 0, 1000);	/* idle: no request yet */
 	tcp(&f, 1, "read", 5, 120, 2000, 500);			/* start = 2500 */
@@ -149,7 +149,7 @@ TEST(correlate, keep_alive_and_eagain)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, -EAGAIN, 0, 100);		/* starts nothing */
 	tcp(&f, 1, "read", 5, 100, 1000, 100);			/* #1 starts 1100 */
@@ -183,7 +183,7 @@ TEST(correlate, event_loop_shared_time)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 2, 0, 1000);		/* idle, nothing open */
 	tcp(&f, 1, "read", 5, 100, 1000, 100);				/* A starts 1100 */
@@ -237,7 +237,7 @@ TEST(correlate, steps_in_time_order_when_held_back_time_comes_late)
 	struct step_log l = { 0 };
 	struct fx f;
 
-	if (!fx_open_cb(&f, CORRELATE_CONN, false, log_steps, &l))
+	if (!fx_open_cb(&f, CORRELATE_CONN, log_steps, &l))
 		return;
 	/*
 	 * The futex is shared by A and B, both receiving: it is split only once
@@ -264,7 +264,7 @@ TEST(correlate, held_back_time_shared_when_both_send)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, 100, 0, 100);			/* A starts 100 */
 	tcp(&f, 1, "write", 5, 10, 200, 100);			/* A sent once (300) */
@@ -288,7 +288,7 @@ TEST(correlate, streaming_bursts_and_tail)
 	struct fx f;
 	const struct request *r;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, 100, 0, 1000);				/* start 1000 */
 	tcp(&f, 1, "write", 5, 10, 2000, 100);				/* first byte 2100 */
@@ -319,7 +319,7 @@ TEST(correlate, close_eof_incomplete)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, 100, 0, 100);		/* never answered */
 	tcp(&f, 1, "close", 5, 0, 500, 100);		/* incomplete */
@@ -342,7 +342,7 @@ TEST(correlate, request_timeout)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, 100, 0, 100);			/* receiving, then silence */
 	tcp(&f, 2, "read", 6, 100, 1000, 100);
@@ -369,7 +369,7 @@ TEST(correlate, request_timeout_after_the_oldest_leaves)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, 100, 50 * MS - 100, 100);		/* A: active at 50 ms */
 	tcp(&f, 2, "read", 6, 100, 10 * MS - 100, 100);		/* B: a row out of order, 10 ms */
@@ -392,7 +392,7 @@ TEST(correlate, activity_on_the_fd_defers_the_timeout)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, 100, 0, 100);				/* receiving */
 	ev(&f, 1, "ioctl", 5, FD_KIND_TCP, 0, 80 * MS, 100);		/* activity on its fd */
@@ -415,19 +415,20 @@ TEST(correlate, arrivals_queue)
 	struct fx f;
 	const struct request *r;
 
-	if (!fx_open(&f, CORRELATE_CONN, true))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
-	arrive(&f, 5, 500);				/* before the receive, in file order */
+	/* A frame's arrivals come first (trace_reader's arrivals_first). */
+	arrive(&f, 5, 500);				/* #1 */
 	arrive(&f, 5, 600);				/* same request: the first counts */
+	arrive(&f, 5, 2050);				/* during #1's response: ignored */
 	tcp(&f, 1, "read", 5, 100, 800, 400);		/* exit 1200: queue 700, net 400 */
 	tcp(&f, 1, "write", 5, 10, 2000, 100);		/* end 2100 */
-	tcp(&f, 1, "read", 5, 100, 3000, 100);		/* exit 3100; its arrival comes later */
-	arrive(&f, 5, 2050);				/* during #1's response: ignored */
-	arrive(&f, 5, 2500);				/* late in file order: #2 starts here */
+	tcp(&f, 1, "read", 5, 100, 3000, 100);		/* #2, exit 3100 */
+	if (!ASSERT_EQ(f.got.n, 1, "#1 delivered when it ended, its frame still being read"))
+		goto out;
+	arrive(&f, 5, 2500);				/* late, #2 still open: #2 starts here */
 	tcp(&f, 1, "write", 5, 10, 4000, 100);
 	correlator__frame_end(f.c);
-	if (!ASSERT_EQ(f.got.n, 1, "#1 delivered after its frame; #2 still open"))
-		goto out;
 	tcp(&f, 1, "read", 5, 100, 5000, 100);		/* #3, no arrival */
 	tcp(&f, 1, "write", 5, 10, 6000, 100);
 	correlator__finish(f.c);
@@ -453,6 +454,52 @@ out:
 	fx_close(&f);
 }
 
+/* Requests of arrivals_ahead_many_unsorted: #i must start at 10000 i + 100, queued 1000. */
+struct ahead_check {
+	uint64_t n, bad;
+};
+
+static void ahead_cb(const struct request *r, void *ctx)
+{
+	struct ahead_check *k = ctx;
+	uint64_t i = r->id - 1;
+
+	k->n++;
+	k->bad += !r->queued || r->start_ns != 10000 * i + 100 || r->cat_ns[REQ_CAT_QUEUE] != 1000;
+}
+
+/*
+ * A whole frame's arrivals ahead of its rows, for many requests of one
+ * connection and out of time order: each request starts at its own, and is
+ * delivered when it ends.
+ */
+TEST(correlate, arrivals_ahead_many_unsorted)
+{
+	enum { N = 2000 };
+	struct ahead_check k = { 0 };
+	struct correlator_stats st;
+	struct fx f;
+
+	if (!fx_open_cb(&f, CORRELATE_CONN, ahead_cb, &k))
+		return;
+	for (int i = N - 1; i >= 0; i--)
+		arrive(&f, 5, 10000ULL * i + (i % 7 == 0 ? 900 : 100));	/* reversed, some twice */
+	for (int i = 0; i < N; i += 7)
+		arrive(&f, 5, 10000ULL * i + 100);
+	for (int i = 0; i < N; i++) {
+		tcp(&f, 1, "read", 5, 100, 10000ULL * i + 1000, 100);	/* exit +1100 */
+		tcp(&f, 1, "write", 5, 10, 10000ULL * i + 5000, 100);
+	}
+	ASSERT_EQ_U64(k.n, N - 1, "each delivered when it ended (the last is still open)");
+	correlator__finish(f.c);
+	ASSERT_EQ_U64(k.n, N, "requests");
+	ASSERT_EQ_U64(k.bad, 0, "every request started at its first arrival");
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.arrivals_used, N, "arrivals used");
+	ASSERT_EQ_U64(st.arrivals_dropped, 0, "none unmatched (a request's second is its own)");
+	fx_close(&f);
+}
+
 /*
  * Bytes that reached a connection while it waited in the accept queue: the
  * recorder emits their arrival when accept returns, with the time they came.
@@ -464,7 +511,7 @@ TEST(correlate, arrivals_before_accept)
 	struct fx f;
 	const struct request *r;
 
-	if (!fx_open(&f, CORRELATE_CONN, true))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, 100, 100, 100);			/* an old connection on fd 5 */
 	tcp(&f, 1, "write", 5, 10, 300, 100);			/* #1 ends at 400 */
@@ -492,7 +539,7 @@ TEST(correlate, thread_mode)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_THREAD, false))
+	if (!fx_open(&f, CORRELATE_THREAD))
 		return;
 	tcp(&f, 1, "read", 5, 100, 0, 100);		/* request on thread 1 */
 	tcp(&f, 1, "write", 7, 10, 300, 100);		/* to a backend: still a send */
@@ -511,7 +558,7 @@ TEST(correlate, thread_mode_ends_on_close_and_eof)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_THREAD, false))
+	if (!fx_open(&f, CORRELATE_THREAD))
 		return;
 	tcp(&f, 1, "read", 5, 100, 0, 100);		/* thread 1's request on fd 5 */
 	tcp(&f, 1, "close", 5, 0, 300, 100);		/* its socket closed: incomplete, ended */
@@ -534,7 +581,7 @@ TEST(correlate, failed_sends_and_idle_in_the_window)
 	struct fx f;
 	const struct request *r;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "write", 5, 10, 0, 50);				/* no request: nothing */
 	tcp(&f, 1, "read", 5, 100, 100, 100);				/* start 200 */
@@ -563,7 +610,7 @@ TEST(correlate, incomplete_has_nothing_after_its_last_receive)
 	const struct request *a, *b;
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, 100, 0, 100);				/* start 100 */
 	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 200, 100);		/* its own: sync 100 */
@@ -604,7 +651,7 @@ TEST(correlate, markers)
 {
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_MARKER, false))
+	if (!fx_open(&f, CORRELATE_MARKER))
 		return;
 	ASSERT_OK(correlator__marker(f.c, 0, 0, 1000, PID, 1, 42), "begin");
 	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 1100, 300);
@@ -637,7 +684,7 @@ TEST(correlate, memory_follows_open_requests)
 	struct fx f;
 	uint64_t t = 0;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	f.got.n = MAX_REQS;	/* count without keeping */
 	for (int i = 0; i < 20000; i++) {
@@ -703,7 +750,7 @@ TEST(correlate, fuzz_random_sequences)
 					  FD_KIND_TCP_LISTEN, FD_KIND_CHR, FD_KIND_NONE, 99 };
 
 	for (int mode = 0; mode < 3; mode++) {
-		struct correlator_opts o = { .mode = mode, .arrivals = true, .on_request = fuzz_cb,
+		struct correlator_opts o = { .mode = mode, .on_request = fuzz_cb,
 					     .request_timeout_ns = 50 * US, .steps_cap = 4,
 					     .sched = mode != CORRELATE_CONN };
 		struct correlator_stats st;
@@ -785,7 +832,7 @@ TEST(correlate, sched_run_queue_split)
 	const struct request *r;
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	correlator__free(f.c);
 	o.ctx = &f.got;
@@ -827,7 +874,7 @@ TEST(correlate, many_open_on_one_thread)
 	struct fx f;
 	const struct request *r;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	/* 20 connections receive on one event loop: 20 requests open at once. */
 	for (int32_t fd = 10; fd < 30; fd++)
@@ -866,7 +913,7 @@ TEST(correlate, times_near_the_end_of_the_clock)
 	struct fx f;
 	const struct request *r;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	tcp(&f, 1, "read", 5, 10, t, 1000);
 	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, t + 2000, 100);
@@ -891,7 +938,7 @@ TEST(correlate, receiving_requests_hold_back_their_time)
 	const struct request *a, *b, *c;
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN, false))
+	if (!fx_open(&f, CORRELATE_CONN))
 		return;
 	/* Three requests receive on one event loop; B never answers, C receives again. */
 	tcp(&f, 1, "read", 5, 100, 0, 100);				/* A starts at 100 */

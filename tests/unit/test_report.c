@@ -7,6 +7,7 @@
 #include "analysis.h"
 #include "syscalls.h"
 #include "test.h"
+#include "trace_reader.h"
 #include "trace_util.h"
 
 #define NREQ 1000
@@ -179,4 +180,113 @@ TEST(report, filters_and_errors)
 	tu__release_log();
 	ASSERT_TRUE(!a && errno == ENOENT, "a missing file: NULL, ENOENT");
 	analysis__free(NULL);
+}
+
+/*
+ * Requests whose arrival records follow them in the file: the writer
+ * batches arrivals apart from events, so in one frame every arrival comes
+ * after the receive that read its bytes. Two connections taking turns,
+ * ARR_ROUNDS rounds of 50 µs; every 200th round the first one's request gets
+ * no answer and its connection stays silent for ARR_PAUSE rounds, longer than
+ * the request timeout: it ends timed out, and its arrival stays its own, not
+ * the next request's on that connection.
+ */
+#define ARR_ROUNDS 3000
+#define ARR_PAUSE 120			/* rounds: 6 ms */
+#define ARR_TIMEOUT_NS 5000000ULL	/* 5 ms */
+
+struct arr_check {
+	uint64_t n, timed_out, bad;
+};
+
+static uint64_t arr_requests, arr_unanswered;
+
+static void arr_cb(const struct request *r, void *ctx)
+{
+	struct arr_check *k = ctx;
+
+	k->n++;
+	k->timed_out += r->timed_out;
+	/* Each arrival is 7 µs before its receive's exit (read below). */
+	k->bad += !r->queued || r->cat_ns[REQ_CAT_QUEUE] != 7000;
+}
+
+static const char *write_arrivals_trace(void)
+{
+	const char *path = tu__path("arrivals.mslat");
+	Mslat__Header h = tu__header();
+	struct trace_writer_opts wo = { .sz = sizeof(wo), .force = true };
+	struct trace_writer *w;
+	uint64_t t = T0 + 1000;
+	int err = 0, quiet = 0;
+
+	arr_requests = arr_unanswered = 0;
+	h.arrivals = true;
+	w = trace_writer__open(path, &h, &wo);
+	if (!w)
+		return NULL;
+	for (int i = 0; i < ARR_ROUNDS; i++, t += 50000) {
+		for (int c = 0; c < 2; c++) {
+			int32_t fd = 10 + c;
+			uint64_t at = t + (uint64_t)c * 20000;
+			struct trace_arrival a = { .time_ns = at, .pid = 1000, .fd = fd, .bytes = 200 };
+			bool unanswered = c == 0 && i % 200 == 199 && i < ARR_ROUNDS - ARR_PAUSE;
+
+			if (c == 0 && quiet > 0) {
+				if (--quiet == 0)	/* the answer, after the request timed out: no request's */
+					err |= put(w, 1000, "write", fd, FD_KIND_TCP, 500, at, 1000);
+				continue;
+			}
+			err |= trace_writer__append_arrival(w, &a);
+			err |= put(w, 1000 + (uint32_t)c, "read", fd, FD_KIND_TCP, 200, at + 5000, 2000);
+			arr_requests++;
+			if (unanswered) {
+				arr_unanswered++;
+				quiet = ARR_PAUSE;
+				continue;
+			}
+			err |= put(w, 1000 + (uint32_t)c, "write", fd, FD_KIND_TCP, 500, at + 10000, 1000);
+		}
+	}
+	if (trace_writer__close(w, NULL) || err)
+		return NULL;
+	return path;
+}
+
+TEST(report, arrivals_after_their_receives)
+{
+	const char *path = write_arrivals_trace();
+	struct analysis_opts o = { .sz = sizeof(o), .request_timeout_ns = ARR_TIMEOUT_NS };
+	struct arr_check k = { 0 };
+	struct trace_reader *r;
+	struct trace_item it;
+	bool event_seen = false, arrival_after_event = false;
+	char *files[1];
+	struct analysis *a;
+
+	if (!ASSERT_OK_PTR(path, "write trace"))
+		return;
+	/* The case in point: in file order, arrivals after the rows they precede. */
+	r = trace_reader__open(path, NULL);
+	if (!ASSERT_OK_PTR(r, "reader"))
+		return;
+	while (trace_reader__next(r, &it) > 0) {
+		event_seen |= it.type == TRACE_ITEM_EVENT;
+		arrival_after_event |= it.type == TRACE_ITEM_ARRIVAL && event_seen;
+	}
+	trace_reader__close(r);
+	ASSERT_TRUE(arrival_after_event, "an arrival follows events in the file");
+
+	files[0] = (char *)path;
+	o.on_request = arr_cb;
+	o.ctx = &k;
+	a = analysis__run(files, 1, &o);
+	if (!ASSERT_OK_PTR(a, "analysis__run"))
+		return;
+	ASSERT_LE(10, arr_unanswered, "some unanswered");
+	ASSERT_EQ_U64(k.n, arr_requests, "requests");
+	ASSERT_EQ_U64(k.timed_out, arr_unanswered, "timed out: the unanswered");
+	ASSERT_EQ_U64(k.bad, 0, "each request queued 7 µs, from its own arrival");
+	ASSERT_EQ_U64(a->req.count + a->req.incomplete, arr_requests, "counted");
+	analysis__free(a);
 }

@@ -974,29 +974,27 @@ out:
  * append number; small frames and batches of unequal fill put a frame
  * boundary inside nearly every flush.
  */
-TEST(format, frames_keep_append_order_across_kinds)
+/*
+ * ROWS rows of the three batched kinds, mostly events, in small batches and
+ * frames (every kind in most frames); each row's append number is in a
+ * field of its own (event ret, arrival bytes, sched duration).
+ */
+static int write_mixed_kinds(const char *path, uint32_t rows)
 {
 	struct trace_writer_opts o = { .sz = sizeof(o), .frame_bytes = 3000, .batch_rows = 50 };
-	const char *path = tu__path("order.mslat");
 	Mslat__Header h = tu__header();
 	struct trace_writer *w;
-	struct trace_reader *r;
-	struct trace_item it;
 	uint64_t seed = 7;
-	enum { ROWS = 60000 };
-	uint64_t latest = 0;	/* highest append number seen in a frame before the current one */
-	uint64_t cur_frame = 0, cur_max = 0;
-	size_t got = 0, late = 0;
+	int err = 0;
 
 	unlink(path);
 	w = trace_writer__open(path, &h, &o);
-	if (!ASSERT_OK_PTR(w, "open"))
-		goto out;
-	for (uint32_t seq = 0; seq < ROWS; seq++) {
+	if (!w)
+		return -errno;
+	for (uint32_t seq = 0; seq < rows && !err; seq++) {
 		uint64_t k = tu__rand(&seed) % 10, t = 1000000 + seq * 100ULL;
-		int err;
 
-		if (k < 6) {	/* events most often, arrivals and sched rows now and then */
+		if (k < 6) {
 			struct trace_event e;
 
 			tu__event(1, seq, &e);
@@ -1012,24 +1010,42 @@ TEST(format, frames_keep_append_order_across_kinds)
 
 			err = trace_writer__append_sched(w, &s);
 		}
-		if (!ASSERT_OK(err, "append"))
-			goto out;
 	}
-	ASSERT_OK(trace_writer__close(w, NULL), "close");
+	return trace_writer__close(w, NULL) ?: err;
+}
 
+/* The append number of a row item, or -1 for other items. */
+static int64_t mixed_seq(const struct trace_item *it)
+{
+	if (it->type == TRACE_ITEM_EVENT)
+		return it->event.ret;
+	if (it->type == TRACE_ITEM_ARRIVAL)
+		return it->arrival.bytes;
+	if (it->type == TRACE_ITEM_SCHED)
+		return (int64_t)it->sched.duration_ns;
+	return -1;
+}
+
+TEST(format, frames_keep_append_order_across_kinds)
+{
+	const char *path = tu__path("order.mslat");
+	struct trace_reader *r;
+	struct trace_item it;
+	enum { ROWS = 60000 };
+	uint64_t latest = 0;	/* highest append number seen in a frame before the current one */
+	uint64_t cur_frame = 0, cur_max = 0;
+	size_t got = 0, late = 0;
+
+	if (!ASSERT_OK(write_mixed_kinds(path, ROWS), "write"))
+		goto out;
 	r = trace_reader__open(path, NULL);
 	if (!ASSERT_OK_PTR(r, "reader"))
 		goto out;
 	while (trace_reader__next(r, &it) > 0) {
-		uint64_t seq;
+		int64_t s = mixed_seq(&it);
+		uint64_t seq = (uint64_t)s;
 
-		if (it.type == TRACE_ITEM_EVENT)
-			seq = (uint64_t)it.event.ret;
-		else if (it.type == TRACE_ITEM_ARRIVAL)
-			seq = it.arrival.bytes;
-		else if (it.type == TRACE_ITEM_SCHED)
-			seq = it.sched.duration_ns;
-		else
+		if (s < 0)
 			continue;
 		if (it.frame_offset != cur_frame) {
 			latest = cur_max > latest ? cur_max : latest;
@@ -1044,5 +1060,135 @@ TEST(format, frames_keep_append_order_across_kinds)
 	ASSERT_EQ(got, ROWS, "every row read back");
 	ASSERT_EQ(late, 0, "no row in a later frame than a row appended after it");
 out:
+	unlink(path);
+}
+
+/*
+ * arrivals_first: each frame's arrivals come before its other rows, in
+ * their own order, and everything else in file order; nothing is lost or
+ * moved to another frame. Checked against reading in file order.
+ */
+TEST(format, arrivals_first_per_frame)
+{
+	const char *path = tu__path("ahead.mslat");
+	struct trace_reader_opts ro = { .sz = sizeof(ro), .arrivals_first = true };
+	enum { ROWS = 60000 };
+	struct { int64_t seq; uint64_t frame; int type; } *in_order = NULL;
+	struct trace_reader *r;
+	struct trace_item it;
+	size_t n = 0, k = 0, frames_mixed = 0, bad_order = 0, moved = 0;
+
+	if (!ASSERT_OK(write_mixed_kinds(path, ROWS), "write"))
+		goto out;
+	in_order = calloc(ROWS, sizeof(*in_order));
+	r = in_order ? trace_reader__open(path, NULL) : NULL;
+	if (!ASSERT_OK_PTR(r, "reader"))
+		goto out;
+	while (trace_reader__next(r, &it) > 0 && n < ROWS) {
+		int64_t s = mixed_seq(&it);
+
+		if (s >= 0)
+			in_order[n++] = (typeof(*in_order)){ s, it.frame_offset, it.type };
+	}
+	trace_reader__close(r);
+	if (!ASSERT_EQ(n, ROWS, "every row in file order"))
+		goto out;
+
+	r = trace_reader__open(path, &ro);
+	if (!ASSERT_OK_PTR(r, "reader, arrivals first"))
+		goto out;
+	/* Per frame: the arrivals of the file-order reading, then its other rows. */
+	for (size_t from = 0; from < n;) {
+		size_t to = from, arrivals = 0, before_arrival = 0;
+
+		while (to < n && in_order[to].frame == in_order[from].frame)
+			to++;
+		for (size_t i = from; i < to; i++) {
+			arrivals += in_order[i].type == TRACE_ITEM_ARRIVAL;
+			before_arrival += in_order[i].type != TRACE_ITEM_ARRIVAL && arrivals == 0;
+		}
+		frames_mixed += arrivals && before_arrival;
+		for (int pass = 0; pass < 2; pass++) {
+			for (size_t i = from; i < to; i++) {
+				if ((in_order[i].type == TRACE_ITEM_ARRIVAL) != (pass == 0))
+					continue;
+				do {
+					if (trace_reader__next(r, &it) <= 0) {
+						bad_order++;
+						goto done;
+					}
+				} while (mixed_seq(&it) < 0);
+				k++;
+				bad_order += mixed_seq(&it) != in_order[i].seq || (int)it.type != in_order[i].type;
+				moved += it.frame_offset != in_order[i].frame;
+			}
+		}
+		from = to;
+	}
+	while (trace_reader__next(r, &it) > 0)
+		bad_order += mixed_seq(&it) >= 0;
+done:
+	trace_reader__close(r);
+	ASSERT_LE(100, frames_mixed, "frames where file order has rows before the arrivals");
+	ASSERT_EQ(k, n, "every row");
+	ASSERT_EQ(bad_order, 0, "arrivals first, then the rest, each in file order");
+	ASSERT_EQ(moved, 0, "every row in its own frame");
+out:
+	free(in_order);
+	unlink(path);
+}
+
+/*
+ * A frame whose records cannot all be read: arrival batches after the first
+ * record the reader refuses are not handed out ahead (reading in order
+ * stops there), those before it are.
+ */
+TEST(format, arrivals_first_stops_at_a_bad_record)
+{
+	const char *path = tu__path("ahead-bad.mslat");
+	struct trace_reader_opts ro = { .sz = sizeof(ro), .arrivals_first = true,
+					.skip_corrupt = true };
+	/* Starts like an arrival batch (field 8, length-delimited) and ends in its length. */
+	static const uint8_t bad[] = { MSLAT__RECORD__KIND_ARRIVALS << 3 | 2, 0xff };
+	Mslat__Header h = tu__header();
+	struct trace_arrival a = { .time_ns = 5000, .pid = 1, .fd = 5, .bytes = 1 };
+	struct trace_event e;
+	struct trace_writer *w;
+	struct trace_reader *r;
+	struct trace_item it;
+	int types[16], n = 0, ret;
+
+	unlink(path);
+	w = trace_writer__open(path, &h, NULL);
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	tu__event(1, 0, &e);
+	ASSERT_OK(trace_writer__append_event(w, &e), "event");
+	ASSERT_OK(trace_writer__append_arrival(w, &a), "arrival before the bad record");
+	ASSERT_OK(trace_writer__append_raw(w, bad, sizeof(bad)), "bad record");
+	a.bytes = 2;
+	ASSERT_OK(trace_writer__append_arrival(w, &a), "arrival after it");
+	ASSERT_OK(trace_writer__flush(w), "one frame");
+	ASSERT_OK(trace_writer__append_arrival(w, &a), "next frame");
+	ASSERT_OK(trace_writer__close(w, NULL), "close");
+
+	tu__capture_log();
+	r = trace_reader__open(path, &ro);
+	if (!ASSERT_OK_PTR(r, "reader")) {
+		tu__release_log();
+		return;
+	}
+	while ((ret = trace_reader__next(r, &it)) > 0 && n < 16)
+		if (it.type == TRACE_ITEM_EVENT || it.type == TRACE_ITEM_ARRIVAL)
+			types[n++] = it.type == TRACE_ITEM_ARRIVAL ? (int)it.arrival.bytes : 0;
+	trace_reader__close(r);
+	tu__release_log();
+	ASSERT_EQ(ret, 0, "read to the end");
+	if (ASSERT_EQ(n, 3, "the frame's first arrival, its event, the next frame's arrival")) {
+		ASSERT_EQ(types[0], 1, "the arrival before the bad record, ahead");
+		ASSERT_EQ(types[1], 0, "then the event");
+		ASSERT_EQ(types[2], 2, "the one after it is not read: the next frame's");
+	}
+	ASSERT_TRUE(strstr(tu__captured(), "not a valid protobuf record") != NULL, "the bad record named");
 	unlink(path);
 }
