@@ -811,7 +811,10 @@ static uint64_t arrivals_take_some(struct correlator *c, struct cfd *f, uint64_t
  */
 static inline uint64_t arrivals_take(struct correlator *c, struct cfd *f, uint64_t low, uint64_t t)
 {
-	return f->narr ? arrivals_take_some(c, f, low, t) : 0;	/* none: traces without arrivals */
+	/* None, or none yet (a frame's arrivals wait ahead of their receives): no call. */
+	if (!f->narr || (!f->arr_unsorted && f->arr[f->arr_head] > t))
+		return 0;
+	return arrivals_take_some(c, f, low, t);
 }
 
 static int cmp_u64(const void *a, const void *b)

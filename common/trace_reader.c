@@ -22,6 +22,12 @@
 #define IN_CHUNK (1U << 20)	/* input window; grows to hold a whole frame */
 #define ZSTD_FRAME_HEADER_MAX 18	/* ZSTD_FRAME_HEADER_MAX, a static-linking-only name */
 
+/* The rows of an arrival batch; the array is reused from batch to batch. */
+struct arrival_rows {
+	struct trace_arrival *rows;
+	size_t n, cap;
+};
+
 /* Which batch is being handed out row by row. */
 enum batch_kind { BATCH_NONE, BATCH_EVENTS, BATCH_SCHED, BATCH_ARRIVALS };
 
@@ -47,19 +53,21 @@ struct trace_reader {
 	Mslat__Record *rec;		/* the record being handed out */
 	struct event_rows ev;		/* or the rows of an event batch */
 	struct event_columns cols;	/* its columns, when not decoded straight into rows */
+	struct arrival_rows arr;	/* or the rows of an arrival batch */
 
 	enum batch_kind batch;
 	size_t row, rows;
 	uint64_t prev_ns;
 
 	/*
-	 * arrivals_first: the current frame's arrival batches, unpacked before
+	 * arrivals_first: the current frame's arrival batches, decoded before
 	 * its other records; handed out from ahead_out on, and skipped where
-	 * the records are read in order (from ahead_skip on).
+	 * the records are read in order (from ahead_skip on). The slots' row
+	 * arrays are kept for the next frames.
 	 */
 	struct ahead {
 		size_t pos, end;	/* the record's bytes in the frame */
-		Mslat__Record *rec;	/* NULL once handed out */
+		struct arrival_rows rows;
 	} *ahead;
 	size_t nahead, capahead, ahead_out, ahead_skip;
 
@@ -568,10 +576,52 @@ static int grow_array(void **p, size_t *cap, size_t elem)
 
 static void ahead_clear(struct trace_reader *r)
 {
-	for (size_t i = 0; i < r->nahead; i++)
-		if (r->ahead[i].rec)
-			mslat__record__free_unpacked(r->ahead[i].rec, NULL);
 	r->nahead = r->ahead_out = r->ahead_skip = 0;
+}
+
+/* An arrival batch protobuf-c unpacked (and checked) as rows. 0 or -ENOMEM. */
+static int rows_from_arrivals(struct arrival_rows *out, const Mslat__ArrivalBatch *b)
+{
+	size_t n = b->n_time_delta_ns;
+	uint64_t t = b->base_ns;
+
+	if (n > out->cap) {
+		struct trace_arrival *a = realloc(out->rows, n * sizeof(*a));
+
+		if (!a)
+			return -ENOMEM;
+		out->rows = a;
+		out->cap = n;
+	}
+	for (size_t i = 0; i < n; i++) {
+		t += (uint64_t)b->time_delta_ns[i];
+		out->rows[i] = (struct trace_arrival){
+			.time_ns = t, .pid = b->pid[i], .fd = b->fd[i],
+			.bytes = b->n_bytes ? b->bytes[i] : 0,
+			.what = b->n_what ? (uint32_t)b->what[i] : TRACE_ARRIVAL_DATA,
+		};
+	}
+	out->n = n;
+	return 0;
+}
+
+/*
+ * The record at P (LEN bytes), if a sound arrival batch, into OUT: 1; 0 a
+ * record of another kind; -EBADMSG one the in-order reading will refuse
+ * (not protobuf, or an unsound arrival batch); -ENOMEM.
+ */
+static int ahead_rows(const uint8_t *p, size_t len, struct arrival_rows *out)
+{
+	Mslat__Record *rec = mslat__record__unpack(NULL, len, p);
+	int ret = 0;
+
+	if (!rec)
+		return -EBADMSG;
+	if (rec->kind_case == MSLAT__RECORD__KIND_ARRIVALS)
+		ret = arrivals_sound(rec->arrivals) ? rows_from_arrivals(out, rec->arrivals) ?: 1 :
+						      -EBADMSG;
+	mslat__record__free_unpacked(rec, NULL);
+	return ret;
 }
 
 /*
@@ -590,30 +640,29 @@ static int read_ahead(struct trace_reader *r)
 	ahead_clear(r);
 	while (pos < r->frame_len) {
 		const uint8_t *p;
-		Mslat__Record *rec;
 		uint64_t len;
-		int n = varint__get(r->frame + pos, r->frame_len - pos, &len);
+		int n = varint__get(r->frame + pos, r->frame_len - pos, &len), ret;
 
 		if (n <= 0 || len > TRACE_MAX_RECORD_BYTES || len > r->frame_len - pos - (size_t)n)
 			break;
 		p = r->frame + pos + n;
 		if (len && p[0] == tag) {
-			rec = mslat__record__unpack(NULL, len, p);
-			if (!rec || (rec->kind_case == MSLAT__RECORD__KIND_ARRIVALS &&
-				     !arrivals_sound(rec->arrivals))) {
-				if (rec)
-					mslat__record__free_unpacked(rec, NULL);
+			if (r->nahead == r->capahead) {
+				size_t old = r->capahead;
+
+				if (grow_array((void **)&r->ahead, &r->capahead, sizeof(*r->ahead)))
+					return -ENOMEM;
+				memset(r->ahead + old, 0, (r->capahead - old) * sizeof(*r->ahead));
+			}
+			ret = ahead_rows(p, len, &r->ahead[r->nahead].rows);
+			if (ret == -EBADMSG)
 				break;
-			}
-			if (rec->kind_case != MSLAT__RECORD__KIND_ARRIVALS) {
-				mslat__record__free_unpacked(rec, NULL);	/* another kind after all: in order */
-			} else if (r->nahead == r->capahead &&
-				   grow_array((void **)&r->ahead, &r->capahead, sizeof(*r->ahead))) {
-				mslat__record__free_unpacked(rec, NULL);
-				return -ENOMEM;
-			} else {
-				r->ahead[r->nahead++] = (struct ahead){ pos, pos + (size_t)n + len, rec };
-			}
+			if (ret < 0)
+				return ret;
+			if (ret == 1) {
+				r->ahead[r->nahead].pos = pos;
+				r->ahead[r->nahead++].end = pos + (size_t)n + len;
+			}	/* 0: another kind after all, read in order */
 		}
 		pos += (size_t)n + len;
 	}
@@ -621,7 +670,7 @@ static int read_ahead(struct trace_reader *r)
 }
 
 /*
- * Unpack the next record of the current frame: 2 an event batch into r->cols,
+ * Unpack the next record of the current frame: 2 an event batch into r->ev,
  * 1 any other record into r->rec, 0 the frame is done, or a negative errno.
  */
 static int next_record(struct trace_reader *r)
@@ -712,20 +761,11 @@ static void next_row(struct trace_reader *r, struct trace_item *item)
 		r->stats.sched++;
 		break;
 	}
-	case BATCH_ARRIVALS: {
-		const Mslat__ArrivalBatch *b = r->rec->arrivals;
-		struct trace_arrival *a = &item->arrival;
-
+	case BATCH_ARRIVALS:
 		item->type = TRACE_ITEM_ARRIVAL;
-		r->prev_ns += (uint64_t)b->time_delta_ns[i];
-		a->time_ns = r->prev_ns;
-		a->pid = b->pid[i];
-		a->fd = b->fd[i];
-		a->bytes = b->n_bytes ? b->bytes[i] : 0;
-		a->what = b->n_what ? b->what[i] : TRACE_ARRIVAL_DATA;
+		item->arrival = r->arr.rows[i];
 		r->stats.arrivals++;
 		break;
-	}
 	case BATCH_NONE:
 		break;
 	}
@@ -738,6 +778,14 @@ static int start_events(struct trace_reader *r)
 	r->batch = r->ev.n ? BATCH_EVENTS : BATCH_NONE;
 	r->row = 0;
 	r->rows = r->ev.n;
+	return 0;
+}
+
+static int start_arrivals(struct trace_reader *r)
+{
+	r->batch = r->arr.n ? BATCH_ARRIVALS : BATCH_NONE;
+	r->row = 0;
+	r->rows = r->arr.n;
 	return 0;
 }
 
@@ -798,18 +846,15 @@ static int dispatch(struct trace_reader *r, struct trace_item *item)
 		err = check_sched(r, rec->sched);
 		if (err)
 			return err;
-		r->batch = BATCH_SCHED;
 		r->rows = rec->sched->n_start_delta_ns;
+		r->batch = r->rows ? BATCH_SCHED : BATCH_NONE;
 		r->prev_ns = rec->sched->base_ns;
 		return 0;
 	case MSLAT__RECORD__KIND_ARRIVALS:
 		err = check_arrivals(r, rec->arrivals);
-		if (err)
-			return err;
-		r->batch = BATCH_ARRIVALS;
-		r->rows = rec->arrivals->n_time_delta_ns;
-		r->prev_ns = rec->arrivals->base_ns;
-		return 0;
+		if (!err)
+			err = rows_from_arrivals(&r->arr, rec->arrivals);
+		return err ?: start_arrivals(r);
 	case MSLAT__RECORD__KIND_PROCESS:
 		item->type = TRACE_ITEM_PROCESS;
 		item->process = rec->process;
@@ -891,12 +936,14 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 		if (r->done)
 			return 0;
 		if (r->ahead_out < r->nahead) {
-			r->rec = r->ahead[r->ahead_out].rec;
-			r->ahead[r->ahead_out++].rec = NULL;
+			/* The slot keeps the array handed out before, for a later frame. */
+			struct arrival_rows rows = r->ahead[r->ahead_out].rows;
+
+			r->ahead[r->ahead_out++].rows = r->arr;
+			r->arr = rows;
 			r->stats.records++;
-			ret = dispatch(r, item);	/* its rows: BATCH_ARRIVALS */
-			if (ret < 0)
-				return fail(r, ret);
+			item->frame_offset = r->frame_off;
+			start_arrivals(r);
 			continue;
 		}
 		if (r->stats.footer) {
@@ -1108,8 +1155,10 @@ void trace_reader__close(struct trace_reader *r)
 		return;
 	event_codec__free_rows(&r->ev);
 	free_record(r);
-	ahead_clear(r);
+	for (size_t i = 0; i < r->capahead; i++)
+		free(r->ahead[i].rows.rows);
 	free(r->ahead);
+	free(r->arr.rows);
 	event_codec__free(&r->cols);
 	if (r->header)
 		mslat__header__free_unpacked(r->header, NULL);

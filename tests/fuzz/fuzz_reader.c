@@ -3,7 +3,8 @@
  * libFuzzer target (make fuzz): a whole .mslat file from a stranger. The
  * reader must end with an item stream or an error, never a crash, a leak or
  * undefined behaviour, with and without skip_corrupt, through both APIs,
- * from memory (read as a stream) and from a file (read through a mapping).
+ * from memory (read as a stream) and from a file (read through a mapping),
+ * in file order and with each frame's arrivals read ahead.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -30,9 +31,11 @@ static FILE *as_file(const uint8_t *data, size_t size)
 	return f;
 }
 
-static void read_all(const uint8_t *data, size_t size, bool skip_corrupt, bool bulk, bool file)
+static void read_all(const uint8_t *data, size_t size, bool skip_corrupt, bool bulk, bool file,
+		     bool ahead)
 {
-	struct trace_reader_opts opts = { .sz = sizeof(opts), .skip_corrupt = skip_corrupt };
+	struct trace_reader_opts opts = { .sz = sizeof(opts), .skip_corrupt = skip_corrupt,
+					  .arrivals_first = ahead };
 	FILE *f = file ? as_file(data, size) : fmemopen((void *)data, size, "rb");
 	struct trace_reader *r;
 	struct trace_item it;
@@ -60,8 +63,8 @@ static void read_all(const uint8_t *data, size_t size, bool skip_corrupt, bool b
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	log__set_printer(NULL);
-	read_all(data, size, false, true, false);
-	read_all(data, size, true, false, false);
-	read_all(data, size, true, true, true);
+	read_all(data, size, false, true, false, false);
+	read_all(data, size, true, false, false, true);
+	read_all(data, size, true, true, true, true);
 	return 0;
 }

@@ -1192,3 +1192,40 @@ TEST(format, arrivals_first_stops_at_a_bad_record)
 	ASSERT_TRUE(strstr(tu__captured(), "not a valid protobuf record") != NULL, "the bad record named");
 	unlink(path);
 }
+
+/* Batches without rows (a record's empty columns are valid protobuf): no item, no read past them. */
+TEST(format, empty_batches)
+{
+	const char *path = tu__path("empty.mslat");
+	static const uint8_t empty_arrivals[] = { MSLAT__RECORD__KIND_ARRIVALS << 3 | 2, 0 };
+	static const uint8_t empty_sched[] = { MSLAT__RECORD__KIND_SCHED << 3 | 2, 0 };
+	Mslat__Header h = tu__header();
+	struct trace_event e;
+	struct trace_writer *w;
+
+	unlink(path);
+	w = trace_writer__open(path, &h, NULL);
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	ASSERT_OK(trace_writer__append_raw(w, empty_arrivals, sizeof(empty_arrivals)), "arrivals");
+	ASSERT_OK(trace_writer__append_raw(w, empty_sched, sizeof(empty_sched)), "sched");
+	tu__event(1, 0, &e);
+	ASSERT_OK(trace_writer__append_event(w, &e), "event");
+	ASSERT_OK(trace_writer__close(w, NULL), "close");
+	for (int ahead = 0; ahead < 2; ahead++) {
+		struct trace_reader_opts ro = { .sz = sizeof(ro), .arrivals_first = ahead };
+		struct trace_reader *r = trace_reader__open(path, &ro);
+		struct trace_item it;
+		int rows = 0, ret;
+
+		if (!ASSERT_OK_PTR(r, "reader"))
+			return;
+		while ((ret = trace_reader__next(r, &it)) > 0)
+			rows += it.type == TRACE_ITEM_EVENT || it.type == TRACE_ITEM_ARRIVAL ||
+				it.type == TRACE_ITEM_SCHED;
+		trace_reader__close(r);
+		ASSERT_EQ(ret, 0, "read to the end");
+		ASSERT_EQ(rows, 1, "the event only");
+	}
+	unlink(path);
+}
