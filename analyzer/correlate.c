@@ -25,12 +25,16 @@
 #define DEF_BURST_GAP_NS 1000000ULL
 #define DEF_STEPS_CAP 64
 /*
- * Arrivals buffered ahead of their receives, all fds together: a frame's
- * arrivals are read before its rows (trace_reader's arrivals_first), so a
- * default-sized frame (2 MiB of content) brings at most ~700k at once.
- * 16 MiB at most; beyond, arrivals are dropped (counted).
+ * Arrivals buffered ahead of their receives: a frame's arrivals are read
+ * before its rows (trace_reader's arrivals_first), so a default-sized frame
+ * (2 MiB of content) brings at most ~700k at once. Per fd, the oldest make
+ * room; in all (16 MiB), every fd drops its older half, so that bytes
+ * connections never read cannot crowd out the others'. Counted as matching
+ * none.
  */
+#define ARRIVALS_FD_CAP (1u << 16)
 #define ARRIVALS_AHEAD_CAP (1u << 21)
+#define LATE_WALK_CAP 64	/* undelivered requests a late arrival looks back over */
 #define TCACHE 256	/* thread cache slots; power of 2 */
 #define FCACHE 256	/* fd cache slots; power of 2 */
 #define RUNQ_CAP 4096	/* run-queue intervals kept per thread ahead of its syscalls */
@@ -177,10 +181,14 @@ struct cfd {
 	struct creq *req;	/* conn mode: the connection's request */
 	bool conn_open;
 	uint64_t low_ns;	/* previous request's end, or when the connection began */
-	/* Buffered arrival times: arr[arr_head..narr), ascending unless arr_unsorted. */
+	/*
+	 * Buffered arrival times: arr[arr_head..narr) in ascending order while
+	 * they come in order; after one out of order, arr[0..narr) is a
+	 * min-heap until it empties (arr_heap). narr is 0 when none.
+	 */
 	uint64_t *arr;
 	uint32_t arr_head, narr, caparr;
-	bool arr_unsorted;
+	bool arr_heap;
 	struct creq *recent;	/* newest undelivered request started on this fd */
 };
 
@@ -802,6 +810,45 @@ static struct creq *req_alloc(struct correlator *c)
 	return r;
 }
 
+/* The earliest arrival buffered on F, which has some. */
+static inline uint64_t arr_first(const struct cfd *f)
+{
+	return f->arr[f->arr_heap ? 0 : f->arr_head];
+}
+
+static void heap_down(uint64_t *h, uint32_t n, uint32_t i)
+{
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+		uint64_t v;
+
+		if (l < n && h[l] < h[m])
+			m = l;
+		if (l + 1 < n && h[l + 1] < h[m])
+			m = l + 1;
+		if (m == i)
+			return;
+		v = h[i];
+		h[i] = h[m];
+		h[m] = v;
+		i = m;
+	}
+}
+
+/* Remove F's earliest buffered arrival. */
+static void arr_pop(struct correlator *c, struct cfd *f)
+{
+	c->arrivals_ahead--;
+	if (!f->arr_heap) {
+		if (++f->arr_head == f->narr)
+			f->arr_head = f->narr = 0;
+		return;
+	}
+	f->arr[0] = f->arr[--f->narr];
+	heap_down(f->arr, f->narr, 0);
+	f->arr_heap = f->narr > 0;
+}
+
 static uint64_t arrivals_take_some(struct correlator *c, struct cfd *f, uint64_t low, uint64_t t);
 
 /*
@@ -812,49 +859,62 @@ static uint64_t arrivals_take_some(struct correlator *c, struct cfd *f, uint64_t
 static inline uint64_t arrivals_take(struct correlator *c, struct cfd *f, uint64_t low, uint64_t t)
 {
 	/* None, or none yet (a frame's arrivals wait ahead of their receives): no call. */
-	if (!f->narr || (!f->arr_unsorted && f->arr[f->arr_head] > t))
+	if (!f->narr || arr_first(f) > t)
 		return 0;
 	return arrivals_take_some(c, f, low, t);
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return (x > y) - (x < y);
 }
 
 static uint64_t arrivals_take_some(struct correlator *c, struct cfd *f, uint64_t low, uint64_t t)
 {
 	uint64_t first = 0;
-	uint32_t i = f->arr_head;
 
-	/* Sorted when first needed: a batch in time order never is; a hostile one costs n log n. */
-	if (f->arr_unsorted) {
-		qsort(f->arr + f->arr_head, f->narr - f->arr_head, sizeof(*f->arr), cmp_u64);
-		f->arr_unsorted = false;
-	}
-	for (; i < f->narr && f->arr[i] <= t; i++) {
-		if (f->arr[i] <= low)
+	while (f->narr && arr_first(f) <= t) {
+		uint64_t a = arr_first(f);
+
+		arr_pop(c, f);
+		if (a <= low)
 			c->st.arrivals_dropped++;
 		else if (!first)
-			first = f->arr[i];
+			first = a;
 	}
-	c->arrivals_ahead -= i - f->arr_head;
-	f->arr_head = i;
-	if (i == f->narr)
-		f->arr_head = f->narr = 0;
 	return first;
+}
+
+/* F's N earliest buffered arrivals out, counted as matching none. */
+static void arr_drop(struct correlator *c, struct cfd *f, uint32_t n)
+{
+	c->st.arrivals_dropped += n;
+	while (n--)
+		arr_pop(c, f);
+}
+
+/* Every fd's older half out: room for as many again before the next time. */
+static void arrivals_halve(struct correlator *c)
+{
+	for (size_t i = 0; i < c->fds.cap; i++) {
+		struct cfd *f = c->fds.s[i].v;
+
+		if (c->fds.s[i].used && f->narr)
+			arr_drop(c, f, (f->narr - f->arr_head + 1) / 2);
+	}
 }
 
 /* Buffer an arrival at T for the receive that will read it. 0 or -ENOMEM. */
 static int arrival_keep(struct correlator *c, struct cfd *f, uint64_t t)
 {
-	uint32_t live = f->narr - f->arr_head;
+	uint32_t live, i;
 
-	if (c->arrivals_ahead >= ARRIVALS_AHEAD_CAP) {
-		c->st.arrivals_dropped++;
-		return 0;
+	if (f->narr - f->arr_head >= ARRIVALS_FD_CAP)
+		arr_drop(c, f, 1);
+	if (c->arrivals_ahead >= ARRIVALS_AHEAD_CAP)
+		arrivals_halve(c);
+	live = f->narr - f->arr_head;
+	/* Out of order: a sorted array is a min-heap already; a hostile order costs log n, not a sort. */
+	if (!f->arr_heap && live && t < f->arr[f->narr - 1]) {
+		memmove(f->arr, f->arr + f->arr_head, live * sizeof(*f->arr));
+		f->arr_head = 0;
+		f->narr = live;
+		f->arr_heap = true;
 	}
 	/* Taken from the head: slide the rest down before growing, when that frees half. */
 	if (f->narr == f->caparr && f->arr_head && live <= f->caparr / 2) {
@@ -864,9 +924,13 @@ static int arrival_keep(struct correlator *c, struct cfd *f, uint64_t t)
 	}
 	if (grow((void **)&f->arr, &f->caparr, f->narr + 1, sizeof(*f->arr)))
 		return -ENOMEM;
-	if (live && t < f->arr[f->narr - 1])
-		f->arr_unsorted = true;
-	f->arr[f->narr++] = t;
+	i = f->narr++;
+	f->arr[i] = t;
+	/* Up the heap: while the parent is later. */
+	for (; f->arr_heap && i && f->arr[(i - 1) / 2] > t; i = (i - 1) / 2) {
+		f->arr[i] = f->arr[(i - 1) / 2];
+		f->arr[(i - 1) / 2] = t;
+	}
 	c->arrivals_ahead++;
 	return 0;
 }
@@ -1487,6 +1551,10 @@ int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_
 {
 	if (a->what != TRACE_ARRIVAL_DATA || a->fd < 0)
 		return 0;
+	if (c->o.mode == CORRELATE_MARKER) {
+		c->st.arrivals_dropped++;	/* markers start requests, arrivals do not */
+		return 0;
+	}
 	/* Kept in file order with the rows they precede or follow. */
 	if (c->o.sched)
 		return pend_push(c, &(struct pend_item){ .type = P_ARRIVAL, .host = host, .ar = *a });
@@ -1497,6 +1565,7 @@ static int arrival_now(struct correlator *c, uint32_t host, const struct trace_a
 {
 	struct cfd *f = fd_get(c, host, a->pid, a->fd);
 	struct creq *r;
+	uint32_t k = 0;
 
 	if (!f)
 		return -ENOMEM;
@@ -1505,9 +1574,11 @@ static int arrival_now(struct correlator *c, uint32_t host, const struct trace_a
 	/*
 	 * A late arrival: the receive it preceded was already read. Rare: a
 	 * frame's arrivals come before its rows (correlate.h); it can still
-	 * start a request that is not delivered yet.
+	 * start a request that is not delivered yet. Requests held back by
+	 * segments can pile up on a hostile fd: a bounded look back, after
+	 * which the arrival is earlier than f->low_ns and matches none.
 	 */
-	for (r = f->recent; r; r = r->fd_prev) {
+	for (r = f->recent; r && k < LATE_WALK_CAP; r = r->fd_prev, k++) {
 		if (a->time_ns > r->recv0_exit)
 			break;
 		if (a->time_ns > r->low_ns) {
@@ -1592,6 +1663,9 @@ int correlator__finish(struct correlator *c)
 	for (uint32_t h = 0; h < c->nhosts; h++)
 		while (c->hosts[h].lru_head)
 			req_end(c, c->hosts[h].lru_head, false);
+	/* Still waiting for a receive at the end: they matched none. */
+	c->st.arrivals_dropped += c->arrivals_ahead;
+	c->arrivals_ahead = 0;
 	return correlator__frame_end(c);
 }
 

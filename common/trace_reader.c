@@ -60,16 +60,12 @@ struct trace_reader {
 	uint64_t prev_ns;
 
 	/*
-	 * arrivals_first: the current frame's arrival batches, decoded before
-	 * its other records; handed out from ahead_out on, and skipped where
-	 * the records are read in order (from ahead_skip on). The slots' row
-	 * arrays are kept for the next frames.
+	 * arrivals_first: a first pass over the current frame hands out its
+	 * arrival batches, from ahead_pos on, until ahead_done; where it
+	 * stopped (ahead_pos then), the in-order pass no longer skips them.
 	 */
-	struct ahead {
-		size_t pos, end;	/* the record's bytes in the frame */
-		struct arrival_rows rows;
-	} *ahead;
-	size_t nahead, capahead, ahead_out, ahead_skip;
+	size_t ahead_pos;
+	bool ahead_done;
 
 	bool done;
 	int err;			/* sticky fatal error */
@@ -562,23 +558,6 @@ static int rows_from_columns(struct trace_reader *r)
 	return 0;
 }
 
-static int grow_array(void **p, size_t *cap, size_t elem)
-{
-	size_t ncap = *cap ? *cap * 2 : 4;
-	void *q = realloc(*p, ncap * elem);
-
-	if (!q)
-		return -ENOMEM;
-	*p = q;
-	*cap = ncap;
-	return 0;
-}
-
-static void ahead_clear(struct trace_reader *r)
-{
-	r->nahead = r->ahead_out = r->ahead_skip = 0;
-}
-
 /* An arrival batch protobuf-c unpacked (and checked) as rows. 0 or -ENOMEM. */
 static int rows_from_arrivals(struct arrival_rows *out, const Mslat__ArrivalBatch *b)
 {
@@ -605,67 +584,61 @@ static int rows_from_arrivals(struct arrival_rows *out, const Mslat__ArrivalBatc
 	return 0;
 }
 
-/*
- * The record at P (LEN bytes), if a sound arrival batch, into OUT: 1; 0 a
- * record of another kind; -EBADMSG one the in-order reading will refuse
- * (not protobuf, or an unsound arrival batch); -ENOMEM.
- */
-static int ahead_rows(const uint8_t *p, size_t len, struct arrival_rows *out)
-{
-	Mslat__Record *rec = mslat__record__unpack(NULL, len, p);
-	int ret = 0;
 
-	if (!rec)
-		return -EBADMSG;
-	if (rec->kind_case == MSLAT__RECORD__KIND_ARRIVALS)
-		ret = arrivals_sound(rec->arrivals) ? rows_from_arrivals(out, rec->arrivals) ?: 1 :
-						      -EBADMSG;
-	mslat__record__free_unpacked(rec, NULL);
-	return ret;
+/* Tags of a Record's first field (field << 3 | length-delimited). */
+#define ARRIVALS_TAG (MSLAT__RECORD__KIND_ARRIVALS << 3 | 2)
+#define FOOTER_TAG (MSLAT__RECORD__KIND_FOOTER << 3 | 2)
+
+/* arrivals_first: the current frame's first pass starts at frame_pos. */
+static void ahead_start(struct trace_reader *r)
+{
+	r->ahead_pos = r->frame_pos;
+	r->ahead_done = !r->opts.arrivals_first;
 }
 
 /*
- * arrivals_first: unpack the arrival batches of the frame just read, from
- * frame_pos on, to hand them out before its other records. The scan stops
- * at the first record the in-order reading will refuse for its length or
- * as protobuf, or at an unsound arrival batch: that reading reports it, as
- * without the option. (Damage inside an event batch's columns is found in
- * order only: the frame's arrivals were handed out by then.) 0 or -ENOMEM.
+ * The first pass: the next arrival batch of the frame into r->arr: 1, or 0
+ * when the pass is over, or -ENOMEM. It ends at the frame's end or at the
+ * first record the in-order pass will refuse for its length, or as an
+ * arrival batch (not protobuf, another kind behind the arrivals tag,
+ * columns of different lengths), or at a footer (nothing after one is
+ * read); there the in-order pass reports it, as without the option. Damage
+ * inside a batch of another kind is found in order only, after the frame's
+ * arrivals were handed out. Nothing is kept but the position.
  */
-static int read_ahead(struct trace_reader *r)
+static int ahead_next(struct trace_reader *r)
 {
-	const uint8_t tag = MSLAT__RECORD__KIND_ARRIVALS << 3 | 2;	/* field 8, length-delimited */
-	size_t pos = r->frame_pos;
-
-	ahead_clear(r);
-	while (pos < r->frame_len) {
+	while (r->ahead_pos < r->frame_len) {
+		size_t pos = r->ahead_pos;
 		const uint8_t *p;
+		Mslat__Record *rec;
 		uint64_t len;
-		int n = varint__get(r->frame + pos, r->frame_len - pos, &len), ret;
+		int n = varint__get(r->frame + pos, r->frame_len - pos, &len), err;
 
 		if (n <= 0 || len > TRACE_MAX_RECORD_BYTES || len > r->frame_len - pos - (size_t)n)
 			break;
 		p = r->frame + pos + n;
-		if (len && p[0] == tag) {
-			if (r->nahead == r->capahead) {
-				size_t old = r->capahead;
-
-				if (grow_array((void **)&r->ahead, &r->capahead, sizeof(*r->ahead)))
-					return -ENOMEM;
-				memset(r->ahead + old, 0, (r->capahead - old) * sizeof(*r->ahead));
-			}
-			ret = ahead_rows(p, len, &r->ahead[r->nahead].rows);
-			if (ret == -EBADMSG)
-				break;
-			if (ret < 0)
-				return ret;
-			if (ret == 1) {
-				r->ahead[r->nahead].pos = pos;
-				r->ahead[r->nahead++].end = pos + (size_t)n + len;
-			}	/* 0: another kind after all, read in order */
+		if (len && p[0] == FOOTER_TAG)
+			break;
+		if (!len || p[0] != ARRIVALS_TAG) {
+			r->ahead_pos = pos + (size_t)n + len;
+			continue;
 		}
-		pos += (size_t)n + len;
+		rec = mslat__record__unpack(NULL, len, p);
+		if (!rec || rec->kind_case != MSLAT__RECORD__KIND_ARRIVALS ||
+		    !arrivals_sound(rec->arrivals)) {
+			if (rec)
+				mslat__record__free_unpacked(rec, NULL);
+			break;
+		}
+		err = rows_from_arrivals(&r->arr, rec->arrivals);
+		mslat__record__free_unpacked(rec, NULL);
+		if (err)
+			return err;
+		r->ahead_pos = pos + (size_t)n + len;
+		return 1;
 	}
+	r->ahead_done = true;
 	return 0;
 }
 
@@ -679,9 +652,7 @@ static int next_record(struct trace_reader *r)
 	uint64_t len;
 	int n, ret;
 
-	/* Read ahead (arrivals_first): handed out already. */
-	while (r->ahead_skip < r->nahead && r->frame_pos == r->ahead[r->ahead_skip].pos)
-		r->frame_pos = r->ahead[r->ahead_skip++].end;
+next:
 	if (r->frame_pos == r->frame_len)
 		return 0;
 	n = varint__get(r->frame + r->frame_pos, r->frame_len - r->frame_pos, &len);
@@ -691,6 +662,12 @@ static int next_record(struct trace_reader *r)
 		return bad_record(r, "record longer than the format allows");
 	if (len > r->frame_len - r->frame_pos - (size_t)n)
 		return bad_record(r, "record runs past the end of its frame");
+	/* Before where the first pass ended, every arrival batch was handed out by it. */
+	if (r->frame_pos < r->ahead_pos && len && r->frame[r->frame_pos + n] == ARRIVALS_TAG) {
+		r->frame_pos += (size_t)n + len;
+		r->stats.records++;
+		goto next;
+	}
 	ret = event_codec__decode_rows(r->frame + r->frame_pos + n, len, &r->ev);
 	if (ret == 0) {
 		ret = event_codec__decode(r->frame + r->frame_pos + n, len, &r->cols, &why);
@@ -903,8 +880,8 @@ static int on_corrupt(struct trace_reader *r, int err)
 	if (!r->opts.skip_corrupt || err != -EBADMSG)
 		return fail(r, err);
 	r->stats.corrupt_frames++;
-	r->frame_len = r->frame_pos = 0;
-	ahead_clear(r);
+	r->frame_len = r->frame_pos = r->ahead_pos = 0;
+	r->ahead_done = true;
 	ret = read_input(r, resync_fn);
 	if (ret < 0)
 		return fail(r, ret);
@@ -935,16 +912,15 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 		free_record(r);
 		if (r->done)
 			return 0;
-		if (r->ahead_out < r->nahead) {
-			/* The slot keeps the array handed out before, for a later frame. */
-			struct arrival_rows rows = r->ahead[r->ahead_out].rows;
-
-			r->ahead[r->ahead_out++].rows = r->arr;
-			r->arr = rows;
-			r->stats.records++;
-			item->frame_offset = r->frame_off;
-			start_arrivals(r);
-			continue;
+		if (!r->ahead_done) {
+			ret = ahead_next(r);
+			if (ret < 0)
+				return fail(r, ret);
+			if (ret) {
+				item->frame_offset = r->frame_off;
+				start_arrivals(r);
+				continue;
+			}
 		}
 		if (r->stats.footer) {
 			/* Nothing belongs after a footer (e.g. two traces concatenated). */
@@ -975,12 +951,8 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 					return ret;
 				continue;
 			}
-			if (ret > 0 && r->opts.arrivals_first) {
-				int err = read_ahead(r);
-
-				if (err)
-					return fail(r, err);
-			}
+			if (ret > 0)
+				ahead_start(r);
 			if (ret == 0) {
 				r->done = true;
 				if (!r->stats.footer && !r->stats.truncated) {
@@ -1039,10 +1011,8 @@ static int read_header(struct trace_reader *r)
 	r->rec->header = NULL;
 	r->rec->kind_case = MSLAT__RECORD__KIND__NOT_SET;
 	free_record(r);
-	ret = check_header(r, r->header);
-	if (!ret && r->opts.arrivals_first)
-		ret = read_ahead(r);	/* the rest of the header's frame */
-	return ret;
+	ahead_start(r);	/* the rest of the header's frame */
+	return check_header(r, r->header);
 }
 
 struct trace_reader *trace_reader__open_file(FILE *f, const char *name,
@@ -1155,9 +1125,6 @@ void trace_reader__close(struct trace_reader *r)
 		return;
 	event_codec__free_rows(&r->ev);
 	free_record(r);
-	for (size_t i = 0; i < r->capahead; i++)
-		free(r->ahead[i].rows.rows);
-	free(r->ahead);
 	free(r->arr.rows);
 	event_codec__free(&r->cols);
 	if (r->header)

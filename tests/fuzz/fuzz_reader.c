@@ -63,8 +63,8 @@ static void read_all(const uint8_t *data, size_t size, bool skip_corrupt, bool b
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	log__set_printer(NULL);
-	read_all(data, size, false, true, false, false);
-	read_all(data, size, true, false, false, true);
+	read_all(data, size, false, true, false, true);
+	read_all(data, size, true, false, false, false);
 	read_all(data, size, true, true, true, true);
 	return 0;
 }

@@ -501,6 +501,100 @@ TEST(correlate, arrivals_ahead_many_unsorted)
 }
 
 /*
+ * Each frame's arrivals ahead of its rows, shuffled within the frame: the
+ * buffer turns into a heap, is taken from between frames, empties and
+ * starts over in order. Every request starts at its own arrival.
+ */
+TEST(correlate, arrivals_out_of_order_in_frames)
+{
+	enum { N = 3000, FRAME = 100 };
+	struct ahead_check k = { 0 };
+	struct correlator_stats st;
+	uint64_t seed = 11;
+	struct fx f;
+
+	if (!fx_open_cb(&f, CORRELATE_CONN, ahead_cb, &k))
+		return;
+	for (int at = 0; at < N; at += FRAME) {
+		int order[FRAME];
+
+		for (int i = 0; i < FRAME; i++)
+			order[i] = i;
+		for (int i = FRAME - 1; i > 0; i--) {	/* Fisher-Yates */
+			int j = (int)((seed = seed * 6364136223846793005ULL + 1442695040888963407ULL) >> 33) %
+				(i + 1), x = order[i];
+
+			order[i] = order[j];
+			order[j] = x;
+		}
+		for (int i = 0; i < FRAME; i++)
+			arrive(&f, 5, 10000ULL * (uint64_t)(at + order[i]) + 100);
+		for (int i = at; i < at + FRAME; i++) {
+			tcp(&f, 1, "read", 5, 100, 10000ULL * i + 1000, 100);
+			tcp(&f, 1, "write", 5, 10, 10000ULL * i + 5000, 100);
+		}
+		correlator__frame_end(f.c);
+	}
+	correlator__finish(f.c);
+	ASSERT_EQ_U64(k.n, N, "requests");
+	ASSERT_EQ_U64(k.bad, 0, "every request started at its own arrival");
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.arrivals_used, N, "arrivals used");
+	ASSERT_EQ_U64(st.arrivals_dropped, 0, "none unmatched");
+	fx_close(&f);
+}
+
+/*
+ * Bytes on connections the server never reads: each fd keeps at most
+ * ARRIVALS_FD_CAP of them, and when all fds together hold the whole
+ * budget they drop their older halves; a connection that is read still
+ * gets its arrival. At the end every arrival was used or counted unmatched.
+ */
+TEST(correlate, arrivals_unread_do_not_crowd_out)
+{
+	enum { FDS = 40, PER_FD = 70000 };
+	struct correlator_stats st;
+	struct fx f;
+	uint64_t fed = 0;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	for (int fd = 7; fd < 7 + FDS; fd++)
+		for (int i = 0; i < PER_FD; i++, fed++)
+			arrive(&f, fd, 1000 + (uint64_t)i);
+	arrive(&f, 5, 900000);
+	fed++;
+	tcp(&f, 1, "read", 5, 100, 1000000, 100);
+	tcp(&f, 1, "write", 5, 10, 2000000, 100);
+	correlator__finish(f.c);
+	if (ASSERT_EQ(f.got.n, 1, "one request")) {
+		ASSERT_TRUE(f.got.r[0].queued, "queued: its arrival was kept");
+		ASSERT_EQ_U64(f.got.r[0].start_ns, 900000, "start at its arrival");
+	}
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.arrivals_used, 1, "used");
+	ASSERT_EQ_U64(st.arrivals_used + st.arrivals_dropped, fed, "every other counted unmatched");
+	fx_close(&f);
+}
+
+/* Marker mode starts requests at markers: arrivals are not kept, and counted unmatched. */
+TEST(correlate, arrivals_in_marker_mode)
+{
+	struct correlator_stats st;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_MARKER))
+		return;
+	for (int i = 0; i < 100; i++)
+		arrive(&f, 5, 1000 + (uint64_t)i);
+	correlator__finish(f.c);
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.arrivals_used, 0, "none used");
+	ASSERT_EQ_U64(st.arrivals_dropped, 100, "all counted unmatched");
+	fx_close(&f);
+}
+
+/*
  * Bytes that reached a connection while it waited in the accept queue: the
  * recorder emits their arrival when accept returns, with the time they came.
  * The first request starts then (the backlog wait is queue time), but not

@@ -260,22 +260,27 @@ TEST(report, arrivals_after_their_receives)
 	struct arr_check k = { 0 };
 	struct trace_reader *r;
 	struct trace_item it;
-	bool event_seen = false, arrival_after_event = false;
+	uint64_t frame = UINT64_MAX, arrivals_after_events = 0;
+	bool event_seen = false;
 	char *files[1];
 	struct analysis *a;
 
 	if (!ASSERT_OK_PTR(path, "write trace"))
 		return;
-	/* The case in point: in file order, arrivals after the rows they precede. */
+	/* The case in point: in file order, a frame's arrivals after its events. */
 	r = trace_reader__open(path, NULL);
 	if (!ASSERT_OK_PTR(r, "reader"))
 		return;
 	while (trace_reader__next(r, &it) > 0) {
+		if (it.frame_offset != frame) {
+			frame = it.frame_offset;
+			event_seen = false;
+		}
 		event_seen |= it.type == TRACE_ITEM_EVENT;
-		arrival_after_event |= it.type == TRACE_ITEM_ARRIVAL && event_seen;
+		arrivals_after_events += it.type == TRACE_ITEM_ARRIVAL && event_seen;
 	}
 	trace_reader__close(r);
-	ASSERT_TRUE(arrival_after_event, "an arrival follows events in the file");
+	ASSERT_LE(arr_requests / 2, arrivals_after_events, "most arrivals follow events of their frame");
 
 	files[0] = (char *)path;
 	o.on_request = arr_cb;

@@ -1169,6 +1169,7 @@ TEST(format, arrivals_first_stops_at_a_bad_record)
 	a.bytes = 2;
 	ASSERT_OK(trace_writer__append_arrival(w, &a), "arrival after it");
 	ASSERT_OK(trace_writer__flush(w), "one frame");
+	a.bytes = 3;
 	ASSERT_OK(trace_writer__append_arrival(w, &a), "next frame");
 	ASSERT_OK(trace_writer__close(w, NULL), "close");
 
@@ -1187,7 +1188,7 @@ TEST(format, arrivals_first_stops_at_a_bad_record)
 	if (ASSERT_EQ(n, 3, "the frame's first arrival, its event, the next frame's arrival")) {
 		ASSERT_EQ(types[0], 1, "the arrival before the bad record, ahead");
 		ASSERT_EQ(types[1], 0, "then the event");
-		ASSERT_EQ(types[2], 2, "the one after it is not read: the next frame's");
+		ASSERT_EQ(types[2], 3, "the one after it is not read: the next frame's");
 	}
 	ASSERT_TRUE(strstr(tu__captured(), "not a valid protobuf record") != NULL, "the bad record named");
 	unlink(path);
@@ -1226,6 +1227,49 @@ TEST(format, empty_batches)
 		trace_reader__close(r);
 		ASSERT_EQ(ret, 0, "read to the end");
 		ASSERT_EQ(rows, 1, "the event only");
+	}
+	unlink(path);
+}
+
+/* Nothing is read after a footer, in order or ahead: an arrival behind one in its frame stays unread. */
+TEST(format, arrivals_first_stops_at_a_footer)
+{
+	const char *path = tu__path("ahead-footer.mslat");
+	static const uint8_t footer[] = { MSLAT__RECORD__KIND_FOOTER << 3 | 2, 0 };
+	Mslat__Header h = tu__header();
+	struct trace_arrival a = { .time_ns = 5000, .pid = 1, .fd = 5, .bytes = 1 };
+	struct trace_event e;
+	struct trace_writer *w;
+
+	unlink(path);
+	w = trace_writer__open(path, &h, NULL);
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	tu__event(1, 0, &e);
+	ASSERT_OK(trace_writer__append_event(w, &e), "event");
+	ASSERT_OK(trace_writer__append_raw(w, footer, sizeof(footer)), "a footer mid-frame");
+	ASSERT_OK(trace_writer__append_arrival(w, &a), "arrival after it");
+	ASSERT_OK(trace_writer__close(w, NULL), "close");
+	for (int ahead = 0; ahead < 2; ahead++) {
+		struct trace_reader_opts ro = { .sz = sizeof(ro), .arrivals_first = ahead };
+		struct trace_reader *r;
+		struct trace_item it;
+		int events = 0, arrivals = 0;
+
+		tu__capture_log();
+		r = trace_reader__open(path, &ro);
+		tu__release_log();
+		if (!ASSERT_OK_PTR(r, "reader"))
+			return;
+		tu__capture_log();
+		while (trace_reader__next(r, &it) > 0) {
+			events += it.type == TRACE_ITEM_EVENT;
+			arrivals += it.type == TRACE_ITEM_ARRIVAL;
+		}
+		tu__release_log();
+		trace_reader__close(r);
+		ASSERT_EQ(events, 1, ahead ? "the event, ahead" : "the event");
+		ASSERT_EQ(arrivals, 0, ahead ? "no arrival after the footer, ahead" : "no arrival after the footer");
 	}
 	unlink(path);
 }
