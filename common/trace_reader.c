@@ -585,9 +585,54 @@ static int rows_from_arrivals(struct arrival_rows *out, const Mslat__ArrivalBatc
 }
 
 
-/* Tags of a Record's first field (field << 3 | length-delimited). */
-#define ARRIVALS_TAG (MSLAT__RECORD__KIND_ARRIVALS << 3 | 2)
-#define FOOTER_TAG (MSLAT__RECORD__KIND_FOOTER << 3 | 2)
+/*
+ * The kind protobuf-c gives the Record at P (LEN bytes), from its top-level
+ * tags alone: the last of its oneof's fields (Record has no other), 0 for
+ * none, -1 when it cannot be walked (then protobuf-c refuses it too).
+ */
+static int record_kind(const uint8_t *p, size_t len)
+{
+	const uint8_t *end = p + len;
+	int kind = 0;
+
+	while (p < end) {
+		uint64_t tag, v;
+		int n = varint__get(p, (size_t)(end - p), &tag);
+
+		if (n <= 0)
+			return -1;
+		p += n;
+		switch (tag & 7) {
+		case 0:	/* varint */
+			n = varint__get(p, (size_t)(end - p), &v);
+			if (n <= 0)
+				return -1;
+			p += n;
+			break;
+		case 1:	/* 64-bit */
+			if (end - p < 8)
+				return -1;
+			p += 8;
+			break;
+		case 2:	/* length-delimited */
+			n = varint__get(p, (size_t)(end - p), &v);
+			if (n <= 0 || v > (uint64_t)(end - p - n))
+				return -1;
+			p += (size_t)n + v;
+			break;
+		case 5:	/* 32-bit */
+			if (end - p < 4)
+				return -1;
+			p += 4;
+			break;
+		default:
+			return -1;
+		}
+		if (tag >> 3 >= MSLAT__RECORD__KIND_HEADER && tag >> 3 <= MSLAT__RECORD__KIND_ARRIVALS)
+			kind = (int)(tag >> 3);
+	}
+	return kind;
+}
 
 /* arrivals_first: the current frame's first pass starts at frame_pos. */
 static void ahead_start(struct trace_reader *r)
@@ -599,12 +644,13 @@ static void ahead_start(struct trace_reader *r)
 /*
  * The first pass: the next arrival batch of the frame into r->arr: 1, or 0
  * when the pass is over, or -ENOMEM. It ends at the frame's end or at the
- * first record the in-order pass will refuse for its length, or as an
- * arrival batch (not protobuf, another kind behind the arrivals tag,
- * columns of different lengths), or at a footer (nothing after one is
- * read); there the in-order pass reports it, as without the option. Damage
- * inside a batch of another kind is found in order only, after the frame's
- * arrivals were handed out. Nothing is kept but the position.
+ * first record the in-order pass will refuse for its length, its protobuf,
+ * or as an arrival batch (columns of different lengths), or at a footer
+ * (nothing after one is read); there the in-order pass reports it, as
+ * without the option. A record's kind is the one protobuf-c gives it (its
+ * last oneof field: record_kind). Damage inside a batch of another kind is
+ * found in order only, after the frame's arrivals were handed out. Nothing
+ * is kept but the position.
  */
 static int ahead_next(struct trace_reader *r)
 {
@@ -613,14 +659,15 @@ static int ahead_next(struct trace_reader *r)
 		const uint8_t *p;
 		Mslat__Record *rec;
 		uint64_t len;
-		int n = varint__get(r->frame + pos, r->frame_len - pos, &len), err;
+		int n = varint__get(r->frame + pos, r->frame_len - pos, &len), err, kind;
 
 		if (n <= 0 || len > TRACE_MAX_RECORD_BYTES || len > r->frame_len - pos - (size_t)n)
 			break;
 		p = r->frame + pos + n;
-		if (len && p[0] == FOOTER_TAG)
+		kind = record_kind(p, len);
+		if (kind < 0 || kind == MSLAT__RECORD__KIND_FOOTER)
 			break;
-		if (!len || p[0] != ARRIVALS_TAG) {
+		if (kind != MSLAT__RECORD__KIND_ARRIVALS) {
 			r->ahead_pos = pos + (size_t)n + len;
 			continue;
 		}
@@ -663,7 +710,8 @@ next:
 	if (len > r->frame_len - r->frame_pos - (size_t)n)
 		return bad_record(r, "record runs past the end of its frame");
 	/* Before where the first pass ended, every arrival batch was handed out by it. */
-	if (r->frame_pos < r->ahead_pos && len && r->frame[r->frame_pos + n] == ARRIVALS_TAG) {
+	if (r->frame_pos < r->ahead_pos &&
+	    record_kind(r->frame + r->frame_pos + n, len) == MSLAT__RECORD__KIND_ARRIVALS) {
 		r->frame_pos += (size_t)n + len;
 		r->stats.records++;
 		goto next;
