@@ -468,6 +468,20 @@ static void ahead_cb(const struct request *r, void *ctx)
 	k->bad += !r->queued || r->start_ns != 10000 * i + 100 || r->cat_ns[REQ_CAT_QUEUE] != 1000;
 }
 
+/* The end of an ahead_cb test: N requests, each from its own arrival, no arrival unmatched. */
+static void ahead_finish(struct fx *f, const struct ahead_check *k, uint64_t n)
+{
+	struct correlator_stats st;
+
+	correlator__finish(f->c);
+	ASSERT_EQ_U64(k->n, n, "requests");
+	ASSERT_EQ_U64(k->bad, 0, "every request started at its own arrival");
+	correlator__stats(f->c, &st);
+	ASSERT_EQ_U64(st.arrivals_used, n, "arrivals used");
+	ASSERT_EQ_U64(st.arrivals_dropped, 0, "none unmatched (a request's second is its own)");
+	fx_close(f);
+}
+
 /*
  * A whole frame's arrivals ahead of its rows, for many requests of one
  * connection and out of time order: each request starts at its own, and is
@@ -477,7 +491,6 @@ TEST(correlate, arrivals_ahead_many_unsorted)
 {
 	enum { N = 2000 };
 	struct ahead_check k = { 0 };
-	struct correlator_stats st;
 	struct fx f;
 
 	if (!fx_open_cb(&f, CORRELATE_CONN, ahead_cb, &k))
@@ -491,13 +504,7 @@ TEST(correlate, arrivals_ahead_many_unsorted)
 		tcp(&f, 1, "write", 5, 10, 10000ULL * i + 5000, 100);
 	}
 	ASSERT_EQ_U64(k.n, N - 1, "each delivered when it ended (the last is still open)");
-	correlator__finish(f.c);
-	ASSERT_EQ_U64(k.n, N, "requests");
-	ASSERT_EQ_U64(k.bad, 0, "every request started at its first arrival");
-	correlator__stats(f.c, &st);
-	ASSERT_EQ_U64(st.arrivals_used, N, "arrivals used");
-	ASSERT_EQ_U64(st.arrivals_dropped, 0, "none unmatched (a request's second is its own)");
-	fx_close(&f);
+	ahead_finish(&f, &k, N);
 }
 
 /*
@@ -509,7 +516,6 @@ TEST(correlate, arrivals_out_of_order_in_frames)
 {
 	enum { N = 3000, FRAME = 100 };
 	struct ahead_check k = { 0 };
-	struct correlator_stats st;
 	uint64_t seed = 11;
 	struct fx f;
 
@@ -535,13 +541,7 @@ TEST(correlate, arrivals_out_of_order_in_frames)
 		}
 		correlator__frame_end(f.c);
 	}
-	correlator__finish(f.c);
-	ASSERT_EQ_U64(k.n, N, "requests");
-	ASSERT_EQ_U64(k.bad, 0, "every request started at its own arrival");
-	correlator__stats(f.c, &st);
-	ASSERT_EQ_U64(st.arrivals_used, N, "arrivals used");
-	ASSERT_EQ_U64(st.arrivals_dropped, 0, "none unmatched");
-	fx_close(&f);
+	ahead_finish(&f, &k, N);
 }
 
 /*
