@@ -839,6 +839,16 @@ static void heap_down(uint64_t *h, uint32_t n, uint32_t i)
 	}
 }
 
+/* F's buffered arrivals moved to the array's start (arr_head 0). */
+static void arr_to_front(struct cfd *f)
+{
+	uint32_t live = f->narr - f->arr_head;
+
+	memmove(f->arr, f->arr + f->arr_head, live * sizeof(*f->arr));
+	f->arr_head = 0;
+	f->narr = live;
+}
+
 /*
  * F's buffer down to half when a quarter of it is used: what caps and
  * halving took out is given back, so memory follows what is buffered, not
@@ -846,14 +856,10 @@ static void heap_down(uint64_t *h, uint32_t n, uint32_t i)
  */
 static void arr_shrink(struct cfd *f)
 {
-	uint32_t live = f->narr - f->arr_head, cap = f->caparr / 2;
+	uint32_t cap = f->caparr / 2;
 	uint64_t *p;
 
-	if (f->arr_head) {
-		memmove(f->arr, f->arr + f->arr_head, live * sizeof(*f->arr));
-		f->arr_head = 0;
-		f->narr = live;
-	}
+	arr_to_front(f);
 	p = realloc(f->arr, cap * sizeof(*f->arr));
 	if (p) {	/* else the larger one stays: nothing is lost */
 		f->arr = p;
@@ -947,17 +953,12 @@ static int arrival_keep(struct correlator *c, struct cfd *f, uint64_t t)
 	live = f->narr - f->arr_head;
 	/* Out of order: a sorted array is a min-heap already; a hostile order costs log n, not a sort. */
 	if (!f->arr_heap && live && t < f->arr[f->narr - 1]) {
-		memmove(f->arr, f->arr + f->arr_head, live * sizeof(*f->arr));
-		f->arr_head = 0;
-		f->narr = live;
+		arr_to_front(f);
 		f->arr_heap = true;
 	}
 	/* Taken from the head: slide the rest down before growing, when that frees half. */
-	if (f->narr == f->caparr && f->arr_head && live <= f->caparr / 2) {
-		memmove(f->arr, f->arr + f->arr_head, live * sizeof(*f->arr));
-		f->arr_head = 0;
-		f->narr = live;
-	}
+	if (f->narr == f->caparr && f->arr_head && live <= f->caparr / 2)
+		arr_to_front(f);
 	if (grow((void **)&f->arr, &f->caparr, f->narr + 1, sizeof(*f->arr)))
 		return -ENOMEM;
 	i = f->narr++;

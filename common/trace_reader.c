@@ -558,6 +558,22 @@ static int rows_from_columns(struct trace_reader *r)
 	return 0;
 }
 
+/*
+ * The record at frame offset POS: its length prefix (*N bytes) and length
+ * (*LEN), checked against the format and the frame. NULL, or what is wrong.
+ */
+static const char *record_at(const struct trace_reader *r, size_t pos, int *n, uint64_t *len)
+{
+	*n = varint__get(r->frame + pos, r->frame_len - pos, len);
+	if (*n <= 0)
+		return "bad length prefix";
+	if (*len > TRACE_MAX_RECORD_BYTES)
+		return "record longer than the format allows";
+	if (*len > r->frame_len - pos - (size_t)*n)
+		return "record runs past the end of its frame";
+	return NULL;
+}
+
 /* An arrival batch protobuf-c unpacked (and checked) as rows. 0 or -ENOMEM. */
 static int rows_from_arrivals(struct arrival_rows *out, const Mslat__ArrivalBatch *b)
 {
@@ -584,7 +600,6 @@ static int rows_from_arrivals(struct arrival_rows *out, const Mslat__ArrivalBatc
 	return 0;
 }
 
-
 /*
  * The kind protobuf-c gives the Record at P (LEN bytes), from its top-level
  * tags alone: the last of its oneof's fields (Record has no other), 0 for
@@ -610,20 +625,17 @@ static int record_kind(const uint8_t *p, size_t len)
 			p += n;
 			break;
 		case 1:	/* 64-bit */
-			if (end - p < 8)
+		case 5:	/* 32-bit */
+			v = (tag & 7) == 1 ? 8 : 4;
+			if ((uint64_t)(end - p) < v)
 				return -1;
-			p += 8;
+			p += v;
 			break;
 		case 2:	/* length-delimited */
 			n = varint__get(p, (size_t)(end - p), &v);
 			if (n <= 0 || v > (uint64_t)(end - p - n))
 				return -1;
 			p += (size_t)n + v;
-			break;
-		case 5:	/* 32-bit */
-			if (end - p < 4)
-				return -1;
-			p += 4;
 			break;
 		default:
 			return -1;
@@ -659,9 +671,9 @@ static int ahead_next(struct trace_reader *r)
 		const uint8_t *p;
 		Mslat__Record *rec;
 		uint64_t len;
-		int n = varint__get(r->frame + pos, r->frame_len - pos, &len), err, kind;
+		int n, err, kind;
 
-		if (n <= 0 || len > TRACE_MAX_RECORD_BYTES || len > r->frame_len - pos - (size_t)n)
+		if (record_at(r, pos, &n, &len))
 			break;
 		p = r->frame + pos + n;
 		kind = record_kind(p, len);
@@ -702,13 +714,9 @@ static int next_record(struct trace_reader *r)
 next:
 	if (r->frame_pos == r->frame_len)
 		return 0;
-	n = varint__get(r->frame + r->frame_pos, r->frame_len - r->frame_pos, &len);
-	if (n <= 0)
-		return bad_record(r, "bad length prefix");
-	if (len > TRACE_MAX_RECORD_BYTES)
-		return bad_record(r, "record longer than the format allows");
-	if (len > r->frame_len - r->frame_pos - (size_t)n)
-		return bad_record(r, "record runs past the end of its frame");
+	why = record_at(r, r->frame_pos, &n, &len);
+	if (why)
+		return bad_record(r, why);
 	/* Before where the first pass ended, every arrival batch was handed out by it. */
 	if (r->frame_pos < r->ahead_pos &&
 	    record_kind(r->frame + r->frame_pos + n, len) == MSLAT__RECORD__KIND_ARRIVALS) {
@@ -798,19 +806,12 @@ static void next_row(struct trace_reader *r, struct trace_item *item)
 		r->batch = BATCH_NONE;
 }
 
-static int start_events(struct trace_reader *r)
+/* Hand out the N rows of a batch of KIND from the next call on (none: no batch). */
+static int start_rows(struct trace_reader *r, enum batch_kind kind, size_t n)
 {
-	r->batch = r->ev.n ? BATCH_EVENTS : BATCH_NONE;
+	r->batch = n ? kind : BATCH_NONE;
 	r->row = 0;
-	r->rows = r->ev.n;
-	return 0;
-}
-
-static int start_arrivals(struct trace_reader *r)
-{
-	r->batch = r->arr.n ? BATCH_ARRIVALS : BATCH_NONE;
-	r->row = 0;
-	r->rows = r->arr.n;
+	r->rows = n;
 	return 0;
 }
 
@@ -866,20 +867,18 @@ static int dispatch(struct trace_reader *r, struct trace_item *item)
 			err = rows_from_columns(r);
 		if (err)
 			return err;
-		return start_events(r);
+		return start_rows(r, BATCH_EVENTS, r->ev.n);
 	case MSLAT__RECORD__KIND_SCHED:
 		err = check_sched(r, rec->sched);
 		if (err)
 			return err;
-		r->rows = rec->sched->n_start_delta_ns;
-		r->batch = r->rows ? BATCH_SCHED : BATCH_NONE;
 		r->prev_ns = rec->sched->base_ns;
-		return 0;
+		return start_rows(r, BATCH_SCHED, rec->sched->n_start_delta_ns);
 	case MSLAT__RECORD__KIND_ARRIVALS:
 		err = check_arrivals(r, rec->arrivals);
 		if (!err)
 			err = rows_from_arrivals(&r->arr, rec->arrivals);
-		return err ?: start_arrivals(r);
+		return err ?: start_rows(r, BATCH_ARRIVALS, r->arr.n);
 	case MSLAT__RECORD__KIND_PROCESS:
 		item->type = TRACE_ITEM_PROCESS;
 		item->process = rec->process;
@@ -966,7 +965,7 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 				return fail(r, ret);
 			if (ret) {
 				item->frame_offset = r->frame_off;
-				start_arrivals(r);
+				start_rows(r, BATCH_ARRIVALS, r->arr.n);
 				continue;
 			}
 		}
@@ -988,7 +987,7 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 		}
 		if (ret == 2) {
 			item->frame_offset = r->frame_off;
-			start_events(r);
+			start_rows(r, BATCH_EVENTS, r->ev.n);
 			continue;
 		}
 		if (ret == 0) {
