@@ -18,6 +18,8 @@
 #define THREADS_MAX 1024
 #define CACHE_MAX (1 << 20)
 #define SLOW_MS_MAX 10000
+#define KEEPALIVE_REQUESTS_MAX 1000000000
+#define KEEPALIVE_TIMEOUT_MS_MAX 3600000
 
 struct options {
 	int port;
@@ -26,6 +28,7 @@ struct options {
 	size_t cache_entries;
 	double slow_fraction;
 	unsigned slow_ms;
+	unsigned keepalive_requests, keepalive_timeout_ms;
 	const char *requests_log;
 	const char *write_weights;
 	unsigned long long seed;
@@ -59,6 +62,13 @@ static void usage(FILE *f)
 	      "                           1/F-th in sequence [default: 0.05]\n"
 	      "      --slow-ms MS         least time the slow path holds the cache lock\n"
 	      "                           [default: 5]\n"
+	      "      --keepalive-requests N\n"
+	      "                           close a connection after N requests (its last\n"
+	      "                           response says so), so that connections waiting\n"
+	      "                           for a worker get a turn; 0: no limit [default: 100]\n"
+	      "      --keepalive-timeout MS\n"
+	      "                           close a connection whose read waits longer;\n"
+	      "                           0: never [default: 5000]\n"
 	      "      --requests-log FILE  one tab-separated line per request (times,\n"
 	      "                           thread, socket, status, slow)\n"
 	      "      --write-weights FILE write the deterministic weights file and exit\n"
@@ -102,8 +112,8 @@ static int parse_ull(const char *s, unsigned long long max, unsigned long long *
 /* Returns 0, or the exit status: 2 for bad usage, -1 for --help (exit 0). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CACHE = 256, OPT_SLOW_FRACTION, OPT_SLOW_MS, OPT_LOG, OPT_WRITE, OPT_SEED,
-	       OPT_FORCE };
+	enum { OPT_CACHE = 256, OPT_SLOW_FRACTION, OPT_SLOW_MS, OPT_KA_REQUESTS, OPT_KA_TIMEOUT,
+	       OPT_LOG, OPT_WRITE, OPT_SEED, OPT_FORCE };
 	static const struct option longopts[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "threads", required_argument, NULL, 't' },
@@ -111,6 +121,8 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "cache-size", required_argument, NULL, OPT_CACHE },
 		{ "slow-fraction", required_argument, NULL, OPT_SLOW_FRACTION },
 		{ "slow-ms", required_argument, NULL, OPT_SLOW_MS },
+		{ "keepalive-requests", required_argument, NULL, OPT_KA_REQUESTS },
+		{ "keepalive-timeout", required_argument, NULL, OPT_KA_TIMEOUT },
 		{ "requests-log", required_argument, NULL, OPT_LOG },
 		{ "write-weights", required_argument, NULL, OPT_WRITE },
 		{ "seed", required_argument, NULL, OPT_SEED },
@@ -156,6 +168,18 @@ static int parse_options(int argc, char **argv, struct options *o)
 				return usage_error("--slow-ms: '%s' is not a number from 0 to 10000",
 						   optarg);
 			o->slow_ms = (unsigned)v;
+			break;
+		case OPT_KA_REQUESTS:
+			if (parse_ull(optarg, KEEPALIVE_REQUESTS_MAX, &v))
+				return usage_error("--keepalive-requests: '%s' is not a number from 0 to %d",
+						   optarg, KEEPALIVE_REQUESTS_MAX);
+			o->keepalive_requests = (unsigned)v;
+			break;
+		case OPT_KA_TIMEOUT:
+			if (parse_ull(optarg, KEEPALIVE_TIMEOUT_MS_MAX, &v))
+				return usage_error("--keepalive-timeout: '%s' is not a number of milliseconds from 0 to %d",
+						   optarg, KEEPALIVE_TIMEOUT_MS_MAX);
+			o->keepalive_timeout_ms = (unsigned)v;
 			break;
 		case OPT_LOG:
 			o->requests_log = optarg;
@@ -219,6 +243,8 @@ int main(int argc, char **argv)
 		.cache_entries = 1024,
 		.slow_fraction = 0.05,
 		.slow_ms = 5,
+		.keepalive_requests = 100,
+		.keepalive_timeout_ms = 5000,
 		.seed = 1,
 	};
 	struct handler_config hcfg;
@@ -278,6 +304,8 @@ int main(int argc, char **argv)
 	scfg = (struct server_config){
 		.port = o.port,
 		.threads = o.threads,
+		.keepalive_requests = o.keepalive_requests,
+		.keepalive_timeout_ms = o.keepalive_timeout_ms,
 		.handler = handler,
 		.log = log,
 	};

@@ -46,6 +46,7 @@ struct server {
 	size_t q_head, q_len;
 	bool stopping;
 	bool stopped;		/* only touched by the thread that runs server__run/free */
+	unsigned keepalive_requests, keepalive_timeout_ms;
 	unsigned n_workers;
 	struct worker *workers;
 };
@@ -153,14 +154,19 @@ static void refuse(struct worker *w, int fd, uint64_t start_ns, const struct htt
 	linger_close(fd);
 }
 
-/* Serve requests on fd until the client closes it, asks to, or sends something unframeable. */
+/*
+ * Serve requests on fd until the client closes it, asks to, sends something
+ * unframeable, stays idle past the keep-alive timeout (its reads time out),
+ * or has had its share of requests.
+ */
 static void serve_connection(struct worker *w, int fd)
 {
+	unsigned cap = w->srv->keepalive_requests, served = 0;
 	struct handler_note note;
 	struct http_request req;
 	uint64_t start_ns = 0;
 	size_t len = 0, total;
-	bool continued;
+	bool continued, last;
 	int r, n;
 
 	for (;;) {
@@ -191,16 +197,22 @@ static void serve_connection(struct worker *w, int fd)
 		}
 
 		handler__serve(w->srv->handler, &req, w->in + req.head_bytes, &w->resp, &note);
-		n = http_format_response(w->out, sizeof(w->out), &w->resp, req.keep_alive,
+		last = cap && ++served >= cap && req.keep_alive;
+		n = http_format_response(w->out, sizeof(w->out), &w->resp, req.keep_alive && !last,
 					 req.minor_version);
 		if (n < 0) {
 			http_set_error(&w->resp, 500, "response too large");
-			n = http_format_response(w->out, sizeof(w->out), &w->resp, req.keep_alive,
-						 req.minor_version);
+			n = http_format_response(w->out, sizeof(w->out), &w->resp,
+						 req.keep_alive && !last, req.minor_version);
 		}
 		if (write_all(fd, w->out, n))
 			return;
 		log_request(w, fd, start_ns, &req, w->resp.status, &note);
+		if (last) {
+			/* The client may have sent its next request already: no reset over the response. */
+			linger_close(fd);
+			return;
+		}
 		if (!req.keep_alive)
 			return;
 
@@ -274,6 +286,13 @@ static int accept_one(struct server *s)
 	}
 	/* Responses leave in one write; never hold one back for an ACK. */
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (s->keepalive_timeout_ms) {
+		struct timeval tv = { .tv_sec = s->keepalive_timeout_ms / 1000,
+				      .tv_usec = s->keepalive_timeout_ms % 1000 * 1000 };
+
+		/* A read that waits longer fails with EAGAIN, and the worker closes the connection. */
+		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+	}
 
 	pthread_mutex_lock(&s->lock);
 	if (s->q_len == SERVER_QUEUE_MAX) {
@@ -375,6 +394,8 @@ struct server *server__new(const struct server_config *cfg)
 	s->listen_fd = -1;
 	s->handler = cfg->handler;
 	s->log = cfg->log;
+	s->keepalive_requests = cfg->keepalive_requests;
+	s->keepalive_timeout_ms = cfg->keepalive_timeout_ms;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->cond, NULL);
 

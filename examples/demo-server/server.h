@@ -12,6 +12,14 @@
 struct server_config {
 	int port;		/* 0: the kernel picks one */
 	unsigned threads;
+	/*
+	 * A connection is closed after this many requests (its last response
+	 * says "Connection: close"), 0 for no limit: with more keep-alive
+	 * connections than workers, the waiting ones get a turn, as with
+	 * nginx's keepalive_requests or Apache's MaxKeepAliveRequests.
+	 */
+	unsigned keepalive_requests;
+	unsigned keepalive_timeout_ms;	/* an idle connection is closed after this; 0: never */
 	struct handler *handler;	/* borrowed */
 	struct reqlog *log;		/* borrowed, may be NULL */
 };

@@ -140,6 +140,68 @@ else
 fi
 server_pid=
 
+# --- keep-alive limits: more connections than workers ----------------------
+# One worker, two busy keep-alive connections: without a request limit the
+# second waits for all of the first's requests (a client with a timeout gives
+# up); with --keepalive-requests 10 they take turns of at most 10 requests.
+"$SERVER" --port 0 --threads 1 --keepalive-requests 10 --keepalive-timeout 300 \
+	--weights "$WEIGHTS" --requests-log "$TMP/turns.tsv" >"$TMP/server.out" 2>"$TMP/server.err" &
+server_pid=$!
+port=
+i=0
+while [ $i -lt 100 ]; do
+	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$TMP/server.out")
+	[ -n "$port" ] && break
+	kill -0 "$server_pid" 2>/dev/null || break
+	sleep 0.1
+	i=$((i + 1))
+done
+if [ -z "$port" ]; then
+	fail server_start_keepalive "no 'listening on' line; stderr: $(cat "$TMP/server.err")"
+else
+	timeout 60 "$LOADGEN" --port "$port" --connections 2 --requests 200 --out "$TMP/turns.json" \
+		2>"$TMP/loadgen.err"
+	check keepalive_requests_loadgen_0_errors grep -q '"errors": 0,' "$TMP/turns.json"
+	printf 'GET /health HTTP/1.1\r\nHost: t\r\n\r\n' | raw >"$TMP/resp"
+	check keepalive_requests_first_keeps_alive sh -c "grep -q '^HTTP/1.1 200 ' '$TMP/resp' &&
+		! grep -qi '^connection: close' '$TMP/resp'"
+	# The tenth response of a connection says it is the last.
+	python3 - "$port" >"$TMP/tenth" 2>&1 <<'PY'
+import socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=10)
+s.sendall(b"GET /health HTTP/1.1\r\nHost: t\r\n\r\n" * 11)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.count(b"HTTP/1.1 200 "), data.lower().count(b"connection: close"))
+PY
+	check keepalive_requests_tenth_closes grep -qx '10 1' "$TMP/tenth"
+	# An idle connection is closed after --keepalive-timeout (300 ms).
+	python3 - "$port" >"$TMP/idle" 2>&1 <<'PY'
+import socket, sys, time
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5)
+t0 = time.monotonic()
+try:
+    eof = s.recv(1) == b""
+except socket.timeout:
+    eof = False
+print("closed" if eof else "open", round(time.monotonic() - t0, 1))
+PY
+	check keepalive_timeout_closes_idle grep -qE '^closed 0\.[2-9]' "$TMP/idle"
+	kill -TERM "$server_pid"
+	wait "$server_pid"
+	check keepalive_sigterm_exit_0 test $? -eq 0
+	# Consecutive predictions (the load's) of one socket: one worker, so the log
+	# (written out at the stop) is in order.
+	longest=$(awk -F '\t' '$7 != "/predict" { next } $5 == prev { run++ } $5 != prev { run = 1; prev = $5 }
+		run > max { max = run } END { print max + 0 }' "$TMP/turns.tsv")
+	check keepalive_requests_turns_of_10 test "$longest" -eq 10
+fi
+server_pid=
+
 # The log has a line per prediction; every 20th of the first 200 took the slow path.
 n=$(awk -F '\t' '$6 == "POST" && $7 == "/predict" && $8 == 200' "$TMP/requests.tsv" | wc -l)
 check requests_log_has_200_predictions test "$n" -eq 200
