@@ -223,7 +223,8 @@ static void dump_item(struct dump_ctx *d, const struct trace_item *it)
 		if (!pid_selected(d->o, it->arrival.pid, 0))
 			return;
 		snprintf(f, sizeof(f), "\"what\":\"%s\",\"fd\":%" PRId32 ",\"bytes\":%" PRIu32,
-			 it->arrival.what == TRACE_ARRIVAL_CONNECT ? "connect" : "data", it->arrival.fd,
+			 it->arrival.what == TRACE_ARRIVAL_CONNECT ? "connect" :
+			 it->arrival.what == TRACE_ARRIVAL_QUEUED ? "queued" : "data", it->arrival.fd,
 			 it->arrival.bytes);
 		dump_row(d, "arrival", it->arrival.time_ns, it->arrival.pid, 0, f);
 		return;

@@ -39,6 +39,7 @@
 #define ARRIVALS_FD_MIN (1u << 6)	/* a buffer is not shrunk below this */
 #define ARRIVALS_AHEAD_CAP (1u << 21)
 #define LATE_WALK_CAP 64	/* undelivered requests a late arrival looks back over */
+#define QUEUED_CAP 64	/* pre-accept arrivals kept per fd for its next accepts */
 #define TCACHE 256	/* thread cache slots; power of 2 */
 #define FCACHE 256	/* fd cache slots; power of 2 */
 #define RUNQ_CAP 4096	/* run-queue intervals kept per thread ahead of its syscalls */
@@ -193,6 +194,12 @@ struct cfd {
 	uint64_t *arr;
 	uint32_t arr_head, narr, caparr;
 	bool arr_heap;
+	/*
+	 * Arrivals of connections still in the accept queue (QUEUED records),
+	 * oldest first: each is for the next accept that returns this fd.
+	 */
+	uint64_t *queued;
+	uint32_t nqueued, capqueued;
 	struct creq *recent;	/* newest undelivered request started on this fd */
 };
 
@@ -213,6 +220,7 @@ struct correlator {
 	uint32_t nhosts;
 	uint64_t next_id;
 	uint64_t arrivals_ahead;	/* buffered in every fd's arr */
+	uint64_t queued_ahead;		/* in every fd's queued */
 	struct creq *free_reqs;		/* delivered requests kept for reuse, with their arrays */
 	uint32_t nfree;
 	struct cthread *tcache[TCACHE];
@@ -972,6 +980,47 @@ static int arrival_keep(struct correlator *c, struct cfd *f, uint64_t t)
 	return 0;
 }
 
+/*
+ * A QUEUED record: one per accept of a TCP connection, recorded just before
+ * the accept that returns fd F, with the time its first bytes came while it
+ * waited in the accept queue, or no bytes if none did. That time may be
+ * before the close of the previous connection on F, which bounds F's
+ * arrivals from below (low_ns): so the records wait apart, and each accept
+ * on F takes the oldest. T 0: no bytes.
+ */
+static int queued_keep(struct correlator *c, struct cfd *f, uint64_t t)
+{
+	if (f->nqueued == QUEUED_CAP) {	/* accepts that never came: the oldest goes */
+		c->queued_ahead -= !!f->queued[0];
+		c->st.arrivals_dropped += !!f->queued[0];
+		memmove(f->queued, f->queued + 1, (f->nqueued - 1) * sizeof(*f->queued));
+		f->nqueued--;
+	}
+	if (grow((void **)&f->queued, &f->capqueued, f->nqueued + 1, sizeof(*f->queued)))
+		return -ENOMEM;
+	f->queued[f->nqueued++] = t;
+	c->queued_ahead += !!t;
+	return 0;
+}
+
+/* An accept returned F at EXIT: the oldest QUEUED record of F is its own. */
+static int queued_accept(struct correlator *c, struct cfd *f, uint64_t exit)
+{
+	uint64_t t = f->queued[0];
+
+	/* Bytes cannot come after their accept: this accept's record was lost, that one is the next's. */
+	if (t > exit)
+		return 0;
+	memmove(f->queued, f->queued + 1, (f->nqueued - 1) * sizeof(*f->queued));
+	f->nqueued--;
+	c->queued_ahead -= !!t;
+	if (!t)
+		return 0;	/* no time to go by: as if none */
+	if (t <= f->low_ns)
+		f->low_ns = t - 1;	/* earlier arrivals of F are out already (arrivals_take) */
+	return arrival_keep(c, f, t);
+}
+
 static struct creq *req_start(struct correlator *c, uint32_t host, struct cthread *th, struct cfd *f,
 			      const struct trace_event *ev, const struct sc_class *cls, uint8_t cat)
 {
@@ -1464,6 +1513,8 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		arrivals_take(c, f, f->low_ns, f->low_ns);
 		f->conn_open = true;
 		f->st.connections++;
+		if (f->nqueued && ev->fd_kind == FD_KIND_TCP_LISTEN && queued_accept(c, f, exit_ns))
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -1586,7 +1637,7 @@ static int event_one(struct correlator *c, uint32_t host, const struct trace_eve
 
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)
 {
-	if (a->what != TRACE_ARRIVAL_DATA || a->fd < 0)
+	if ((a->what != TRACE_ARRIVAL_DATA && a->what != TRACE_ARRIVAL_QUEUED) || a->fd < 0)
 		return 0;
 	if (c->o.mode == CORRELATE_MARKER) {
 		c->st.arrivals_dropped++;	/* markers start requests, arrivals do not */
@@ -1608,6 +1659,8 @@ static int arrival_now(struct correlator *c, uint32_t host, const struct trace_a
 		return -ENOMEM;
 	if (f == &c->other_fd)
 		return 0;
+	if (a->what == TRACE_ARRIVAL_QUEUED)
+		return queued_keep(c, f, a->bytes ? a->time_ns : 0);
 	/*
 	 * A late arrival: the receive it preceded was already read. Rare: a
 	 * frame's arrivals come before its rows (correlate.h); it can still
@@ -1701,8 +1754,8 @@ int correlator__finish(struct correlator *c)
 		while (c->hosts[h].lru_head)
 			req_end(c, c->hosts[h].lru_head, false);
 	/* Still waiting for a receive at the end: they matched none. */
-	c->st.arrivals_dropped += c->arrivals_ahead;
-	c->arrivals_ahead = 0;
+	c->st.arrivals_dropped += c->arrivals_ahead + c->queued_ahead;
+	c->arrivals_ahead = c->queued_ahead = 0;
 	return correlator__frame_end(c);
 }
 
@@ -1855,6 +1908,7 @@ void correlator__free(struct correlator *c)
 		histogram__reset(f->st.latency);
 		free(f->st.latency);
 		free(f->arr);
+		free(f->queued);
 		free(f);
 	}
 	free(c->pend);

@@ -50,7 +50,7 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 int correlator__events(struct correlator *c, uint32_t host, const struct trace_event *rows,
 		       const struct sc_class *const *cls, size_t n);
 /*
- * An arrival record (only TRACE_ARRIVAL_DATA is used). 0 or -ENOMEM.
+ * An arrival record (TRACE_ARRIVAL_DATA and _QUEUED are used). 0 or -ENOMEM.
  * Arrivals must come before the rows of their frame (a trace_reader opened
  * with arrivals_first hands them so): a request is then final, and
  * delivered, when it ends. One that comes after its receive still starts

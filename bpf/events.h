@@ -25,6 +25,9 @@
 #define MSLAT_SC_ENABLED 0x1	/* record this syscall */
 #define MSLAT_SC_FD_FIRST 0x2	/* its first argument is a file descriptor */
 #define MSLAT_SC_LISTEN 0x4	/* listen(2): its fd becomes a listener to watch */
+#define MSLAT_SC_CONNECT 0x8	/* connect(2): its fd is a new connection to watch */
+#define MSLAT_SC_ACCEPT 0x10	/* accept(2), accept4(2): the fd it returns is one */
+#define MSLAT_SC_CLOSE 0x20	/* close(2): its socket is not watched for it */
 
 /* Values are those of enum fd_kind (common/trace_event.h) and proto FdKind. */
 #define MSLAT_FD_NONE 0
@@ -84,6 +87,7 @@ struct mslat_rec_proc {
 enum mslat_arrival_what {
 	MSLAT_ARRIVAL_DATA = 0,		/* payload reached a connected socket (idle before) */
 	MSLAT_ARRIVAL_CONNECT = 1,	/* a connection was queued on a traced listener */
+	MSLAT_ARRIVAL_QUEUED = 2,	/* payload came while it waited in the accept queue */
 };
 
 /* Bytes reaching a traced socket before the process reads them. 32 bytes. */

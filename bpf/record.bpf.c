@@ -170,12 +170,16 @@ static __always_inline void emit_arrival(__u32 what, __u64 ts, __u32 pid, __s32 
 	bpf_ringbuf_submit(a, wake_flags(sizeof(*a)));
 }
 
-/* Remember a TCP socket (or listener) of a traced process for arrival records. */
+/*
+ * Remember a TCP socket (or listener) of a traced process for arrival
+ * records. ACCEPTED: accept(2) returned it as FD.
+ */
 static __always_inline void watch_sock(struct task_state *st, struct sock *sk, __u32 kind,
-				       __u32 tgid, __s32 fd)
+				       __u32 tgid, __s32 fd, bool accepted)
 {
 	struct sock_info info = { .pid = tgid, .fd = fd };
-	__u64 key = (__u64)sk;
+	__u64 key = (__u64)sk, queued_ns = 0;
+	__u32 queued_bytes = 0;
 	struct sock_info *old;
 
 	if (st->last_sk == key)
@@ -193,29 +197,49 @@ static __always_inline void watch_sock(struct task_state *st, struct sock *sk, _
 	old = bpf_map_lookup_elem(&socks, &key);
 	if (!old) {
 		bpf_map_update_elem(&socks, &key, &info, BPF_NOEXIST);
-		return;
-	}
-	if (old->fd < 0) {
-		/* accepted: the arrival seen while it was queued now has its fd */
-		old->fd = fd;
-		old->pid = tgid;
-		if (old->pending_ns) {
-			emit_arrival(MSLAT_ARRIVAL_DATA, old->pending_ns, tgid, fd, old->pending_bytes);
+	} else {
+		/*
+		 * Accepted; or used by another process than the one that took
+		 * it (a child forked to serve it): its arrivals are for the
+		 * process that reads it. A close does not count (watch_sock is
+		 * not called for it): the parent closing its copy after the
+		 * fork would take it back.
+		 */
+		if (old->fd < 0 || old->pid != tgid) {
+			old->fd = fd;
+			old->pid = tgid;
+		}
+		if (accepted && old->pending_ns) {
+			queued_ns = old->pending_ns;
+			queued_bytes = old->pending_bytes;
 			old->pending_ns = 0;
 		}
 	}
+	/*
+	 * One QUEUED record per accept, ahead of the accept's own record in
+	 * the ring: the analyzer pairs them in order per fd. With bytes, the
+	 * time the first bytes came while the connection waited in the accept
+	 * queue, which may be before the previous connection on that fd was
+	 * closed; without, none came (or its listener was not known yet).
+	 */
+	if (accepted)
+		emit_arrival(MSLAT_ARRIVAL_QUEUED, queued_ns ? queued_ns : bpf_ktime_get_ns(), tgid, fd,
+			     queued_bytes);
 }
 
 /* After accept(2) (a connection to watch) or listen(2) (a listener to watch). */
 static __always_inline void watch_new_sock(struct task_struct *task, struct task_state *st, long ret)
 {
+	__u8 flags = targ_sc_flags[st->nr & (MSLAT_MAX_SYSCALLS - 1)];
 	struct sock *sk = NULL;
+	bool accepted = false;
 	__u32 kind;
 	int fd;
 
-	if (st->fd_kind == MSLAT_FD_TCP_LISTEN) {
+	if (st->fd_kind == MSLAT_FD_TCP_LISTEN && (flags & MSLAT_SC_ACCEPT)) {
 		fd = (int)ret;
-	} else if (targ_sc_flags[st->nr & (MSLAT_MAX_SYSCALLS - 1)] & MSLAT_SC_LISTEN) {
+		accepted = true;
+	} else if (flags & MSLAT_SC_LISTEN) {
 		fd = st->fd;
 	} else {
 		return;
@@ -223,7 +247,7 @@ static __always_inline void watch_new_sock(struct task_struct *task, struct task
 	kind = mslat_fd_kind(task, fd, &sk);
 	if (sk && (kind == MSLAT_FD_TCP || kind == MSLAT_FD_TCP_LISTEN)) {
 		st->last_sk = 0;
-		watch_sock(st, sk, kind, task->tgid, fd);
+		watch_sock(st, sk, kind, task->tgid, fd, accepted && kind == MSLAT_FD_TCP);
 	}
 }
 
@@ -256,8 +280,17 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 	if (flags & MSLAT_SC_FD_FIRST) {
 		st->fd = (int)PT_REGS_PARM1(regs);
 		st->fd_kind = mslat_fd_kind(task, st->fd, &sk);
-		if (targ_arrivals && sk)
-			watch_sock(st, sk, st->fd_kind, task->tgid, st->fd);
+		if (targ_arrivals && sk) {
+			/*
+			 * A new connection's struct sock is often where the last
+			 * one closed was (the slab reuses it), and the cache would
+			 * take it for that one, whose entry went at its close.
+			 */
+			if (flags & MSLAT_SC_CONNECT)
+				st->last_sk = 0;
+			if (!(flags & MSLAT_SC_CLOSE))
+				watch_sock(st, sk, st->fd_kind, task->tgid, st->fd, false);
+		}
 	}
 	/* last, so that the fd lookup is not part of the duration */
 	st->enter_ns = bpf_ktime_get_ns();
@@ -277,6 +310,9 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	if (!st || !st->enter_ns)
 		return 0;
 	now = bpf_ktime_get_ns();
+	/* Before the syscall's record: an accept's queued arrival comes first (trace-format.md). */
+	if (targ_arrivals && ret >= 0)
+		watch_new_sock(task, st, ret);
 	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
 	if (!e) {
 		count_drop(MSLAT_DROP_EVENTS, now);
@@ -294,9 +330,6 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	e->fd_kind = st->fd_kind;
 	bpf_ringbuf_submit(e, wake_flags(sizeof(*e)));
 	st->enter_ns = 0;
-
-	if (targ_arrivals && ret >= 0)
-		watch_new_sock(task, st, ret);
 	return 0;
 }
 

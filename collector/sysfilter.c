@@ -38,6 +38,12 @@ int sysfilter__build(const char *list, const char *arch, uint8_t *flags, size_t 
 			flags[i] = MSLAT_SC_FD_FIRST;
 		if (names[i] && !strcmp(names[i], "listen"))
 			flags[i] |= MSLAT_SC_LISTEN;
+		if (names[i] && !strcmp(names[i], "connect"))
+			flags[i] |= MSLAT_SC_CONNECT;
+		if (names[i] && (!strcmp(names[i], "accept") || !strcmp(names[i], "accept4")))
+			flags[i] |= MSLAT_SC_ACCEPT;
+		if (names[i] && !strcmp(names[i], "close"))
+			flags[i] |= MSLAT_SC_CLOSE;
 	}
 	if (!all) {
 		copy = strdup(list);

@@ -42,6 +42,13 @@ struct trace_event {
 enum trace_arrival_what {
 	TRACE_ARRIVAL_DATA = 0,	/* payload reached a connected socket */
 	TRACE_ARRIVAL_CONNECT = 1,	/* a connection was queued on a listener */
+	/*
+	 * Payload that reached a connection while it waited in the accept
+	 * queue; fd is the one the next accept on it returns (the record comes
+	 * before that accept, maybe before the previous connection on that fd
+	 * was closed).
+	 */
+	TRACE_ARRIVAL_QUEUED = 2,
 };
 
 /* Request bytes reaching a traced socket, before the server reads them. */

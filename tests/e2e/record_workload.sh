@@ -75,11 +75,12 @@ n2=$(trace "$TMP/t.mslat" | awk -F'\t' -v p="$pid" -v t="$t2" '$1=="E" && $2==p 
 [ "$n1" -eq 40 ] && [ "$n2" -eq 40 ] && [ "$t1" != "$t2" ] && pass "threads: 40 getppid under each thread's tid, one pid" ||
 	fail "threads: $n1 under tid $t1, $n2 under tid $t2 (pid $pid)"
 
-# a request queued before accept(2): its arrival is kept until the fd is known
+# a request queued before accept(2): its arrival is kept until the fd is known,
+# as the accept's QUEUED record (one per accept, with the bytes' time)
 "$REC" -q -o "$TMP/e.mslat" -- "$W" early 2>/dev/null | cat >"$TMP/e.out"
 trace "$TMP/e.mslat" >"$TMP/e.txt"
 pid=$(kv "$TMP/e.out" pid); afd=$(kv "$TMP/e.out" accepted_fd); lfd=$(kv "$TMP/e.out" listen_fd)
-at=$(awk -F'\t' -v p="$pid" -v f="$afd" '$1=="A" && $2=="data" && $3==p && $4==f && $5==5 { print $6 }' "$TMP/e.txt")
+at=$(awk -F'\t' -v p="$pid" -v f="$afd" '$1=="A" && $2=="queued" && $3==p && $4==f && $5==5 { print $6 }' "$TMP/e.txt")
 acc=$(awk -F'\t' -v p="$pid" '$1=="E" && $2==p && $4=="accept" { print $8 }' "$TMP/e.txt")
 n=$(awk -F'\t' -v p="$pid" -v f="$lfd" '$1=="A" && $2=="connect" && $3==p && $4==f' "$TMP/e.txt" | wc -l)
 [ -n "$at" ] && [ -n "$acc" ] && [ "$at" -lt "$acc" ] && [ $((acc - at)) -gt 15000000 ] && [ "$n" -eq 1 ] &&

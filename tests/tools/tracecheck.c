@@ -65,7 +65,8 @@ int main(int argc, char **argv)
 			       it.loss->count, it.loss->start_ns, it.loss->end_ns);
 			break;
 		case TRACE_ITEM_ARRIVAL:
-			printf("A\t%s\t%u\t%d\t%u\t%" PRIu64 "\n", it.arrival.what ? "connect" : "data",
+			printf("A\t%s\t%u\t%d\t%u\t%" PRIu64 "\n", it.arrival.what == TRACE_ARRIVAL_CONNECT ? "connect" :
+			       it.arrival.what == TRACE_ARRIVAL_QUEUED ? "queued" : "data",
 			       it.arrival.pid, it.arrival.fd, it.arrival.bytes, it.arrival.time_ns);
 			break;
 		case TRACE_ITEM_SCHED:
