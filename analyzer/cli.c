@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -144,6 +145,25 @@ int cli__parse_u32_list(const char *arg, uint32_t *out, int max)
 	return n ? n : -EINVAL;
 }
 
+/*
+ * A regular file that starts like a trace (a zstd frame): `-o` naming the
+ * trace being read (or any other) would truncate it before it is read.
+ */
+static bool holds_trace(const char *path)
+{
+	unsigned char magic[4];
+	struct stat st;
+	bool yes = false;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (!fstat(fd, &st) && S_ISREG(st.st_mode) && pread(fd, magic, 4, 0) == 4)
+		yes = magic[0] == 0x28 && magic[1] == 0xb5 && magic[2] == 0x2f && magic[3] == 0xfd;
+	close(fd);
+	return yes;
+}
+
 FILE *cli__open_output(const char *path)
 {
 	FILE *f;
@@ -151,6 +171,11 @@ FILE *cli__open_output(const char *path)
 
 	if (!path || !strcmp(path, "-"))
 		return stdout;
+	if (holds_trace(path)) {
+		log_error("will not write over '%s': it holds a trace (zstd data); choose another output",
+			  path);
+		return NULL;
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
 	if (fd < 0) {
 		log_error("cannot create '%s': %s", path, strerror(errno));

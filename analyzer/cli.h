@@ -57,7 +57,8 @@ int cli__parse_u32_list(const char *arg, uint32_t *out, int max);
 
 /*
  * Open -o OUT for writing ("-" or NULL: stdout). Files are created 0644
- * without following a final symlink. Returns NULL after a logged error.
+ * without following a final symlink; a file holding a trace (zstd data) is
+ * refused, never truncated. Returns NULL after a logged error.
  */
 FILE *cli__open_output(const char *path);
 /* Close OUT, checking that everything reached it (a full disk is an error). 0 or -errno. */

@@ -1384,6 +1384,8 @@ static void runq_before(struct correlator *c, struct cthread *th, uint64_t enter
 			break;
 		}
 	}
+	if (!i)
+		return;	/* none placed (intervals ahead of the thread's syscalls): no shift */
 	for (j = 0; i < th->nrq; i++, j++)
 		th->rq[j] = th->rq[i];
 	th->nrq = j;

@@ -230,4 +230,18 @@ if [ -n "$first" ] && [ -w /dev/full ]; then
 	[ $? -eq 1 ] && [ ! -s "$TMP/out" ] && pass "cli: a full disk is an error (-o)" ||
 		fail "cli: a full disk is an error (-o)"
 fi
+# -o naming the trace being read (a slip of the keyboard) would truncate it
+# before it is read: refused, for report and export, and the trace is intact.
+if [ -n "$first" ]; then
+	for cmd in "report --format json" "export"; do
+		cp "$first" "$TMP/self.mslat"
+		"$M" $cmd -o "$TMP/self.mslat" "$TMP/self.mslat" >"$TMP/out" 2>"$TMP/err"
+		rc=$?
+		if [ $rc -eq 1 ] && cmp -s "$first" "$TMP/self.mslat" && grep -q "will not write over" "$TMP/err"; then
+			pass "cli: $cmd -o the input trace: refused, the trace intact"
+		else
+			fail "cli: $cmd -o the input trace: exit $rc, $(head -c 200 "$TMP/err")"
+		fi
+	done
+fi
 finish
