@@ -985,6 +985,9 @@ static void log_stats(struct priv *p)
 	if (st.early_replays)
 		log_warn("a frame holds more than a million rows: they were analysed in parts, and "
 			 "run-queue wait may be placed late");
+	if (st.markers_capped)
+		log_warn("%llu marked requests were ended, incomplete, when a thread had more than "
+			 "1024 open: their END markers came later or never", (unsigned long long)st.markers_capped);
 	if (st.folded_events)
 		log_warn("more distinct threads or connections than the analyzer keeps: %llu events "
 			 "of the others are folded into one row (pid 0, tid 0) and start no requests",

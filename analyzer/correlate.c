@@ -40,6 +40,14 @@
 #define ARRIVALS_AHEAD_CAP (1u << 21)
 #define LATE_WALK_CAP 64	/* undelivered requests a late arrival looks back over */
 #define QUEUED_CAP 64	/* pre-accept arrivals kept per fd for its next accepts */
+/*
+ * Marked requests open at once on one thread. Each marker looks for its id
+ * among them and each syscall of the thread is activity for all of them: a
+ * hostile trace of BEGINs never ended made that quadratic (150k: 43 s).
+ * Beyond, the oldest ends, incomplete (an event loop with more requests in
+ * flight on one thread than this loses their ends).
+ */
+#define MARKER_OPEN_CAP 1024
 #define TCACHE 256	/* thread cache slots; power of 2 */
 #define FCACHE 256	/* fd cache slots; power of 2 */
 #define RUNQ_CAP 4096	/* run-queue intervals kept per thread ahead of its syscalls */
@@ -1720,6 +1728,15 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 	}
 	if (what == 1)
 		return 0;
+	if (th->nopen >= MARKER_OPEN_CAP) {
+		struct creq *oldest = th->open[0].r;
+
+		for (uint32_t i = 1; i < th->nopen; i++)
+			if (th->open[i].r->pub.start_ns < oldest->pub.start_ns)
+				oldest = th->open[i].r;
+		c->st.markers_capped++;
+		req_end(c, oldest, false);
+	}
 	r = req_alloc(c);
 	if (!r)
 		return -ENOMEM;

@@ -78,6 +78,7 @@ struct correlator_stats {
 	uint64_t early_replays;		/* frames' rows replayed before their end (too many rows) */
 	uint64_t runq_ns;		/* run-queue wait outside syscalls, placed */
 	uint64_t runq_dropped;		/* intervals beyond RUNQ_CAP per thread */
+	uint64_t markers_capped;	/* marked requests ended early: too many open on a thread */
 };
 void correlator__stats(const struct correlator *c, struct correlator_stats *st);
 
