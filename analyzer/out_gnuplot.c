@@ -138,8 +138,11 @@ static int write_cdf(const struct analysis *a, const char *dir)
 		    (double)v / 1e6, (double)v / 1e6, m[i].color, m[i].name, units__duration(b, v),
 		    (double)v / 1e6, 0.30 - 0.07 * (double)i, m[i].color);
 	}
-	put(&g, "  plot 'latency_cdf.dat' using 1:2 with lines lw 2 lc rgb '#2f6fdf' "
-		"title 'requests'\n");
+	if (!h->count)	/* no points: gnuplot finds no x range and fails */
+		put(&g, "  set xrange [0.01:1]\n  plot NaN title 'no complete requests'\n");
+	else
+		put(&g, "  plot 'latency_cdf.dat' using 1:2 with lines lw 2 lc rgb '#2f6fdf' "
+			"title 'requests'\n");
 	script_tail(&g);
 	return gp_close(&g, 0);
 }
@@ -158,6 +161,7 @@ static void maybe(struct gp_file *g, const struct histogram *h, double q)
 
 static int write_timeseries(const struct analysis *a, const char *dir)
 {
+	uint64_t any = 0;
 	struct gp_file g;
 	int err = gp_open(&g, dir, "timeseries.dat");
 
@@ -180,14 +184,29 @@ static int write_timeseries(const struct analysis *a, const char *dir)
 	if (err || (err = gp_open(&g, dir, "timeseries.gp")))
 		return gp_close(&g, err);
 	script_head(&g, "timeseries", 1000, 640);
-	put(&g, "  set multiplot layout 2,1\n"
-		"  set title 'Throughput'\n  set xlabel ''\n  set ylabel 'completed requests/s'\n"
-		"  set yrange [0:*]\n"
-		"  plot 'timeseries.dat' using 1:2 with lines lw 2 lc rgb '#2f6fdf' title 'requests/s'\n"
+	if (!a->nbuckets) {	/* no points: gnuplot finds no range and fails */
+		put(&g, "  set title 'Throughput and latency'\n  set xrange [0:1]\n  set yrange [0:1]\n"
+			"  set xlabel 'time since the start of the trace (s)'\n"
+			"  plot NaN title 'no requests in the window'\n");
+		script_tail(&g);
+		return gp_close(&g, 0);
+	}
+	/* One x range for both panels, given: a panel without a point has none of its own. */
+	put(&g, "  set multiplot layout 2,1\n  set xrange [%.6f:%.6f]\n",
+	    (double)a->buckets[0].start_ns / 1e9,
+	    ((double)a->buckets[a->nbuckets - 1].start_ns + (double)(a->interval_ns ? a->interval_ns : 1)) / 1e9);
+	for (int i = 0; i < a->nbuckets; i++)
+		any += a->buckets[i].requests;
+	put(&g, "  set title 'Throughput'\n  set xlabel ''\n  set ylabel 'completed requests/s'\n"
+		"  set yrange [0:%s]\n", any ? "*" : "1");
+	put(&g, "  plot 'timeseries.dat' using 1:2 with lines lw 2 lc rgb '#2f6fdf' title 'requests/s'\n"
 		"  set title 'Latency'\n  set xlabel 'time since the start of the trace (s)'\n"
-		"  set ylabel 'latency (ms)'\n"
-		"  plot 'timeseries.dat' using 1:3 with linespoints pt 7 ps 0.4 lw 2 lc rgb '#4e79a7' "
-		"title 'p50', '' using 1:4 with linespoints pt 7 ps 0.4 lw 2 lc rgb '#e4572e' title 'p99'\n");
+		"  set ylabel 'latency (ms)'\n");
+	if (!a->req.latency.count)
+		put(&g, "  set yrange [0:1]\n  plot NaN title 'no complete requests'\n");
+	else
+		put(&g, "  plot 'timeseries.dat' using 1:3 with linespoints pt 7 ps 0.4 lw 2 lc rgb '#4e79a7' "
+			"title 'p50', '' using 1:4 with linespoints pt 7 ps 0.4 lw 2 lc rgb '#e4572e' title 'p99'\n");
 	script_tail(&g);
 	return gp_close(&g, 0);
 }
@@ -244,8 +263,8 @@ static int write_breakdown(const struct analysis *a, const char *dir)
 	put(&g, "  set title 'Where the time goes: average per request'\n"
 		"  set style data histograms\n  set style histogram rowstacked\n"
 		"  set style fill solid 0.9 border lc rgb '#ffffff'\n  set boxwidth 0.6\n"
-		"  set ylabel 'ms per request'\n  set yrange [0:*]\n  set key outside right top\n"
-		"  set xtics ('typical (<= p50)' 0, 'slow (>= p99)' 1)\n");
+		"  set ylabel 'ms per request'\n  set yrange [0:%s]\n  set key outside right top\n"
+		"  set xtics ('typical (<= p50)' 0, 'slow (>= p99)' 1)\n", ncols ? "*" : "1");
 	if (!ncols) {
 		put(&g, "  plot 'breakdown.dat' using 2 title 'no requests' lc rgb '#c9d3e6'\n");
 	} else {

@@ -240,6 +240,19 @@ if "$M" report --format gnuplot -o "$TMP/gp" "$TMP/tp.mslat" >"$TMP/out" 2>"$TMP
 		done
 		check "gnuplot: every script renders PNG and SVG without an error or warning" test $ok = 1
 		check "gnuplot: report rendered them and printed nothing" test ! -s "$TMP/err" -a -s "$TMP/gp/latency_cdf.png"
+		# No complete request (a window after the trace, markers in a trace without
+		# any): empty charts that say so, not gnuplot's "x range is invalid".
+		for how in "--since 1h" "--correlate marker"; do
+			rm -rf "$TMP/gpe"
+			"$M" report --format gnuplot $how -o "$TMP/gpe" "$TMP/tp.mslat" >"$TMP/out" 2>"$TMP/err"
+			rc=$?
+			ok=1
+			for s in latency_cdf timeseries breakdown; do
+				head -c 8 "$TMP/gpe/$s.png" 2>/dev/null | grep -q PNG || ok=0
+			done
+			check "gnuplot: no complete request ($how): exit 0, three charts, nothing printed" \
+				test $rc = 0 -a $ok = 1 -a ! -s "$TMP/err"
+		done
 	else
 		skip "gnuplot: rendering: gnuplot is not installed"
 	fi
