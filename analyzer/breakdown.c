@@ -162,6 +162,16 @@ static struct analysis_bucket *bucket_slow(struct priv *p, uint32_t host, uint64
 			return NULL;
 		idx = t > start ? (t - start) / a->interval_ns : 0;
 	}
+	/*
+	 * --interval: as many points as the user asked for, up to 8 times the
+	 * automatic series; beyond, doubled (a warning says so) rather than cut.
+	 */
+	while (idx >= MAX_BUCKETS * 8 && p->interval_idx < 0 &&
+	       a->interval_ns <= intervals_ns[N_INTERVALS - 1] / 2) {
+		if (bucket_merge_to(p, a->interval_ns * 2))
+			return NULL;
+		idx = t > start ? (t - start) / a->interval_ns : 0;
+	}
 	if (idx >= MAX_BUCKETS * 8)
 		return &p->sink;	/* a time far from the trace's: kept out of the series */
 	if (idx >= (uint64_t)a->nbuckets) {
@@ -985,6 +995,10 @@ static void log_stats(struct priv *p)
 	if (st.early_replays)
 		log_warn("a frame holds more than a million rows: they were analysed in parts, and "
 			 "run-queue wait may be placed late");
+	if (p->interval_idx < 0 && p->a.interval_ns != p->a.opts.interval_ns)
+		log_warn("--interval %gms gives more than %d points over this trace: the time series "
+			 "is at %gms", (double)p->a.opts.interval_ns / 1e6, MAX_BUCKETS * 8,
+			 (double)p->a.interval_ns / 1e6);
 	if (st.markers_capped)
 		log_warn("%llu marked requests were ended, incomplete, when a thread had more than "
 			 "1024 open: their END markers came later or never", (unsigned long long)st.markers_capped);
