@@ -119,7 +119,8 @@ static inline bool fd_kind__is_conn(uint32_t kind)
 static inline bool fd_kind__is_socket(uint32_t kind)
 {
 	return kind == FD_KIND_TCP || kind == FD_KIND_UDP || kind == FD_KIND_UNIX ||
-	       kind == FD_KIND_SOCKET_OTHER || kind == FD_KIND_TCP_LISTEN;
+	       kind == FD_KIND_SOCKET_OTHER || kind == FD_KIND_TCP_LISTEN ||
+	       kind == FD_KIND_UNIX_PAIR;
 }
 
 /* The category of a call of CLS on an fd of KIND (docs/correlation.md "Categories"). */

@@ -43,6 +43,7 @@
 #define MSLAT_FD_TCP_LISTEN 10
 #define MSLAT_FD_BLK 11
 #define MSLAT_FD_DIR 12
+#define MSLAT_FD_UNIX_PAIR 13	/* a unix socket with no address at either end: socketpair(2) */
 
 /* Every ring-buffer record starts with a __u32 type; the consumer switches on it. */
 enum mslat_rec_type {

@@ -119,6 +119,25 @@ static __always_inline struct file *mslat_fd_file(struct task_struct *task, int 
 }
 
 /*
+ * A unix socket with no address at either end is one of a socketpair(2): an
+ * internal channel (asyncio's wake-ups, nginx's master-worker messages), not
+ * a client's connection. A server's accepted socket carries its listener's
+ * address, a client's has the server's as its peer's.
+ */
+static __always_inline __u32 mslat_unix_kind(struct sock *sk)
+{
+	struct unix_sock *u = mslat_cast(sk, struct unix_sock);
+	struct sock *peer;
+
+	if (mslat_kread(u, addr))
+		return MSLAT_FD_UNIX;
+	peer = mslat_kread(u, peer);
+	if (peer && mslat_kread(mslat_cast(peer, struct unix_sock), addr))
+		return MSLAT_FD_UNIX;
+	return MSLAT_FD_UNIX_PAIR;
+}
+
+/*
  * Kind of the socket behind FILE; *SKP receives its struct sock for TCP
  * sockets (arrival tracking), NULL otherwise.
  */
@@ -134,7 +153,7 @@ static __always_inline __u32 mslat_sock_kind(struct file *file, struct sock **sk
 		return MSLAT_FD_SOCKET_OTHER;
 	mslat_sk_family_state(sk, &family, &state);
 	if (family == MSLAT_AF_UNIX)
-		return MSLAT_FD_UNIX;
+		return mslat_unix_kind(sk);
 	if (family != MSLAT_AF_INET && family != MSLAT_AF_INET6)
 		return MSLAT_FD_SOCKET_OTHER;
 	mslat_sk_type_proto(sk, &type, &proto);

@@ -11,7 +11,7 @@ const char *fd_kind__name(unsigned int kind)
 		[FD_KIND_PIPE] = "pipe",     [FD_KIND_CHR] = "chr",
 		[FD_KIND_ANON] = "anon",     [FD_KIND_OTHER] = "other",
 		[FD_KIND_TCP_LISTEN] = "tcp-listen", [FD_KIND_BLK] = "blk",
-		[FD_KIND_DIR] = "dir",
+		[FD_KIND_DIR] = "dir",	     [FD_KIND_UNIX_PAIR] = "unix-pair",
 	};
 
 	return kind < FD_KIND__COUNT ? names[kind] : "?";

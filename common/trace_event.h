@@ -20,6 +20,7 @@ enum fd_kind {
 	FD_KIND_TCP_LISTEN = 10,
 	FD_KIND_BLK = 11,
 	FD_KIND_DIR = 12,
+	FD_KIND_UNIX_PAIR = 13,	/* socketpair(2): no address at either end */
 	FD_KIND__COUNT,
 };
 

@@ -217,6 +217,59 @@ PY
 	fi
 }
 
+# asyncio_run N: an asyncio HTTP server (stdlib) whose handler waits for a
+# thread of its executor: the thread wakes the event loop through asyncio's
+# socketpair, which the loop thread receives on and never answers. Taken for
+# a connection, it was one request, never complete, that shared half of every
+# real request's time (uvicorn: 51% "shared") and held it undecided until the
+# timeout. One end of a socketpair is now kind unix-pair, not a connection.
+asyncio_run() {
+	local n=$1 trace=$TMP/asyncio.mslat port name="asyncio server with an executor" rep=$TMP/aio.json
+	local found incomplete shared pairs
+	port=$(free_port)
+	cat >"$TMP/aioserver.py" <<'PY'
+import asyncio, sys, time
+
+async def serve(reader, writer):
+    loop = asyncio.get_running_loop()
+    while True:
+        head = await reader.readuntil(b"\r\n\r\n")
+        if not head:
+            break
+        await loop.run_in_executor(None, time.sleep, 0.0005)
+        writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+        await writer.drain()
+
+async def main():
+    server = await asyncio.start_server(serve, "127.0.0.1", int(sys.argv[1]))
+    async with server:
+        await server.serve_forever()
+
+asyncio.run(main())
+PY
+	if ! start_recorder "$trace" "$TMP/aio" -- python3 "$TMP/aioserver.py" "$port"; then
+		fail "$name: recorder did not start: $(head -3 "$TMP/aio.err")"
+		return
+	fi
+	for i in $(seq 100); do
+		"$B/loadgen" -q --port "$port" -c 1 -n 1 -X GET --path / -o /dev/null 2>/dev/null && break
+		sleep 0.05
+	done
+	"$B/loadgen" -q --port "$port" -c 1 -n "$n" -X GET --path / -o "$TMP/client.json" ||
+		fail "$name: load generator failed"
+	stop_recorder
+	check_run "$name" "$((n + 1))" "$TMP/client.json" "$trace"
+	"$B/mslat" report --format json -o "$rep" "$trace" 2>/dev/null || return
+	incomplete=$(json "$rep" 'd["requests"]["incomplete"]')
+	shared=$(json "$rep" 'd["requests"]["shared_ns"]["max"]')
+	pairs=$("$B/mslat" dump "$trace" 2>/dev/null | grep -c 'unix-pair')
+	if [ "$incomplete" = 0 ] && [ "$shared" = 0 ] && [ "$pairs" -gt 0 ]; then
+		pass "$name: the wake-up socketpair ($pairs calls, unix-pair) is no request: 0 incomplete, no shared time"
+	else
+		fail "$name: $incomplete incomplete, shared up to ${shared}ns a request, $pairs unix-pair calls"
+	fi
+}
+
 demo_run 4 4000
 demo_run 16 8000
 if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
@@ -229,4 +282,5 @@ fi
 arrivals_run 16 80000
 python_run fork 4 2000
 python_run single 4 2000
+asyncio_run 1000
 finish

@@ -769,6 +769,38 @@ out:
 	fx_close(&f);
 }
 
+/*
+ * An event loop (one thread) serving a connection while its executor's
+ * thread wakes it through a socketpair: the loop receives on it, never
+ * answers. As a connection (unix) it was a request that shared the real
+ * one's time; as unix-pair it is a syscall of the real request, its own.
+ */
+TEST(correlate, socketpair_is_no_connection)
+{
+	const struct request *r;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "recvfrom", 5, 100, 0, 100);				/* the request */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 200, 500);		/* idle: its executor works */
+	ev(&f, 1, "recvfrom", 9, FD_KIND_UNIX_PAIR, 1, 800, 100);	/* woken */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 1000, 100);
+	ev(&f, 1, "recvfrom", 9, FD_KIND_UNIX_PAIR, 1, 1200, 100);	/* woken again */
+	tcp(&f, 1, "sendto", 5, 10, 1400, 100);				/* the response */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "one request, none on the socketpair"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_TRUE(r->complete, "complete");
+	ASSERT_EQ_U64(r->shared_ns, 0, "nothing shared");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 300, "its receive, send, and the wake-ups' reads");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_SYNC], 100, "the futex");
+	ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "parts add up");
+out:
+	fx_close(&f);
+}
+
 TEST(correlate, thread_mode)
 {
 	struct fx f;
