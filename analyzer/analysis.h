@@ -302,11 +302,13 @@ void analysis__free(struct analysis *a);
 struct json_t;
 int out_text__report(FILE *f, const struct analysis *a, bool color);
 /*
- * REQUESTS, when not NULL, is a JSON array of every request (built by the
- * caller with out_json__request() from analysis_opts.on_request); it is
- * written as "requests_list". The reference to it is not stolen.
+ * With LIST, REQUESTS are every request (kept by the caller from
+ * analysis_opts.on_request, without their steps), in the order to list
+ * them: written as "requests_list", one object at a time, so that memory
+ * holds the requests as structs, not as JSON (3.2M requests: 14.9 GB).
  */
-int out_json__report(FILE *f, const struct analysis *a, struct json_t *requests);
+int out_json__report(FILE *f, const struct analysis *a, bool list, const struct request *requests,
+		     size_t nrequests);
 /* One request as a JSON object (new reference), as in "slowest" and "requests_list". */
 struct json_t *out_json__request(const struct request *req, bool steps);
 

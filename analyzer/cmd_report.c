@@ -203,8 +203,10 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 	return 0;
 }
 
+/* Every request, as structs: a JSON object each would take 20 times the memory. */
 struct collect {
-	json_t *arr;
+	struct request *r;
+	size_t n, cap;
 	bool oom;
 };
 
@@ -214,48 +216,39 @@ static void collect_request(const struct request *req, void *ctx)
 
 	if (c->oom)
 		return;
-	if (json_array_append_new(c->arr, out_json__request(req, false)))
-		c->oom = true;
-}
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 1024;
+		struct request *r = cap < SIZE_MAX / sizeof(*r) ? realloc(c->r, cap * sizeof(*r)) : NULL;
 
-/* Requests in a stable order: by host, start, pid, fd, tid. */
-static int cmp_req_json(const void *x, const void *y)
-{
-	json_t *a = *(json_t *const *)x, *b = *(json_t *const *)y;
-	static const char *const keys[] = { "host", "start_ns", "pid", "fd", "tid", "id" };
-
-	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-		json_int_t va = json_integer_value(json_object_get(a, keys[i]));
-		json_int_t vb = json_integer_value(json_object_get(b, keys[i]));
-
-		if (va != vb)
-			return va < vb ? -1 : 1;
-	}
-	return 0;
-}
-
-static json_t *sorted_requests(json_t *arr)
-{
-	size_t n = json_array_size(arr);
-	json_t **v = malloc((n + 1) * sizeof(*v)), *out = json_array();
-
-	if (!v || !out) {
-		free(v);
-		json_decref(out);
-		return NULL;
-	}
-	for (size_t i = 0; i < n; i++)
-		v[i] = json_array_get(arr, i);
-	qsort(v, n, sizeof(*v), cmp_req_json);
-	for (size_t i = 0; i < n; i++) {
-		if (json_array_append(out, v[i])) {
-			json_decref(out);
-			out = NULL;
-			break;
+		if (!r) {
+			c->oom = true;
+			return;
 		}
+		c->r = r;
+		c->cap = cap;
 	}
-	free(v);
-	return out;
+	c->r[c->n] = *req;
+	c->r[c->n].steps = NULL;	/* valid during the callback only; not listed */
+	c->r[c->n].nsteps = 0;
+	c->n++;
+}
+
+/* Requests in a stable order: by host, start, pid, fd, tid, id. */
+static int cmp_req(const void *x, const void *y)
+{
+	const struct request *a = x, *b = y;
+
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	if (a->start_ns != b->start_ns)
+		return a->start_ns < b->start_ns ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	if (a->fd != b->fd)
+		return a->fd < b->fd ? -1 : 1;
+	if (a->tid != b->tid)
+		return a->tid < b->tid ? -1 : 1;
+	return a->id < b->id ? -1 : a->id > b->id;
 }
 
 int cmd_report(int argc, char **argv)
@@ -264,7 +257,6 @@ int cmd_report(int argc, char **argv)
 	struct collect col = { 0 };
 	struct out_csv *csv = NULL;
 	struct analysis *a = NULL;
-	json_t *list = NULL;
 	FILE *out = NULL;
 	int rc, err;
 
@@ -272,11 +264,6 @@ int cmd_report(int argc, char **argv)
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
 	if (ra.list) {
-		col.arr = json_array();
-		if (!col.arr) {
-			log_error("out of memory");
-			return EXIT_FAILURE_RT;
-		}
 		ra.ao.on_request = collect_request;
 		ra.ao.ctx = &col;
 	} else if (ra.format == FMT_CSV) {
@@ -292,11 +279,13 @@ int cmd_report(int argc, char **argv)
 		rc = EXIT_FAILURE_RT;
 		goto out;
 	}
-	if (col.oom || (ra.list && !(list = sorted_requests(col.arr)))) {
-		log_error("out of memory");
+	if (col.oom) {
+		log_error("out of memory: --requests keeps every request (%zu so far)", col.n);
 		rc = EXIT_FAILURE_RT;
 		goto out;
 	}
+	if (col.n)
+		qsort(col.r, col.n, sizeof(*col.r), cmp_req);
 	if (a->trace.lost)
 		log_warn("%llu events were lost while recording: requests around them may be missing "
 			 "or merged", (unsigned long long)a->trace.lost);
@@ -317,7 +306,7 @@ int cmd_report(int argc, char **argv)
 		goto out;
 	}
 	if (ra.format == FMT_JSON)
-		err = out_json__report(out, a, list);
+		err = out_json__report(out, a, ra.list, col.r, col.n);
 	else if (ra.format == FMT_HTML)
 		err = out_html__write(a, out);
 	else
@@ -340,8 +329,7 @@ int cmd_report(int argc, char **argv)
 out:
 	if (csv)
 		out_csv__close(csv, NULL);
-	json_decref(list);
-	json_decref(col.arr);
+	free(col.r);
 	analysis__free(a);
 	return rc;
 }

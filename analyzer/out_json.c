@@ -2,6 +2,7 @@
 /* `mslat report --format json`: the schema of docs/json-schema.md, keys in a fixed order. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jansson.h>
 
@@ -510,7 +511,49 @@ static json_t *findings_json(const struct analysis *a)
 	return arr;
 }
 
-int out_json__report(FILE *f, const struct analysis *a, struct json_t *requests)
+/*
+ * JSON of ROOT without its closing brace, then "requests_list" streamed:
+ * the bytes json_out__dump would give with the array in ROOT (each request
+ * indented one level deeper than alone).
+ */
+static int dump_with_list(json_t *root, FILE *f, const struct request *reqs, size_t n)
+{
+	const size_t flags = JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6);
+	char *s = json_dumps(root, flags);
+	size_t len = s ? strlen(s) : 0;
+	int err = 0;
+
+	if (len < 2 || s[len - 1] != '}') {
+		free(s);
+		return -ENOMEM;
+	}
+	/* "{}" when ROOT is empty; else it ends with "\n}". */
+	if (fwrite(s, 1, len - (s[len - 2] == '\n' ? 2 : 1), f) != len - (s[len - 2] == '\n' ? 2 : 1))
+		err = -EIO;
+	free(s);
+	if (!err && fputs(n ? ",\n  \"requests_list\": [" : ",\n  \"requests_list\": []", f) == EOF)
+		err = -EIO;
+	for (size_t i = 0; i < n && !err; i++) {
+		json_t *o = out_json__request(&reqs[i], false);
+		char *r = o ? json_dumps(o, flags) : NULL;
+
+		json_decref(o);
+		if (!r)
+			return -ENOMEM;
+		if (fputs(i ? ",\n    " : "\n    ", f) == EOF)
+			err = -EIO;
+		for (const char *p = r; *p && !err; p++)
+			if (fputc(*p, f) == EOF || (*p == '\n' && fputs("    ", f) == EOF))
+				err = -EIO;
+		free(r);
+	}
+	if (!err && fputs(n ? "\n  ]\n}\n" : "\n}\n", f) == EOF)
+		err = -EIO;
+	return err;
+}
+
+int out_json__report(FILE *f, const struct analysis *a, bool list, const struct request *requests,
+		     size_t nrequests)
 {
 	json_t *root = json_object();
 	int err = 0;
@@ -531,10 +574,8 @@ int out_json__report(FILE *f, const struct analysis *a, struct json_t *requests)
 	err |= set(root, "timeseries", timeseries_json(a));
 	err |= set(root, "slowest", slowest_json(a));
 	err |= set(root, "findings", findings_json(a));
-	if (requests)
-		err |= set(root, "requests_list", json_incref(requests));
 	if (!err)
-		err = json_out__dump(root, f);
+		err = list ? dump_with_list(root, f, requests, nrequests) : json_out__dump(root, f);
 	json_decref(root);
 	return err ? (err == -EIO ? -EIO : -ENOMEM) : 0;
 }
