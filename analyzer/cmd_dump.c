@@ -87,6 +87,20 @@ static int prepare(struct dump_ctx *d)
 			if (!strcmp(d->o->names[j], h->syscall_names[i]))
 				d->sys_selected[i] = true;
 	}
+	/* A name the trace's table lacks (a typo, or another arch's): say so, or the dump is just empty. */
+	for (int j = 0; j < d->o->n_names; j++) {
+		bool known = false;
+
+		for (uint32_t i = 0; i < d->n_sys && !known; i++)
+			known = !strcmp(d->o->names[j], h->syscall_names[i]);
+		if (!known) {
+			char b[256];
+
+			log_warn("--syscall: '%s' is no syscall of '%s' (%s)",
+				 units__printable(b, sizeof(b), d->o->names[j]), trace_reader__name(d->r),
+				 h->arch && *h->arch ? h->arch : "unknown arch");
+		}
+	}
 	return 0;
 }
 
@@ -171,13 +185,15 @@ static void dump_json_record(const char *type, const ProtobufCMessage *m, uint64
 		if (v)
 			json_object_set_new(o, f->name, v);
 	}
-	if (d->o->jsonl) {
-		json_dumpf(o, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
-		fputc('\n', stdout);
-	} else {
+	{
 		char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
-		printf("%14.9f %s %s\n", rel_s(d, t), type, s ? s : "?");
+		if (s)
+			json_out__escape_bidi(&s);
+		if (d->o->jsonl)
+			printf("%s\n", s ? s : "{}");
+		else
+			printf("%14.9f %s %s\n", rel_s(d, t), type, s ? s : "?");
 		free(s);
 	}
 	json_decref(o);

@@ -2,7 +2,9 @@
 /* JSON output through jansson, which does the escaping (docs/dependencies.md). */
 #include <errno.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "html.h"
 #include "json_out.h"
@@ -12,6 +14,43 @@ int json_out__dump(const json_t *root, FILE *f)
 	if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6)))
 		return -EIO;
 	return fputc('\n', f) == EOF ? -EIO : 0;
+}
+
+/* The code point of a bidi control at P (UTF-8), or 0. */
+static unsigned int bidi_at(const unsigned char *p)
+{
+	if (p[0] == 0xd8 && p[1] == 0x9c)
+		return 0x61c;
+	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
+		return 0x2000 + (p[2] & 0x3f);
+	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 0x2040 + (p[2] & 0x3f);
+	return 0;
+}
+
+void json_out__escape_bidi(char **s)
+{
+	size_t n = 0, len = strlen(*s);
+	char *out, *o;
+
+	for (const unsigned char *p = (const unsigned char *)*s; *p; p++)
+		n += bidi_at(p) != 0;
+	if (!n || !(out = malloc(len + 6 * n + 1)))	/* 2 or 3 bytes become 6 */
+		return;
+	o = out;
+	for (const unsigned char *p = (const unsigned char *)*s; *p;) {
+		unsigned int cp = bidi_at(p);
+
+		if (cp) {
+			o += sprintf(o, "\\u%04x", cp);
+			p += cp == 0x61c ? 2 : 3;
+		} else {
+			*o++ = (char)*p++;
+		}
+	}
+	*o = '\0';
+	free(*s);
+	*s = out;
 }
 
 json_t *json_out__u64(uint64_t v)

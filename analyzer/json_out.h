@@ -20,6 +20,13 @@ json_t *json_out__ns(uint64_t ns, int valid);
  * instead of a missing value (jansson refuses invalid UTF-8). NULL gives "".
  */
 json_t *json_out__str(const char *s);
+/*
+ * In JSON text *S (malloc'd), bidirectional controls (U+061C, U+200E-F,
+ * U+202A-E, U+2066-9), which only strings hold, become \uXXXX escapes: the
+ * same JSON, but a terminal showing it does not reorder the line. *S may be
+ * replaced; on failure it is left as it was.
+ */
+void json_out__escape_bidi(char **s);
 /* Integers above INT64_MAX do not occur in traces; clamp rather than wrap. */
 json_t *json_out__u64(uint64_t v);
 

@@ -75,11 +75,41 @@ static void put(struct csv_file *cf, const char *fmt, ...)
  * Invalid UTF-8 from a trace becomes U+FFFD so that CSV readers accept the file.
  * A field a spreadsheet would take for a formula (= + - @ tab CR first) gets a
  * leading ' (OWASP's rule): a process named "=HYPERLINK(…)" stays text.
+ * Control characters but tab, CR and LF become U+FFFD too, as in the HTML
+ * page: `cat requests.csv` must not run a terminal escape from a trace.
  */
+static char *without_controls(char *s)
+{
+	size_t n = 0, len = strlen(s);
+	char *out, *o;
+
+	for (const char *p = s; *p; p++)
+		n += ((unsigned char)*p < 0x20 && !strchr("\t\r\n", *p)) || *p == 0x7f;
+	if (!n)
+		return s;
+	out = malloc(len + 2 * n + 1);
+	if (out) {
+		o = out;
+		for (const char *p = s; *p; p++) {
+			if (((unsigned char)*p < 0x20 && !strchr("\t\r\n", *p)) || *p == 0x7f) {
+				memcpy(o, "\xef\xbf\xbd", 3);
+				o += 3;
+			} else {
+				*o++ = *p;
+			}
+		}
+		*o = '\0';
+	}
+	free(s);
+	return out;
+}
+
 static void str(struct csv_file *cf, const char *s)
 {
 	char *clean = html__utf8_dup(s);
 
+	if (clean)
+		clean = without_controls(clean);
 	if (!clean) {
 		cf->err = cf->err ?: -ENOMEM;
 		return;

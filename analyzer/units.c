@@ -96,9 +96,15 @@ static size_t utf8_len(const unsigned char *p)
 			return 0;
 		cp = cp << 6 | (p[i] & 0x3f);
 	}
-	/* overlong forms, surrogates, beyond Unicode, and the C1 controls */
+	/*
+	 * Overlong forms, surrogates, beyond Unicode, the C1 controls, and the
+	 * bidirectional controls, which would reorder the rest of the line on
+	 * the terminal (a process named to look like another).
+	 */
 	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0x80 && cp <= 0x9f))
+	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0x80 && cp <= 0x9f) ||
+	    cp == 0x61c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
 		return 0;
 	return n;
 }

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 /* Levelled diagnostics with a binary-installed printer. */
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 
@@ -37,12 +39,50 @@ void log__msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A bidirectional control (U+061C, U+200E-F, U+202A-E, U+2066-9) at P: its length, or 0. */
+static size_t bidi_len(const unsigned char *p)
+{
+	if (p[0] == 0xd8 && p[1] == 0x9c)
+		return 2;
+	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
+		return 3;
+	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 3;
+	return 0;
+}
+
+/*
+ * Messages name files and things from traces: control bytes and bidi
+ * controls in them are written escaped (\xNN), so that a file named with a
+ * terminal escape cannot drive the terminal that reads the message.
+ */
+static void put_escaped(const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p;) {
+		size_t n = bidi_len(p);
+
+		if (n) {
+			while (n--)
+				fprintf(stderr, "\\x%02x", *p++);
+		} else if (*p < 0x20 || *p == 0x7f) {
+			fprintf(stderr, "\\x%02x", *p++);
+		} else {
+			fputc(*p++, stderr);
+		}
+	}
+}
+
 static void stderr_printer(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
+	char *msg = NULL;
 
 	fprintf(stderr, "%s: %s: ", stderr_prog, names[level]);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		fputs(fmt, stderr);	/* out of memory: the format at least */
+	else
+		put_escaped(msg);
+	free(msg);
 	fputc('\n', stderr);
 }
 

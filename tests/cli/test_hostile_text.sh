@@ -15,6 +15,31 @@ for cmd in info dump "report --color=never"; do
 		pass "$cmd: no control characters from the trace in text output"
 	fi
 done
+for cmd in info dump "report --color=never"; do
+	# shellcheck disable=SC2086
+	"$B/mslat" $cmd "$TMP/h.mslat" >"$TMP/out" 2>/dev/null
+	if grep -q "$(printf '\342\200\256')" "$TMP/out"; then
+		fail "$cmd: a bidi override (U+202E) from the trace reaches the terminal"
+	else
+		pass "$cmd: bidi controls from the trace are escaped in text output"
+	fi
+done
+# CSV files end up on terminals too (cat): no control characters but tab, CR, LF.
+if "$B/mslat" report -f csv -o "$TMP/hcsv" "$TMP/h.mslat" 2>/dev/null &&
+	! cat "$TMP"/hcsv/*.csv | LC_ALL=C grep -q "$(printf '[\001-\010\013\014\016-\037\177]')"; then
+	pass "csv: control characters from the trace are replaced"
+else
+	fail "csv: control characters from the trace reach the CSV files"
+fi
+# Messages name files: a file name with a terminal escape is written escaped.
+bad="$TMP/x$(printf '\033')[2Jy.mslat"
+printf 'not a trace' >"$bad"
+"$B/mslat" info "$bad" >/dev/null 2>"$TMP/err"
+if [ -s "$TMP/err" ] && ! LC_ALL=C grep -q "$(printf '\033')" "$TMP/err" && grep -q 'x\\x1b\[2Jy' "$TMP/err"; then
+	pass "messages: a file name's terminal escape is written as \\x1b"
+else
+	fail "messages: a file name's escape reaches the terminal: $(cat -v "$TMP/err")"
+fi
 grep -q 'multi\\x0aline' <("$B/mslat" info "$TMP/h.mslat") && pass "info: a newline in argv shows as \\x0a" ||
 	fail "info: a newline in argv shows as \\x0a"
 "$B/mslat" dump -f jsonl "$TMP/h.mslat" | grep '"type":"process"' | head -1 >"$TMP/p.json"

@@ -334,7 +334,7 @@ import json, sys
 ev = json.load(open(sys.argv[1], encoding='utf-8'))['traceEvents']
 names = {e['args']['name'] for e in ev if e['ph'] == 'M' and 'name' in e.get('args', {})}
 assert '<img src=x onerror=alert(1)>' in names, names
-assert 'w"1",<b>x</b>\x1b]0;PWND\x07' in names, names
+assert 'w"1",<b>x</b>\x1b]0;PWND\x07\u202e' in names, names
 assert any(e.get('name') == '<svg onload=alert(2)>' for e in ev)
 labels = [e['args']['labels'] for e in ev if e.get('name') == 'process_labels']
 assert any('multi\nline\r\nend' in l and 'bad\ufffd\ufffd utf8' in l for l in labels), labels

@@ -23,7 +23,8 @@
 
 /* The strings every test looks for (tests/cli/test_outputs.sh). */
 static char comm[] = "<img src=x onerror=alert(1)>";
-static char thread_comm[] = "w\"1\",<b>x</b>\033]0;PWND\007";	/* and a terminal escape */
+/* and a terminal escape, and a right-to-left override (U+202E) that would reorder the line */
+static char thread_comm[] = "w\"1\",<b>x</b>\033]0;PWND\007\xe2\x80\xae";
 static char exe[] = "/opt/a&b/<i>python3</i>";
 static char cgroup[] = "/system.slice/</style><script>alert(3)</script>.service";
 static char hostname[] = "host<script>alert(4)</script>";
