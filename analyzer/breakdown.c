@@ -68,7 +68,9 @@ struct priv {
 	struct analysis_syscall **scs;
 	int nscs, capscs;
 	struct kvmap comm;		/* (host, pid) → interned comm */
-	struct host_state *hs;
+	struct host_state *hs;		/* per host: borrowed from tables */
+	struct host_state *tables;	/* every distinct syscall table, owned */
+	int ntables, captables;
 	struct bd_cell *bd[HIST_CHUNKS];
 	int interval_idx;		/* in intervals_ns, -1 when set by the user */
 	int capbuckets;
@@ -572,36 +574,55 @@ static int host_of(struct priv *p, const Mslat__Header *h)
 	return t->nhosts++;
 }
 
+/* T has the same names, in the same order, as U (names are interned: pointers compare). */
+static bool same_table(const struct sc_table *t, const struct sc_table *u)
+{
+	if (t->n != u->n)
+		return false;
+	for (uint32_t i = 0; i < t->n; i++)
+		if (t->cls[i].name != u->cls[i].name)
+			return false;
+	return true;
+}
+
+/*
+ * The file's syscall table for HOST. Tables are built once per distinct
+ * table and shared by the hosts that have it: a host's costs about 1 MiB
+ * with a full table, and a thousand traces of one kernel have one table
+ * (1000 small files took 1.39 GB).
+ */
 static int use_table(struct priv *p, uint32_t host, const Mslat__Header *h)
 {
-	struct host_state *hs = &p->hs[host];
 	struct sc_table *t = sc_table__new(p->names, (const char *const *)h->syscall_names,
 					   (uint32_t)h->n_syscall_names);
+	struct host_state *hs;
 
 	if (!t)
 		return -ENOMEM;
-	/* A piece of the same host has the same table; the cache stays valid only then. */
-	if (hs->sc && hs->sc->n == t->n) {
-		bool same = true;
-
-		for (uint32_t i = 0; i < t->n && same; i++)
-			same = hs->sc->cls[i].name == t->cls[i].name;
-		if (same) {
+	for (int i = 0; i < p->ntables; i++) {
+		if (same_table(p->tables[i].sc, t)) {
 			sc_table__free(t);
+			p->hs[host] = p->tables[i];
 			return 0;
 		}
 	}
-	sc_table__free(hs->sc);
-	free(hs->tab);
-	hs->sc = t;
-	hs->n = t->n;
+	if (grow_arr((void **)&p->tables, &p->captables, p->ntables + 1, sizeof(*p->tables))) {
+		sc_table__free(t);
+		return -ENOMEM;
+	}
+	hs = &p->tables[p->ntables];
 	/* Built once per table: the class and its statistics per (number, fd kind). */
 	hs->tab = calloc((size_t)(t->n + 1) << KIND_BITS, sizeof(*hs->tab));
-	if (!hs->tab)
+	if (!hs->tab) {
+		sc_table__free(t);
 		return -ENOMEM;
+	}
+	hs->sc = t;
+	hs->n = t->n;
 	for (uint32_t nr = 0; nr <= t->n; nr++)
 		for (uint32_t k = 0; k < FD_KIND__COUNT; k++)
 			hs->tab[(size_t)nr << KIND_BITS | k].cls = sc_table__get(t, nr);
+	p->hs[host] = p->tables[p->ntables++];
 	return 0;
 }
 
@@ -949,7 +970,7 @@ static void finish_trace(struct priv *p, struct trace_reader **readers, int n)
 		t->markers += st.markers;
 		t->processes += st.processes;
 		t->losses += st.losses;
-		t->lost += st.lost;
+		t->lost = u64_sat_add(t->lost, st.lost);
 		t->corrupt_frames += st.corrupt_frames;
 		t->truncated |= st.truncated;
 	}
@@ -1047,10 +1068,13 @@ static void priv_free_work(struct priv *p)
 	p->nscs = 0;	/* runs twice on the error path */
 	kvmap__free(&p->sc_by_name);
 	kvmap__free(&p->comm);
-	for (int i = 0; i < p->a.trace.nhosts && p->hs; i++) {
-		sc_table__free(p->hs[i].sc);
-		free(p->hs[i].tab);
+	for (int i = 0; i < p->ntables; i++) {
+		sc_table__free(p->tables[i].sc);
+		free(p->tables[i].tab);
 	}
+	free(p->tables);
+	p->tables = NULL;
+	p->ntables = 0;
 	free(p->hs);
 	p->hs = NULL;
 	for (unsigned int c = 0; c < HIST_CHUNKS; c++) {

@@ -145,6 +145,25 @@ int cli__parse_u32_list(const char *arg, uint32_t *out, int max)
 	return n ? n : -EINVAL;
 }
 
+int cli__distinct_files(char **files, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct stat a, b;
+
+		if (!strcmp(files[i], "-") || stat(files[i], &a) || !S_ISREG(a.st_mode))
+			continue;
+		for (int j = 0; j < i; j++) {
+			if (strcmp(files[j], "-") && !stat(files[j], &b) && a.st_dev == b.st_dev &&
+			    a.st_ino == b.st_ino) {
+				log_error("'%s' is '%s' again: each trace is analysed once (pieces of a "
+					  "recording are different files)", files[i], files[j]);
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
 /*
  * A regular file that starts like a trace (a zstd frame): `-o` naming the
  * trace being read (or any other) would truncate it before it is read.
@@ -191,6 +210,7 @@ FILE *cli__open_output(const char *path)
 
 int cli__close_output(FILE *f, const char *path)
 {
+	static bool stdout_said;	/* main closes stdout after the command did: one message */
 	int err = 0;
 
 	if (!f)
@@ -200,6 +220,10 @@ int cli__close_output(FILE *f, const char *path)
 	if (f != stdout) {
 		if (fclose(f) && !err)
 			err = -(errno ? errno : EIO);
+	} else if (err && stdout_said) {
+		return err;
+	} else if (err) {
+		stdout_said = true;
 	}
 	if (err)
 		log_error("cannot write '%s': %s", path && strcmp(path, "-") ? path : "(stdout)",

@@ -56,6 +56,12 @@ int cli__parse_duration_ns(const char *arg, uint64_t *ns);
 int cli__parse_u32_list(const char *arg, uint32_t *out, int max);
 
 /*
+ * Every regular file of FILES is a different one (not the same trace given
+ * twice, which would count it twice). 0, or -1 after a logged error.
+ */
+int cli__distinct_files(char **files, int n);
+
+/*
  * Open -o OUT for writing ("-" or NULL: stdout). Files are created 0644
  * without following a final symlink; a file holding a trace (zstd data) is
  * refused, never truncated. Returns NULL after a logged error.

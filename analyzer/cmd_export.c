@@ -483,6 +483,8 @@ int cmd_export(int argc, char **argv)
 	if (err)
 		return err < 0 ? EXIT_OK : err;
 	n = argc - optind;
+	if (cli__distinct_files(argv + optind, n))
+		return EXIT_USAGE;
 	readers = calloc((size_t)n, sizeof(*readers));
 	if (!readers) {
 		log_error("out of memory");

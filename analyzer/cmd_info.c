@@ -172,26 +172,26 @@ static json_t *info_json(const char *path, const Mslat__Header *h, const struct 
 	json_object_set_new(o, "cpus", json_integer(h->cpu_count));
 	json_object_set_new(o, "targets", targets_json(h));
 	json_object_set_new(o, "options", opts);
-	json_object_set_new(o, "start_ns", json_integer((json_int_t)h->start_ns));
+	json_object_set_new(o, "start_ns", json_out__u64(h->start_ns));
 	json_object_set_new(o, "start_realtime_ns",
-			    json_integer((json_int_t)(h->start_ns + (uint64_t)h->mono_to_realtime_ns)));
-	json_object_set_new(o, "duration_ns", json_integer((json_int_t)(end_time(h, in) - h->start_ns)));
-	json_object_set_new(o, "events", json_integer((json_int_t)in->st.events));
-	json_object_set_new(o, "sched", json_integer((json_int_t)in->st.sched));
-	json_object_set_new(o, "arrivals", json_integer((json_int_t)in->st.arrivals));
-	json_object_set_new(o, "markers", json_integer((json_int_t)in->st.markers));
-	json_object_set_new(o, "lost", json_integer((json_int_t)in->st.lost));
-	json_object_set_new(o, "loss_records", json_integer((json_int_t)in->st.losses));
-	json_object_set_new(o, "processes", json_integer((json_int_t)in->st.processes));
-	json_object_set_new(o, "frames", json_integer((json_int_t)in->st.frames));
-	json_object_set_new(o, "file_bytes", json_integer((json_int_t)in->st.file_bytes));
+			    json_out__u64((h->start_ns + (uint64_t)h->mono_to_realtime_ns)));
+	json_object_set_new(o, "duration_ns", json_out__u64((end_time(h, in) - h->start_ns)));
+	json_object_set_new(o, "events", json_out__u64(in->st.events));
+	json_object_set_new(o, "sched", json_out__u64(in->st.sched));
+	json_object_set_new(o, "arrivals", json_out__u64(in->st.arrivals));
+	json_object_set_new(o, "markers", json_out__u64(in->st.markers));
+	json_object_set_new(o, "lost", json_out__u64(in->st.lost));
+	json_object_set_new(o, "loss_records", json_out__u64(in->st.losses));
+	json_object_set_new(o, "processes", json_out__u64(in->st.processes));
+	json_object_set_new(o, "frames", json_out__u64(in->st.frames));
+	json_object_set_new(o, "file_bytes", json_out__u64(in->st.file_bytes));
 	json_object_set_new(o, "bytes_per_event",
 			    in->st.events ? json_real((double)in->st.file_bytes / (double)in->st.events)
 					  : json_null());
 	json_object_set_new(o, "complete", json_boolean(!in->st.truncated && in->err >= 0));
 	json_object_set_new(o, "truncated", json_boolean(in->st.truncated));
 	json_object_set_new(o, "readable", json_boolean(in->err >= 0));
-	json_object_set_new(o, "unknown_records", json_integer((json_int_t)in->st.unknown_records));
+	json_object_set_new(o, "unknown_records", json_out__u64(in->st.unknown_records));
 	if (in->has_footer)
 		json_object_set_new(o, "end_reason", json_string(footer_reason(in->footer_reason)));
 	return o;

@@ -263,6 +263,8 @@ int cmd_report(int argc, char **argv)
 	rc = parse_args(argc, argv, &ra);
 	if (rc)
 		return rc < 0 ? EXIT_OK : rc;
+	if (cli__distinct_files(argv + optind, argc - optind))
+		return EXIT_USAGE;
 	if (ra.list) {
 		ra.ao.on_request = collect_request;
 		ra.ao.ctx = &col;
@@ -318,6 +320,11 @@ int cmd_report(int argc, char **argv)
 			rc = EXIT_FAILURE_RT;
 			goto out;
 		}
+	}
+	/* stdout: closed by main, which says why the stream failed (ENOSPC, not just EIO). */
+	if (err && out == stdout && err == -EIO) {
+		rc = EXIT_FAILURE_RT;
+		goto out;
 	}
 	if (err) {
 		log_error("cannot write the report to '%s': %s",

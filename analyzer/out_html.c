@@ -318,7 +318,7 @@ static void trace_section(struct page *p, const struct output_target *tg, size_t
 		t(p, h->arch);
 		w(p, ", %u CPUs", h->cpu_count);
 		if (h->mono_to_realtime_ns)
-			w(p, ", started %s UTC",
+			w(p, ", started %s",	/* it says UTC */
 			  units__wallclock(b1, h->start_ns + (uint64_t)h->mono_to_realtime_ns));
 		w(p, "</td></tr>\n");
 	}

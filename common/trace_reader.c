@@ -888,7 +888,9 @@ static int dispatch(struct trace_reader *r, struct trace_item *item)
 		item->type = TRACE_ITEM_LOSS;
 		item->loss = rec->loss;
 		r->stats.losses++;
-		r->stats.lost += rec->loss->count;
+		/* Saturating: counts come from the file, and a total must not wrap to a few. */
+		r->stats.lost = r->stats.lost + rec->loss->count < r->stats.lost ? UINT64_MAX :
+				r->stats.lost + rec->loss->count;
 		return 1;
 	case MSLAT__RECORD__KIND_MARKER:
 		item->type = TRACE_ITEM_MARKER;

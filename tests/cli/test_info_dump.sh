@@ -153,4 +153,11 @@ for t in testdata/threadpool.mslat testdata/eventloop.mslat; do
 	check "$name: entropy floor $floor B/event is above 0 and under the format's $bpe, over all $events events" \
 		awk -v f="$floor" -v b="$bpe" -v n="$n" -v e="$events" 'BEGIN { exit !(f > 0 && f < b && n == e) }'
 done
+# A --syscall name the trace does not have (a typo): said, rather than an empty dump.
+"$M" dump --syscall nosuch,read testdata/threadpool.mslat >"$TMP/out" 2>"$TMP/err"
+check "dump --syscall with an unknown name: a warning naming it, the known ones dumped" \
+	sh -c "grep -q \"'nosuch' is no syscall of\" '$TMP/err' && grep -q ' read(' '$TMP/out'"
+# Loss counts that add up past 2^64 (a hostile file): the total saturates, it does not wrap to 3.
+"$M" info testdata/hostile/loss-counts-wrap.mslat >"$TMP/out" 2>/dev/null
+check "info: loss counts past 2^64 saturate" grep -q "losses *18446744073709551615 events" "$TMP/out"
 finish

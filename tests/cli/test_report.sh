@@ -198,6 +198,11 @@ w=$(awk '{ if (length($0) > m) m = length($0) } END { print m }' "$TMP/help")
 expect "no file" 2 -- "$M" report
 expect "bad option" 2 -- "$M" report --frobnicate x.mslat
 expect "bad format" 2 -- "$M" report --format yaml x.mslat
+# The same trace twice would count everything twice.
+expect "the same trace twice" 2 -- "$M" report testdata/threadpool.mslat testdata/../testdata/threadpool.mslat
+"$M" export testdata/threadpool.mslat testdata/threadpool.mslat >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 2 ] && [ ! -s "$TMP/out" ] && grep -q "^mslat export: error: .* again" "$TMP/err" &&
+	pass "cli: export: the same trace twice" || fail "cli: export: the same trace twice"
 expect "bad correlate" 2 -- "$M" report --correlate magic x.mslat
 expect "bad pid" 2 -- "$M" report --pid abc x.mslat
 expect "bad duration" 2 -- "$M" report --since soon x.mslat
