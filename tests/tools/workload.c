@@ -9,6 +9,7 @@
 #include <netinet/tcp.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,6 +18,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,8 +38,9 @@ static const char usage[] =
 "                                    it is accepted\n"
 "       workload spin                getppid and a 1 ms nanosleep, until killed\n"
 "       workload kinds               one fstat(2) on an fd of each kind: tcp,\n"
-"                                    tcp-listen, udp, unix, socket, file, pipe,\n"
-"                                    chr, anon, dir, and a closed fd (none)\n"
+"                                    tcp-listen, udp, unix, unix-pair, socket,\n"
+"                                    file, pipe, chr, anon, dir, and a closed\n"
+"                                    fd (none)\n"
 "Prints what it did as key=value lines on stdout (make it a pipe: writes to a\n"
 "regular file would count as file writes).\n";
 
@@ -213,6 +216,24 @@ static int mixed(long n)
 	return 0;
 }
 
+/* A connected unix stream socket to a named (abstract) listener: the client's end. */
+static int unix_named(void)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	socklen_t len;
+	int l, c;
+
+	/* abstract: a leading NUL, nothing on the filesystem; the pid keeps runs apart */
+	len = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 +
+			  snprintf(sa.sun_path + 1, sizeof(sa.sun_path) - 1, "mslat-workload-%d", (int)getpid()));
+	l = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (l < 0 || c < 0 || bind(l, (struct sockaddr *)&sa, len) || listen(l, 1) ||
+	    connect(c, (struct sockaddr *)&sa, len))
+		die("unix socket");
+	return c;
+}
+
 /* One fstat(2) per fd kind, each reported as KIND=FD (the fd kind's trace name). */
 static int kinds(void)
 {
@@ -226,7 +247,8 @@ static int kinds(void)
 	k[n++] = (typeof(k[0])){ "udp", socket(AF_INET, SOCK_DGRAM, 0) };
 	if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) || pipe(pfd))
 		die("socketpair/pipe");
-	k[n++] = (typeof(k[0])){ "unix", sv[0] };
+	k[n++] = (typeof(k[0])){ "unix-pair", sv[0] };	/* socketpair: no address at either end */
+	k[n++] = (typeof(k[0])){ "unix", unix_named() };
 	k[n++] = (typeof(k[0])){ "socket", socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE) };
 	k[n++] = (typeof(k[0])){ "file", open("/proc/self/exe", O_RDONLY | O_CLOEXEC) };
 	k[n++] = (typeof(k[0])){ "pipe", pfd[0] };
