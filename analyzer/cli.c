@@ -147,21 +147,26 @@ int cli__parse_u32_list(const char *arg, uint32_t *out, int max)
 
 int cli__distinct_files(char **files, int n)
 {
-	for (int i = 0; i < n; i++) {
-		struct stat a, b;
+	struct stat *st = calloc((size_t)n, sizeof(*st));
+	int ret = 0;
 
-		if (!strcmp(files[i], "-") || stat(files[i], &a) || !S_ISREG(a.st_mode))
-			continue;
-		for (int j = 0; j < i; j++) {
-			if (strcmp(files[j], "-") && !stat(files[j], &b) && a.st_dev == b.st_dev &&
-			    a.st_ino == b.st_ino) {
+	if (!st)
+		return 0;	/* the analysis will say it is out of memory */
+	for (int i = 0; i < n; i++)
+		if (!strcmp(files[i], "-") || stat(files[i], &st[i]) || !S_ISREG(st[i].st_mode))
+			st[i].st_ino = 0;	/* not compared */
+	for (int i = 0; i < n && !ret; i++) {
+		for (int j = 0; j < i && st[i].st_ino; j++) {
+			if (st[j].st_ino == st[i].st_ino && st[j].st_dev == st[i].st_dev) {
 				log_error("'%s' is '%s' again: each trace is analysed once (pieces of a "
 					  "recording are different files)", files[i], files[j]);
-				return -1;
+				ret = -1;
+				break;
 			}
 		}
 	}
-	return 0;
+	free(st);
+	return ret;
 }
 
 /*
@@ -173,7 +178,7 @@ static bool holds_trace(const char *path)
 	unsigned char magic[4];
 	struct stat st;
 	bool yes = false;
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
 
 	if (fd < 0)
 		return false;

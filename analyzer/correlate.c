@@ -39,7 +39,14 @@
 #define ARRIVALS_FD_MIN (1u << 6)	/* a buffer is not shrunk below this */
 #define ARRIVALS_AHEAD_CAP (1u << 21)
 #define LATE_WALK_CAP 64	/* undelivered requests a late arrival looks back over */
-#define QUEUED_CAP 64	/* pre-accept arrivals kept per fd for its next accepts */
+/*
+ * QUEUED records (one per accept) kept ahead of their accepts: a frame's
+ * come before its rows, and a server closing connections often accepts
+ * hundreds of times per fd in one frame. Per fd, the oldest make room; in
+ * all, beyond the cap new ones are refused (32 MiB).
+ */
+#define QUEUED_FD_CAP (1u << 16)
+#define QUEUED_AHEAD_CAP (1u << 21)
 /*
  * Marked requests open at once on one thread. Each marker looks for its id
  * among them and each syscall of the thread is activity for all of them: a
@@ -189,6 +196,11 @@ struct pend_item {
 	};
 };
 
+/* A QUEUED record: the accept's exit it is for (0: not recorded), its bytes' time (0: none). */
+struct queued {
+	uint64_t accept_ns, t;
+};
+
 struct cfd {
 	struct fstat st;
 	struct creq *req;	/* conn mode: the connection's request */
@@ -202,12 +214,9 @@ struct cfd {
 	uint64_t *arr;
 	uint32_t arr_head, narr, caparr;
 	bool arr_heap;
-	/*
-	 * Arrivals of connections still in the accept queue (QUEUED records),
-	 * oldest first: each is for the next accept that returns this fd.
-	 */
-	uint64_t *queued;
-	uint32_t nqueued, capqueued;
+	/* QUEUED records for accepts of this fd not read yet: queued[qhead..nqueued), oldest first. */
+	struct queued *queued;
+	uint32_t qhead, nqueued, capqueued;
 	struct creq *recent;	/* newest undelivered request started on this fd */
 };
 
@@ -228,7 +237,8 @@ struct correlator {
 	uint32_t nhosts;
 	uint64_t next_id;
 	uint64_t arrivals_ahead;	/* buffered in every fd's arr */
-	uint64_t queued_ahead;		/* in every fd's queued */
+	uint64_t queued_ahead;		/* in every fd's queued, with bytes */
+	uint64_t queued_total;		/* in every fd's queued */
 	struct creq *free_reqs;		/* delivered requests kept for reuse, with their arrays */
 	uint32_t nfree;
 	struct cthread *tcache[TCACHE];
@@ -990,40 +1000,68 @@ static int arrival_keep(struct correlator *c, struct cfd *f, uint64_t t)
 
 /*
  * A QUEUED record: one per accept of a TCP connection, recorded just before
- * the accept that returns fd F, with the time its first bytes came while it
- * waited in the accept queue, or no bytes if none did. That time may be
- * before the close of the previous connection on F, which bounds F's
- * arrivals from below (low_ns): so the records wait apart, and each accept
- * on F takes the oldest. T 0: no bytes.
+ * the accept that returns fd F, with that accept's exit and the time its
+ * first bytes came while it waited in the accept queue (T 0: none came).
+ * That time may be before the close of the previous connection on F, which
+ * bounds F's arrivals from below (low_ns): so the records wait apart until
+ * their accept.
  */
-static int queued_keep(struct correlator *c, struct cfd *f, uint64_t t)
+static void queued_pop(struct correlator *c, struct cfd *f, bool unmatched)
 {
-	if (f->nqueued == QUEUED_CAP) {	/* accepts that never came: the oldest goes */
-		c->queued_ahead -= !!f->queued[0];
-		c->st.arrivals_dropped += !!f->queued[0];
-		memmove(f->queued, f->queued + 1, (f->nqueued - 1) * sizeof(*f->queued));
-		f->nqueued--;
+	uint64_t t = f->queued[f->qhead].t;
+
+	if (++f->qhead == f->nqueued)
+		f->qhead = f->nqueued = 0;
+	c->queued_ahead -= !!t;
+	c->queued_total--;
+	c->st.arrivals_dropped += unmatched && t;
+}
+
+static int queued_keep(struct correlator *c, struct cfd *f, uint64_t t, uint64_t accept_ns)
+{
+	if (c->queued_total >= QUEUED_AHEAD_CAP) {	/* accepts that never come, on many fds */
+		c->st.arrivals_dropped += !!t;
+		return 0;
+	}
+	if (f->nqueued - f->qhead >= QUEUED_FD_CAP)	/* on this fd: the oldest goes */
+		queued_pop(c, f, true);
+	/* Taken from the head: slide the rest down rather than grow, when that frees half. */
+	if (f->nqueued == f->capqueued && f->qhead && f->nqueued - f->qhead <= f->capqueued / 2) {
+		memmove(f->queued, f->queued + f->qhead, (f->nqueued - f->qhead) * sizeof(*f->queued));
+		f->nqueued -= f->qhead;
+		f->qhead = 0;
 	}
 	if (grow((void **)&f->queued, &f->capqueued, f->nqueued + 1, sizeof(*f->queued)))
 		return -ENOMEM;
-	f->queued[f->nqueued++] = t;
+	f->queued[f->nqueued++] = (struct queued){ .accept_ns = accept_ns, .t = t };
 	c->queued_ahead += !!t;
+	c->queued_total++;
 	return 0;
 }
 
-/* An accept returned F at EXIT: the oldest QUEUED record of F is its own. */
+/*
+ * An accept returned F at EXIT: its QUEUED record is the one naming that
+ * exit. Older ones are of accepts not read (lost, or out of --since/--until);
+ * a later one means this accept's own was lost. Records without the
+ * accept's exit (written before it was recorded): the oldest, unless its
+ * bytes came after this accept.
+ */
 static int queued_accept(struct correlator *c, struct cfd *f, uint64_t exit)
 {
-	uint64_t t = f->queued[0];
+	struct queued *q;
+	uint64_t t;
 
-	/* Bytes cannot come after their accept: this accept's record was lost, that one is the next's. */
-	if (t > exit)
+	while (f->nqueued && f->queued[f->qhead].accept_ns && f->queued[f->qhead].accept_ns < exit)
+		queued_pop(c, f, true);
+	if (!f->nqueued)
 		return 0;
-	memmove(f->queued, f->queued + 1, (f->nqueued - 1) * sizeof(*f->queued));
-	f->nqueued--;
-	c->queued_ahead -= !!t;
+	q = &f->queued[f->qhead];
+	if (q->accept_ns ? q->accept_ns > exit : q->t > exit)
+		return 0;
+	t = q->t;
+	queued_pop(c, f, false);
 	if (!t)
-		return 0;	/* no time to go by: as if none */
+		return 0;	/* no bytes came while it was queued */
 	if (t <= f->low_ns)
 		f->low_ns = t - 1;	/* earlier arrivals of F are out already (arrivals_take) */
 	return arrival_keep(c, f, t);
@@ -1655,7 +1693,8 @@ int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_
 	if ((a->what != TRACE_ARRIVAL_DATA && a->what != TRACE_ARRIVAL_QUEUED) || a->fd < 0)
 		return 0;
 	if (c->o.mode == CORRELATE_MARKER) {
-		c->st.arrivals_dropped++;	/* markers start requests, arrivals do not */
+		/* markers start requests, arrivals do not (a QUEUED record without bytes is none) */
+		c->st.arrivals_dropped += a->what == TRACE_ARRIVAL_DATA || a->bytes;
 		return 0;
 	}
 	/* Kept in file order with the rows they precede or follow. */
@@ -1675,7 +1714,7 @@ static int arrival_now(struct correlator *c, uint32_t host, const struct trace_a
 	if (f == &c->other_fd)
 		return 0;
 	if (a->what == TRACE_ARRIVAL_QUEUED)
-		return queued_keep(c, f, a->bytes ? a->time_ns : 0);
+		return queued_keep(c, f, a->bytes ? a->time_ns : 0, a->accept_ns);
 	/*
 	 * A late arrival: the receive it preceded was already read. Rare: a
 	 * frame's arrivals come before its rows (correlate.h); it can still

@@ -16,9 +16,11 @@ int json_out__dump(const json_t *root, FILE *f)
 	return fputc('\n', f) == EOF ? -EIO : 0;
 }
 
-/* The code point of a bidi control at P (UTF-8), or 0. */
+/* The code point of a bidi or C1 control at P (UTF-8), or 0. */
 static unsigned int bidi_at(const unsigned char *p)
 {
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+		return p[1];
 	if (p[0] == 0xd8 && p[1] == 0x9c)
 		return 0x61c;
 	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
@@ -43,7 +45,7 @@ void json_out__escape_bidi(char **s)
 
 		if (cp) {
 			o += sprintf(o, "\\u%04x", cp);
-			p += cp == 0x61c ? 2 : 3;
+			p += cp < 0x100 || cp == 0x61c ? 2 : 3;
 		} else {
 			*o++ = (char)*p++;
 		}

@@ -21,8 +21,9 @@ json_t *json_out__ns(uint64_t ns, int valid);
  */
 json_t *json_out__str(const char *s);
 /*
- * In JSON text *S (malloc'd), bidirectional controls (U+061C, U+200E-F,
- * U+202A-E, U+2066-9), which only strings hold, become \uXXXX escapes: the
+ * In JSON text *S (malloc'd), C1 controls (U+0080-9F) and bidirectional
+ * controls (U+061C, U+200E-F, U+202A-E, U+2066-9), which only strings
+ * hold, become \uXXXX escapes: the
  * same JSON, but a terminal showing it does not reorder the line. *S may be
  * replaced; on failure it is left as it was.
  */

@@ -78,24 +78,41 @@ static void put(struct csv_file *cf, const char *fmt, ...)
  * Control characters but tab, CR and LF become U+FFFD too, as in the HTML
  * page: `cat requests.csv` must not run a terminal escape from a trace.
  */
+/* Bytes at P of a character to replace (a control, C1 or bidi; S is valid UTF-8), or 0. */
+static size_t control_len(const unsigned char *p)
+{
+	if ((*p < 0x20 && !strchr("\t\r\n", *p)) || *p == 0x7f)
+		return 1;
+	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)	/* C1: U+0080..U+009F */
+		return 2;
+	if (p[0] == 0xd8 && p[1] == 0x9c)
+		return 2;
+	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
+		return 3;
+	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 3;
+	return 0;
+}
+
 static char *without_controls(char *s)
 {
-	size_t n = 0, len = strlen(s);
+	size_t n = 0, len = strlen(s), k;
 	char *out, *o;
 
-	for (const char *p = s; *p; p++)
-		n += ((unsigned char)*p < 0x20 && !strchr("\t\r\n", *p)) || *p == 0x7f;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		n += control_len(p) != 0;
 	if (!n)
 		return s;
-	out = malloc(len + 2 * n + 1);
+	out = malloc(len + 2 * n + 1);	/* a byte becomes three at most */
 	if (out) {
 		o = out;
-		for (const char *p = s; *p; p++) {
-			if (((unsigned char)*p < 0x20 && !strchr("\t\r\n", *p)) || *p == 0x7f) {
+		for (const unsigned char *p = (const unsigned char *)s; *p;) {
+			if ((k = control_len(p))) {
 				memcpy(o, "\xef\xbf\xbd", 3);
 				o += 3;
+				p += k;
 			} else {
-				*o++ = *p;
+				*o++ = (char)*p++;
 			}
 		}
 		*o = '\0';

@@ -91,7 +91,7 @@ enum mslat_arrival_what {
 	MSLAT_ARRIVAL_QUEUED = 2,	/* payload came while it waited in the accept queue */
 };
 
-/* Bytes reaching a traced socket before the process reads them. 32 bytes. */
+/* Bytes reaching a traced socket before the process reads them. 40 bytes. */
 struct mslat_rec_arrival {
 	__u32 type;		/* MSLAT_REC_ARRIVAL */
 	__u32 what;		/* enum mslat_arrival_what */
@@ -100,6 +100,7 @@ struct mslat_rec_arrival {
 	__s32 fd;
 	__u32 bytes;		/* payload of the first segment */
 	__u32 pad;
+	__u64 accept_ns;	/* QUEUED: the exit time of the accept it is for */
 };
 
 enum mslat_sched_what {

@@ -151,7 +151,8 @@ static __always_inline __u64 wake_flags(__u64 rec_bytes)
 	return BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void emit_arrival(__u32 what, __u64 ts, __u32 pid, __s32 fd, __u32 bytes)
+static __always_inline void emit_arrival(__u32 what, __u64 ts, __u32 pid, __s32 fd, __u32 bytes,
+					 __u64 accept_ns)
 {
 	struct mslat_rec_arrival *a;
 
@@ -167,15 +168,16 @@ static __always_inline void emit_arrival(__u32 what, __u64 ts, __u32 pid, __s32 
 	a->fd = fd;
 	a->bytes = bytes;
 	a->pad = 0;
+	a->accept_ns = accept_ns;
 	bpf_ringbuf_submit(a, wake_flags(sizeof(*a)));
 }
 
 /*
  * Remember a TCP socket (or listener) of a traced process for arrival
- * records. ACCEPTED: accept(2) returned it as FD.
+ * records. ACCEPTED: accept(2) returned it as FD, exiting at NOW.
  */
 static __always_inline void watch_sock(struct task_state *st, struct sock *sk, __u32 kind,
-				       __u32 tgid, __s32 fd, bool accepted)
+				       __u32 tgid, __s32 fd, bool accepted, __u64 now)
 {
 	struct sock_info info = { .pid = tgid, .fd = fd };
 	__u64 key = (__u64)sk, queued_ns = 0;
@@ -209,26 +211,33 @@ static __always_inline void watch_sock(struct task_state *st, struct sock *sk, _
 			old->fd = fd;
 			old->pid = tgid;
 		}
-		if (accepted && old->pending_ns) {
+		if (old->pending_ns && accepted) {
 			queued_ns = old->pending_ns;
 			queued_bytes = old->pending_bytes;
+			old->pending_ns = 0;
+		} else if (old->pending_ns) {
+			/* its accept is not traced (-e, io_uring): as before QUEUED existed */
+			emit_arrival(MSLAT_ARRIVAL_DATA, old->pending_ns, tgid, fd, old->pending_bytes, 0);
 			old->pending_ns = 0;
 		}
 	}
 	/*
 	 * One QUEUED record per accept, ahead of the accept's own record in
-	 * the ring: the analyzer pairs them in order per fd. With bytes, the
-	 * time the first bytes came while the connection waited in the accept
-	 * queue, which may be before the previous connection on that fd was
-	 * closed; without, none came (or its listener was not known yet).
+	 * the ring, carrying the accept's exit (NOW, the event's exit to the
+	 * nanosecond): the analyzer pairs them exactly. With bytes, the time
+	 * the first bytes came while the connection waited in the accept queue,
+	 * which may be before the previous connection on that fd was closed;
+	 * never after NOW (tcp_probe on another CPU may set it meanwhile);
+	 * without, none came (or its listener was not known yet).
 	 */
 	if (accepted)
-		emit_arrival(MSLAT_ARRIVAL_QUEUED, queued_ns ? queued_ns : bpf_ktime_get_ns(), tgid, fd,
-			     queued_bytes);
+		emit_arrival(MSLAT_ARRIVAL_QUEUED, queued_ns && queued_ns < now ? queued_ns : now, tgid,
+			     fd, queued_bytes, now);
 }
 
-/* After accept(2) (a connection to watch) or listen(2) (a listener to watch). */
-static __always_inline void watch_new_sock(struct task_struct *task, struct task_state *st, long ret)
+/* After accept(2) (a connection to watch) or listen(2) (a listener to watch), exiting at NOW. */
+static __always_inline void watch_new_sock(struct task_struct *task, struct task_state *st, long ret,
+					   __u64 now)
 {
 	__u8 flags = targ_sc_flags[st->nr & (MSLAT_MAX_SYSCALLS - 1)];
 	struct sock *sk = NULL;
@@ -247,7 +256,7 @@ static __always_inline void watch_new_sock(struct task_struct *task, struct task
 	kind = mslat_fd_kind(task, fd, &sk);
 	if (sk && (kind == MSLAT_FD_TCP || kind == MSLAT_FD_TCP_LISTEN)) {
 		st->last_sk = 0;
-		watch_sock(st, sk, kind, task->tgid, fd, accepted && kind == MSLAT_FD_TCP);
+		watch_sock(st, sk, kind, task->tgid, fd, accepted && kind == MSLAT_FD_TCP, now);
 	}
 }
 
@@ -289,7 +298,7 @@ int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
 			if (flags & MSLAT_SC_CONNECT)
 				st->last_sk = 0;
 			if (!(flags & MSLAT_SC_CLOSE))
-				watch_sock(st, sk, st->fd_kind, task->tgid, st->fd, false);
+				watch_sock(st, sk, st->fd_kind, task->tgid, st->fd, false, 0);
 		}
 	}
 	/* last, so that the fd lookup is not part of the duration */
@@ -312,7 +321,7 @@ int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 	now = bpf_ktime_get_ns();
 	/* Before the syscall's record: an accept's queued arrival comes first (trace-format.md). */
 	if (targ_arrivals && ret >= 0)
-		watch_new_sock(task, st, ret);
+		watch_new_sock(task, st, ret, now);
 	e = bpf_ringbuf_reserve(&rb, sizeof(*e), 0);
 	if (!e) {
 		count_drop(MSLAT_DROP_EVENTS, now);
@@ -438,7 +447,7 @@ int BPF_PROG(tcp_probe, struct sock *sk, const struct sk_buff *skb)
 		}
 		return 0;
 	}
-	emit_arrival(MSLAT_ARRIVAL_DATA, now, si->pid, si->fd, len - hdr);
+	emit_arrival(MSLAT_ARRIVAL_DATA, now, si->pid, si->fd, len - hdr, 0);
 	return 0;
 }
 
@@ -465,7 +474,7 @@ int BPF_PROG(inet_sock_set_state, const struct sock *sk, const int oldstate, con
 		info.pid = l->pid;
 		info.fd = -1;
 		bpf_map_update_elem(&socks, &key, &info, BPF_ANY);
-		emit_arrival(MSLAT_ARRIVAL_CONNECT, bpf_ktime_get_ns(), l->pid, l->fd, 0);
+		emit_arrival(MSLAT_ARRIVAL_CONNECT, bpf_ktime_get_ns(), l->pid, l->fd, 0, 0);
 	}
 	return 0;
 }

@@ -38,6 +38,7 @@ static int on_arrival(struct drain *d, const struct mslat_rec_arrival *r)
 		.fd = r->fd,
 		.bytes = r->bytes,
 		.what = r->what,
+		.accept_ns = r->accept_ns,
 	};
 
 	d->arrivals++;

@@ -56,18 +56,36 @@ static size_t bidi_len(const unsigned char *p)
  * controls in them are written escaped (\xNN), so that a file named with a
  * terminal escape cannot drive the terminal that reads the message.
  */
+/* The length of a valid UTF-8 character at P that is not a C1 control, or 0. */
+static size_t utf8_ok(const unsigned char *p)
+{
+	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
+
+	for (size_t i = 1; i < n; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+	if (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f)
+		return 0;	/* U+0080..U+009F: C1 controls (U+009B is a CSI) */
+	return n;
+}
+
 static void put_escaped(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = bidi_len(p);
+		size_t n = bidi_len(p), k;
 
 		if (n) {
 			while (n--)
 				fprintf(stderr, "\\x%02x", *p++);
 		} else if (*p < 0x20 || *p == 0x7f) {
 			fprintf(stderr, "\\x%02x", *p++);
-		} else {
+		} else if (*p < 0x80) {
 			fputc(*p++, stderr);
+		} else if ((k = utf8_ok(p))) {
+			fwrite(p, 1, k, stderr);
+			p += k;
+		} else {
+			fprintf(stderr, "\\x%02x", *p++);	/* invalid, or a C1 control */
 		}
 	}
 }

@@ -59,6 +59,7 @@ struct trace_arrival {
 	int32_t fd;
 	uint32_t bytes;
 	uint32_t what;		/* enum trace_arrival_what */
+	uint64_t accept_ns;	/* QUEUED: the exit of the accept it is for; 0 unknown */
 };
 
 enum trace_sched_what {

@@ -487,7 +487,8 @@ static bool arrivals_sound(const Mslat__ArrivalBatch *b)
 	size_t n = b->n_time_delta_ns;
 
 	return n <= TRACE_MAX_BATCH_ROWS && col_ok(b->n_pid, n, false) && col_ok(b->n_fd, n, false) &&
-	       col_ok(b->n_bytes, n, true) && col_ok(b->n_what, n, true);
+	       col_ok(b->n_bytes, n, true) && col_ok(b->n_what, n, true) &&
+	       col_ok(b->n_accept_wait_ns, n, true);
 }
 
 static int check_arrivals(struct trace_reader *r, const Mslat__ArrivalBatch *b)
@@ -589,11 +590,17 @@ static int rows_from_arrivals(struct arrival_rows *out, const Mslat__ArrivalBatc
 		out->cap = n;
 	}
 	for (size_t i = 0; i < n; i++) {
+		uint32_t what = b->n_what ? (uint32_t)b->what[i] : TRACE_ARRIVAL_DATA;
+		uint64_t wait = b->n_accept_wait_ns ? b->accept_wait_ns[i] : 0;
+
 		t += (uint64_t)b->time_delta_ns[i];
 		out->rows[i] = (struct trace_arrival){
 			.time_ns = t, .pid = b->pid[i], .fd = b->fd[i],
 			.bytes = b->n_bytes ? b->bytes[i] : 0,
-			.what = b->n_what ? (uint32_t)b->what[i] : TRACE_ARRIVAL_DATA,
+			.what = what,
+			/* saturating: a hostile wait must not wrap to an earlier accept */
+			.accept_ns = what != TRACE_ARRIVAL_QUEUED || !b->n_accept_wait_ns ? 0 :
+				     t + wait < t ? UINT64_MAX : t + wait,
 		};
 	}
 	out->n = n;

@@ -243,6 +243,7 @@ static int encode_arrivals(struct trace_writer *w)
 	Mslat__ArrivalBatch b = MSLAT__ARRIVAL_BATCH__INIT;
 	struct columns *c = &w->col;
 	size_t n = w->arrival_cnt;
+	bool waits = false;
 	uint64_t prev_ns;
 	int err;
 
@@ -257,10 +258,16 @@ static int encode_arrivals(struct trace_writer *w)
 		c->i32_a[i] = a->fd;
 		c->u32_b[i] = a->bytes;
 		c->u32_c[i] = a->what;
+		/* QUEUED: the accept's exit, as a wait from the bytes' time (small). */
+		c->u64_a[i] = a->what == TRACE_ARRIVAL_QUEUED && a->accept_ns >= a->time_ns ?
+			      a->accept_ns - a->time_ns : 0;
+		waits |= c->u64_a[i] || a->what == TRACE_ARRIVAL_QUEUED;
 		prev_ns = a->time_ns;
 	}
 	b.base_ns = w->arrivals[0].time_ns;
 	b.n_time_delta_ns = b.n_pid = b.n_fd = b.n_bytes = b.n_what = n;
+	b.n_accept_wait_ns = waits ? n : 0;	/* none without QUEUED rows: no bytes */
+	b.accept_wait_ns = c->u64_a;
 	b.time_delta_ns = c->i64_a;
 	b.pid = c->u32_a;
 	b.fd = c->i32_a;

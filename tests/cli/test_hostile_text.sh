@@ -20,18 +20,23 @@ for cmd in info dump "report --color=never"; do
 	"$B/mslat" $cmd "$TMP/h.mslat" >"$TMP/out" 2>/dev/null
 	if grep -q "$(printf '\342\200\256')" "$TMP/out"; then
 		fail "$cmd: a bidi override (U+202E) from the trace reaches the terminal"
+	elif grep -q "$(printf '\302\233')" "$TMP/out"; then
+		fail "$cmd: a C1 control (U+009B, CSI) from the trace reaches the terminal"
 	else
-		pass "$cmd: bidi controls from the trace are escaped in text output"
+		pass "$cmd: bidi and C1 controls from the trace are escaped in text output"
 	fi
 done
-# CSV files end up on terminals too (cat): no control characters but tab, CR, LF.
+# CSV files end up on terminals too (cat): no control characters but tab, CR, LF,
+# no C1 or bidi controls.
 if "$B/mslat" report -f csv -o "$TMP/hcsv" "$TMP/h.mslat" 2>/dev/null &&
-	! cat "$TMP"/hcsv/*.csv | LC_ALL=C grep -q "$(printf '[\001-\010\013\014\016-\037\177]')"; then
+	! cat "$TMP"/hcsv/*.csv | LC_ALL=C grep -q "$(printf '[\001-\010\013\014\016-\037\177]')" &&
+	! cat "$TMP"/hcsv/*.csv | grep -q "$(printf '\342\200\256\|\302\233')"; then
 	pass "csv: control characters from the trace are replaced"
 else
 	fail "csv: control characters from the trace reach the CSV files"
 fi
-# Messages name files: a file name with a terminal escape is written escaped.
+# Messages name files: a file name with a terminal escape is written escaped
+# (ESC here; C1 CSI, U+009B, in the next).
 bad="$TMP/x$(printf '\033')[2Jy.mslat"
 printf 'not a trace' >"$bad"
 "$B/mslat" info "$bad" >/dev/null 2>"$TMP/err"
@@ -39,6 +44,14 @@ if [ -s "$TMP/err" ] && ! LC_ALL=C grep -q "$(printf '\033')" "$TMP/err" && grep
 	pass "messages: a file name's terminal escape is written as \\x1b"
 else
 	fail "messages: a file name's escape reaches the terminal: $(cat -v "$TMP/err")"
+fi
+bad="$TMP/x$(printf '\302\233')2Jy.mslat"
+printf 'not a trace' >"$bad"
+"$B/mslat" info "$bad" >/dev/null 2>"$TMP/err"
+if [ -s "$TMP/err" ] && ! grep -q "$(printf '\302\233')" "$TMP/err" && grep -q 'x\\xc2\\x9b2Jy' "$TMP/err"; then
+	pass "messages: a C1 control in a file name is written as \\xc2\\x9b"
+else
+	fail "messages: a C1 control in a file name reaches the terminal: $(cat -v "$TMP/err")"
 fi
 grep -q 'multi\\x0aline' <("$B/mslat" info "$TMP/h.mslat") && pass "info: a newline in argv shows as \\x0a" ||
 	fail "info: a newline in argv shows as \\x0a"

@@ -200,7 +200,7 @@ if "$M" report --format csv -o "$TMP/hcsv" "$TMP/hostile.mslat" 2>"$TMP/err"; th
 	check "csv: hostile cmdline (commas, quotes, newlines) round-trips" py "$TMP/hcsv" <<'EOF'
 import csv, sys
 want = ' '.join(["python3", "serve.py", "--models=a,b,c", 'say "hi"', "multi\nline\r\nend",
-                 "tab\there", "bad\ufffd\ufffd utf8", "'single' & <amp>"])
+                 "tab\there\ufffd[31m\ufffd\ufffd\ufffd2J", "bad\ufffd\ufffd utf8", "'single' & <amp>"])
 for name in ('requests', 'syscalls', 'categories', 'timeseries', 'processes'):
     with open(f'{sys.argv[1]}/{name}.csv', newline='', encoding='utf-8') as f:
         rows = list(csv.reader(f, strict=True))

@@ -31,7 +31,7 @@ static char hostname[] = "host<script>alert(4)</script>";
 static char bad_syscall[] = "<svg onload=alert(2)>";
 static char *cmdline[] = {
 	"python3", "serve.py", "--models=a,b,c", "say \"hi\"", "multi\nline\r\nend",
-	"tab\there", "bad\xff\xfe utf8", "'single' & <amp>",
+	"tab\there\033[31m\xe2\x80\xae\xc2\x9b" "2J", "bad\xff\xfe utf8", "'single' & <amp>",
 };
 
 static int nr_of(const char *name)
