@@ -8,6 +8,7 @@
 
 #include "html.h"
 #include "json_out.h"
+#include "unsafe_chars.h"
 
 int json_out__dump(const json_t *root, FILE *f)
 {
@@ -16,36 +17,22 @@ int json_out__dump(const json_t *root, FILE *f)
 	return fputc('\n', f) == EOF ? -EIO : 0;
 }
 
-/* The code point of a bidi or C1 control at P (UTF-8), or 0. */
-static unsigned int bidi_at(const unsigned char *p)
-{
-	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
-		return p[1];
-	if (p[0] == 0xd8 && p[1] == 0x9c)
-		return 0x61c;
-	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
-		return 0x2000 + (p[2] & 0x3f);
-	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
-		return 0x2040 + (p[2] & 0x3f);
-	return 0;
-}
-
 void json_out__escape_bidi(char **s)
 {
 	size_t n = 0, len = strlen(*s);
 	char *out, *o;
 
 	for (const unsigned char *p = (const unsigned char *)*s; *p; p++)
-		n += bidi_at(p) != 0;
+		n += unsafe_char_len(p) != 0;
 	if (!n || !(out = malloc(len + 6 * n + 1)))	/* 2 or 3 bytes become 6 */
 		return;
 	o = out;
 	for (const unsigned char *p = (const unsigned char *)*s; *p;) {
-		unsigned int cp = bidi_at(p);
+		size_t k = unsafe_char_len(p);
 
-		if (cp) {
-			o += sprintf(o, "\\u%04x", cp);
-			p += cp < 0x100 || cp == 0x61c ? 2 : 3;
+		if (k) {
+			o += sprintf(o, "\\u%04x", unsafe_char_cp(p));
+			p += k;
 		} else {
 			*o++ = (char)*p++;
 		}

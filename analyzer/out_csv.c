@@ -12,6 +12,7 @@
 #include "analysis.h"
 #include "cli.h"
 #include "html.h"
+#include "unsafe_chars.h"
 #include "log.h"
 #include "outputs.h"
 #include "trace_event.h"
@@ -83,15 +84,7 @@ static size_t control_len(const unsigned char *p)
 {
 	if ((*p < 0x20 && !strchr("\t\r\n", *p)) || *p == 0x7f)
 		return 1;
-	if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)	/* C1: U+0080..U+009F */
-		return 2;
-	if (p[0] == 0xd8 && p[1] == 0x9c)
-		return 2;
-	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
-		return 3;
-	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
-		return 3;
-	return 0;
+	return unsafe_char_len(p);
 }
 
 static char *without_controls(char *s)

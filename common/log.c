@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "unsafe_chars.h"
 
 static log_print_fn printer;
 static enum log_level max_level = LOG_LEVEL_WARN;
@@ -39,24 +40,7 @@ void log__msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* A bidirectional control (U+061C, U+200E-F, U+202A-E, U+2066-9) at P: its length, or 0. */
-static size_t bidi_len(const unsigned char *p)
-{
-	if (p[0] == 0xd8 && p[1] == 0x9c)
-		return 2;
-	if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
-		return 3;
-	if (p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
-		return 3;
-	return 0;
-}
-
-/*
- * Messages name files and things from traces: control bytes and bidi
- * controls in them are written escaped (\xNN), so that a file named with a
- * terminal escape cannot drive the terminal that reads the message.
- */
-/* The length of a valid UTF-8 character at P that is not a C1 control, or 0. */
+/* The length of a valid UTF-8 character at P, or 0. */
 static size_t utf8_ok(const unsigned char *p)
 {
 	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
@@ -64,15 +48,19 @@ static size_t utf8_ok(const unsigned char *p)
 	for (size_t i = 1; i < n; i++)
 		if ((p[i] & 0xc0) != 0x80)
 			return 0;
-	if (n == 2 && p[0] == 0xc2 && p[1] <= 0x9f)
-		return 0;	/* U+0080..U+009F: C1 controls (U+009B is a CSI) */
 	return n;
 }
 
+/*
+ * Messages name files and things from traces: control bytes, C1 and bidi
+ * controls and bytes that are not UTF-8 are written escaped (\xNN), so that
+ * a file named with a terminal escape cannot drive the terminal that reads
+ * the message.
+ */
 static void put_escaped(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = bidi_len(p), k;
+		size_t n = unsafe_char_len(p), k;
 
 		if (n) {
 			while (n--)
@@ -85,7 +73,7 @@ static void put_escaped(const char *s)
 			fwrite(p, 1, k, stderr);
 			p += k;
 		} else {
-			fprintf(stderr, "\\x%02x", *p++);	/* invalid, or a C1 control */
+			fprintf(stderr, "\\x%02x", *p++);	/* not UTF-8 */
 		}
 	}
 }

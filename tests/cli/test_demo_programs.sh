@@ -79,19 +79,25 @@ rc=$?
 check weights_bad_magic_refused test $rc -eq 1
 check weights_bad_magic_says_why grep -q "bad magic" "$TMP/err"
 
+# start_server NAME ARGS...: the server in the background, output in $TMP/NAME.out
+# and .err; sets server_pid, and port once it listens (empty if it did not).
+start_server() {
+	local name=$1 i=0
+	shift
+	"$SERVER" "$@" >"$TMP/$name.out" 2>"$TMP/$name.err" &
+	server_pid=$!
+	port=
+	while [ $i -lt 100 ]; do
+		port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$TMP/$name.out")
+		[ -n "$port" ] && break
+		kill -0 "$server_pid" 2>/dev/null || break
+		sleep 0.1
+		i=$((i + 1))
+	done
+}
+
 # --- a running server -----------------------------------------------------
-"$SERVER" --port 0 --threads 4 --weights "$WEIGHTS" --requests-log "$TMP/requests.tsv" \
-	>"$TMP/server.out" 2>"$TMP/server.err" &
-server_pid=$!
-port=
-i=0
-while [ $i -lt 100 ]; do
-	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$TMP/server.out")
-	[ -n "$port" ] && break
-	kill -0 "$server_pid" 2>/dev/null || break
-	sleep 0.1
-	i=$((i + 1))
-done
+start_server server --port 0 --threads 4 --weights "$WEIGHTS" --requests-log "$TMP/requests.tsv"
 if [ -z "$port" ]; then
 	fail server_start "no 'listening on' line; stderr: $(cat "$TMP/server.err")"
 	exit 1
@@ -144,18 +150,8 @@ server_pid=
 # One worker, two busy keep-alive connections: without a request limit the
 # second waits for all of the first's requests (a client with a timeout gives
 # up); with --keepalive-requests 10 they take turns of at most 10 requests.
-"$SERVER" --port 0 --threads 1 --keepalive-requests 10 --keepalive-timeout 300 \
-	--weights "$WEIGHTS" --requests-log "$TMP/turns.tsv" >"$TMP/server2.out" 2>"$TMP/server2.err" &
-server_pid=$!
-port=
-i=0
-while [ $i -lt 100 ]; do
-	port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9][0-9]*\)$/\1/p' "$TMP/server2.out")
-	[ -n "$port" ] && break
-	kill -0 "$server_pid" 2>/dev/null || break
-	sleep 0.1
-	i=$((i + 1))
-done
+start_server server2 --port 0 --threads 1 --keepalive-requests 10 --keepalive-timeout 300 \
+	--weights "$WEIGHTS" --requests-log "$TMP/turns.tsv"
 if [ -z "$port" ]; then
 	fail server_start_keepalive "no 'listening on' line; stderr: $(cat "$TMP/server2.err")"
 else

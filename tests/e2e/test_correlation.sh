@@ -37,6 +37,27 @@ check_run() {
 	fi
 }
 
+# listening_port FILE: the port the demo server printed into FILE, waiting up to 5 s.
+listening_port() {
+	local i port=
+	for i in $(seq 100); do
+		port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$1")
+		[ -n "$port" ] && break
+		sleep 0.05
+	done
+	echo "$port"
+}
+
+# answers PORT PATH: wait (up to 5 s) until an HTTP server answers a GET of PATH on PORT.
+answers() {
+	local i
+	for i in $(seq 100); do
+		"$B/loadgen" -q --port "$1" -c 1 -n 1 -X GET --path "$2" -o /dev/null 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 demo_run() {
 	local conns=$1 n=$2 trace=$TMP/demo-$1.mslat port i
 	if ! start_recorder "$trace" "$TMP/demo" -- "$B/demo-server" --port 0 --threads 4 \
@@ -44,11 +65,7 @@ demo_run() {
 		fail "demo server, $conns connections: recorder did not start: $(head -3 "$TMP/demo.err")"
 		return
 	fi
-	for i in $(seq 100); do
-		port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/demo.out")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	port=$(listening_port "$TMP/demo.out")
 	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -o "$TMP/client.json" ||
 		fail "demo server, $conns connections: load generator failed"
 	stop_recorder || fail "demo server: recorder exit status $?"
@@ -85,10 +102,7 @@ NGINX
 		fail "nginx, $conns connections: recorder did not start: $(head -3 "$TMP/nginx.err")"
 		return
 	fi
-	for i in $(seq 100); do
-		"$B/loadgen" -q --port "$port" -c 1 -n 1 -X GET --path /index.html -o /dev/null 2>/dev/null && break
-		sleep 0.05
-	done
+	answers "$port" /index.html
 	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -X GET --path /index.html -o "$TMP/client.json" ||
 		fail "nginx, $conns connections: load generator failed"
 	stop_recorder
@@ -189,10 +203,7 @@ PY
 		fail "$name: recorder did not start: $(head -3 "$TMP/py.err")"
 		return
 	fi
-	for i in $(seq 100); do
-		"$B/loadgen" -q --port "$port" -c 1 -n 1 -X GET --path / -o /dev/null 2>/dev/null && break
-		sleep 0.05
-	done
+	answers "$port" /
 	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -X GET --path / -o "$TMP/client.json" ||
 		fail "$name: load generator failed"
 	stop_recorder
@@ -251,10 +262,7 @@ PY
 		fail "$name: recorder did not start: $(head -3 "$TMP/aio.err")"
 		return
 	fi
-	for i in $(seq 100); do
-		"$B/loadgen" -q --port "$port" -c 1 -n 1 -X GET --path / -o /dev/null 2>/dev/null && break
-		sleep 0.05
-	done
+	answers "$port" /
 	"$B/loadgen" -q --port "$port" -c 1 -n "$n" -X GET --path / -o "$TMP/client.json" ||
 		fail "$name: load generator failed"
 	stop_recorder
@@ -284,11 +292,7 @@ churn_run() {
 		fail "$name: recorder did not start: $(head -3 "$TMP/churn.err")"
 		return
 	fi
-	for i in $(seq 100); do
-		port=$(sed -n 's/^listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$TMP/churn.out")
-		[ -n "$port" ] && break
-		sleep 0.05
-	done
+	port=$(listening_port "$TMP/churn.out")
 	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -o "$TMP/client.json" ||
 		fail "$name: load generator failed"
 	stop_recorder || fail "$name: recorder exit status $?"
