@@ -313,6 +313,45 @@ churn_run() {
 	fi
 }
 
+# gunicorn_run CONNS N: gunicorn's sync workers (4 processes forked from a
+# master, one listening socket, each response closes its connection): every
+# request is a new connection, accepted on a reused fd number while the next
+# ones wait in the accept queue. Before the QUEUED records, 715 of 4000
+# requests had a queue time and the server p50 was 1.48 ms against the
+# client's 3.43 ms; now all have it (3.17 against 3.34).
+gunicorn_run() {
+	local conns=$1 n=$2 trace=$TMP/gunicorn.mslat port name rep=$TMP/gu.json queued
+	name="gunicorn, 4 sync workers, $conns connections"
+	port=$(free_port)
+	cat >"$TMP/wsgi_app.py" <<'PY'
+import time
+
+def app(environ, start_response):
+    time.sleep(0.001)
+    body = b'{"ok": true}\n'
+    start_response("200 OK", [("Content-Type", "application/json"),
+                              ("Content-Length", str(len(body)))])
+    return [body]
+PY
+	if ! start_recorder "$trace" "$TMP/gu" -- gunicorn -w 4 -b "127.0.0.1:$port" \
+		--chdir "$TMP" wsgi_app:app; then
+		fail "$name: recorder did not start: $(head -3 "$TMP/gu.err")"
+		return
+	fi
+	answers "$port" /
+	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -X GET --path / -o "$TMP/client.json" ||
+		fail "$name: load generator failed"
+	stop_recorder
+	check_run "$name" "$((n + 1))" "$TMP/client.json" "$trace"
+	"$B/mslat" report --format json -o "$rep" "$trace" 2>/dev/null || return
+	queued=$(json "$rep" 'd["requests"]["queue_ns"]["count"]')
+	if [ "$queued" -ge "$((n - n / 200))" ]; then
+		pass "$name: $queued of $((n + 1)) requests have a queue time"
+	else
+		fail "$name: $queued of $((n + 1)) requests have a queue time (want >= $((n - n / 200)))"
+	fi
+}
+
 demo_run 4 4000
 demo_run 16 8000
 if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
@@ -327,4 +366,9 @@ python_run fork 4 2000
 python_run single 4 2000
 asyncio_run 1000
 churn_run 8 6000
+if command -v gunicorn >/dev/null; then
+	gunicorn_run 8 2000
+else
+	fail "gunicorn end to end: gunicorn is not installed (scripts/install-deps installs it)"
+fi
 finish
