@@ -83,16 +83,15 @@ static int prepare(struct dump_ctx *d)
 
 		d->sys_json[i] = s ? json_dumps(s, JSON_ENCODE_ANY) : NULL;
 		json_decref(s);
-		for (int j = 0; j < d->o->n_names; j++)
-			if (!strcmp(d->o->names[j], h->syscall_names[i]))
-				d->sys_selected[i] = true;
 	}
-	/* A name the trace's table lacks (a typo, or another arch's): say so, or the dump is just empty. */
 	for (int j = 0; j < d->o->n_names; j++) {
 		bool known = false;
 
-		for (uint32_t i = 0; i < d->n_sys && !known; i++)
-			known = !strcmp(d->o->names[j], h->syscall_names[i]);
+		for (uint32_t i = 0; i < d->n_sys; i++) {
+			if (!strcmp(d->o->names[j], h->syscall_names[i]))
+				d->sys_selected[i] = known = true;
+		}
+		/* A name the trace's table lacks (a typo, or another arch's): said, or the dump is just empty. */
 		if (!known) {
 			char b[256];
 
@@ -151,6 +150,7 @@ static void dump_json_record(const char *type, const ProtobufCMessage *m, uint64
 {
 	json_t *o = json_object();
 	const ProtobufCMessageDescriptor *desc = m->descriptor;
+	char *s;
 
 	json_object_set_new(o, "type", json_string(type));
 	/* Generic over the message's scalar fields: new fields show up without code here. */
@@ -185,18 +185,15 @@ static void dump_json_record(const char *type, const ProtobufCMessage *m, uint64
 		if (v)
 			json_object_set_new(o, f->name, v);
 	}
-	{
-		char *s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
-
-		if (s)
-			json_out__escape_bidi(&s);
-		if (d->o->jsonl)
-			printf("%s\n", s ? s : "{}");
-		else
-			printf("%14.9f %s %s\n", rel_s(d, t), type, s ? s : "?");
-		free(s);
-	}
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
+	if (s)
+		json_out__escape_bidi(&s);
+	if (d->o->jsonl)
+		printf("%s\n", s ? s : "{}");
+	else
+		printf("%14.9f %s %s\n", rel_s(d, t), type, s ? s : "?");
+	free(s);
 }
 
 static void dump_row(const struct dump_ctx *d, const char *type, uint64_t t, uint32_t pid,

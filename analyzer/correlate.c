@@ -237,7 +237,6 @@ struct correlator {
 	uint32_t nhosts;
 	uint64_t next_id;
 	uint64_t arrivals_ahead;	/* buffered in every fd's arr */
-	uint64_t queued_ahead;		/* in every fd's queued, with bytes */
 	uint64_t queued_total;		/* in every fd's queued */
 	struct creq *free_reqs;		/* delivered requests kept for reuse, with their arrays */
 	uint32_t nfree;
@@ -865,14 +864,18 @@ static void heap_down(uint64_t *h, uint32_t n, uint32_t i)
 	}
 }
 
+/* A queue taken from its head, A[*HEAD..*N) of ELEM bytes each, moved to the array's start. */
+static void to_front(void *a, uint32_t *head, uint32_t *n, size_t elem)
+{
+	memmove(a, (char *)a + (size_t)*head * elem, (size_t)(*n - *head) * elem);
+	*n -= *head;
+	*head = 0;
+}
+
 /* F's buffered arrivals moved to the array's start (arr_head 0). */
 static void arr_to_front(struct cfd *f)
 {
-	uint32_t live = f->narr - f->arr_head;
-
-	memmove(f->arr, f->arr + f->arr_head, live * sizeof(*f->arr));
-	f->arr_head = 0;
-	f->narr = live;
+	to_front(f->arr, &f->arr_head, &f->narr, sizeof(*f->arr));
 }
 
 /*
@@ -1012,7 +1015,6 @@ static void queued_pop(struct correlator *c, struct cfd *f, bool unmatched)
 
 	if (++f->qhead == f->nqueued)
 		f->qhead = f->nqueued = 0;
-	c->queued_ahead -= !!t;
 	c->queued_total--;
 	c->st.arrivals_dropped += unmatched && t;
 }
@@ -1026,15 +1028,11 @@ static int queued_keep(struct correlator *c, struct cfd *f, uint64_t t, uint64_t
 	if (f->nqueued - f->qhead >= QUEUED_FD_CAP)	/* on this fd: the oldest goes */
 		queued_pop(c, f, true);
 	/* Taken from the head: slide the rest down rather than grow, when that frees half. */
-	if (f->nqueued == f->capqueued && f->qhead && f->nqueued - f->qhead <= f->capqueued / 2) {
-		memmove(f->queued, f->queued + f->qhead, (f->nqueued - f->qhead) * sizeof(*f->queued));
-		f->nqueued -= f->qhead;
-		f->qhead = 0;
-	}
+	if (f->nqueued == f->capqueued && f->qhead && f->nqueued - f->qhead <= f->capqueued / 2)
+		to_front(f->queued, &f->qhead, &f->nqueued, sizeof(*f->queued));
 	if (grow((void **)&f->queued, &f->capqueued, f->nqueued + 1, sizeof(*f->queued)))
 		return -ENOMEM;
 	f->queued[f->nqueued++] = (struct queued){ .accept_ns = accept_ns, .t = t };
-	c->queued_ahead += !!t;
 	c->queued_total++;
 	return 0;
 }
@@ -1816,9 +1814,15 @@ int correlator__finish(struct correlator *c)
 	for (uint32_t h = 0; h < c->nhosts; h++)
 		while (c->hosts[h].lru_head)
 			req_end(c, c->hosts[h].lru_head, false);
-	/* Still waiting for a receive at the end: they matched none. */
-	c->st.arrivals_dropped += c->arrivals_ahead + c->queued_ahead;
-	c->arrivals_ahead = c->queued_ahead = 0;
+	/* Still waiting for a receive, or for an accept, at the end: they matched none. */
+	c->st.arrivals_dropped += c->arrivals_ahead;
+	c->arrivals_ahead = 0;
+	for (size_t i = 0; i < c->fds.cap; i++) {
+		struct cfd *f = c->fds.s[i].v;
+
+		while (c->fds.s[i].used && f->nqueued)
+			queued_pop(c, f, true);
+	}
 	return correlator__frame_end(c);
 }
 

@@ -8,7 +8,7 @@
 
 #include "html.h"
 #include "json_out.h"
-#include "unsafe_chars.h"
+#include "utf8.h"
 
 int json_out__dump(const json_t *root, FILE *f)
 {
@@ -21,17 +21,18 @@ void json_out__escape_bidi(char **s)
 {
 	size_t n = 0, len = strlen(*s);
 	char *out, *o;
+	uint32_t cp;
 
 	for (const unsigned char *p = (const unsigned char *)*s; *p; p++)
-		n += unsafe_char_len(p) != 0;
+		n += utf8__unsafe_len(p, &cp) != 0;
 	if (!n || !(out = malloc(len + 6 * n + 1)))	/* 2 or 3 bytes become 6 */
 		return;
 	o = out;
 	for (const unsigned char *p = (const unsigned char *)*s; *p;) {
-		size_t k = unsafe_char_len(p);
+		size_t k = utf8__unsafe_len(p, &cp);
 
 		if (k) {
-			o += sprintf(o, "\\u%04x", unsafe_char_cp(p));
+			o += sprintf(o, "\\u%04x", cp);
 			p += k;
 		} else {
 			*o++ = (char)*p++;

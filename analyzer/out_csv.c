@@ -12,7 +12,7 @@
 #include "analysis.h"
 #include "cli.h"
 #include "html.h"
-#include "unsafe_chars.h"
+#include "utf8.h"
 #include "log.h"
 #include "outputs.h"
 #include "trace_event.h"
@@ -82,9 +82,11 @@ static void put(struct csv_file *cf, const char *fmt, ...)
 /* Bytes at P of a character to replace (a control, C1 or bidi; S is valid UTF-8), or 0. */
 static size_t control_len(const unsigned char *p)
 {
+	uint32_t cp;
+
 	if ((*p < 0x20 && !strchr("\t\r\n", *p)) || *p == 0x7f)
 		return 1;
-	return unsafe_char_len(p);
+	return utf8__unsafe_len(p, &cp);
 }
 
 static char *without_controls(char *s)

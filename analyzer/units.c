@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "units.h"
+#include "utf8.h"
 
 static const char *scaled(char *buf, double v, const char *unit)
 {
@@ -75,47 +76,13 @@ const char *units__wallclock(char *buf, uint64_t realtime_ns)
 	return buf;
 }
 
-/* Length of the valid UTF-8 sequence at P (1..4), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *p)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0)
-		n = 2, cp = p[0] & 0x1f;
-	else if ((p[0] & 0xf0) == 0xe0)
-		n = 3, cp = p[0] & 0x0f;
-	else if ((p[0] & 0xf8) == 0xf0)
-		n = 4, cp = p[0] & 0x07;
-	else
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	/*
-	 * Overlong forms, surrogates, beyond Unicode, the C1 controls, and the
-	 * bidirectional controls, which would reorder the rest of the line on
-	 * the terminal (a process named to look like another).
-	 */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff || (cp >= 0x80 && cp <= 0x9f) ||
-	    cp == 0x61c || cp == 0x200e || cp == 0x200f || (cp >= 0x202a && cp <= 0x202e) ||
-	    (cp >= 0x2066 && cp <= 0x2069))
-		return 0;
-	return n;
-}
-
 const char *units__printable(char *buf, size_t len, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)(s ? s : "");
 	size_t o = 0;
 
 	while (*p) {
-		size_t n = *p >= 0x20 && *p != 0x7f ? utf8_len(p) : 0;
+		size_t n = utf8__printable_len(p);
 		char tmp[8];
 		size_t k;
 

@@ -2,10 +2,9 @@
 /* Levelled diagnostics with a binary-installed printer. */
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "log.h"
-#include "unsafe_chars.h"
+#include "utf8.h"
 
 static log_print_fn printer;
 static enum log_level max_level = LOG_LEVEL_WARN;
@@ -40,17 +39,6 @@ void log__msg(enum log_level level, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The length of a valid UTF-8 character at P, or 0. */
-static size_t utf8_ok(const unsigned char *p)
-{
-	size_t n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
-
-	for (size_t i = 1; i < n; i++)
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
 /*
  * Messages name files and things from traces: control bytes, C1 and bidi
  * controls and bytes that are not UTF-8 are written escaped (\xNN), so that
@@ -60,20 +48,13 @@ static size_t utf8_ok(const unsigned char *p)
 static void put_escaped(const char *s)
 {
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
-		size_t n = unsafe_char_len(p), k;
+		size_t n = utf8__printable_len(p);
 
 		if (n) {
-			while (n--)
-				fprintf(stderr, "\\x%02x", *p++);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			fprintf(stderr, "\\x%02x", *p++);
-		} else if (*p < 0x80) {
-			fputc(*p++, stderr);
-		} else if ((k = utf8_ok(p))) {
-			fwrite(p, 1, k, stderr);
-			p += k;
+			fwrite(p, 1, n, stderr);
+			p += n;
 		} else {
-			fprintf(stderr, "\\x%02x", *p++);	/* not UTF-8 */
+			fprintf(stderr, "\\x%02x", *p++);
 		}
 	}
 }
