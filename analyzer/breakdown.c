@@ -698,6 +698,27 @@ static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint3
 	return 0;
 }
 
+/* --pid, --since or --until: rows are tested one by one. */
+static bool filtering(const struct analysis_opts *o)
+{
+	return (o->pids && o->npids > 0) || o->since_ns || o->until_ns;
+}
+
+/* Arrival rows (a batch's, handed out at once): those kept by the filters, to the correlator. */
+static int on_arrivals(struct priv *p, uint32_t host, const struct trace_arrival *a, size_t n)
+{
+	bool filter = filtering(&p->a.opts);
+	int err = 0;
+
+	for (size_t i = 0; i < n && !err; i++) {
+		if (filter && (!pid_wanted(&p->a.opts, a[i].pid) ||
+			       !in_window(p, host, a[i].time_ns, a[i].time_ns)))
+			continue;
+		err = correlator__arrival(p->corr, host, &a[i]);
+	}
+	return err;
+}
+
 /*
  * The rows of an event batch, without a reader call per row, a chunk at a
  * time: the chunk's statistics, then the correlator's turn over the same
@@ -707,8 +728,7 @@ static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint3
  */
 static int on_events(struct priv *p, uint32_t host, const struct trace_event *rows, size_t n)
 {
-	bool filter = (p->a.opts.pids && p->a.opts.npids > 0) || p->a.opts.since_ns ||
-		      p->a.opts.until_ns;
+	bool filter = filtering(&p->a.opts);
 	int err = 0;
 
 	for (size_t at = 0; at < n && !err; at += ROWS_CHUNK) {
@@ -746,12 +766,17 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 		case TRACE_ITEM_EVENT:	/* the bulk reader hands events out as batches (ret 2) */
 			err = on_events(p, host, &it.event, 1);
 			break;
-		case TRACE_ITEM_ARRIVAL:
-			if (!pid_wanted(&p->a.opts, it.arrival.pid) ||
-			    !in_window(p, host, it.arrival.time_ns, it.arrival.time_ns))
-				break;
-			err = correlator__arrival(p->corr, host, &it.arrival);
+		case TRACE_ITEM_ARRIVAL: {
+			const struct trace_arrival *rest;
+			size_t nrest;
+
+			err = on_arrivals(p, host, &it.arrival, 1);
+			/* and the rest of its batch, without a reader call each */
+			rest = trace_reader__rest_of_arrivals(r, &nrest);
+			if (!err)
+				err = on_arrivals(p, host, rest, nrest);
 			break;
+		}
 		case TRACE_ITEM_SCHED:
 			if (!pid_wanted(&p->a.opts, it.sched.pid) ||
 			    !in_window(p, host, it.sched.start_ns,

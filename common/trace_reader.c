@@ -12,6 +12,7 @@
 #include <zstd.h>
 #include <zstd_errors.h>
 
+#include "arrival_codec.h"
 #include "event_codec.h"
 #include "file_map.h"
 #include "log.h"
@@ -23,11 +24,6 @@
 #define ZSTD_FRAME_HEADER_MAX 18	/* ZSTD_FRAME_HEADER_MAX, a static-linking-only name */
 
 /* The rows of an arrival batch; the array is reused from batch to batch. */
-struct arrival_rows {
-	struct trace_arrival *rows;
-	size_t n, cap;
-};
-
 /* Which batch is being handed out row by row. */
 enum batch_kind { BATCH_NONE, BATCH_EVENTS, BATCH_SCHED, BATCH_ARRIVALS };
 
@@ -482,18 +478,10 @@ static int check_sched(struct trace_reader *r, const Mslat__SchedBatch *b)
 	return 0;
 }
 
-static bool arrivals_sound(const Mslat__ArrivalBatch *b)
-{
-	size_t n = b->n_time_delta_ns;
-
-	return n <= TRACE_MAX_BATCH_ROWS && col_ok(b->n_pid, n, false) && col_ok(b->n_fd, n, false) &&
-	       col_ok(b->n_bytes, n, true) && col_ok(b->n_what, n, true) &&
-	       col_ok(b->n_accept_wait_ns, n, true);
-}
 
 static int check_arrivals(struct trace_reader *r, const Mslat__ArrivalBatch *b)
 {
-	return arrivals_sound(b) ? 0 : bad_record(r, "arrival batch columns of different lengths");
+	return arrival_codec__sound(b) ? 0 : bad_record(r, "arrival batch columns of different lengths");
 }
 
 static int check_header(struct trace_reader *r, const Mslat__Header *h)
@@ -573,38 +561,6 @@ static const char *record_at(const struct trace_reader *r, size_t pos, int *n, u
 	if (*len > r->frame_len - pos - (size_t)*n)
 		return "record runs past the end of its frame";
 	return NULL;
-}
-
-/* An arrival batch protobuf-c unpacked (and checked) as rows. 0 or -ENOMEM. */
-static int rows_from_arrivals(struct arrival_rows *out, const Mslat__ArrivalBatch *b)
-{
-	size_t n = b->n_time_delta_ns;
-	uint64_t t = b->base_ns;
-
-	if (n > out->cap) {
-		struct trace_arrival *a = realloc(out->rows, n * sizeof(*a));
-
-		if (!a)
-			return -ENOMEM;
-		out->rows = a;
-		out->cap = n;
-	}
-	for (size_t i = 0; i < n; i++) {
-		uint32_t what = b->n_what ? (uint32_t)b->what[i] : TRACE_ARRIVAL_DATA;
-		uint64_t wait = b->n_accept_wait_ns ? b->accept_wait_ns[i] : 0;
-
-		t += (uint64_t)b->time_delta_ns[i];
-		out->rows[i] = (struct trace_arrival){
-			.time_ns = t, .pid = b->pid[i], .fd = b->fd[i],
-			.bytes = b->n_bytes ? b->bytes[i] : 0,
-			.what = what,
-			/* saturating: a hostile wait must not wrap to an earlier accept */
-			.accept_ns = what != TRACE_ARRIVAL_QUEUED || !b->n_accept_wait_ns ? 0 :
-				     t + wait < t ? UINT64_MAX : t + wait,
-		};
-	}
-	out->n = n;
-	return 0;
 }
 
 /*
@@ -690,14 +646,21 @@ static int ahead_next(struct trace_reader *r)
 			r->ahead_pos = pos + (size_t)n + len;
 			continue;
 		}
+		err = arrival_codec__decode_rows(p, len, &r->arr);
+		if (err < 0)
+			return err;
+		if (err) {
+			r->ahead_pos = pos + (size_t)n + len;
+			return 1;
+		}
 		rec = mslat__record__unpack(NULL, len, p);
 		if (!rec || rec->kind_case != MSLAT__RECORD__KIND_ARRIVALS ||
-		    !arrivals_sound(rec->arrivals)) {
+		    !arrival_codec__sound(rec->arrivals)) {
 			if (rec)
 				mslat__record__free_unpacked(rec, NULL);
 			break;
 		}
-		err = rows_from_arrivals(&r->arr, rec->arrivals);
+		err = arrival_codec__rows_from_pb(&r->arr, rec->arrivals);
 		mslat__record__free_unpacked(rec, NULL);
 		if (err)
 			return err;
@@ -710,7 +673,8 @@ static int ahead_next(struct trace_reader *r)
 
 /*
  * Unpack the next record of the current frame: 2 an event batch into r->ev,
- * 1 any other record into r->rec, 0 the frame is done, or a negative errno.
+ * 3 an arrival batch into r->arr, 1 any other record into r->rec, 0 the
+ * frame is done, or a negative errno.
  */
 static int next_record(struct trace_reader *r)
 {
@@ -741,10 +705,17 @@ next:
 	}
 	if (ret < 0)
 		return ret;
-	if (ret == 1) {
+	if (ret == 0) {	/* then an arrival batch as protobuf-c writes one, into r->arr */
+		ret = arrival_codec__decode_rows(r->frame + r->frame_pos + n, len, &r->arr);
+		if (ret == 1)
+			ret = 3;
+	}
+	if (ret < 0)
+		return ret;
+	if (ret) {
 		r->frame_pos += (size_t)n + len;
 		r->stats.records++;
-		return 2;
+		return ret == 1 ? 2 : 3;
 	}
 	r->rec = mslat__record__unpack(NULL, len, r->frame + r->frame_pos + n);
 	if (!r->rec)
@@ -884,7 +855,7 @@ static int dispatch(struct trace_reader *r, struct trace_item *item)
 	case MSLAT__RECORD__KIND_ARRIVALS:
 		err = check_arrivals(r, rec->arrivals);
 		if (!err)
-			err = rows_from_arrivals(&r->arr, rec->arrivals);
+			err = arrival_codec__rows_from_pb(&r->arr, rec->arrivals);
 		return err ?: start_rows(r, BATCH_ARRIVALS, r->arr.n);
 	case MSLAT__RECORD__KIND_PROCESS:
 		item->type = TRACE_ITEM_PROCESS;
@@ -994,9 +965,12 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 				return ret;
 			continue;
 		}
-		if (ret == 2) {
+		if (ret == 2 || ret == 3) {
 			item->frame_offset = r->frame_off;
-			start_rows(r, BATCH_EVENTS, r->ev.n);
+			if (ret == 2)
+				start_rows(r, BATCH_EVENTS, r->ev.n);
+			else
+				start_rows(r, BATCH_ARRIVALS, r->arr.n);
 			continue;
 		}
 		if (ret == 0) {
@@ -1049,7 +1023,7 @@ static int read_header(struct trace_reader *r)
 		return r->stats.truncated ? -EBADMSG : -EPROTO;
 	}
 	ret = next_record(r);
-	if (ret == 2) {
+	if (ret == 2 || ret == 3) {
 		log_error("'%s' does not start with a header record: not a mslat trace", r->name);
 		return -EPROTO;
 	}
@@ -1175,13 +1149,28 @@ int trace_reader__next_bulk(struct trace_reader *r, struct trace_item *item,
 	return 2;
 }
 
+const struct trace_arrival *trace_reader__rest_of_arrivals(struct trace_reader *r, size_t *n)
+{
+	const struct trace_arrival *a = r->arr.rows + r->row;
+
+	if (r->batch != BATCH_ARRIVALS) {
+		*n = 0;
+		return NULL;
+	}
+	*n = r->rows - r->row;
+	r->stats.arrivals += *n;
+	r->row = r->rows;
+	r->batch = BATCH_NONE;
+	return a;
+}
+
 void trace_reader__close(struct trace_reader *r)
 {
 	if (!r)
 		return;
 	event_codec__free_rows(&r->ev);
 	free_record(r);
-	free(r->arr.rows);
+	arrival_codec__free_rows(&r->arr);
 	event_codec__free(&r->cols);
 	if (r->header)
 		mslat__header__free_unpacked(r->header, NULL);

@@ -110,6 +110,14 @@ int trace_reader__next(struct trace_reader *r, struct trace_item *item);
 int trace_reader__next_bulk(struct trace_reader *r, struct trace_item *item,
 			    const struct trace_event **events, size_t *n);
 
+/*
+ * After an arrival (an item of type TRACE_ITEM_ARRIVAL): the rows left in
+ * its batch, all at once, *N of them (valid until the next call; 0 and NULL
+ * when none is left). The items trace_reader__next would give next, without
+ * a call per row.
+ */
+const struct trace_arrival *trace_reader__rest_of_arrivals(struct trace_reader *r, size_t *n);
+
 void trace_reader__stats(const struct trace_reader *r, struct trace_reader_stats *stats);
 
 /* NULL is a no-op. */

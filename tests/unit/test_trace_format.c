@@ -1026,6 +1026,66 @@ static int64_t mixed_seq(const struct trace_item *it)
 	return -1;
 }
 
+/*
+ * trace_reader__rest_of_arrivals hands out the rest of an arrival batch:
+ * the same rows as trace_reader__next one by one, with and without
+ * arrivals_first.
+ */
+TEST(format, rest_of_arrivals_same_stream)
+{
+	const char *path = tu__path("rest.mslat");
+	enum { ROWS = 20000 };
+
+	if (!ASSERT_OK(write_mixed_kinds(path, ROWS), "write"))
+		goto out;
+	for (int first = 0; first < 2; first++) {
+		struct trace_reader_opts ro = { .sz = sizeof(ro), .arrivals_first = first };
+		struct trace_reader *a = trace_reader__open(path, &ro), *b = trace_reader__open(path, &ro);
+		struct trace_item ia, ib;
+		const struct trace_arrival *rest = NULL;
+		size_t nrest = 0, k = 0, arrivals = 0, batches = 0, differ = 0;
+		struct trace_reader_stats sa, sb;
+
+		if (!ASSERT_OK_PTR(a, "reader a") || !ASSERT_OK_PTR(b, "reader b")) {
+			trace_reader__close(a);
+			trace_reader__close(b);
+			break;
+		}
+		while (trace_reader__next(a, &ia) > 0) {
+			if (k < nrest) {	/* from the rest of b's batch */
+				differ += ia.type != TRACE_ITEM_ARRIVAL ||
+					  memcmp(&ia.arrival, &rest[k], sizeof(rest[k]));
+				k++;
+				arrivals++;
+				continue;
+			}
+			if (trace_reader__next(b, &ib) <= 0 || ia.type != ib.type) {
+				differ++;
+				break;
+			}
+			if (ia.type == TRACE_ITEM_ARRIVAL) {
+				differ += memcmp(&ia.arrival, &ib.arrival, sizeof(ia.arrival)) != 0;
+				arrivals++;
+				rest = trace_reader__rest_of_arrivals(b, &nrest);
+				k = 0;
+				batches += nrest > 0;
+			}
+		}
+		ASSERT_EQ(differ, 0, first ? "the same rows, arrivals first" : "the same rows");
+		ASSERT_EQ(k, nrest, "every row of the last batch");
+		ASSERT_EQ(trace_reader__next(b, &ib), 0, "both end");
+		ASSERT_LE(ROWS / 5, arrivals, "arrivals read");
+		ASSERT_LE(100, batches, "many batches handed out at once");
+		trace_reader__stats(a, &sa);
+		trace_reader__stats(b, &sb);
+		ASSERT_EQ_U64(sa.arrivals, sb.arrivals, "counted the same");
+		trace_reader__close(a);
+		trace_reader__close(b);
+	}
+out:
+	unlink(path);
+}
+
 TEST(format, frames_keep_append_order_across_kinds)
 {
 	const char *path = tu__path("order.mslat");
