@@ -1059,9 +1059,11 @@ static void log_stats(struct priv *p)
 	if (st.runq_ns || st.runq_dropped)
 		log_info("run-queue wait outside syscalls: %llu ns placed, %llu intervals dropped",
 			 (unsigned long long)st.runq_ns, (unsigned long long)st.runq_dropped);
-	if (st.arrivals_used || st.arrivals_dropped)
-		log_info("arrival records: %llu started requests, %llu matched none",
-			 (unsigned long long)st.arrivals_used, (unsigned long long)st.arrivals_dropped);
+	if (st.arrivals_used || st.arrivals_dropped || st.arrivals_outgoing)
+		log_info("arrival records: %llu started requests, %llu matched none, "
+			 "%llu were replies on the processes' own connections",
+			 (unsigned long long)st.arrivals_used, (unsigned long long)st.arrivals_dropped,
+			 (unsigned long long)st.arrivals_outgoing);
 }
 
 static void fill_defaults(struct analysis_opts *o, const struct analysis_opts *in)

@@ -179,7 +179,7 @@ static enum sc_kind kind_of(const char *name, bool *mmsg)
 		{ "sendmsg", SK_SEND, false },	{ "sendmmsg", SK_SEND, true },
 		{ "sendfile", SK_SEND, false }, { "accept", SK_ACCEPT, false },
 		{ "accept4", SK_ACCEPT, false }, { "close", SK_CLOSE, false },
-		{ "shutdown", SK_SHUTDOWN, false },
+		{ "shutdown", SK_SHUTDOWN, false }, { "connect", SK_CONNECT, false },
 	};
 
 	*mmsg = false;

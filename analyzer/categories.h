@@ -21,6 +21,7 @@ enum sc_kind {
 	SK_ACCEPT,	/* accept, accept4: the return value is the new connection's fd */
 	SK_CLOSE,	/* close */
 	SK_SHUTDOWN,	/* shutdown */
+	SK_CONNECT,	/* connect: the traced process's own outgoing connection */
 };
 
 /* One syscall number of one trace's architecture. */

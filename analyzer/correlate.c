@@ -205,6 +205,7 @@ struct cfd {
 	struct fstat st;
 	struct creq *req;	/* conn mode: the connection's request */
 	bool conn_open;
+	bool outbound;		/* connect()ed by the process: replies come here, not requests */
 	uint64_t low_ns;	/* previous request's end, or when the connection began */
 	/*
 	 * Buffered arrival times: arr[arr_head..narr) in ascending order while
@@ -1305,6 +1306,11 @@ static void rx_again(struct correlator *c, struct creq *r, uint64_t x)
 	req_resolve(c, r, true);	/* held back before this receive: its own */
 }
 
+/*
+ * A receive or send on a connection: rule 1 (turn-taking). 0, -ENOMEM, or 1
+ * when the fd is an outgoing connection: the call is then like any other
+ * syscall of its thread (rule 2).
+ */
 static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		      const struct trace_event *ev, const struct sc_class *cls, uint8_t cat)
 {
@@ -1318,6 +1324,14 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		c->st.folded_events++;	/* a connection beyond KEYS_CAP: nothing of it is known */
 		return 0;
 	}
+	if (f->outbound) {
+		/* An upstream's reply, or the call to it: its arrivals start nothing. */
+		while (f->narr && arr_first(f) <= exit_ns) {
+			arr_pop(c, f);
+			c->st.arrivals_outgoing++;
+		}
+		return 1;
+	}
 	r = c->o.mode == CORRELATE_THREAD ? th->req : f->req;
 	if (cls->kind == SK_RECV) {
 		if (ev->ret < 0) {
@@ -1325,7 +1339,12 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 				touch(c, r, exit_ns);
 			return 0;	/* failed receives start nothing and are not attributed */
 		}
-		if (ev->ret == 0) {	/* EOF ends the connection */
+		if (ev->ret == 0) {	/* EOF ends the connection, */
+			if (r && r->state == RS_RECEIVING && r->fde == f) {
+				/* unless the client half-closed after its request (shutdown(SHUT_WR)) */
+				touch(c, r, exit_ns);
+				return 0;
+			}
 			if (c->o.mode == CORRELATE_THREAD && r && r->fde == f)
 				req_end(c, r, false);
 			conn_over(c, f, exit_ns);
@@ -1531,7 +1550,10 @@ static void replay(struct correlator *c)
 	c->npend = 0;
 }
 
-/* Connections end at close, shutdown and accept (of a reused fd), and begin at accept. */
+/*
+ * Connections end at close, shutdown and accept (of a reused fd), and begin
+ * at accept; connect makes one outgoing.
+ */
 static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_event *ev,
 			const struct sc_class *cls)
 {
@@ -1547,6 +1569,8 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		    f->recent->home && f->recent->home->req == f->recent)
 			req_end(c, f->recent, false);
 		conn_over(c, f, exit_ns);
+		if (cls->kind == SK_CLOSE)
+			f->outbound = false;	/* the number may come back from accept */
 	} else if (cls->kind == SK_ACCEPT && ev->ret >= 0 && ev->ret <= INT32_MAX) {
 		f = fd_get(c, host, ev->pid, (int32_t)ev->ret);
 		if (!f)
@@ -1562,10 +1586,27 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		if (f->req)
 			req_end(c, f->req, false);	/* a close we did not see */
 		arrivals_take(c, f, f->low_ns, f->low_ns);
+		f->outbound = false;
 		f->conn_open = true;
 		f->st.connections++;
 		if (f->nqueued && ev->fd_kind == FD_KIND_TCP_LISTEN && queued_accept(c, f, exit_ns))
 			return -ENOMEM;
+	} else if (cls->kind == SK_CONNECT && ev->fd >= 0 &&
+		   (fd_kind__is_conn(ev->fd_kind) || ev->fd_kind == FD_KIND_UNIX_PAIR)) {
+		/* (a unix socket has no address before its connect returns: "unix-pair" then) */
+		/*
+		 * The process's own connection (a reverse proxy's upstream, a
+		 * database, another service): what it reads there is a reply to
+		 * a request of its own, part of the request it serves.
+		 */
+		f = fd_get(c, host, ev->pid, ev->fd);
+		if (!f)
+			return -ENOMEM;
+		if (f == &c->other_fd)
+			return 0;
+		if (f->req)
+			req_end(c, f->req, false);	/* a close we did not see */
+		f->outbound = true;
 	}
 	return 0;
 }
@@ -1598,9 +1639,12 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 	if (mode != CORRELATE_MARKER && ev->fd >= 0 &&
 	    (cls->kind == SK_RECV || cls->kind == SK_SEND) && fd_kind__is_conn(ev->fd_kind)) {
 		err = on_conn_io(c, host, th, ev, cls, cat);
-		if (mode == CORRELATE_THREAD && th->req)
-			touch(c, th->req, exit_ns);
-		return c->oom ? -ENOMEM : err;
+		if (__builtin_expect(err <= 0, 1)) {
+			if (mode == CORRELATE_THREAD && th->req)
+				touch(c, th->req, exit_ns);
+			return c->oom ? -ENOMEM : err;
+		}
+		err = 0;	/* on an outgoing connection: attributed below */
 	}
 	if (mode != CORRELATE_MARKER) {
 		if (cls->kind >= SK_ACCEPT && on_lifecycle(c, host, ev, cls))

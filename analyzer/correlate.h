@@ -73,6 +73,7 @@ struct correlator_stats {
 	uint64_t open, open_peak;	/* requests not yet delivered */
 	uint64_t segments, segments_peak;	/* deferred attributions (held-back time) */
 	uint64_t arrivals_used, arrivals_dropped;
+	uint64_t arrivals_outgoing;	/* replies on the process's own connections: no requests */
 	uint64_t fds, threads;		/* distinct keys */
 	uint64_t folded_events;		/* rows of threads or fds beyond the cap on distinct keys */
 	uint64_t early_replays;		/* frames' rows replayed before their end (too many rows) */
