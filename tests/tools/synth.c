@@ -189,6 +189,8 @@ static enum cat category(enum sc sc, uint32_t kind)
 
 	if (c == IO)
 		return kind_is_socket(kind) ? CAT_NET : CAT_FILE;
+	if (sc == SC_CLOSE)	/* of a socket, listening or not: network teardown */
+		return kind_is_socket(kind) || kind == FD_KIND_TCP_LISTEN ? CAT_NET : CAT_FILE;
 	if (sc == SC_IOCTL)
 		return kind == FD_KIND_CHR ? CAT_DEVICE : CAT_OTHER;
 	return (enum cat)c;

@@ -120,6 +120,37 @@ static void arrive_queued(struct fx *f, int32_t fd, uint64_t t, uint32_t bytes, 
 	ASSERT_OK(correlator__arrival(f->c, 0, &a), "queued arrival");
 }
 
+/* Categories from the syscall refined by the fd kind (docs/correlation.md, Categories). */
+TEST(correlate, categories_by_fd_kind)
+{
+	static const struct {
+		const char *sc;
+		uint32_t kind;
+		enum req_category want;
+	} cases[] = {
+		{ "read", FD_KIND_TCP, REQ_CAT_NET },	 { "read", FD_KIND_PIPE, REQ_CAT_FILE },
+		{ "read", FD_KIND_TCP_LISTEN, REQ_CAT_IDLE }, { "ioctl", FD_KIND_CHR, REQ_CAT_DEVICE },
+		{ "ioctl", FD_KIND_TCP, REQ_CAT_OTHER }, { "close", FD_KIND_FILE, REQ_CAT_FILE },
+		{ "close", FD_KIND_TCP, REQ_CAT_NET },	 { "close", FD_KIND_UNIX, REQ_CAT_NET },
+		{ "close", FD_KIND_TCP_LISTEN, REQ_CAT_NET }, { "close", FD_KIND_PIPE, REQ_CAT_FILE },
+		{ "futex", FD_KIND_NONE, REQ_CAT_SYNC },	 { "epoll_wait", FD_KIND_ANON, REQ_CAT_IDLE },
+	};
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		int nr = syscall__number("x86_64", cases[i].sc);
+		char what[64];
+
+		snprintf(what, sizeof(what), "%s on kind %u", cases[i].sc, cases[i].kind);
+		if (ASSERT_TRUE(nr >= 0, what))
+			ASSERT_EQ(sc_class__cat(sc_table__get(f.tbl, (uint32_t)nr), cases[i].kind),
+				  cases[i].want, what);
+	}
+	fx_close(&f);
+}
+
 TEST(correlate, worker_pool_one_request)
 {
 	struct fx f;
