@@ -122,6 +122,7 @@ struct analysis_opts {
 	uint32_t top_n;			/* slowest requests kept; 0: 10 */
 	uint32_t steps_cap;		/* steps kept per request; 0: 64 */
 	bool skip_corrupt;		/* resume after a corrupt frame instead of failing */
+	bool headers_first;		/* --headers-first (correlator_opts) */
 	analysis_request_fn on_request;	/* may be NULL */
 	void *ctx;
 };

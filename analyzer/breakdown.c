@@ -1186,6 +1186,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	copts.mode = a->opts.mode;
 	copts.request_timeout_ns = a->opts.request_timeout_ns;
 	copts.burst_gap_ns = a->opts.burst_gap_ns;
+	copts.headers_first = a->opts.headers_first;
 	copts.steps_cap = a->opts.steps_cap;
 	copts.on_request = on_request;
 	copts.ctx = p;

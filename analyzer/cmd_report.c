@@ -39,6 +39,9 @@ static void usage(FILE *f)
 		"                           [default: 60s]\n"
 		"      --burst-gap D        a pause longer than D between sends starts a new\n"
 		"                           burst [default: 1ms]\n"
+		"      --headers-first      each response's first burst is its headers (a\n"
+		"                           streaming server that sends them before the first\n"
+		"                           token): first byte, bursts and gaps from the second\n"
 		"      --interval D         time-series interval, doubled beyond 960 points\n"
 		"                           [default: from the length, <= 120 points]\n"
 		"  -n, --top N              slowest requests to show [default: 10]\n"
@@ -63,6 +66,7 @@ enum {
 	OPT_UNTIL,
 	OPT_TIMEOUT,
 	OPT_BURST_GAP,
+	OPT_HEADERS_FIRST,
 	OPT_INTERVAL,
 	OPT_REQUESTS,
 	OPT_COLOR,
@@ -98,6 +102,7 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "request-timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "burst-gap", required_argument, NULL, OPT_BURST_GAP },
+		{ "headers-first", no_argument, NULL, OPT_HEADERS_FIRST },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "top", required_argument, NULL, 'n' },
 		{ "requests", no_argument, NULL, OPT_REQUESTS },
@@ -156,6 +161,9 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 		case OPT_BURST_GAP:
 			if (parse_duration("--burst-gap", optarg, &ao->burst_gap_ns, true))
 				return EXIT_USAGE;
+			break;
+		case OPT_HEADERS_FIRST:
+			ao->headers_first = true;
 			break;
 		case OPT_INTERVAL:
 			if (parse_duration("--interval", optarg, &ao->interval_ns, true))

@@ -106,6 +106,7 @@ struct creq {
 	uint64_t low_ns;		/* arrivals must be later than this */
 	uint64_t recv0_exit;
 	uint64_t first_send_exit, last_send_exit;
+	uint32_t bursts_seen;		/* with headers_first, the headers' burst too */
 	uint64_t last_activity_ns;
 	uint64_t pend_ns, pend_calls;	/* failed sends after the last successful one */
 	uint64_t pend_runq_ns;		/* run-queue wait after the last send: its own if it sends again */
@@ -1134,15 +1135,22 @@ static void count_send(struct correlator *c, struct creq *r, uint64_t e, uint64_
 	if (!r->pub.sends) {
 		r->first_send_exit = x;
 		r->pub.bursts = 1;
+		r->bursts_seen = 1;
 	} else if (e > u64_sat_add(r->last_send_exit, c->o.burst_gap_ns)) {
 		uint64_t gap = e - r->last_send_exit;
 
+		if (c->o.headers_first && ++r->bursts_seen == 2) {
+			/* The headers went first: the body, its first token, starts here. */
+			r->first_send_exit = x;
+			goto counted;
+		}
 		r->pub.bursts++;
 		r->pub.gap_sum_ns += gap;
 		if (gap > r->pub.gap_max_ns)
 			r->pub.gap_max_ns = gap;
 		histogram__add(&c->gaps, gap);
 	}
+counted:
 	r->pub.sends++;
 	r->pub.bytes_out += bytes;
 	if (x > r->last_send_exit)	/* sends of two threads may come slightly out of order */

@@ -19,6 +19,12 @@ struct correlator_opts {
 	enum correlate_mode mode;
 	uint64_t request_timeout_ns;	/* 0: 60 s */
 	uint64_t burst_gap_ns;		/* 0: 1 ms */
+	/*
+	 * Each response's first burst is its headers (a streaming server that
+	 * sends them before the first token): ttfb, bursts and gaps count from
+	 * the second burst of a response that has one.
+	 */
+	bool headers_first;
 	uint32_t steps_cap;		/* 0: 64 */
 	/*
 	 * The trace has scheduler records (run-queue intervals), which come in

@@ -204,6 +204,7 @@ static json_t *options_json(const struct analysis *a)
 	err |= set(o, "until_ns", json_out__ns(op->until_ns, op->until_ns > 0));
 	err |= set(o, "request_timeout_ns", json_out__u64(op->request_timeout_ns));
 	err |= set(o, "burst_gap_ns", json_out__u64(op->burst_gap_ns));
+	err |= set(o, "headers_first", json_boolean(op->headers_first));
 	err |= set(o, "top", json_out__u64(op->top_n));
 	if (err) {
 		json_decref(o);

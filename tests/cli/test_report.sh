@@ -100,6 +100,40 @@ assert q["latency_ns"]["p50"] <= q["latency_ns"]["p99"] <= q["latency_ns"]["max"
 		fail "json: percentiles are integers and ordered, findings empty"
 fi
 
+# --headers-first: each response's first burst is its headers. Per request of
+# the streaming golden: one burst fewer and a later first byte where there
+# were several, unchanged where there was one; the option is in the JSON.
+if [ -e testdata/streaming.mslat ]; then
+	"$M" report --format json --requests testdata/streaming.mslat >"$TMP/hf0.json" 2>/dev/null
+	"$M" report --format json --requests --headers-first testdata/streaming.mslat \
+		>"$TMP/hf1.json" 2>/dev/null
+	if python3 - "$TMP/hf0.json" "$TMP/hf1.json" >"$TMP/hf.out" 2>&1 <<'EOF'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:3])
+assert a["options"]["headers_first"] is False and b["options"]["headers_first"] is True
+ra = {r["id"]: r for r in a["requests_list"]}
+multi = 0
+for r in b["requests_list"]:
+    o = ra[r["id"]]
+    assert r["latency_ns"] == o["latency_ns"] and r["sends"] == o["sends"], r["id"]
+    if not r["complete"]:
+        continue
+    if o["bursts"] > 1:
+        multi += 1
+        assert r["bursts"] == o["bursts"] - 1 and r["ttfb_ns"] > o["ttfb_ns"], r["id"]
+    else:
+        assert r["bursts"] == o["bursts"] and r["ttfb_ns"] == o["ttfb_ns"], r["id"]
+assert multi >= 10, multi
+assert b["requests"]["burst_gaps_ns"]["count"] == a["requests"]["burst_gaps_ns"]["count"] - multi
+print(multi)
+EOF
+	then
+		pass "--headers-first: ttfb at the second burst, one burst and one gap fewer, for $(cat "$TMP/hf.out") streamed requests"
+	else
+		fail "--headers-first: $(tail -3 "$TMP/hf.out")"
+	fi
+fi
+
 # A statistic without samples is null: a trace with no requests at all.
 if [ -n "$first" ]; then
 	"$M" report --format json --pid 1 "$first" >"$TMP/none.json" 2>"$TMP/none.err"

@@ -37,11 +37,14 @@ struct fx {
 	struct got got;
 };
 
+static bool fx_headers_first;	/* the next fixture's --headers-first */
+
 /* The fixture, requests going to CB with CTX (collect and &f->got: fx_open). */
 static bool fx_open_cb(struct fx *f, enum correlate_mode mode,
 		       void (*cb)(const struct request *, void *), void *ctx)
 {
-	struct correlator_opts o = { .mode = mode, .on_request = cb };
+	struct correlator_opts o = { .mode = mode, .on_request = cb,
+				     .headers_first = fx_headers_first };
 	const char *const *t;
 	size_t n;
 
@@ -355,6 +358,51 @@ TEST(correlate, streaming_bursts_and_tail)
 	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_DEVICE], 5 * MS, "device between sends");
 	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_SYNC], 0, "tail not attributed");
 	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 300, "net");
+out:
+	fx_close(&f);
+}
+
+/*
+ * --headers-first: a streaming server that sends its headers before the
+ * first token (uvicorn's StreamingResponse: ttfb 0.46 ms where the client's
+ * first token came at 31.6 ms, and that wait among the inter-token gaps).
+ */
+TEST(correlate, streaming_headers_first)
+{
+	struct histogram gaps = { 0 };
+	struct fx f;
+	const struct request *r;
+
+	fx_headers_first = true;
+	if (!fx_open(&f, CORRELATE_CONN)) {
+		fx_headers_first = false;
+		return;
+	}
+	fx_headers_first = false;
+	tcp(&f, 1, "read", 5, 100, 0, 1000);				/* start 1000 */
+	tcp(&f, 1, "write", 5, 150, 1100, 100);			/* the headers */
+	tcp(&f, 1, "write", 5, 60, 31 * MS, 100);			/* first token */
+	tcp(&f, 1, "write", 5, 60, 31 * MS + 200, 100);		/* same burst */
+	tcp(&f, 1, "write", 5, 60, 33 * MS, 100);			/* second token: a 2 ms gap */
+	tcp(&f, 1, "read", 5, 100, 40 * MS, 100);			/* the next request */
+	tcp(&f, 1, "write", 5, 500, 41 * MS, 100);			/* answered in one burst */
+	tcp(&f, 1, "close", 5, 0, 42 * MS, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_EQ_U64(r->ttfb_ns, 31 * MS + 100 - 1000, "ttfb: the first token's send");
+	ASSERT_EQ(r->bursts, 2, "bursts of tokens");
+	ASSERT_EQ(r->sends, 4, "every send");
+	ASSERT_EQ_U64(r->bytes_out, 330, "every byte");
+	ASSERT_EQ_U64(r->gap_max_ns, 33 * MS - (31 * MS + 300), "the gap between tokens only");
+	ASSERT_EQ_U64(r->end_ns, 33 * MS + 100, "end");
+	r = &f.got.r[1];
+	ASSERT_EQ_U64(r->ttfb_ns, 41 * MS + 100 - (40 * MS + 100), "one burst: ttfb unchanged");
+	ASSERT_EQ(r->bursts, 1, "one burst");
+	if (ASSERT_OK(correlator__take_gaps(f.c, &gaps), "gaps"))
+		ASSERT_EQ(gaps.count, 1, "one gap counted: not the headers' wait");
+	histogram__reset(&gaps);
 out:
 	fx_close(&f);
 }
