@@ -158,6 +158,12 @@ struct analysis_trace {
 	enum correlate_mode mode;
 };
 
+/* Where HOST's recording began: a request's times are on its host's clock. */
+static inline uint64_t analysis_trace__start_of(const struct analysis_trace *t, uint32_t host)
+{
+	return host < (uint32_t)t->nhosts ? t->hosts[host].start_ns : t->start_ns;
+}
+
 /* Statistics over requests (complete requests only, unless named otherwise). */
 struct analysis_requests {
 	uint64_t count;			/* complete requests */

@@ -8,6 +8,7 @@
 #include "analysis.h"
 #include "categories.h"
 #include "correlate.h"
+#include "file_order.h"
 #include "log.h"
 #include "trace_reader.h"
 
@@ -1014,24 +1015,6 @@ static void finish_trace(struct priv *p, struct trace_reader **readers, int n)
 	}
 }
 
-struct file_order {
-	int idx, host;
-	uint64_t seq, start_ns;
-};
-
-static int cmp_order(const void *x, const void *y)
-{
-	const struct file_order *a = x, *b = y;
-
-	if (a->host != b->host)
-		return a->host < b->host ? -1 : 1;
-	if (a->seq != b->seq)
-		return a->seq < b->seq ? -1 : 1;
-	if (a->start_ns != b->start_ns)
-		return a->start_ns < b->start_ns ? -1 : 1;
-	return a->idx - b->idx;
-}
-
 static void log_stats(struct priv *p)
 {
 	struct correlator_stats st;
@@ -1205,7 +1188,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		order[i] = (struct file_order){ .idx = i, .host = hosts[i],
 						.seq = trace_reader__header(readers[i])->sequence,
 						.start_ns = trace_reader__header(readers[i])->start_ns };
-	qsort(order, n, sizeof(*order), cmp_order);
+	file_order__sort(order, n);
 	for (int k = 0; k < n; k++) {
 		i = order[k].idx;
 		log_debug("reading '%s' (host %d, piece %llu)", files[i], hosts[i],

@@ -13,6 +13,7 @@
 #include "categories.h"
 #include "cli.h"
 #include "correlate.h"
+#include "file_order.h"
 #include "html.h"
 #include "log.h"
 #include "trace_reader.h"
@@ -380,18 +381,24 @@ static int export_one(struct exporter *x, struct trace_reader *r, uint32_t host)
 	return ret < 0 ? ret : x->err;
 }
 
-/* Rotated pieces of one recording share a host: their requests may span pieces. */
-static uint32_t host_index(struct trace_reader **readers, int i)
+/*
+ * Traces of one boot (rotated pieces of a recording) share a host: their
+ * requests may span pieces. As mslat report groups them: by boot id, a
+ * trace without one a host of its own.
+ */
+static int host_index(struct trace_reader **readers, int i)
 {
 	const Mslat__Header *h = trace_reader__header(readers[i]);
 
+	if (!h->boot_id || !*h->boot_id)
+		return i;
 	for (int j = 0; j < i; j++) {
 		const Mslat__Header *o = trace_reader__header(readers[j]);
 
-		if (!strcmp(o->hostname, h->hostname) && !strcmp(o->boot_id, h->boot_id))
+		if (o->boot_id && !strcmp(o->boot_id, h->boot_id))
 			return host_index(readers, j);
 	}
-	return (uint32_t)i;
+	return i;
 }
 
 static int start_correlation(struct exporter *x)
@@ -476,6 +483,7 @@ int cmd_export(int argc, char **argv)
 			      .correlate = true, .mode = CORRELATE_CONN };
 	struct trace_reader_opts ropts = { .sz = sizeof(ropts) };
 	struct trace_reader **readers;
+	struct file_order *order;
 	const char *out_path = NULL;
 	int rc = EXIT_OK, n, i, err;
 
@@ -486,7 +494,10 @@ int cmd_export(int argc, char **argv)
 	if (cli__distinct_files(argv + optind, n))
 		return EXIT_USAGE;
 	readers = calloc((size_t)n, sizeof(*readers));
-	if (!readers) {
+	order = calloc((size_t)n, sizeof(*order));
+	if (!readers || !order) {
+		free(readers);
+		free(order);
 		log_error("out of memory");
 		return EXIT_FAILURE_RT;
 	}
@@ -513,8 +524,13 @@ int cmd_export(int argc, char **argv)
 	put(&x, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"mslat %s\"},"
 		"\"traceEvents\":[", MSLAT_VERSION);
 	meta(&x, "process_name", MSLAT_PID, 0, "name", "mslat (trace-wide)");
+	for (i = 0; i < n; i++)
+		order[i] = (struct file_order){ .idx = i, .host = host_index(readers, i),
+						.seq = trace_reader__header(readers[i])->sequence,
+						.start_ns = trace_reader__header(readers[i])->start_ns };
+	file_order__sort(order, n);	/* as mslat report reads them */
 	for (i = 0; i < n && !x.err; i++) {
-		err = export_one(&x, readers[i], host_index(readers, i));
+		err = export_one(&x, readers[order[i].idx], (uint32_t)order[i].host);
 		if (err && err != x.err)
 			rc = EXIT_FAILURE_RT;	/* the reader logged it; the JSON is still closed */
 	}
@@ -537,5 +553,6 @@ cleanup:
 		free(x.sc_json[i]);
 	free(x.named.keys);
 	free(readers);
+	free(order);
 	return rc;
 }

@@ -449,11 +449,8 @@ static void write_processes(struct csv_file *cf, const struct analysis *a)
 	header(cf, cols);
 	for (int i = 0; i < a->nprocesses; i++) {
 		const struct analysis_task *p = &a->processes[i];
-		char *cmd = NULL;
-
-		for (size_t j = 0; j < ntg && !cmd; j++)
-			if (tg[j].host == p->host && tg[j].pid == p->pid)
-				cmd = outputs__join(tg[j].argv, tg[j].argc);
+		const struct output_target *t = outputs__target_of(tg, ntg, p->host, p->pid);
+		char *cmd = t ? outputs__join(t->argv, t->argc) : NULL;
 		put(cf, "%u,%u,", p->host, p->pid);
 		str(cf, p->comm);
 		sep(cf);

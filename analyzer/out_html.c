@@ -91,17 +91,23 @@ char *outputs__join(char *const *argv, size_t argc)
 	return s;
 }
 
+static void free_argv(struct output_target *t)
+{
+	for (size_t j = 0; j < t->argc; j++)
+		free(t->argv[j]);
+	free(t->argv);
+}
+
 void outputs__free_targets(struct output_target *t, size_t n)
 {
 	if (!t)
 		return;
-	for (size_t i = 0; i < n; i++) {
-		for (size_t j = 0; j < t[i].argc; j++)
-			free(t[i].argv[j]);
-		free(t[i].argv);
-	}
+	for (size_t i = 0; i < n; i++)
+		free_argv(&t[i]);
 	free(t);
 }
+
+#define TARGETS_SHOWN 100	/* in the page; the CSV has every process's command line */
 
 static uint32_t host_of(const struct analysis *a, const Mslat__Header *h)
 {
@@ -115,21 +121,26 @@ static uint32_t host_of(const struct analysis *a, const Mslat__Header *h)
 	return 0;
 }
 
-static int add_target(struct output_target **out, size_t *n, uint32_t host, const Mslat__Target *tg)
+/* Appended (grown by doubling: a header may name 200,000 targets); duplicates go after sorting. */
+static int add_target(struct output_target **out, size_t *n, size_t *cap, uint32_t host,
+		      const Mslat__Target *tg)
 {
 	struct output_target *nt, *e;
 
-	for (size_t i = 0; i < *n; i++)
-		if ((*out)[i].host == host && (*out)[i].pid == tg->pid)
-			return 0;	/* rotated pieces repeat their targets */
-	nt = realloc(*out, (*n + 1) * sizeof(*nt));
-	if (!nt)
-		return -ENOMEM;
-	*out = nt;
-	e = &nt[*n];
+	if (*n == *cap) {
+		size_t c = *cap ? *cap * 2 : 16;
+
+		nt = realloc(*out, c * sizeof(*nt));
+		if (!nt)
+			return -ENOMEM;
+		*out = nt;
+		*cap = c;
+	}
+	e = &(*out)[*n];
 	memset(e, 0, sizeof(*e));
 	e->host = host;
 	e->pid = tg->pid;
+	e->seq = *n;
 	e->argv = calloc(tg->n_argv + 1, sizeof(char *));
 	if (!e->argv)
 		return -ENOMEM;
@@ -143,8 +154,53 @@ static int add_target(struct output_target **out, size_t *n, uint32_t host, cons
 	return 0;
 }
 
+static int cmp_target(const void *x, const void *y)
+{
+	const struct output_target *a = x, *b = y;
+
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->seq < b->seq ? -1 : a->seq > b->seq;
+}
+
+/* Sorted by (host, pid), the first of each kept: rotated pieces repeat their targets. */
+static size_t sort_unique(struct output_target *t, size_t n)
+{
+	size_t k = 0;
+
+	qsort(t, n, sizeof(*t), cmp_target);
+	for (size_t i = 0; i < n; i++) {
+		if (k && t[k - 1].host == t[i].host && t[k - 1].pid == t[i].pid) {
+			free_argv(&t[i]);
+			continue;
+		}
+		t[k++] = t[i];
+	}
+	return k;
+}
+
+const struct output_target *outputs__target_of(const struct output_target *t, size_t n,
+					       uint32_t host, uint32_t pid)
+{
+	struct output_target key = { .host = host, .pid = pid };
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {	/* the first not below (host, pid) */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (t[mid].host < key.host || (t[mid].host == key.host && t[mid].pid < key.pid))
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < n && t[lo].host == host && t[lo].pid == pid ? &t[lo] : NULL;
+}
+
 int outputs__targets(const struct analysis *a, struct output_target **out, size_t *n)
 {
+	size_t cap = 0;
 	int err = 0;
 
 	*out = NULL;
@@ -157,9 +213,11 @@ int outputs__targets(const struct analysis *a, struct output_target **out, size_
 			continue;
 		h = trace_reader__header(r);
 		for (size_t j = 0; j < h->n_targets && !err; j++)
-			err = add_target(out, n, host_of(a, h), h->targets[j]);
+			err = add_target(out, n, &cap, host_of(a, h), h->targets[j]);
 		trace_reader__close(r);
 	}
+	if (!err)
+		*n = sort_unique(*out, *n);
 	if (err) {
 		outputs__free_targets(*out, *n);
 		*out = NULL;
@@ -322,7 +380,7 @@ static void trace_section(struct page *p, const struct output_target *tg, size_t
 			  units__wallclock(b1, h->start_ns + (uint64_t)h->mono_to_realtime_ns));
 		w(p, "</td></tr>\n");
 	}
-	for (size_t i = 0; i < ntg; i++) {
+	for (size_t i = 0; i < ntg && i < TARGETS_SHOWN; i++) {
 		w(p, "<tr><th>target</th><td>pid %u", tg[i].pid);
 		if (tr->nhosts > 1)
 			w(p, " on host %u", tg[i].host);
@@ -334,6 +392,8 @@ static void trace_section(struct page *p, const struct output_target *tg, size_t
 		}
 		w(p, "</code></td></tr>\n");
 	}
+	if (ntg > TARGETS_SHOWN)
+		w(p, "<tr><th></th><td>and %zu more targets</td></tr>\n", ntg - TARGETS_SHOWN);
 	w(p, "<tr><th>files</th><td>");
 	for (int i = 0; i < tr->nfiles; i++) {
 		w(p, "%s<code>", i ? ", " : "");
@@ -987,8 +1047,9 @@ static void slowest_section(struct page *p)
 			w(p, ", fd %d (%s)", rq->fd, fd_kind__name(rq->fd_kind));
 		w(p, ", started at +%s; %" PRIu64 " syscalls; user %s; %s in, %s out",
 		  html__label_seconds((char[HTML_LABEL_BUF]){ 0 },
-				      (double)(rq->start_ns > a->trace.start_ns ?
-					       rq->start_ns - a->trace.start_ns : 0)),
+				      (double)(rq->start_ns > analysis_trace__start_of(&a->trace, rq->host) ?
+					       rq->start_ns - analysis_trace__start_of(&a->trace, rq->host) :
+					       0)),
 		  rq->syscalls, dur(b[1], rq->user_ns), units__bytes(b[2], rq->bytes_in),
 		  units__bytes(b[3], rq->bytes_out));
 		if (rq->sends > 1)

@@ -334,7 +334,6 @@ static int timeseries(const struct tx *t, const struct analysis *a)
 static void slowest(const struct tx *t, const struct analysis *a)
 {
 	char b[4][UNITS_BUF];
-	uint64_t t0 = a->trace.start_ns;
 
 	heading(t, "Slowest requests");
 	if (!a->nslowest) {
@@ -343,6 +342,7 @@ static void slowest(const struct tx *t, const struct analysis *a)
 	}
 	for (int i = 0; i < a->nslowest; i++) {
 		const struct request *r = &a->slowest[i].req;
+		uint64_t t0 = analysis_trace__start_of(&a->trace, r->host);
 
 		fprintf(t->f, "  %s#%d %s%s  pid %u tid %u", bold(t), i + 1,
 			units__duration(b[0], r->latency_ns), off(t), r->pid, r->tid);

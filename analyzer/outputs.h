@@ -53,14 +53,19 @@ struct output_target {
 	uint32_t pid;
 	char **argv;
 	size_t argc;
+	size_t seq;		/* order of appearance: the first of duplicates is kept */
 };
 
 /*
  * The targets of every file of A, read again from the files' headers (only
- * their first frame). Returns 0 with *OUT (free with outputs__free_targets)
- * or a negative errno; an unreadable file contributes nothing.
+ * their first frame), sorted by (host, pid), each once. Returns 0 with *OUT
+ * (free with outputs__free_targets) or a negative errno; an unreadable file
+ * contributes nothing.
  */
 int outputs__targets(const struct analysis *a, struct output_target **out, size_t *n);
+/* The target (HOST, PID) of outputs__targets' T, or NULL. */
+const struct output_target *outputs__target_of(const struct output_target *t, size_t n,
+					       uint32_t host, uint32_t pid);
 void outputs__free_targets(struct output_target *t, size_t n);
 /* ARGV joined with spaces, malloc'd ("" for none); NULL on ENOMEM. */
 char *outputs__join(char *const *argv, size_t argc);

@@ -2,6 +2,7 @@
 /* Levelled diagnostics with a binary-installed printer. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "log.h"
 #include "utf8.h"
@@ -43,34 +44,46 @@ void log__msg(enum log_level level, const char *fmt, ...)
  * Messages name files and things from traces: control bytes, C1 and bidi
  * controls and bytes that are not UTF-8 are written escaped (\xNN), so that
  * a file named with a terminal escape cannot drive the terminal that reads
- * the message.
+ * the message. Into OUT (room for 4 bytes per byte of S); returns the length.
  */
-static void put_escaped(const char *s)
+static size_t escape_into(char *out, const char *s)
 {
+	size_t o = 0;
+
 	for (const unsigned char *p = (const unsigned char *)s; *p;) {
 		size_t n = utf8__printable_len(p);
 
 		if (n) {
-			fwrite(p, 1, n, stderr);
+			memcpy(out + o, p, n);
+			o += n;
 			p += n;
 		} else {
-			fprintf(stderr, "\\x%02x", *p++);
+			o += (size_t)sprintf(out + o, "\\x%02x", *p++);
 		}
 	}
+	return o;
 }
 
+/* One write per message: stderr is unbuffered, and a write per byte made a flood of warnings slow. */
 static void stderr_printer(enum log_level level, const char *fmt, va_list ap)
 {
 	static const char *const names[] = { "error", "warning", "info", "debug" };
-	char *msg = NULL;
+	char *msg = NULL, *line = NULL;
+	size_t n;
 
-	fprintf(stderr, "%s: %s: ", stderr_prog, names[level]);
 	if (vasprintf(&msg, fmt, ap) < 0)
-		fputs(fmt, stderr);	/* out of memory: the format at least */
-	else
-		put_escaped(msg);
+		msg = NULL;	/* undefined after a failure */
+	if (!msg || !(line = malloc(strlen(stderr_prog) + strlen(names[level]) + 4 * strlen(msg) + 8))) {
+		fprintf(stderr, "%s: %s: %s\n", stderr_prog, names[level], fmt);	/* no memory: the format */
+		free(msg);
+		return;
+	}
+	n = (size_t)sprintf(line, "%s: %s: ", stderr_prog, names[level]);
+	n += escape_into(line + n, msg);
+	line[n++] = '\n';
+	fwrite(line, 1, n, stderr);
+	free(line);
 	free(msg);
-	fputc('\n', stderr);
 }
 
 void log__use_stderr(const char *prog)

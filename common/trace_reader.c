@@ -64,6 +64,7 @@ struct trace_reader {
 	bool ahead_done;
 
 	bool done;
+	uint64_t extra_headers;		/* header records after the first: warned once, then counted */
 	int err;			/* sticky fatal error */
 	struct trace_reader_stats stats;
 };
@@ -881,8 +882,9 @@ static int dispatch(struct trace_reader *r, struct trace_item *item)
 		r->stats.footer = true;
 		return 1;
 	case MSLAT__RECORD__KIND_HEADER:
-		log_warn("'%s': a second header at offset %llu is ignored", r->name,
-			 (unsigned long long)r->frame_off);
+		if (!r->extra_headers++)	/* a file of them warned millions of times */
+			log_warn("'%s': a second header at offset %llu is ignored", r->name,
+				 (unsigned long long)r->frame_off);
 		return 0;
 	default:
 		item->type = TRACE_ITEM_UNKNOWN;
@@ -913,6 +915,15 @@ static int on_corrupt(struct trace_reader *r, int err)
 	if (ret < 0)
 		return fail(r, ret);
 	return 0;
+}
+
+/* The end of the reading; what was only counted is said now. */
+static void finish(struct trace_reader *r)
+{
+	r->done = true;
+	if (r->extra_headers > 1)
+		log_warn("'%s': %llu more header records were ignored", r->name,
+			 (unsigned long long)(r->extra_headers - 1));
 }
 
 /* The iterator of both APIs; in BULK mode, 2 says "an event batch is ready". */
@@ -955,7 +966,7 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 				log_warn("'%s': data after the footer at offset %llu is ignored", r->name,
 					 (unsigned long long)(r->frame_pos < r->frame_len ? r->frame_off
 											  : in_offset(r)));
-			r->done = true;
+			finish(r);
 			return 0;
 		}
 		ret = next_record(r);
@@ -984,7 +995,7 @@ static int advance(struct trace_reader *r, struct trace_item *item, bool bulk)
 			if (ret > 0)
 				ahead_start(r);
 			if (ret == 0) {
-				r->done = true;
+				finish(r);
 				if (!r->stats.footer && !r->stats.truncated) {
 					r->stats.truncated = true;
 					log_warn("'%s' is truncated: it has no footer (the recorder did not finish); "

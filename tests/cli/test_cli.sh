@@ -50,6 +50,29 @@ else
 	skip "write error on stdout: no /dev/full"
 fi
 
+# Several traces (testdata/multi/): the pieces of a recording in any order,
+# and each host's requests timed from its own start.
+MU=testdata/multi
+"$M" export -o "$TMP/p12.json" "$MU/piece1.mslat" "$MU/piece2.mslat" 2>/dev/null
+"$M" export -o "$TMP/p21.json" "$MU/piece2.mslat" "$MU/piece1.mslat" 2>/dev/null
+if cmp -s "$TMP/p12.json" "$TMP/p21.json" && grep -q '"latency_ns":2000' "$TMP/p21.json"; then
+	pass "export: the pieces of one recording in any order: the same trace, the request complete"
+else
+	fail "export: the pieces given in reverse order give another trace"
+fi
+"$M" report "$MU/host-a.mslat" "$MU/host-b.mslat" >"$TMP/hosts.txt" 2>/dev/null
+if [ "$(grep -c ' at +1.10µs$' "$TMP/hosts.txt")" = 2 ]; then
+	pass "report: each host's requests at their time into its own recording"
+else
+	fail "report: requests of two hosts: $(grep ' at +' "$TMP/hosts.txt" | tr '\n' ' ')"
+fi
+"$M" report -f html -o "$TMP/hosts.html" "$MU/host-a.mslat" "$MU/host-b.mslat" 2>/dev/null
+if [ "$(grep -o 'started at +[^;]*' "$TMP/hosts.html" | sort -u)" = "started at +1.1µs" ]; then
+	pass "html: each host's requests at their time into its own recording"
+else
+	fail "html: requests of two hosts: $(grep -o 'started at +[^;]*' "$TMP/hosts.html" | tr '\n' ' ')"
+fi
+
 # mslat record runs the mslat-record beside it.
 if [ -x "$B/mslat-record" ]; then
 	"$M" record --help >"$TMP/rec" 2>&1
