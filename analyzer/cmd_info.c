@@ -34,11 +34,40 @@ static void usage(FILE *f)
 
 struct info {
 	struct trace_reader_stats st;
-	uint64_t footer_events, footer_lost, end_ns;
+	/* the footer's totals: what the recorder wrote */
+	uint64_t footer_events, footer_sched, footer_arrivals, footer_markers, footer_processes;
+	uint64_t footer_lost, end_ns;
 	int footer_reason;
 	bool has_footer;
 	int err;
+	char mismatch[160];	/* the first count the footer and the rows read disagree on, or "" */
 };
+
+/* The footer's totals against the rows read: frames removed from the middle leave no other trace. */
+static void compare_footer(struct info *in)
+{
+	const struct {
+		const char *what;
+		uint64_t wrote, read;
+	} c[] = {
+		{ "events", in->footer_events, in->st.events },
+		{ "scheduler records", in->footer_sched, in->st.sched },
+		{ "arrivals", in->footer_arrivals, in->st.arrivals },
+		{ "markers", in->footer_markers, in->st.markers },
+		{ "process records", in->footer_processes, in->st.processes },
+	};
+
+	in->mismatch[0] = 0;
+	if (!in->has_footer || in->err < 0)
+		return;
+	for (size_t i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		if (c[i].wrote != c[i].read) {
+			snprintf(in->mismatch, sizeof(in->mismatch), "the footer counts %llu %s, %llu were read",
+				 (unsigned long long)c[i].wrote, c[i].what, (unsigned long long)c[i].read);
+			return;
+		}
+	}
+}
 
 /* Read every item: the counts come from what is really there, not from the footer. */
 static int scan(struct trace_reader *r, struct info *in)
@@ -52,6 +81,10 @@ static int scan(struct trace_reader *r, struct info *in)
 		if (ret == 1 && it.type == TRACE_ITEM_FOOTER) {
 			in->has_footer = true;
 			in->footer_events = it.footer->events;
+			in->footer_sched = it.footer->sched;
+			in->footer_arrivals = it.footer->arrivals;
+			in->footer_markers = it.footer->markers;
+			in->footer_processes = it.footer->processes;
 			in->footer_lost = it.footer->lost;
 			in->end_ns = it.footer->end_ns;
 			in->footer_reason = it.footer->reason;
@@ -59,6 +92,7 @@ static int scan(struct trace_reader *r, struct info *in)
 	}
 	trace_reader__stats(r, &in->st);
 	in->err = ret;
+	compare_footer(in);
 	return ret;
 }
 
@@ -83,7 +117,7 @@ static uint64_t end_time(const Mslat__Header *h, const struct info *in)
 
 static void print_text(const char *path, const Mslat__Header *h, const struct info *in)
 {
-	char b1[UNITS_BUF], b2[UNITS_BUF], t1[256], t2[256], t3[64];
+	char b1[UNITS_BUF], t1[256], t2[256], t3[64];
 	uint64_t dur = end_time(h, in) - h->start_ns;
 
 	/* Every string from the file goes through units__printable: no escapes reach the terminal. */
@@ -126,12 +160,15 @@ static void print_text(const char *path, const Mslat__Header *h, const struct in
 		printf(", %.2f bytes/event", (double)in->st.file_bytes / (double)in->st.events);
 	printf("\n");
 	if (in->err < 0)
-		printf("  state          unreadable past offset %llu\n",
-		       (unsigned long long)in->st.file_bytes);
+		printf("  state          unreadable from the frame at offset %llu\n",
+		       (unsigned long long)in->st.error_at);
+	else if (in->st.truncated && in->st.truncated_at)
+		printf("  state          truncated at offset %llu\n",
+		       (unsigned long long)in->st.truncated_at);
 	else if (in->st.truncated)
-		printf("  state          truncated%s%s\n",
-		       in->st.truncated_at ? " at offset " : " (no footer)",
-		       in->st.truncated_at ? units__count(b2, in->st.truncated_at) : "");
+		printf("  state          truncated (no footer)\n");
+	else if (in->mismatch[0])
+		printf("  state          incomplete: %s  (!)\n", in->mismatch);
 	else
 		printf("  state          complete (%s)\n", footer_reason(in->footer_reason));
 	if (in->st.unknown_records)
@@ -188,7 +225,15 @@ static json_t *info_json(const char *path, const Mslat__Header *h, const struct 
 	json_object_set_new(o, "bytes_per_event",
 			    in->st.events ? json_real((double)in->st.file_bytes / (double)in->st.events)
 					  : json_null());
-	json_object_set_new(o, "complete", json_boolean(!in->st.truncated && in->err >= 0));
+	json_object_set_new(o, "complete",
+			    json_boolean(!in->st.truncated && in->err >= 0 && !in->mismatch[0]));
+	/* where reading stopped early, and what the footer's totals say is missing */
+	json_object_set_new(o, "truncated_at", in->st.truncated_at ? json_out__u64(in->st.truncated_at)
+								   : json_null());
+	json_object_set_new(o, "unreadable_at", in->err < 0 ? json_out__u64(in->st.error_at)
+							    : json_null());
+	json_object_set_new(o, "footer_mismatch",
+			    in->mismatch[0] ? json_string(in->mismatch) : json_null());
 	json_object_set_new(o, "truncated", json_boolean(in->st.truncated));
 	json_object_set_new(o, "readable", json_boolean(in->err >= 0));
 	json_object_set_new(o, "unknown_records", json_out__u64(in->st.unknown_records));

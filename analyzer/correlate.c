@@ -1799,7 +1799,8 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 	struct cthread *th;
 	struct creq *r;
 
-	if (c->o.mode != CORRELATE_MARKER || what > 1)
+	/* BEGIN (0) and END (1) only: a value from the file, negative ones too, is no marker of ours */
+	if (c->o.mode != CORRELATE_MARKER || (what != 0 && what != 1))
 		return 0;
 	if (!h)
 		return -ENOMEM;

@@ -898,6 +898,7 @@ static int fail(struct trace_reader *r, int err)
 	if (err == -ENOMEM)
 		log_error("'%s': out of memory", r->name);
 	r->err = err;
+	r->stats.error_at = r->frame_off;
 	return err;
 }
 

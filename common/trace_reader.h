@@ -69,6 +69,7 @@ struct trace_reader_stats {
 	bool footer;			/* a footer was read */
 	bool truncated;			/* the file ends inside a frame, or has no footer */
 	uint64_t truncated_at;		/* offset of the incomplete frame, when it exists */
+	uint64_t error_at;		/* after a failed read: the offset of the frame it failed in */
 };
 
 /*

@@ -160,4 +160,19 @@ check "dump --syscall with an unknown name: a warning naming it, the known ones 
 # Loss counts that add up past 2^64 (a hostile file): the total saturates, it does not wrap to 3.
 "$M" info testdata/hostile/loss-counts-wrap.mslat >"$TMP/out" 2>/dev/null
 check "info: loss counts past 2^64 saturate" grep -q "losses *18446744073709551615 events" "$TMP/out"
+# Damaged traces (testdata/damaged/): frames cut out of the middle are found by
+# the footer's totals; an unreadable frame is named by its offset.
+"$M" info testdata/damaged/frame-removed.mslat >"$TMP/out" 2>/dev/null
+check "info: frames removed from the middle: incomplete, by the footer's totals" \
+	grep -q "state *incomplete: the footer counts 300 events, 225 were read" "$TMP/out"
+"$M" info --format json testdata/damaged/frame-removed.mslat >"$TMP/out" 2>/dev/null
+check "info json: frames removed: complete false, the mismatch said" python3 -c '
+import json, sys
+t = json.load(open(sys.argv[1]))["traces"][0]
+assert t["complete"] is False and t["readable"] is True and "225 were read" in t["footer_mismatch"]' "$TMP/out"
+"$M" info testdata/damaged/corrupt-record.mslat >"$TMP/out" 2>/dev/null
+check "info: an unreadable trace names the frame it failed in" \
+	grep -q "state *unreadable from the frame at offset 323$" "$TMP/out"
+"$M" info testdata/threadpool.mslat >"$TMP/out" 2>/dev/null
+check "info: a sound trace is complete" grep -q "state *complete (stopped)" "$TMP/out"
 finish

@@ -1205,6 +1205,8 @@ TEST(correlate, markers)
 	ASSERT_OK(correlator__marker(f.c, 0, 0, 3000, PID, 1, 43), "begin, never ended");
 	ASSERT_OK(correlator__marker(f.c, 0, 0, 3500, PID, 1, 43), "begin again: the first ends");
 	ASSERT_OK(correlator__marker(f.c, 0, 1, 4000, PID, 1, 43), "end of the second");
+	ASSERT_OK(correlator__marker(f.c, 0, -5, 4500, PID, 1, 45), "a kind from the file: no BEGIN");
+	ASSERT_OK(correlator__marker(f.c, 0, 2, 4600, PID, 1, 46), "a POINT: no BEGIN");
 	correlator__finish(f.c);
 	if (!ASSERT_EQ(f.got.n, 3, "requests"))
 		goto out;
