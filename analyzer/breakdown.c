@@ -1028,6 +1028,10 @@ static void log_stats(struct priv *p)
 		log_warn("--interval %gms gives more than %d points over this trace: the time series "
 			 "is at %gms", (double)p->a.opts.interval_ns / 1e6, MAX_BUCKETS * 8,
 			 (double)p->a.interval_ns / 1e6);
+	if (st.threads_capped)
+		log_warn("%llu receives or sends of requests came from a thread beyond the 64 a request "
+			 "is followed on: those threads' other syscalls are not counted in it",
+			 (unsigned long long)st.threads_capped);
 	if (st.markers_capped)
 		log_warn("%llu marked requests were ended, incomplete, when a thread had more than "
 			 "1024 open: their END markers came later or never", (unsigned long long)st.markers_capped);

@@ -55,12 +55,20 @@ static void usage(FILE *f)
 struct tid_set {
 	uint64_t *keys;
 	size_t cap, cnt;
+	bool has_max;	/* UINT64_MAX, the key that key + 1 would wrap to the empty mark */
 };
 
+/* 1 when KEY is new, 0 when it was there, or -ENOMEM. */
 static int tid_set__add(struct tid_set *s, uint64_t key)
 {
 	size_t i;
 
+	if (key == UINT64_MAX) {	/* pid and tid 0xffffffff (a hostile trace) */
+		if (s->has_max)
+			return 0;
+		s->has_max = true;
+		return 1;
+	}
 	key++;	/* 0 marks an empty slot */
 	if (2 * (s->cnt + 1) > s->cap) {
 		size_t ncap = s->cap ? 2 * s->cap : 256;

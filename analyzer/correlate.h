@@ -86,6 +86,7 @@ struct correlator_stats {
 	uint64_t runq_ns;		/* run-queue wait outside syscalls, placed */
 	uint64_t runq_dropped;		/* intervals beyond RUNQ_CAP per thread */
 	uint64_t markers_capped;	/* marked requests ended early: too many open on a thread */
+	uint64_t threads_capped;	/* a request's receives or sends on a thread beyond the 64 it is on */
 };
 void correlator__stats(const struct correlator *c, struct correlator_stats *st);
 

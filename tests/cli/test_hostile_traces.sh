@@ -36,4 +36,9 @@ for t in testdata/hostile/*.mslat "${extra[@]}"; do
 		fi
 	done
 done
+# pid and tid 0xffffffff: one thread name, not one per event.
+"$B/mslat" export -o "$TMP/t.json" testdata/hostile/tid-wrap.mslat 2>/dev/null
+n=$(grep -o '"thread_name"' "$TMP/t.json" | wc -l)
+[ "$n" = 1 ] && pass "tid-wrap: export names the thread once" ||
+	fail "tid-wrap: export wrote $n thread names for one thread"
 finish
