@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* Helpers every subcommand uses: messages, option parsing, output files. */
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -104,6 +105,9 @@ int cli__parse_duration_ns(const char *arg, uint64_t *ns)
 	char *end;
 	double v;
 
+	/* Decimal only: strtod also reads hex ("0x10s" was 16 s), "inf" and "nan". */
+	if ((!isdigit((unsigned char)arg[0]) && arg[0] != '.') || strpbrk(arg, "xXpP"))
+		return -EINVAL;
 	errno = 0;
 	v = strtod(arg, &end);
 	if (errno || end == arg || !isfinite(v) || v < 0)
@@ -137,7 +141,7 @@ int cli__parse_u32_list(const char *arg, uint32_t *out, int max)
 			return -EINVAL;
 		out[n++] = (uint32_t)v;
 		p = end;
-		if (*p == ',')
+		if (*p == ',' && p[1])	/* a trailing comma names nothing: a typo */
 			p++;
 		else if (*p)
 			return -EINVAL;

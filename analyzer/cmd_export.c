@@ -444,6 +444,8 @@ static int parse_args(int argc, char **argv, struct exporter *x, const char **ou
 				return cli__usage_error("--format: '%s' is not chrome-trace", optarg);
 			break;
 		case 'o':
+			if (!*optarg)
+				return cli__usage_error("--output: an empty file name");
 			*out = optarg;
 			break;
 		case 'd':

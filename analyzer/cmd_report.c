@@ -130,6 +130,8 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 			ra->format = n;
 			break;
 		case 'o':
+			if (!*optarg)
+				return cli__usage_error("--output: an empty file name");
 			ra->output = optarg;
 			break;
 		case 'c':

@@ -240,6 +240,13 @@ expect "the same trace twice" 2 -- "$M" report testdata/threadpool.mslat testdat
 expect "bad correlate" 2 -- "$M" report --correlate magic x.mslat
 expect "bad pid" 2 -- "$M" report --pid abc x.mslat
 expect "bad duration" 2 -- "$M" report --since soon x.mslat
+expect "a hexadecimal duration" 2 -- "$M" report --since 0x10s x.mslat
+expect "an infinite duration" 2 -- "$M" report --until inf x.mslat
+expect "a trailing comma in --pid" 2 -- "$M" report --pid 4100, x.mslat
+expect "an empty -o" 2 -- "$M" report -o '' x.mslat
+"$M" export -o '' x.mslat >"$TMP/out" 2>"$TMP/err"
+[ $? -eq 2 ] && grep -q "^mslat export: error: --output: an empty file name" "$TMP/err" &&
+	pass "cli: export: an empty -o" || fail "cli: export: an empty -o"
 expect "zero timeout" 2 -- "$M" report --request-timeout 0 x.mslat
 expect "until before since" 2 -- "$M" report --since 2s --until 1s x.mslat
 expect "bad top" 2 -- "$M" report --top 0 x.mslat
