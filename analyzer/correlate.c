@@ -84,15 +84,14 @@ struct cthread;
 struct cfd;
 struct seg;
 
-struct segref {
-	struct seg *seg;
-	uint32_t idx;
-};
-
-/* A thread a request is open on, and where the request is in that thread's open array. */
+/*
+ * A thread a request is open on, where the request is in that thread's open
+ * array, and the first of that thread's segments it has not decided on.
+ */
 struct rthread {
 	struct cthread *th;
 	uint32_t oi;
+	uint64_t pend_from;
 };
 
 /* An open request of a thread, and where the thread is in that request's thread array. */
@@ -125,8 +124,6 @@ struct creq {
 	uint64_t tail_cat[REQ_CAT__COUNT], tail_shared, tail_calls, tail_runq;
 	struct rthread *threads;	/* threads it is open on */
 	uint32_t nthreads, capthreads;
-	struct segref *srefs;		/* segments where it is an undecided member */
-	uint32_t nsrefs, capsrefs;
 	struct req_step *steps;
 	uint32_t capsteps;
 	struct cthread *home;
@@ -136,24 +133,33 @@ struct creq {
 	struct creq *free_next;		/* delivered, kept for reuse */
 };
 
-struct seg_mem {
+/* A request a segment's time counts for: it decided so, or was counted from the start. */
+struct seg_yes {
 	struct creq *r;
-	bool maybe;		/* RESPONDING when the segment began: counts only if it sends again */
-	bool resolved, yes;
-	uint32_t rx_seq;	/* the member's receives when the segment began */
+	uint32_t rx_seq;	/* its receives when the segment began */
+	bool at_start;		/* counted from the start (markers: a receiving request) */
 };
 
+/*
+ * Time of a thread while its open set did not change, held until every
+ * request open then has decided whether it counts in it (docs/correlation.md,
+ * rule 2). Its members are implicit: the requests open on the thread when it
+ * began. Only those that count are listed, when they decide: a segment costs
+ * the same however many requests are open (an event loop's keep-alive
+ * connections each keep their last request open, undecided, until the
+ * next one: with a member array, 1000 connections made report 35 times
+ * slower per event than 64).
+ */
 struct seg {
 	struct cthread *th;
 	struct seg *next_free;
 	struct seg *all_next, *all_prev;	/* every segment alive, for teardown after an error */
-	uint32_t capmem;
-	uint32_t nmem, undecided;
 	uint64_t cat_ns[REQ_CAT__COUNT];
 	uint64_t calls;
 	struct req_step *steps;
 	uint32_t nsteps, capsteps, dropped;
-	struct seg_mem mem[];
+	struct seg_yes *yes;
+	uint32_t nyes, capyes;
 };
 
 /* Per-thread statistics, compact: the latency histogram exists once a request completed. */
@@ -181,6 +187,16 @@ struct cthread {
 	uint32_t nopen, capopen;
 	uint32_t nmaybe;	/* open requests in RESPONDING state */
 	struct seg *cur;	/* segment accumulating now, while the open set is unchanged */
+	/*
+	 * Its segments not split yet, ids [seg_h, seg_next), at segs[id & (capsegs
+	 * - 1)]; pend[] at the same place counts, for ids [seg_h, seg_next], the
+	 * open requests whose first undecided segment is that id. A segment is
+	 * split once no open request is undecided on it or an earlier one.
+	 */
+	struct seg **segs;
+	uint32_t *pend;
+	uint64_t seg_h, seg_next;
+	uint32_t capsegs;		/* 0, or a power of 2 above seg_next - seg_h */
 	struct creq *req;	/* thread mode: the thread's request */
 	struct runq *rq;	/* run-queue intervals not yet placed, by start */
 	uint32_t nrq, caprq;
@@ -482,20 +498,72 @@ static inline void touch(struct correlator *c, struct creq *r, uint64_t t)
 		touch_move(c, r);
 }
 
-static void seg_distribute(struct correlator *c, struct seg *s);
+static void seg_advance_some(struct correlator *c, struct cthread *th);
+
+/* TH's segments that no open request is undecided on any more, split in order. */
+static inline void seg_advance(struct correlator *c, struct cthread *th)
+{
+	if (th->seg_h < th->seg_next && !th->pend[th->seg_h & (th->capsegs - 1)])
+		seg_advance_some(c, th);	/* usually none: no call */
+}
 
 /*
  * The open set of a thread changes, or a member's state does: the segment
- * accumulating now is closed. One whose members are all decided (no "maybe"
- * one left) is split now; the others when their last member is decided.
+ * accumulating now is closed. One whose members are all decided is split
+ * now; the others when their last member is decided.
  */
 static inline void thread_changed(struct correlator *c, struct cthread *th)
 {
 	struct seg *s = th->cur;
 
 	th->cur = NULL;
-	if (s && !s->undecided)
-		seg_distribute(c, s);
+	if (s)
+		seg_advance(c, th);
+}
+
+/* TH's count of open requests undecided from segment ID on. */
+static inline uint32_t *pend_at(struct cthread *th, uint64_t id)
+{
+	return &th->pend[id & (th->capsegs - 1)];
+}
+
+static int seg_ring_grow(struct cthread *th);
+
+/* Room in TH's ring for ids [seg_h, seg_next + 1]. 0 or -ENOMEM. */
+static inline int seg_ring_room(struct cthread *th)
+{
+	return th->seg_next + 2 - th->seg_h <= th->capsegs ? 0 : seg_ring_grow(th);
+}
+
+static int seg_ring_grow(struct cthread *th)
+{
+	uint64_t need = th->seg_next + 2 - th->seg_h;
+	uint32_t cap = th->capsegs ? th->capsegs : 8;
+	struct seg **segs;
+	uint32_t *pend;
+
+	while (cap < need) {
+		if (cap > UINT32_MAX / 2)
+			return -ENOMEM;
+		cap *= 2;
+	}
+	segs = calloc(cap, sizeof(*segs));
+	pend = calloc(cap, sizeof(*pend));
+	if (!segs || !pend) {
+		free(segs);
+		free(pend);
+		return -ENOMEM;
+	}
+	for (uint64_t id = th->seg_h; th->capsegs && id <= th->seg_next; id++) {
+		segs[id & (cap - 1)] = th->segs[id & (th->capsegs - 1)];
+		pend[id & (cap - 1)] = *pend_at(th, id);
+	}
+	free(th->segs);
+	free(th->pend);
+	th->segs = segs;
+	th->pend = pend;
+	th->capsegs = cap;
+	return 0;
 }
 
 static int req_join_other(struct correlator *c, struct creq *r, struct cthread *th);
@@ -518,12 +586,15 @@ static int req_join_other(struct correlator *c, struct creq *r, struct cthread *
 		return 0;
 	}
 	if (grow((void **)&r->threads, &r->capthreads, r->nthreads + 1, sizeof(*r->threads)) ||
-	    grow((void **)&th->open, &th->capopen, th->nopen + 1, sizeof(*th->open))) {
+	    grow((void **)&th->open, &th->capopen, th->nopen + 1, sizeof(*th->open)) ||
+	    seg_ring_room(th)) {
 		c->oom = true;
 		return -ENOMEM;
 	}
 	thread_changed(c, th);
-	r->threads[r->nthreads] = (struct rthread){ th, th->nopen };
+	/* Undecided from the next segment on: the ones before began without it. */
+	(*pend_at(th, th->seg_next))++;
+	r->threads[r->nthreads] = (struct rthread){ th, th->nopen, th->seg_next };
 	th->open[th->nopen++] = (struct oref){ r, r->nthreads++ };
 	if (r->state == RS_RESPONDING)
 		th->nmaybe++;
@@ -541,122 +612,136 @@ static void maybe_deliver(struct correlator *c, struct creq *r)
 
 static void seg_distribute(struct correlator *c, struct seg *s)
 {
-	uint32_t k = 0;
+	uint32_t k = s->nyes;
 	uint64_t total = 0;
 
 #pragma GCC unroll 16	/* ten categories: no loop counter per request */
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
 		total += s->cat_ns[i];
-	for (uint32_t i = 0; i < s->nmem; i++)
-		if (!s->mem[i].maybe || s->mem[i].yes)
-			k++;
-	for (uint32_t i = 0; i < s->nmem; i++) {
-		struct creq *r = s->mem[i].r;
+	for (uint32_t i = 0; i < s->nyes; i++) {
+		struct creq *r = s->yes[i].r;
+		/* Counted from the start and no receive since: after its last one. */
+		bool tail = s->yes[i].at_start && s->yes[i].rx_seq == r->rx_seq;
 
-		if (!s->mem[i].maybe || s->mem[i].yes) {
-			/* Receiving when it began, and no receive since: after its last one. */
-			bool tail = !s->mem[i].maybe && s->mem[i].rx_seq == r->rx_seq;
-
-			if (k == 1) {
-				for (int j = 0; j < REQ_CAT__COUNT; j++)
-					r->pub.cat_ns[j] += s->cat_ns[j];
-				if (tail)
-					for (int j = 0; j < REQ_CAT__COUNT; j++)
-						r->tail_cat[j] += s->cat_ns[j];
-			} else {
-				r->pub.shared_ns += total;
-				if (tail)
-					r->tail_shared += total;
-			}
-			r->pub.syscalls += s->calls;
+		if (k == 1) {
+			for (int j = 0; j < REQ_CAT__COUNT; j++)
+				r->pub.cat_ns[j] += s->cat_ns[j];
 			if (tail)
-				r->tail_calls += s->calls;
-			for (uint32_t j = 0; j < s->nsteps; j++)
-				req_step(c, r, s->steps[j].name, s->steps[j].cat, k > 1,
-					 s->steps[j].enter_ns, s->steps[j].total_ns, s->steps[j].count);
-			r->pub.steps_dropped += s->dropped;
+				for (int j = 0; j < REQ_CAT__COUNT; j++)
+					r->tail_cat[j] += s->cat_ns[j];
+		} else {
+			r->pub.shared_ns += total;
+			if (tail)
+				r->tail_shared += total;
 		}
+		r->pub.syscalls += s->calls;
+		if (tail)
+			r->tail_calls += s->calls;
+		for (uint32_t j = 0; j < s->nsteps; j++)
+			req_step(c, r, s->steps[j].name, s->steps[j].cat, k > 1, s->steps[j].enter_ns,
+				 s->steps[j].total_ns, s->steps[j].count);
+		r->pub.steps_dropped += s->dropped;
 		r->refs--;
 		maybe_deliver(c, r);
 	}
-	if (s->th->cur == s)
-		s->th->cur = NULL;
 	c->st.segments--;
 	s->next_free = c->free_segs;	/* as many as were alive at once */
 	c->free_segs = s;
 	c->nfree_segs++;
 }
 
-/* A zeroed segment for N members, its step array reused when possible. */
-static struct seg *seg_alloc(struct correlator *c, uint32_t n)
+static void seg_advance_some(struct correlator *c, struct cthread *th)
+{
+	while (th->seg_h < th->seg_next && !*pend_at(th, th->seg_h)) {
+		struct seg *s = th->segs[th->seg_h & (th->capsegs - 1)];
+
+		if (s == th->cur)
+			break;	/* still accumulating */
+		th->seg_h++;
+		seg_distribute(c, s);
+	}
+}
+
+/* A zeroed segment, its arrays reused when possible. */
+static struct seg *seg_alloc(struct correlator *c)
 {
 	struct seg *s = c->free_segs;
-	uint32_t cap = n < 8 ? 8 : n;
+	struct seg *all_next, *all_prev;
 	struct req_step *steps;
-	uint32_t capsteps;
+	struct seg_yes *yes;
+	uint32_t capsteps, capyes;
 
-	if (s && s->capmem >= n) {
-		c->free_segs = s->next_free;
-		c->nfree_segs--;
-		struct seg *all_next = s->all_next, *all_prev = s->all_prev;
-
-		steps = s->steps;
-		capsteps = s->capsteps;
-		cap = s->capmem;
-		memset(s, 0, sizeof(*s) + n * sizeof(s->mem[0]));
-		s->steps = steps;
-		s->capsteps = capsteps;
-		s->all_next = all_next;
-		s->all_prev = all_prev;
-	} else {
-		if (s) {	/* too small: freed, or the pool would grow with every size seen */
-			c->free_segs = s->next_free;
-			c->nfree_segs--;
-			if (s->all_prev)
-				s->all_prev->all_next = s->all_next;
-			else
-				c->all_segs = s->all_next;
-			if (s->all_next)
-				s->all_next->all_prev = s->all_prev;
-			free(s->steps);
-			free(s);
-		}
-		while (cap & (cap - 1))	/* a power of 2: growing open sets reuse segments */
-			cap += cap & -cap;
-		s = calloc(1, sizeof(*s) + (size_t)cap * sizeof(s->mem[0]));
+	if (!s) {
+		s = calloc(1, sizeof(*s));
 		if (!s)
 			return NULL;
 		s->all_next = c->all_segs;
 		if (c->all_segs)
 			c->all_segs->all_prev = s;
 		c->all_segs = s;
+		return s;
 	}
-	s->capmem = cap;
+	c->free_segs = s->next_free;
+	c->nfree_segs--;
+	all_next = s->all_next;
+	all_prev = s->all_prev;
+	steps = s->steps;
+	capsteps = s->capsteps;
+	yes = s->yes;
+	capyes = s->capyes;
+	memset(s, 0, sizeof(*s));
+	s->all_next = all_next;
+	s->all_prev = all_prev;
+	s->steps = steps;
+	s->capsteps = capsteps;
+	s->yes = yes;
+	s->capyes = capyes;
 	return s;
 }
 
-static void req_resolve_segs(struct correlator *c, struct creq *r, bool yes);
-
-/* R sent again (YES) or ended: decide its membership in every segment waiting on it. */
-static inline void req_resolve(struct correlator *c, struct creq *r, bool yes)
+/* R counts in S (AT_START: from its beginning). */
+static void seg_count(struct correlator *c, struct seg *s, struct creq *r, bool at_start)
 {
-	if (r->nsrefs)	/* usually in none: no call */
-		req_resolve_segs(c, r, yes);
+	if (grow((void **)&s->yes, &s->capyes, s->nyes + 1, sizeof(*s->yes))) {
+		c->oom = true;	/* then it does not count */
+		return;
+	}
+	s->yes[s->nyes++] = (struct seg_yes){ r, r->rx_seq, at_start };
+	r->refs++;
 }
 
-static void req_resolve_segs(struct correlator *c, struct creq *r, bool yes)
-{
-	/* Splitting a segment never adds references to R: the array is stable here. */
-	for (uint32_t i = 0; i < r->nsrefs; i++) {
-		struct seg *s = r->srefs[i].seg;
-		struct seg_mem *m = &s->mem[r->srefs[i].idx];
+/*
+ * R decides on the segments of its thread RT it was undecided on: it counts
+ * in them (YES: it sent or received again) or not (it ended). From now on it
+ * is undecided from the thread's next segment.
+ */
+static void req_decide_some(struct correlator *c, struct creq *r, struct rthread *rt, bool yes);
 
-		m->resolved = true;
-		m->yes = yes;
-		if (!--s->undecided)
-			seg_distribute(c, s);
-	}
-	r->nsrefs = 0;
+static inline void req_decide(struct correlator *c, struct creq *r, struct rthread *rt, bool yes)
+{
+	if (rt->pend_from != rt->th->seg_next)	/* usually no segment since its last decision */
+		req_decide_some(c, r, rt, yes);
+}
+
+static void req_decide_some(struct correlator *c, struct creq *r, struct rthread *rt, bool yes)
+{
+	struct cthread *th = rt->th;
+	uint64_t to = th->seg_next;
+
+	if (yes)
+		for (uint64_t id = rt->pend_from; id < to; id++)
+			seg_count(c, th->segs[id & (th->capsegs - 1)], r, false);
+	(*pend_at(th, rt->pend_from))--;
+	(*pend_at(th, to))++;
+	rt->pend_from = to;
+	seg_advance(c, th);
+}
+
+/* R sent or received again (YES), and its threads' current segments are closed. */
+static inline void req_resolve(struct correlator *c, struct creq *r, bool yes)
+{
+	for (uint32_t i = 0; i < r->nthreads; i++)
+		req_decide(c, r, &r->threads[i], yes);
 }
 
 static void req_end(struct correlator *c, struct creq *r, bool timed_out)
@@ -672,6 +757,8 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 		struct oref last;
 
 		thread_changed(c, th);
+		/* It counts in none of the segments it was undecided on, nor in later ones. */
+		(*pend_at(th, r->threads[i].pend_from))--;
 		last = th->open[--th->nopen];	/* the last entry takes R's place */
 		if (oi != th->nopen) {
 			th->open[oi] = last;
@@ -679,6 +766,7 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 		}
 		if (r->state == RS_RESPONDING)
 			th->nmaybe--;
+		seg_advance(c, th);
 	}
 	r->nthreads = 0;	/* the array is kept for reuse */
 	lru_unlink(c, r);
@@ -697,7 +785,6 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 		r->pub.complete = false;
 		r->pub.end_ns = r->last_rx_exit;	/* no end: nothing after its last receive */
 	}
-	req_resolve(c, r, false);	/* may split segments it is in: the reference above holds */
 	r->refs--;
 	maybe_deliver(c, r);
 }
@@ -827,8 +914,7 @@ static struct creq *req_alloc(struct correlator *c)
 	struct creq *r = c->free_reqs;
 	struct req_step *steps;
 	struct rthread *threads;
-	struct segref *srefs;
-	uint32_t capsteps, capthreads, capsrefs;
+	uint32_t capsteps, capthreads;
 
 	if (!r)
 		return calloc(1, sizeof(*r));
@@ -838,16 +924,12 @@ static struct creq *req_alloc(struct correlator *c)
 	capsteps = r->capsteps;
 	threads = r->threads;
 	capthreads = r->capthreads;
-	srefs = r->srefs;
-	capsrefs = r->capsrefs;
 	/* A run-time size: libc's vector memset, not an inlined `rep stos`, slow to start. */
 	memset(r, 0, c->creq_size);
 	r->steps = steps;
 	r->capsteps = capsteps;
 	r->threads = threads;
 	r->capthreads = capthreads;
-	r->srefs = srefs;
-	r->capsrefs = capsrefs;
 	return r;
 }
 
@@ -1229,36 +1311,35 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 	 * syscall costs the same however many requests are open.
 	 */
 	if (!s) {
-		s = seg_alloc(c, th->nopen);
-		if (!s) {
+		uint64_t id = th->seg_next;
+
+		if (seg_ring_room(th) || !(s = seg_alloc(c))) {
 			c->oom = true;
 			return;
 		}
 		s->th = th;
-		for (uint32_t i = 0; i < th->nopen; i++) {
-			struct creq *r = th->open[i].r;
+		th->segs[id & (th->capsegs - 1)] = s;
+		th->seg_next++;
+		/*
+		 * Its members, the requests open on TH, are undecided: a responding
+		 * one until it sends again, a receiving one until it receives again
+		 * or sends (an incomplete request has nothing after its last
+		 * receive, and must not make the others' time shared). Markers: a
+		 * receiving request is decided, it counts from the start.
+		 */
+		if (c->o.mode == CORRELATE_MARKER) {
+			for (uint32_t i = 0; i < th->nopen; i++) {
+				struct creq *r = th->open[i].r;
+				struct rthread *rt = &r->threads[th->open[i].ri];
 
-			s->mem[i].r = r;
-			s->mem[i].rx_seq = r->rx_seq;
-			r->refs++;
-			/*
-			 * Undecided: a responding request until it sends again, a
-			 * receiving one until it receives again or sends (an
-			 * incomplete request has nothing after its last receive, and
-			 * must not make the others' time shared). Markers: decided.
-			 */
-			if (r->state != RS_RESPONDING && c->o.mode == CORRELATE_MARKER)
-				continue;
-			s->mem[i].maybe = true;
-			if (grow((void **)&r->srefs, &r->capsrefs, r->nsrefs + 1, sizeof(*r->srefs))) {
-				c->oom = true;	/* decided now: it does not send again */
-				s->mem[i].resolved = true;
-				continue;
+				if (r->state == RS_RESPONDING || rt->pend_from != id)
+					continue;
+				seg_count(c, s, r, true);
+				(*pend_at(th, id))--;
+				(*pend_at(th, id + 1))++;
+				rt->pend_from = id + 1;
 			}
-			r->srefs[r->nsrefs++] = (struct segref){ s, i };
-			s->undecided++;
 		}
-		s->nmem = th->nopen;
 		th->cur = s;
 		if (++c->st.segments > c->st.segments_peak)
 			c->st.segments_peak = c->st.segments;
@@ -1984,7 +2065,6 @@ int correlator__take_gaps(struct correlator *c, struct histogram *dst)
 static void free_req(struct creq *r)
 {
 	free(r->threads);
-	free(r->srefs);
 	free(r->steps);
 	free(r);
 }
@@ -2011,6 +2091,7 @@ void correlator__free(struct correlator *c)
 
 		c->all_segs = s->all_next;
 		free(s->steps);
+		free(s->yes);
 		free(s);
 	}
 	for (struct creq *r = c->free_reqs; r;) {
@@ -2028,6 +2109,8 @@ void correlator__free(struct correlator *c)
 		free(th->st.latency);
 		free(th->open);
 		free(th->rq);
+		free(th->segs);
+		free(th->pend);
 		free(th);
 	}
 	for (size_t i = 0; i < c->fds.cap; i++) {
