@@ -170,6 +170,8 @@ static size_t sort_unique(struct output_target *t, size_t n)
 {
 	size_t k = 0;
 
+	if (n < 2)
+		return n;	/* and no qsort of NULL when there are none */
 	qsort(t, n, sizeof(*t), cmp_target);
 	for (size_t i = 0; i < n; i++) {
 		if (k && t[k - 1].host == t[i].host && t[k - 1].pid == t[i].pid) {
