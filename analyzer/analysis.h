@@ -138,6 +138,7 @@ struct analysis_host {
 struct analysis_trace {
 	char **files;			/* as given */
 	int nfiles;
+	int *file_hosts;		/* files[i]'s host, an index in hosts */
 	struct analysis_host *hosts;
 	int nhosts;
 	uint64_t start_ns, end_ns;	/* of host 0 (hosts[0]), monotonic */

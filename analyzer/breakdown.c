@@ -1128,6 +1128,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	readers = calloc(n, sizeof(*readers));
 	hosts = calloc(n, sizeof(*hosts));
 	a->trace.files = calloc(n, sizeof(*a->trace.files));
+	a->trace.file_hosts = hosts;	/* the outputs find each file's targets' host */
 	a->slowest = calloc(a->opts.top_n, sizeof(*a->slowest));
 	if (!p->names || !readers || !hosts || !a->trace.files || !a->slowest) {
 		err = -ENOMEM;
@@ -1233,7 +1234,6 @@ out:
 	for (i = 0; readers && i < n; i++)
 		trace_reader__close(readers[i]);
 	free(readers);
-	free(hosts);
 	free(order);
 	priv_free_work(p);
 	if (err) {
@@ -1256,6 +1256,7 @@ void analysis__free(struct analysis *a)
 	for (int i = 0; i < a->trace.nfiles; i++)
 		free(a->trace.files[i]);
 	free(a->trace.files);
+	free(a->trace.file_hosts);
 	for (int i = 0; i < a->trace.nhosts; i++) {
 		free(a->trace.hosts[i].hostname);
 		free(a->trace.hosts[i].kernel_release);

@@ -152,6 +152,7 @@ struct seg_yes {
  */
 struct seg {
 	struct cthread *th;
+	uint64_t stamp;		/* creation order across threads */
 	struct seg *next_free;
 	struct seg *all_next, *all_prev;	/* every segment alive, for teardown after an error */
 	uint64_t cat_ns[REQ_CAT__COUNT];
@@ -274,6 +275,7 @@ struct correlator {
 	struct pend_item *pend;		/* with scheduler records: the frame's rows, in order */
 	size_t npend, cappend;
 	struct seg *free_segs;		/* split segments kept for reuse */
+	uint64_t seg_stamp;		/* segments created */
 	struct seg *all_segs;		/* every segment, free or in use */
 	uint32_t nfree_segs;
 	struct histogram gaps;
@@ -717,10 +719,13 @@ static void seg_count(struct correlator *c, struct seg *s, struct creq *r, bool 
  */
 static void req_decide_some(struct correlator *c, struct creq *r, struct rthread *rt, bool yes);
 
-static inline void req_decide(struct correlator *c, struct creq *r, struct rthread *rt, bool yes)
+/* The decision without the splits it allows (R on several threads: seg_advance_threads). */
+static inline bool req_decide(struct correlator *c, struct creq *r, struct rthread *rt, bool yes)
 {
-	if (rt->pend_from != rt->th->seg_next)	/* usually no segment since its last decision */
-		req_decide_some(c, r, rt, yes);
+	if (rt->pend_from == rt->th->seg_next)
+		return false;	/* usually no segment since its last decision */
+	req_decide_some(c, r, rt, yes);
+	return true;
 }
 
 static void req_decide_some(struct correlator *c, struct creq *r, struct rthread *rt, bool yes)
@@ -734,14 +739,51 @@ static void req_decide_some(struct correlator *c, struct creq *r, struct rthread
 	(*pend_at(th, rt->pend_from))--;
 	(*pend_at(th, to))++;
 	rt->pend_from = to;
-	seg_advance(c, th);
+}
+
+/*
+ * The segments a request's decision allows to split on its N threads RTS,
+ * in the order they began, across the threads: the order its steps were
+ * always given in (steps of one name next to each other merge).
+ */
+static void seg_advance_threads(struct correlator *c, const struct rthread *rts, uint32_t n)
+{
+	for (;;) {
+		struct cthread *next = NULL;
+		uint64_t stamp = UINT64_MAX;
+
+		for (uint32_t i = 0; i < n; i++) {
+			struct cthread *th = rts[i].th;
+			struct seg *s;
+
+			if (th->seg_h == th->seg_next || *pend_at(th, th->seg_h))
+				continue;
+			s = th->segs[th->seg_h & (th->capsegs - 1)];
+			if (s != th->cur && s->stamp < stamp) {
+				next = th;
+				stamp = s->stamp;
+			}
+		}
+		if (!next)
+			return;
+		seg_distribute(c, next->segs[next->seg_h++ & (next->capsegs - 1)]);
+	}
 }
 
 /* R sent or received again (YES), and its threads' current segments are closed. */
 static inline void req_resolve(struct correlator *c, struct creq *r, bool yes)
 {
+	bool moved = false;
+
+	if (r->nthreads == 1) {
+		if (req_decide(c, r, &r->threads[0], yes))
+			seg_advance(c, r->threads[0].th);
+		return;
+	}
 	for (uint32_t i = 0; i < r->nthreads; i++)
-		req_decide(c, r, &r->threads[i], yes);
+		moved |= req_decide(c, r, &r->threads[i], yes);
+	if (moved)
+		seg_advance_threads(c, r->threads, r->nthreads);
 }
 
 static void req_end(struct correlator *c, struct creq *r, bool timed_out)
@@ -766,8 +808,8 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 		}
 		if (r->state == RS_RESPONDING)
 			th->nmaybe--;
-		seg_advance(c, th);
 	}
+	seg_advance_threads(c, r->threads, r->nthreads);	/* what waited on R: in order */
 	r->nthreads = 0;	/* the array is kept for reuse */
 	lru_unlink(c, r);
 	if (r->fde && r->fde->req == r)
@@ -890,7 +932,6 @@ static void deliver(struct correlator *c, struct creq *r)
 		}
 		f->st.bytes_in += p->bytes_in;
 		f->st.bytes_out += p->bytes_out;
-		f->st.fd_kind = p->fd_kind;
 		if (r->fd_prev)
 			r->fd_prev->fd_next = r->fd_next;
 		if (r->fd_next)
@@ -1197,6 +1238,7 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 		f->conn_open = true;
 		f->st.connections++;
 	}
+	f->st.fd_kind = ev->fd_kind;	/* of its newest connection, whatever order requests end in */
 	r->fd_prev = f->recent;
 	if (f->recent)
 		f->recent->fd_next = r;
@@ -1318,6 +1360,7 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 			return;
 		}
 		s->th = th;
+		s->stamp = ++c->seg_stamp;
 		th->segs[id & (th->capsegs - 1)] = s;
 		th->seg_next++;
 		/*

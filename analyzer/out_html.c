@@ -109,18 +109,6 @@ void outputs__free_targets(struct output_target *t, size_t n)
 
 #define TARGETS_SHOWN 100	/* in the page; the CSV has every process's command line */
 
-static uint32_t host_of(const struct analysis *a, const Mslat__Header *h)
-{
-	for (int i = 0; i < a->trace.nhosts; i++) {
-		const struct analysis_host *ho = &a->trace.hosts[i];
-
-		if (ho->hostname && !strcmp(ho->hostname, h->hostname) && ho->boot_id &&
-		    !strcmp(ho->boot_id, h->boot_id))
-			return (uint32_t)i;
-	}
-	return 0;
-}
-
 /* Appended (grown by doubling: a header may name 200,000 targets); duplicates go after sorting. */
 static int add_target(struct output_target **out, size_t *n, size_t *cap, uint32_t host,
 		      const Mslat__Target *tg)
@@ -215,7 +203,7 @@ int outputs__targets(const struct analysis *a, struct output_target **out, size_
 			continue;
 		h = trace_reader__header(r);
 		for (size_t j = 0; j < h->n_targets && !err; j++)
-			err = add_target(out, n, &cap, host_of(a, h), h->targets[j]);
+			err = add_target(out, n, &cap, (uint32_t)a->trace.file_hosts[i], h->targets[j]);
 		trace_reader__close(r);
 	}
 	if (!err)

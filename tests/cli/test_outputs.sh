@@ -352,4 +352,16 @@ if [ -w /dev/full ]; then
 	"$M" export --format chrome-trace "$TMP/tp.mslat" -o /dev/full 2>"$TMP/err"
 	check "export: a full disk is an error" test $? -eq 1
 fi
+# Two traces without a boot id are two hosts: each process's command line comes
+# from its own file's targets (matched by hostname and boot id, the second
+# trace's target was filed under host 0, and host 1's process had none).
+"$B/tests/hostile_trace" -o "$TMP/hostile2.mslat" 2>/dev/null
+rm -rf "$TMP/csv2"
+"$M" report --format csv -o "$TMP/csv2" "$TMP/hostile.mslat" "$TMP/hostile2.mslat" 2>/dev/null
+check "csv: two hosts without a boot id, each process with its own command line" python3 -c '
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1], newline="")))
+by_host = {r["host"]: r for r in rows if r["pid"] == "4242"}
+assert set(by_host) == {"0", "1"}, by_host.keys()
+assert all(r["cmdline"].startswith("python3 serve.py") for r in by_host.values())' "$TMP/csv2/processes.csv"
 finish

@@ -1363,6 +1363,47 @@ TEST(correlate, keepalive_event_loop_memory_per_segment)
 	fx_close(&f);
 }
 
+/*
+ * A request on two threads: the held-back time of both is given to it in
+ * the order it was spent, across the threads, so that steps of one name
+ * merge only when they were next to each other (a review found two futex
+ * calls merged around a nanosleep and a close of the other thread).
+ */
+static char steps_seen[256];
+
+static void note_steps(const struct request *r, void *ctx)
+{
+	(void)ctx;
+	if (r->fd != 10)
+		return;
+	steps_seen[0] = 0;
+	for (uint32_t i = 0; i < r->nsteps; i++)
+		snprintf(steps_seen + strlen(steps_seen), sizeof(steps_seen) - strlen(steps_seen),
+			 "%s%s x%u", i ? ", " : "", r->steps[i].name, r->steps[i].count);
+}
+
+TEST(correlate, steps_of_two_threads_in_time_order)
+{
+	struct fx f;
+
+	if (!fx_open_cb(&f, CORRELATE_CONN, note_steps, NULL))
+		return;
+	tcp(&f, 1, "read", 10, 100, 1000, 1000);
+	tcp(&f, 1, "write", 10, 10, 3000, 1000);
+	tcp(&f, 2, "write", 10, 10, 5000, 1000);		/* on thread 2 too */
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 7000, 5000);
+	ev(&f, 2, "nanosleep", -1, FD_KIND_NONE, 0, 13000, 7000);
+	tcp(&f, 1, "read", 11, 50, 21000, 1000);		/* another request on thread 1 */
+	tcp(&f, 2, "close", 11, 0, 23000, 1000);
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 25000, 6000);
+	tcp(&f, 1, "write", 10, 10, 32000, 1000);		/* sends again: the time between is its own */
+	tcp(&f, 1, "read", 10, 0, 34000, 1000);
+	correlator__finish(f.c);
+	ASSERT_TRUE(!strcmp(steps_seen, "read x1, write x2, futex x1, nanosleep x1, close x1, "
+			    "futex x1, write x1"), steps_seen);
+	fx_close(&f);
+}
+
 /* Random syscall sequences: no crash, every request delivered once, consistent numbers. */
 static uint64_t fuzz_state = 0x2545F4914F6CDD1DULL;
 
