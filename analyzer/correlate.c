@@ -664,14 +664,10 @@ static void seg_advance_some(struct correlator *c, struct cthread *th)
 	}
 }
 
-/* A zeroed segment, its arrays reused when possible. */
+/* An empty segment, its arrays reused when possible (the caller sets th and stamp). */
 static struct seg *seg_alloc(struct correlator *c)
 {
 	struct seg *s = c->free_segs;
-	struct seg *all_next, *all_prev;
-	struct req_step *steps;
-	struct seg_yes *yes;
-	uint32_t capsteps, capyes;
 
 	if (!s) {
 		s = calloc(1, sizeof(*s));
@@ -685,19 +681,9 @@ static struct seg *seg_alloc(struct correlator *c)
 	}
 	c->free_segs = s->next_free;
 	c->nfree_segs--;
-	all_next = s->all_next;
-	all_prev = s->all_prev;
-	steps = s->steps;
-	capsteps = s->capsteps;
-	yes = s->yes;
-	capyes = s->capyes;
-	memset(s, 0, sizeof(*s));
-	s->all_next = all_next;
-	s->all_prev = all_prev;
-	s->steps = steps;
-	s->capsteps = capsteps;
-	s->yes = yes;
-	s->capyes = capyes;
+	memset(s->cat_ns, 0, sizeof(s->cat_ns));
+	s->calls = 0;
+	s->nsteps = s->dropped = s->nyes = 0;
 	return s;
 }
 
