@@ -550,7 +550,7 @@ static int host_of(struct priv *p, const Mslat__Header *h)
 	struct analysis_host *nh;
 
 	for (int i = 0; i < t->nhosts; i++) {
-		if (h->boot_id && *h->boot_id && !strcmp(t->hosts[i].boot_id, h->boot_id)) {
+		if (file_order__same_host(t->hosts[i].boot_id, h->boot_id)) {
 			if (h->start_ns < t->hosts[i].start_ns)
 				t->hosts[i].start_ns = h->start_ns;
 			return i;

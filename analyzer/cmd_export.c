@@ -396,16 +396,11 @@ static int export_one(struct exporter *x, struct trace_reader *r, uint32_t host)
  */
 static int host_index(struct trace_reader **readers, int i)
 {
-	const Mslat__Header *h = trace_reader__header(readers[i]);
+	const char *boot = trace_reader__header(readers[i])->boot_id;
 
-	if (!h->boot_id || !*h->boot_id)
-		return i;
-	for (int j = 0; j < i; j++) {
-		const Mslat__Header *o = trace_reader__header(readers[j]);
-
-		if (o->boot_id && !strcmp(o->boot_id, h->boot_id))
-			return host_index(readers, j);
-	}
+	for (int j = 0; j < i; j++)
+		if (file_order__same_host(trace_reader__header(readers[j])->boot_id, boot))
+			return j;	/* the first of its boot */
 	return i;
 }
 

@@ -111,7 +111,7 @@ struct creq {
 	uint64_t low_ns;		/* arrivals must be later than this */
 	uint64_t recv0_exit;
 	uint64_t first_send_exit, last_send_exit;
-	uint32_t bursts_seen;		/* with headers_first, the headers' burst too */
+	bool headers_behind;		/* headers_first: its second burst began */
 	uint64_t last_activity_ns;
 	uint64_t pend_ns, pend_calls;	/* failed sends after the last successful one */
 	uint64_t pend_runq_ns;		/* run-queue wait after the last send: its own if it sends again */
@@ -151,10 +151,9 @@ struct seg_yes {
  * slower per event than 64).
  */
 struct seg {
-	struct cthread *th;
 	uint64_t stamp;		/* creation order across threads */
 	struct seg *next_free;
-	struct seg *all_next, *all_prev;	/* every segment alive, for teardown after an error */
+	struct seg *all_next;	/* every segment ever made (segments are reused, never freed before the end) */
 	uint64_t cat_ns[REQ_CAT__COUNT];
 	uint64_t calls;
 	struct req_step *steps;
@@ -277,7 +276,6 @@ struct correlator {
 	struct seg *free_segs;		/* split segments kept for reuse */
 	uint64_t seg_stamp;		/* segments created */
 	struct seg *all_segs;		/* every segment, free or in use */
-	uint32_t nfree_segs;
 	struct histogram gaps;
 	struct correlator_stats st;
 	bool oom;
@@ -649,7 +647,6 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 	c->st.segments--;
 	s->next_free = c->free_segs;	/* as many as were alive at once */
 	c->free_segs = s;
-	c->nfree_segs++;
 }
 
 static void seg_advance_some(struct correlator *c, struct cthread *th)
@@ -664,7 +661,7 @@ static void seg_advance_some(struct correlator *c, struct cthread *th)
 	}
 }
 
-/* An empty segment, its arrays reused when possible (the caller sets th and stamp). */
+/* An empty segment, its arrays reused when possible (the caller sets its stamp). */
 static struct seg *seg_alloc(struct correlator *c)
 {
 	struct seg *s = c->free_segs;
@@ -674,13 +671,10 @@ static struct seg *seg_alloc(struct correlator *c)
 		if (!s)
 			return NULL;
 		s->all_next = c->all_segs;
-		if (c->all_segs)
-			c->all_segs->all_prev = s;
 		c->all_segs = s;
 		return s;
 	}
 	c->free_segs = s->next_free;
-	c->nfree_segs--;
 	memset(s->cat_ns, 0, sizeof(s->cat_ns));
 	s->calls = 0;
 	s->nsteps = s->dropped = s->nyes = 0;
@@ -1255,12 +1249,12 @@ static void count_send(struct correlator *c, struct creq *r, uint64_t e, uint64_
 	if (!r->pub.sends) {
 		r->first_send_exit = x;
 		r->pub.bursts = 1;
-		r->bursts_seen = 1;
 	} else if (e > u64_sat_add(r->last_send_exit, c->o.burst_gap_ns)) {
 		uint64_t gap = e - r->last_send_exit;
 
-		if (c->o.headers_first && ++r->bursts_seen == 2) {
+		if (c->o.headers_first && !r->headers_behind) {
 			/* The headers went first: the body, its first token, starts here. */
+			r->headers_behind = true;
 			r->first_send_exit = x;
 			goto counted;
 		}
@@ -1345,7 +1339,6 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 			c->oom = true;
 			return;
 		}
-		s->th = th;
 		s->stamp = ++c->seg_stamp;
 		th->segs[id & (th->capsegs - 1)] = s;
 		th->seg_next++;
@@ -1678,6 +1671,16 @@ static void replay(struct correlator *c)
 	c->npend = 0;
 }
 
+/* FD begins a connection (accept returned it, or connect): a request on it ended unseen. NULL: ENOMEM. */
+static struct cfd *conn_begins(struct correlator *c, uint32_t host, uint32_t pid, int32_t fd)
+{
+	struct cfd *f = fd_get(c, host, pid, fd);
+
+	if (f && f != &c->other_fd && f->req)
+		req_end(c, f->req, false);	/* a close we did not see */
+	return f;
+}
+
 /*
  * Connections end at close, shutdown and accept (of a reused fd), and begin
  * at accept; connect makes one outgoing.
@@ -1700,7 +1703,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		if (cls->kind == SK_CLOSE)
 			f->outbound = false;	/* the number may come back from accept */
 	} else if (cls->kind == SK_ACCEPT && ev->ret >= 0 && ev->ret <= INT32_MAX) {
-		f = fd_get(c, host, ev->pid, (int32_t)ev->ret);
+		f = conn_begins(c, host, ev->pid, (int32_t)ev->ret);
 		if (!f)
 			return -ENOMEM;
 		if (f == &c->other_fd)
@@ -1711,8 +1714,6 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		 * time when accept returns): its arrivals count from the end of
 		 * the previous connection on this fd, not from the accept.
 		 */
-		if (f->req)
-			req_end(c, f->req, false);	/* a close we did not see */
 		arrivals_take(c, f, f->low_ns, f->low_ns);
 		f->outbound = false;
 		f->conn_open = true;
@@ -1721,20 +1722,17 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 			return -ENOMEM;
 	} else if (cls->kind == SK_CONNECT && ev->fd >= 0 &&
 		   (fd_kind__is_conn(ev->fd_kind) || ev->fd_kind == FD_KIND_UNIX_PAIR)) {
-		/* (a unix socket has no address before its connect returns: "unix-pair" then) */
 		/*
 		 * The process's own connection (a reverse proxy's upstream, a
 		 * database, another service): what it reads there is a reply to
-		 * a request of its own, part of the request it serves.
+		 * a request of its own, part of the request it serves. (A unix
+		 * socket has no address before its connect returns: unix-pair.)
 		 */
-		f = fd_get(c, host, ev->pid, ev->fd);
+		f = conn_begins(c, host, ev->pid, ev->fd);
 		if (!f)
 			return -ENOMEM;
-		if (f == &c->other_fd)
-			return 0;
-		if (f->req)
-			req_end(c, f->req, false);	/* a close we did not see */
-		f->outbound = true;
+		if (f != &c->other_fd)
+			f->outbound = true;
 	}
 	return 0;
 }

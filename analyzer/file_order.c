@@ -2,6 +2,12 @@
 #include "file_order.h"
 
 #include <stdlib.h>
+#include <string.h>
+
+bool file_order__same_host(const char *a, const char *b)
+{
+	return a && b && *a && !strcmp(a, b);
+}
 
 static int cmp_order(const void *x, const void *y)
 {

@@ -3,6 +3,7 @@
 #ifndef MSLAT_FILE_ORDER_H
 #define MSLAT_FILE_ORDER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #pragma GCC poison u8 u16 u32 u64
@@ -12,6 +13,13 @@ struct file_order {
 	int idx, host;
 	uint64_t seq, start_ns;
 };
+
+/*
+ * Two traces of boot ids A and B are of one host (pieces of one recording,
+ * or recordings of one boot: one clock, one pid and fd space). A trace
+ * without a boot id is a host of its own.
+ */
+bool file_order__same_host(const char *a, const char *b);
 
 /*
  * Sort the N traces into reading order: by host, then piece (the pieces of
