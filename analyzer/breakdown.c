@@ -1032,6 +1032,12 @@ static void log_stats(struct priv *p)
 		log_warn("%llu receives or sends of requests came from a thread beyond the 64 a request "
 			 "is followed on: those threads' other syscalls are not counted in it",
 			 (unsigned long long)st.threads_capped);
+	if (st.clock_errors)
+		log_warn("%llu event%s ended more than --request-timeout ahead of the events after "
+			 "%s (the first by %.0f s): a clock error in the trace; %s no request out",
+			 (unsigned long long)st.clock_errors, st.clock_errors > 1 ? "s" : "",
+			 st.clock_errors > 1 ? "them" : "it", (double)st.clock_error_first_ns / 1e9,
+			 st.clock_errors > 1 ? "they time" : "it times");
 	if (st.markers_capped)
 		log_warn("%llu marked requests were ended, incomplete, when a thread had more than "
 			 "1024 open: their END markers came later or never", (unsigned long long)st.markers_capped);

@@ -247,8 +247,15 @@ struct cfd {
 struct chost {
 	uint64_t now_ns;		/* the latest exit time seen */
 	/*
-	 * Nothing expires while now_ns is at most this: the LRU head's last
-	 * activity + timeout. 0 when the head changed (another may be older).
+	 * An exit further than the timeout ahead of now_ns: a gap in the
+	 * server's activity, or one row with a broken time. The next event
+	 * tells which; until then it does not move now_ns. 0: none pending.
+	 */
+	uint64_t jump_ns;
+	/*
+	 * Nothing expires, and the clock has not jumped, while exits are at most
+	 * this: the LRU head's last activity (or now_ns) + timeout. 0 when the
+	 * head changed (another may be older), or a jump waits to be settled.
 	 */
 	uint64_t check_after_ns;
 	struct creq *lru_head, *lru_tail;
@@ -1375,14 +1382,48 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 /* --- timeouts ---------------------------------------------------------------- */
 
 static void expire_some(struct correlator *c, struct chost *h);
+static void expire_slow(struct correlator *c, struct chost *h, uint64_t now);
 
 /* Requests idle for longer than the timeout at NOW end, oldest first. */
 static inline void expire(struct correlator *c, struct chost *h, uint64_t now)
 {
+	uint64_t t = now > h->now_ns ? now : h->now_ns;
+
+	if (__builtin_expect(t > h->check_after_ns, 0))	/* a call per event costs more than the test */
+		expire_slow(c, h, now);
+	else
+		h->now_ns = t;
+}
+
+/*
+ * The event after a jump: if it is near the jump's time too, the clock moved
+ * on; if it is back near the old one, the jump was a row's clock error, and
+ * timing every open request out on it would end the trace's requests there.
+ */
+static uint64_t clock_settle(struct correlator *c, struct chost *h, uint64_t now)
+{
+	uint64_t jump = h->jump_ns;
+
+	h->jump_ns = 0;
+	if (now >= jump - c->o.request_timeout_ns)
+		return now > jump ? now : jump;
+	if (!c->st.clock_errors++)
+		c->st.clock_error_first_ns = jump - h->now_ns;
+	return now;
+}
+
+static void expire_slow(struct correlator *c, struct chost *h, uint64_t now)
+{
+	if (h->jump_ns) {
+		now = clock_settle(c, h, now);
+	} else if (now > h->now_ns && now - h->now_ns > c->o.request_timeout_ns) {
+		h->jump_ns = now;
+		h->check_after_ns = 0;	/* the next event settles it */
+		return;
+	}
 	if (now > h->now_ns)
 		h->now_ns = now;
-	if (h->now_ns > h->check_after_ns)	/* rarely: a call per event costs more than the test */
-		expire_some(c, h);
+	expire_some(c, h);
 }
 
 static void expire_some(struct correlator *c, struct chost *h)
@@ -1393,9 +1434,14 @@ static void expire_some(struct correlator *c, struct chost *h)
 
 	while (h->lru_head && h->lru_head->last_activity_ns < idle_before)
 		req_end(c, h->lru_head, true);
-	/* The head's activity only grows until it leaves the head, which resets this. */
-	h->check_after_ns = h->lru_head ? u64_sat_add(h->lru_head->last_activity_ns,
-						       c->o.request_timeout_ns) : UINT64_MAX;
+	/*
+	 * The head's activity only grows until it leaves the head, which resets
+	 * this. Any jump of the clock past the timeout must come here too.
+	 */
+	h->check_after_ns = u64_sat_add(h->now_ns, c->o.request_timeout_ns);
+	if (h->lru_head && h->lru_head->last_activity_ns < h->now_ns)
+		h->check_after_ns = u64_sat_add(h->lru_head->last_activity_ns,
+						c->o.request_timeout_ns);
 }
 
 /* --- turn-taking ------------------------------------------------------------ */

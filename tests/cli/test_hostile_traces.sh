@@ -17,6 +17,13 @@ if "$B/tests/hostile_trace" -t 400000 -o "$TMP/many-targets.mslat" 2>"$TMP/err";
 else
 	fail "hostile_trace -t 400000: $(head -3 "$TMP/err")"
 fi
+# Generated: one futex ending 2^62 ns late in the middle of 200 requests
+# (every request after it timed out, silently).
+if "$B/tests/hostile_trace" -j -o "$TMP/clock-error.mslat" 2>"$TMP/err"; then
+	extra+=("$TMP/clock-error.mslat")
+else
+	fail "hostile_trace -j: $(head -3 "$TMP/err")"
+fi
 for t in testdata/hostile/*.mslat "${extra[@]}"; do
 	for cmd in "info" "dump" "dump -f jsonl" "report" "report -f json" "report -c thread" \
 		"report -c marker" "report -f html -o $TMP/r.html" "report -f csv -o $TMP/csv" \
@@ -36,6 +43,14 @@ for t in testdata/hostile/*.mslat "${extra[@]}"; do
 		fi
 	done
 done
+# A clock error: named, and no request timed out on it.
+"$B/mslat" report -f json "$TMP/clock-error.mslat" >"$TMP/ce.json" 2>"$TMP/ce.err"
+got=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["requests"]; print(r["count"], r["incomplete"], r["timed_out"])' "$TMP/ce.json" 2>&1)
+[ "$got" = "200 0 0" ] && pass "clock error: 200 requests, none incomplete or timed out" ||
+	fail "clock error: requests count, incomplete, timed out: $got (want 200 0 0)"
+grep -q "1 event ended more than --request-timeout ahead of the events after it (the first by 4611686018 s): a clock error" "$TMP/ce.err" &&
+	pass "clock error: warned, with how far ahead" ||
+	fail "clock error: no warning: $(head -3 "$TMP/ce.err")"
 # pid and tid 0xffffffff: one thread name, not one per event.
 "$B/mslat" export -o "$TMP/t.json" testdata/hostile/tid-wrap.mslat 2>/dev/null
 n=$(grep -o '"thread_name"' "$TMP/t.json" | wc -l)

@@ -4,9 +4,11 @@
  * renderer (HTML tags, CSV commas, quotes and newlines, invalid UTF-8), around
  * a worker serving 200 requests on one keep-alive connection, every 50th slow.
  * With -t N, the header names N more targets (the HTML and CSV outputs
- * looked each one up against all the others: 200,000 took 28 s).
+ * looked each one up against all the others: 200,000 took 28 s). With -j,
+ * one futex of another thread, in the middle, ends 2^62 ns late (a clock
+ * error: every request after it timed out).
  *
- *	hostile_trace [-t N] -o FILE
+ *	hostile_trace [-t N] [-j] -o FILE
  */
 #include <errno.h>
 #include <stdio.h>
@@ -22,6 +24,7 @@
 #define WORKER 4243
 #define REQUESTS 200
 #define START_NS 1000000000ULL
+#define OTHER 4244
 
 /* The strings every test looks for (tests/cli/test_outputs.sh). */
 static char comm[] = "<img src=x onerror=alert(1)>";
@@ -66,7 +69,7 @@ static void ev(struct gen *g, uint32_t tid, int nr, int32_t fd, uint32_t kind, u
 	g->now += dur + 1000;
 }
 
-static void requests(struct gen *g, int hostile_nr)
+static void requests(struct gen *g, int hostile_nr, bool jump)
 {
 	int r_read = nr_of("read"), r_write = nr_of("write"), r_futex = nr_of("futex");
 	int r_pread = nr_of("pread64"), r_accept = nr_of("accept4"), r_close = nr_of("close");
@@ -80,6 +83,12 @@ static void requests(struct gen *g, int hostile_nr)
 		ev(g, WORKER, r_futex, -1, FD_KIND_NONE, slow ? 2000000 : 5000, 0);
 		if (i == 10)
 			ev(g, WORKER, hostile_nr, -1, FD_KIND_NONE, 300000, -22);
+		if (jump && i == REQUESTS / 2) {
+			uint64_t now = g->now;
+
+			ev(g, OTHER, r_futex, -1, FD_KIND_NONE, 1ULL << 62, 0);
+			g->now = now + 1000;
+		}
 		g->now += 40000;	/* user time */
 		ev(g, WORKER, r_write, 5, FD_KIND_TCP, 20000, 512);
 	}
@@ -102,20 +111,23 @@ int main(int argc, char **argv)
 	struct gen g = { .now = START_NS + 1000000 };
 	Mslat__Target *many = NULL, **tlist = targets;
 	size_t ntargets = 0;
+	bool jump = false;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "o:t:h")) != -1) {
+	while ((c = getopt(argc, argv, "o:t:jh")) != -1) {
 		if (c == 'o') {
 			path = optarg;
+		} else if (c == 'j') {
+			jump = true;
 		} else if (c == 't') {
 			ntargets = strtoul(optarg, NULL, 10);
 		} else {
-			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] -o FILE\n");
+			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j] -o FILE\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "Usage: hostile_trace [-t N] -o FILE\n");
+		fprintf(stderr, "Usage: hostile_trace [-t N] [-j] -o FILE\n");
 		return 2;
 	}
 	log__use_stderr("hostile_trace");
@@ -180,7 +192,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = trace_writer__append_process(g.w, &p);
 
-	requests(&g, (int)cnt);
+	requests(&g, (int)cnt, jump);
 
 	m.what = MSLAT__MARKER__WHAT__POINT;
 	m.time_ns = g.now;

@@ -506,6 +506,8 @@ TEST(correlate, request_timeout)
 	tcp(&f, 2, "read", 6, 100, 1000, 100);
 	tcp(&f, 2, "write", 6, 10, 2000, 100);			/* responding, then silence */
 	ev(&f, 3, "nanosleep", -1, FD_KIND_NONE, 0, 1000, 200 * MS);	/* time passes */
+	ASSERT_EQ(f.got.n, 0, "a jump past the timeout waits for the next event");
+	ev(&f, 3, "futex", -1, FD_KIND_NONE, 0, 200 * MS + 2000, 100);	/* the clock moved on */
 	if (!ASSERT_EQ(f.got.n, 2, "both closed by the timeout before the end"))
 		goto out;
 	ASSERT_TRUE(f.got.r[0].timed_out && !f.got.r[0].complete, "receiving: incomplete");
@@ -559,6 +561,7 @@ TEST(correlate, activity_on_the_fd_defers_the_timeout)
 	tcp(&f, 1, "write", 5, 10, 240 * MS, 100);
 	ASSERT_EQ(f.got.n, 0, "not timed out: its fd was busy");
 	ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 400 * MS, 100);	/* silence on fd 5 */
+	ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 401 * MS, 100);	/* (a jump: the next event confirms) */
 	if (!ASSERT_EQ(f.got.n, 1, "closed by the timeout after the silence"))
 		goto out;
 	ASSERT_TRUE(f.got.r[0].complete && f.got.r[0].timed_out, "complete, timed out");
@@ -1600,6 +1603,45 @@ TEST(correlate, many_open_on_one_thread)
 		ASSERT_EQ_U64(r->cat_ns[REQ_CAT_SYNC], fd == 29 ? 70 : 0, "sync: alone");
 		ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "parts add up");
 	}
+out:
+	fx_close(&f);
+}
+
+/*
+ * One row whose exit is far ahead of the rows after it (a broken time in a
+ * hostile or damaged file) must not time out every open request: the clock
+ * follows it only if the next event is near it too.
+ */
+TEST(correlate, a_clock_error_times_nothing_out)
+{
+	struct correlator_stats st;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 10 * MS, 100);			/* receiving */
+	tcp(&f, 2, "read", 6, 100, 10 * MS, 100);
+	tcp(&f, 2, "write", 6, 10, 11 * MS, 100);			/* responding */
+	ev(&f, 3, "futex", -1, FD_KIND_NONE, 0, 12 * MS, 1ULL << 62);	/* exits 2^62 ns late */
+	ev(&f, 3, "futex", -1, FD_KIND_NONE, 0, 13 * MS, 100);	/* back at 13 ms */
+	ASSERT_EQ(f.got.n, 0, "nothing timed out");
+	tcp(&f, 1, "write", 5, 10, 20 * MS, 100);
+	tcp(&f, 2, "read", 6, 100, 30 * MS, 100);			/* the next request of fd 6 */
+	if (!ASSERT_EQ(f.got.n, 1, "fd 6's first request ended by its next"))
+		goto out;
+	ASSERT_TRUE(f.got.r[0].complete && !f.got.r[0].timed_out, "not timed out");
+	tcp(&f, 2, "write", 6, 10, 31 * MS, 100);
+	ev(&f, 3, "futex", -1, FD_KIND_NONE, 0, 150 * MS, 100);	/* 119 ms of silence: a jump */
+	ASSERT_EQ(f.got.n, 1, "the jump waits for the next event");
+	ev(&f, 3, "futex", -1, FD_KIND_NONE, 0, 151 * MS, 100);	/* that was real */
+	if (!ASSERT_EQ(f.got.n, 3, "both others timed out by the real silence"))
+		goto out;
+	ASSERT_TRUE(f.got.r[1].fd == 5 && f.got.r[1].complete && f.got.r[1].timed_out, "fd 5's");
+	ASSERT_EQ_U64(f.got.r[1].end_ns, 20 * MS + 100, "ends at its send, not at the clock error");
+	ASSERT_TRUE(f.got.r[2].fd == 6 && f.got.r[2].complete && f.got.r[2].timed_out, "fd 6's");
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.clock_errors, 1, "one clock error counted");
+	ASSERT_EQ_U64(st.clock_error_first_ns, (1ULL << 62) + 12 * MS - (11 * MS + 100), "how far ahead");
 out:
 	fx_close(&f);
 }
