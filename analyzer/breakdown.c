@@ -1038,6 +1038,10 @@ static void log_stats(struct priv *p)
 			 (unsigned long long)st.clock_errors, st.clock_errors > 1 ? "s" : "",
 			 st.clock_errors > 1 ? "them" : "it", (double)st.clock_error_first_ns / 1e9,
 			 st.clock_errors > 1 ? "they time" : "it times");
+	if (st.runq_dropped)
+		log_warn("%llu run-queue intervals were not placed (a thread had %u waiting for its "
+			 "next syscall, or they came out of order): run-queue wait is short by them",
+			 (unsigned long long)st.runq_dropped, 1u << 16);
 	if (st.markers_capped)
 		log_warn("%llu marked requests were ended, incomplete, when a thread had more than "
 			 "1024 open: their END markers came later or never", (unsigned long long)st.markers_capped);

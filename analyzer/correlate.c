@@ -63,7 +63,20 @@
 #define MARKER_OPEN_CAP 1024
 #define TCACHE 256	/* thread cache slots; power of 2 */
 #define FCACHE 256	/* fd cache slots; power of 2 */
-#define RUNQ_CAP 4096	/* run-queue intervals kept per thread ahead of its syscalls */
+/*
+ * Run-queue intervals kept per thread ahead of its syscalls: a frame's
+ * intervals are all read before its rows are replayed, and a busy event
+ * loop waits for a CPU tens of thousands of times in a recorder's 1 s frame.
+ */
+#define RUNQ_CAP (1u << 16)
+/* In all threads (16 bytes each: 64 MiB); beyond, the frame's rows so far are replayed. */
+#define RUNQ_HELD_CAP (1u << 22)
+/*
+ * A thread's intervals come in order of start (one thread waits in one run
+ * queue at a time): one that belongs further back than this is a hostile
+ * file's, dropped rather than moving the others.
+ */
+#define RUNQ_BACK_MAX 64
 /*
  * Distinct threads and distinct (pid, fd) kept, each: a hostile trace can name
  * a new one in every row. Chosen by memory: a key costs ~0.3 KiB here, one
@@ -198,8 +211,8 @@ struct cthread {
 	uint64_t seg_h, seg_next;
 	uint32_t capsegs;		/* 0, or a power of 2 above seg_next - seg_h */
 	struct creq *req;	/* thread mode: the thread's request */
-	struct runq *rq;	/* run-queue intervals not yet placed, by start */
-	uint32_t nrq, caprq;
+	struct runq *rq;	/* run-queue intervals not yet placed, rq[rq_head..nrq), by start */
+	uint32_t rq_head, nrq, caprq;
 };
 
 struct runq {
@@ -287,6 +300,7 @@ struct correlator {
 	struct correlator_stats st;
 	bool oom;
 	bool runq_seen;		/* a run-queue interval was ever kept */
+	uint64_t runq_held;	/* intervals kept in every thread */
 };
 
 static inline uint64_t key1(uint32_t host, uint32_t pid)
@@ -1607,7 +1621,7 @@ static void runq_attribute(struct correlator *c, struct cthread *th, uint64_t s,
  */
 static void runq_before(struct correlator *c, struct cthread *th, uint64_t enter, uint64_t exit)
 {
-	uint32_t i = 0, j;
+	uint32_t i = th->rq_head;
 
 	for (; i < th->nrq && th->rq[i].start_ns < exit; i++) {
 		struct runq *q = &th->rq[i];
@@ -1619,12 +1633,18 @@ static void runq_before(struct correlator *c, struct cthread *th, uint64_t enter
 			break;
 		}
 	}
-	if (!i)
-		return;	/* none placed (intervals ahead of the thread's syscalls): no shift */
-	for (j = 0; i < th->nrq; i++, j++)
-		th->rq[j] = th->rq[i];
-	th->nrq = j;
+	c->runq_held -= i - th->rq_head;
+	th->rq_head = i;
+	if (i == th->nrq) {
+		th->rq_head = th->nrq = 0;
+	} else if (i >= 1024 && i >= th->nrq / 2) {	/* placed ones at the front: amortised */
+		memmove(th->rq, th->rq + i, (th->nrq - i) * sizeof(*th->rq));
+		th->nrq -= i;
+		th->rq_head = 0;
+	}
 }
+
+static void replay(struct correlator *c);
 
 int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sched *sr)
 {
@@ -1638,21 +1658,30 @@ int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sc
 		return -ENOMEM;
 	if (th == &c->other_th)
 		return 0;
-	if (th->nrq == RUNQ_CAP) {
+	if (c->runq_held >= RUNQ_HELD_CAP && c->npend) {
+		c->st.early_replays++;	/* place what the rows so far can */
+		replay(c);
+		if (c->oom)
+			return -ENOMEM;
+	}
+	if (th->nrq - th->rq_head >= RUNQ_CAP || c->runq_held >= RUNQ_HELD_CAP) {
 		c->st.runq_dropped++;	/* a thread without syscalls for that long */
 		return 0;
 	}
+	for (i = th->nrq; i > th->rq_head && th->rq[i - 1].start_ns > sr->start_ns; i--)
+		if (th->nrq - i == RUNQ_BACK_MAX) {
+			c->st.runq_dropped++;
+			return 0;
+		}
 	if (grow((void **)&th->rq, &th->caprq, th->nrq + 1, sizeof(*th->rq)))
 		return -ENOMEM;
-	for (i = th->nrq; i > 0 && th->rq[i - 1].start_ns > sr->start_ns; i--)
-		th->rq[i] = th->rq[i - 1];
+	memmove(th->rq + i + 1, th->rq + i, (th->nrq - i) * sizeof(*th->rq));
 	th->rq[i] = (struct runq){ sr->start_ns, u64_sat_add(sr->start_ns, sr->duration_ns) };
 	th->nrq++;
+	c->runq_held++;
 	c->runq_seen = true;
 	return 0;
 }
-
-static void replay(struct correlator *c);
 
 static int pend_push(struct correlator *c, const struct pend_item *it)
 {
