@@ -65,6 +65,7 @@ struct priv {
 	struct analysis a;		/* first: analysis__free casts back */
 	struct strtab *names;
 	struct correlator *corr;
+	uint32_t recording;		/* the correlator's host for the file read: its recording */
 	struct kvmap sc_by_name;	/* (name pointer, cat) → struct analysis_syscall */
 	struct analysis_syscall **scs;
 	int nscs, capscs;
@@ -715,7 +716,7 @@ static int on_arrivals(struct priv *p, uint32_t host, const struct trace_arrival
 		if (filter && (!pid_wanted(&p->a.opts, a[i].pid) ||
 			       !in_window(p, host, a[i].time_ns, a[i].time_ns)))
 			continue;
-		err = correlator__arrival(p->corr, host, &a[i]);
+		err = correlator__arrival(p->corr, p->recording, &a[i]);
 	}
 	return err;
 }
@@ -738,7 +739,7 @@ static int on_events(struct priv *p, uint32_t host, const struct trace_event *ro
 		err = filter ? stat_rows(p, host, rows + at, k, true) :
 			       stat_rows(p, host, rows + at, k, false);
 		if (!err)
-			err = correlator__events(p->corr, host, rows + at, p->cls, k);
+			err = correlator__events(p->corr, p->recording, rows + at, p->cls, k);
 	}
 	return err;
 }
@@ -783,13 +784,13 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 			    !in_window(p, host, it.sched.start_ns,
 				       u64_sat_add(it.sched.start_ns, it.sched.duration_ns)))
 				break;
-			err = correlator__sched(p->corr, host, &it.sched);
+			err = correlator__sched(p->corr, p->recording, &it.sched);
 			break;
 		case TRACE_ITEM_MARKER:
 			if (!pid_wanted(&p->a.opts, it.marker->pid) ||
 			    !in_window(p, host, it.marker->time_ns, it.marker->time_ns))
 				break;
-			err = correlator__marker(p->corr, host, it.marker->what, it.marker->time_ns,
+			err = correlator__marker(p->corr, p->recording, it.marker->what, it.marker->time_ns,
 						 it.marker->pid, it.marker->tid, it.marker->id);
 			break;
 		case TRACE_ITEM_PROCESS:
@@ -1201,16 +1202,19 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	}
 	for (i = 0; i < n; i++)
 		order[i] = (struct file_order){ .idx = i, .host = hosts[i],
-						.seq = trace_reader__header(readers[i])->sequence,
-						.start_ns = trace_reader__header(readers[i])->start_ns };
+						.h = trace_reader__header(readers[i]) };
 	file_order__sort(order, n);
 	for (int k = 0; k < n; k++) {
 		i = order[k].idx;
-		log_debug("reading '%s' (host %d, piece %llu)", files[i], hosts[i],
-			  (unsigned long long)order[k].seq);
+		log_debug("reading '%s' (host %d, recording %d, piece %llu)", files[i], hosts[i],
+			  order[k].recording, (unsigned long long)order[k].h->sequence);
 		err = use_table(p, hosts[i], trace_reader__header(readers[i]));
+		if (!err)
+			err = correlator__host_alias(p->corr, (uint32_t)order[k].recording,
+						     (uint32_t)hosts[i]);
 		if (err)
 			goto out;
+		p->recording = (uint32_t)order[k].recording;
 		err = read_file(p, readers[i], hosts[i]);
 		if (err < 0)
 			goto out;

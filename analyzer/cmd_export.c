@@ -531,11 +531,11 @@ int cmd_export(int argc, char **argv)
 	meta(&x, "process_name", MSLAT_PID, 0, "name", "mslat (trace-wide)");
 	for (i = 0; i < n; i++)
 		order[i] = (struct file_order){ .idx = i, .host = host_index(readers, i),
-						.seq = trace_reader__header(readers[i])->sequence,
-						.start_ns = trace_reader__header(readers[i])->start_ns };
+						.h = trace_reader__header(readers[i]) };
 	file_order__sort(order, n);	/* as mslat report reads them */
 	for (i = 0; i < n && !x.err; i++) {
-		err = export_one(&x, readers[order[i].idx], (uint32_t)order[i].host);
+		/* A clock for each recording (as report); requests are told apart by pid, fd */
+		err = export_one(&x, readers[order[i].idx], (uint32_t)order[i].recording);
 		if (err && err != x.err)
 			rc = EXIT_FAILURE_RT;	/* the reader logged it; the JSON is still closed */
 	}

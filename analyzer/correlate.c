@@ -272,6 +272,7 @@ struct chost {
 	 */
 	uint64_t check_after_ns;
 	struct creq *lru_head, *lru_tail;
+	uint32_t pub_host;		/* the host it is reported as */
 };
 
 struct correlator {
@@ -345,10 +346,28 @@ static struct chost *host_grow(struct correlator *c, uint32_t host)
 		if (!h)
 			return NULL;
 		memset(h + c->nhosts, 0, (host + 1 - c->nhosts) * sizeof(*h));
+		for (uint32_t i = c->nhosts; i <= host; i++)
+			h[i].pub_host = i;
 		c->hosts = h;
 		c->nhosts = host + 1;
 	}
 	return &c->hosts[host];
+}
+
+/* The host HOST's requests and tables are reported as of (correlator__host_alias). */
+static inline uint32_t pub_host(const struct correlator *c, uint32_t host)
+{
+	return host < c->nhosts ? c->hosts[host].pub_host : host;
+}
+
+int correlator__host_alias(struct correlator *c, uint32_t host, uint32_t pub)
+{
+	struct chost *h = host_get(c, host);
+
+	if (!h)
+		return -ENOMEM;
+	h->pub_host = pub;
+	return 0;
 }
 
 static struct cthread *thread_slow(struct correlator *c, uint32_t host, uint32_t pid, uint32_t tid);
@@ -1216,7 +1235,7 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 	r->fde = f;
 	r->state = RS_RECEIVING;
 	r->pub.id = ++c->next_id;
-	r->pub.host = host;
+	r->pub.host = pub_host(c, host);
 	r->pub.pid = ev->pid;
 	r->pub.tid = ev->tid;
 	r->pub.fd = ev->fd;
@@ -2032,7 +2051,7 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 	r->home = th;
 	r->state = RS_RECEIVING;
 	r->pub.id = ++c->next_id;
-	r->pub.host = host;
+	r->pub.host = pub_host(c, host);
 	r->pub.pid = pid;
 	r->pub.tid = tid;
 	r->pub.fd = -1;
@@ -2139,7 +2158,8 @@ int correlator__take_tables(struct correlator *c, struct analysis_task **threads
 
 		if (!c->threads.s[i].used)
 			continue;
-		take_task(&t[nt++], &th->st);
+		take_task(&t[nt], &th->st);
+		t[nt++].host = pub_host(c, th->st.host);
 	}
 	if (c->other_th.st.syscalls)	/* the folded threads: pid 0, tid 0 */
 		take_task(&t[nt++], &c->other_th.st);
@@ -2150,7 +2170,8 @@ int correlator__take_tables(struct correlator *c, struct analysis_task **threads
 			continue;
 		if (!fd->st.connections && !fd->st.requests && !fd->st.incomplete)
 			continue;
-		take_conn(&f[nf++], &fd->st);
+		take_conn(&f[nf], &fd->st);
+		f[nf++].host = pub_host(c, fd->st.host);
 	}
 	*threads = t;
 	*nthreads = nt;

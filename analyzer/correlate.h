@@ -73,6 +73,13 @@ int correlator__frame_end(struct correlator *c);
 /* End of the trace: close every request (RESPONDING ones complete) and deliver them. 0 or -ENOMEM. */
 int correlator__finish(struct correlator *c);
 
+/*
+ * Rows given as HOST are reported as of host PUB (requests' and tables'
+ * host): each recording of a boot gets a HOST of its own, a clock of its
+ * own, and the boot's PUB. Without a call, HOST is its own. 0 or -ENOMEM.
+ */
+int correlator__host_alias(struct correlator *c, uint32_t host, uint32_t pub);
+
 /* Counters for -v and the benchmark. */
 struct correlator_stats {
 	uint64_t requests;		/* delivered */

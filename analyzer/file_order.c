@@ -9,20 +9,66 @@ bool file_order__same_host(const char *a, const char *b)
 	return a && b && *a && !strcmp(a, b);
 }
 
-static int cmp_order(const void *x, const void *y)
+static int cmp_piece(const void *x, const void *y)
 {
 	const struct file_order *a = x, *b = y;
 
 	if (a->host != b->host)
 		return a->host < b->host ? -1 : 1;
-	if (a->seq != b->seq)
-		return a->seq < b->seq ? -1 : 1;
-	if (a->start_ns != b->start_ns)
-		return a->start_ns < b->start_ns ? -1 : 1;
+	if (a->h->sequence != b->h->sequence)
+		return a->h->sequence < b->h->sequence ? -1 : 1;
+	if (a->h->start_ns != b->h->start_ns)
+		return a->h->start_ns < b->h->start_ns ? -1 : 1;
 	return a->idx - b->idx;
+}
+
+static int cmp_reading(const void *x, const void *y)
+{
+	const struct file_order *a = x, *b = y;
+
+	if (a->recording != b->recording)
+		return a->recording < b->recording ? -1 : 1;
+	return cmp_piece(x, y);
+}
+
+/* The pieces of one recording: one recorder's command line and targets (rotation keeps both). */
+static bool same_recorder(const Mslat__Header *a, const Mslat__Header *b)
+{
+	if (a->n_options != b->n_options || a->n_targets != b->n_targets)
+		return false;
+	for (size_t i = 0; i < a->n_options; i++)
+		if (strcmp(a->options[i], b->options[i]))
+			return false;
+	for (size_t i = 0; i < a->n_targets; i++)
+		if (a->targets[i]->pid != b->targets[i]->pid)
+			return false;
+	return true;
 }
 
 void file_order__sort(struct file_order *order, int n)
 {
-	qsort(order, (size_t)n, sizeof(*order), cmp_order);
+	int recordings = 0;
+
+	qsort(order, (size_t)n, sizeof(*order), cmp_piece);
+	for (int i = 0; i < n; i++) {
+		const Mslat__Header *h = order[i].h;
+		int best = -1;
+
+		/* Earlier pieces of its host come before it: the latest-started that it can continue. */
+		for (int j = i - 1; h->sequence && j >= 0 && order[j].host == order[i].host; j--) {
+			const Mslat__Header *p = order[j].h;
+
+			if (!order[j].continued && p->sequence + 1 == h->sequence &&
+			    p->start_ns <= h->start_ns &&
+			    (best < 0 || p->start_ns > order[best].h->start_ns) && same_recorder(p, h))
+				best = j;
+		}
+		if (best >= 0) {
+			order[best].continued = true;
+			order[i].recording = order[best].recording;
+		} else {
+			order[i].recording = recordings++;
+		}
+	}
+	qsort(order, (size_t)n, sizeof(*order), cmp_reading);
 }

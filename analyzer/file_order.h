@@ -6,12 +6,23 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "mslat.pb-c.h"
+
 #pragma GCC poison u8 u16 u32 u64
 
-/* Trace IDX (its place on the command line), of host HOST, piece SEQ, started at START_NS. */
+/* Trace IDX (its place on the command line), of host HOST, with header H. */
 struct file_order {
 	int idx, host;
-	uint64_t seq, start_ns;
+	const Mslat__Header *h;
+	/*
+	 * Set by file_order__sort: the recording it is a piece of, numbered
+	 * from 0 in reading order. Each recording has a clock of its own: two
+	 * recordings of one boot may run at the same time (a proxy's and a
+	 * model server's), and read one after the other, the second's times
+	 * would go back past the first's request timeout.
+	 */
+	int recording;
+	bool continued;		/* file_order__sort's: a later piece continues it */
 };
 
 /*
@@ -22,9 +33,11 @@ struct file_order {
 bool file_order__same_host(const char *a, const char *b);
 
 /*
- * Sort the N traces into reading order: by host, then piece (the pieces of
- * one host in recording order, whatever order the shell's glob gave), then
- * start, then command-line order.
+ * Sort the N traces into reading order, recording after recording, each
+ * recording's pieces in order whatever order the shell's glob gave. A piece
+ * continues a recording of its host whose last piece is the one before it
+ * (sequence), began no later, and had the same recorder command line and
+ * targets; a piece 0, or one that continues none, begins a recording.
  */
 void file_order__sort(struct file_order *order, int n);
 

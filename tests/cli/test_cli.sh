@@ -72,6 +72,22 @@ if [ "$(grep -o 'started at +[^;]*' "$TMP/hosts.html" | sort -u)" = "started at 
 else
 	fail "html: requests of two hosts: $(grep -o 'started at +[^;]*' "$TMP/hosts.html" | tr '\n' ' ')"
 fi
+# Two recordings of one boot: each keeps its own clock (the second's times went
+# back past the first's request timeout: every request "timed out").
+for set in "concurrent-proxy concurrent-model:35000" "rec1-piece0 rec1-piece1 rec2-piece0:30000"; do
+	files=$(for f in ${set%%:*}; do printf '%s ' "$MU/$f.mslat"; done)
+	# shellcheck disable=SC2086
+	got=$("$M" report $files 2>/dev/null | grep -o '[0-9]* requests, [0-9]* incomplete, [0-9]* timed out')
+	if [ "$got" = "${set##*:} requests, 0 incomplete, 0 timed out" ]; then
+		pass "report: two recordings of one boot: $got"
+	else
+		fail "report: ${set%%:*}: $got (want ${set##*:} requests, 0 incomplete, 0 timed out)"
+	fi
+done
+"$M" export -o "$TMP/two.json" "$MU/concurrent-proxy.mslat" "$MU/concurrent-model.mslat" 2>/dev/null
+n=$(grep -c '"incomplete request"' "$TMP/two.json")
+[ "$n" = 0 ] && pass "export: two recordings of one boot: no incomplete request" ||
+	fail "export: two recordings of one boot: $n incomplete requests"
 
 # mslat record runs the mslat-record beside it.
 if [ -x "$B/mslat-record" ]; then
