@@ -1039,6 +1039,10 @@ static void log_stats(struct priv *p)
 			 (unsigned long long)st.clock_errors, st.clock_errors > 1 ? "s" : "",
 			 st.clock_errors > 1 ? "them" : "it", (double)st.clock_error_first_ns / 1e9,
 			 st.clock_errors > 1 ? "they time" : "it times");
+	if (st.decided_early)
+		log_warn("%llu requests sent again after their thread had held %u segments of "
+			 "others' time undecided on them: that time, counted as not theirs, shows as "
+			 "their user time", (unsigned long long)st.decided_early, 1u << 16);
 	if (st.runq_dropped)
 		log_warn("%llu run-queue intervals were not placed (a thread had %u waiting for its "
 			 "next syscall, or they came out of order): run-queue wait is short by them",

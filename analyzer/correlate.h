@@ -94,6 +94,7 @@ struct correlator_stats {
 	uint64_t runq_dropped;		/* intervals beyond RUNQ_CAP per thread */
 	uint64_t markers_capped;	/* marked requests ended early: too many open on a thread */
 	uint64_t threads_capped;	/* a request's receives or sends on a thread beyond the 64 it is on */
+	uint64_t decided_early;		/* requests that sent again after SEG_HELD_CAP decided them out */
 	uint64_t clock_errors;		/* exits far ahead of the events after them: not the clock */
 	uint64_t clock_error_first_ns;	/* how far ahead the first was */
 };

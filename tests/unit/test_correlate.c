@@ -1367,6 +1367,62 @@ TEST(correlate, keepalive_event_loop_memory_per_segment)
 }
 
 /*
+ * A keep-alive connection answered once and then silent, on a thread that
+ * goes on serving another: it may send again, so every later segment of the
+ * thread waited for it, and every request counted in one (a 25 KB file of
+ * 3M requests: 3.5 GB). The thread now holds at most SEG_HELD_CAP segments.
+ */
+static struct request fd5_req;
+static uint64_t fd6_own, fd6_shared;
+
+static void note_fd5(const struct request *r, void *ctx)
+{
+	(void)ctx;
+	if (r->fd == 5) {
+		fd5_req = *r;
+		fd5_req.steps = NULL;
+	} else if (r->shared_ns) {
+		fd6_shared++;
+	} else if (r->cat_ns[REQ_CAT_SYNC] == 50) {
+		fd6_own++;
+	}
+}
+
+TEST(correlate, silent_keep_alive_holds_bounded_time)
+{
+	enum { N = 200000 };
+	struct correlator_stats st;
+	uint64_t t = 10 * US;
+	struct fx f;
+
+	fd6_own = fd6_shared = 0;
+	memset(&fd5_req, 0, sizeof(fd5_req));
+	if (!fx_open_cb(&f, CORRELATE_CONN, note_fd5, NULL))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);
+	tcp(&f, 1, "write", 5, 10, 1000, 100);			/* answered, then silent */
+	for (int i = 0; i < N; i++, t += 400) {			/* 80 ms: within the timeout */
+		tcp(&f, 1, "read", 6, 100, t, 100);
+		ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, t + 150, 50);
+		tcp(&f, 1, "write", 6, 10, t + 250, 100);
+	}
+	correlator__stats(f.c, &st);
+	ASSERT_LE(st.open_peak, 70000, "requests held at once (all 200,001 before)");
+	ASSERT_EQ_U64(st.decided_early, 0, "none sent again yet");
+	tcp(&f, 1, "write", 5, 10, t, 100);			/* fd 5 sends after all */
+	correlator__finish(f.c);
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.requests, N + 1, "every request");
+	ASSERT_EQ_U64(st.decided_early, 1, "fd 5 sent again after it was decided out");
+	ASSERT_EQ_U64(fd5_req.end_ns, t + 100, "fd 5 ends at its second send");
+	ASSERT_EQ_U64(sum_parts(&fd5_req), fd5_req.latency_ns, "its parts add up");
+	/* Shared with fd 5 where it was still undecided when it sent: the last ones only. */
+	ASSERT_EQ_U64(fd6_own + fd6_shared, N, "every fd 6 request: its futex own or shared");
+	ASSERT_TRUE(fd6_shared > 0 && fd6_shared < 70000, "shared: the last ones");
+	fx_close(&f);
+}
+
+/*
  * A request on two threads: the held-back time of both is given to it in
  * the order it was spent, across the threads, so that steps of one name
  * merge only when they were next to each other (a review found two futex
