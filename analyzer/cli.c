@@ -133,8 +133,10 @@ int cli__parse_u32_list(const char *arg, uint32_t *out, int max)
 		char *end;
 		unsigned long v;
 
-		if (n == max || *p < '0' || *p > '9')
+		if (*p < '0' || *p > '9')
 			return -EINVAL;
+		if (n == max)
+			return -E2BIG;
 		errno = 0;
 		v = strtoul(p, &end, 10);
 		if (errno || v > UINT32_MAX || end == p)

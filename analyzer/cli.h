@@ -52,7 +52,7 @@ bool cli__use_color(enum color_mode mode, FILE *f);
  * seconds. Returns 0 or -EINVAL.
  */
 int cli__parse_duration_ns(const char *arg, uint64_t *ns);
-/* A list of numbers separated by commas. Returns the count or -EINVAL. */
+/* A list of numbers separated by commas. Returns the count, -E2BIG beyond MAX, or -EINVAL. */
 int cli__parse_u32_list(const char *arg, uint32_t *out, int max);
 
 /*

@@ -26,7 +26,7 @@ static void usage(FILE *f)
 		"markers. Times are seconds since the start of the recording.\n\n"
 		"Options:\n"
 		"  -f, --format FMT      text or jsonl (one JSON object a line) [default: text]\n"
-		"  -p, --pid LIST        only these processes or threads (comma-separated)\n"
+		"  -p, --pid LIST        only these processes or threads (comma-separated, 256 at most)\n"
 		"  -s, --syscall LIST    only these syscalls, by name (comma-separated);\n"
 		"                        other record kinds are left out\n"
 		"  -v, --verbose         more messages\n"
@@ -111,15 +111,27 @@ static void release(struct dump_ctx *d)
 	free(d->sys_selected);
 }
 
-static double rel_s(const struct dump_ctx *d, uint64_t ns)
+/*
+ * NS as seconds since the start, to the nanosecond, right-aligned in 14
+ * columns: a double has 15-16 digits, and a host up for 104 days printed
+ * +1..+7 ns as 0, 4, 4, 4, 8, 8, 8.
+ */
+static const char *rel_s(char buf[static 32], const struct dump_ctx *d, uint64_t ns)
 {
-	return ((double)ns - (double)d->start_ns) / 1e9;
+	bool before = ns < d->start_ns;
+	uint64_t off = before ? d->start_ns - ns : ns - d->start_ns;
+	char num[32];
+
+	snprintf(num, sizeof(num), "%s%" PRIu64 ".%09" PRIu64, before ? "-" : "", off / 1000000000,
+		 off % 1000000000);
+	snprintf(buf, 32, "%14s", num);
+	return buf;
 }
 
 static void dump_event(struct dump_ctx *d, const struct trace_event *e)
 {
 	const char *name = trace_reader__syscall_name(d->r, e->syscall);
-	char dur[UNITS_BUF], safe[64];
+	char dur[UNITS_BUF], safe[64], ts[32];
 
 	if (d->o->jsonl) {
 		printf("{\"type\":\"event\",\"enter_ns\":%" PRIu64 ",\"duration_ns\":%" PRIu64
@@ -133,7 +145,7 @@ static void dump_event(struct dump_ctx *d, const struct trace_event *e)
 		       fd_kind__name(e->fd_kind), e->ret);
 		return;
 	}
-	printf("%14.9f %u/%u ", rel_s(d, e->enter_ns), e->pid, e->tid);
+	printf("%s %u/%u ", rel_s(ts, d, e->enter_ns), e->pid, e->tid);
 	if (name)
 		printf("%s", units__printable(safe, sizeof(safe), name));
 	else
@@ -150,7 +162,7 @@ static void dump_json_record(const char *type, const ProtobufCMessage *m, uint64
 {
 	json_t *o = json_object();
 	const ProtobufCMessageDescriptor *desc = m->descriptor;
-	char *s;
+	char *s, ts[32];
 
 	json_object_set_new(o, "type", json_string(type));
 	/* Generic over the message's scalar fields: new fields show up without code here. */
@@ -192,22 +204,38 @@ static void dump_json_record(const char *type, const ProtobufCMessage *m, uint64
 	if (d->o->jsonl)
 		printf("%s\n", s ? s : "{}");
 	else
-		printf("%14.9f %s %s\n", rel_s(d, t), type, s ? s : "?");
+		printf("%s %s %s\n", rel_s(ts, d, t), type, s ? s : "?");
 	free(s);
 }
 
 static void dump_row(const struct dump_ctx *d, const char *type, uint64_t t, uint32_t pid,
 		     uint32_t tid, const char *fields)
 {
+	char ts[32];
+
 	if (d->o->jsonl)
 		printf("{\"type\":\"%s\",\"time_ns\":%" PRIu64 ",\"pid\":%" PRIu32 ",\"tid\":%" PRIu32 ",%s}\n",
 		       type, t, pid, tid, fields);
 	else
-		printf("%14.9f %u/%u %s %s\n", rel_s(d, t), pid, tid, type, fields);
+		printf("%s %u/%u %s %s\n", rel_s(ts, d, t), pid, tid, type, fields);
+}
+
+/* Names by value (trace_event.h); a value from a newer or hostile file by its number. */
+static const char *const sched_kinds[] = { "off_cpu", "runq" };
+static const char *const arrival_kinds[] = { "data", "connect", "queued" };
+
+static const char *kind_name(char buf[static 24], const char *const *names, uint32_t n, uint32_t v)
+{
+	if (v < n)
+		return names[v];
+	snprintf(buf, 24, "unknown(%" PRIu32 ")", v);
+	return buf;
 }
 
 static void dump_item(struct dump_ctx *d, const struct trace_item *it)
 {
+	char kind[24];
+
 	char f[160];
 
 	switch (it->type) {
@@ -228,7 +256,7 @@ static void dump_item(struct dump_ctx *d, const struct trace_item *it)
 		if (!pid_selected(d->o, it->sched.pid, it->sched.tid))
 			return;
 		snprintf(f, sizeof(f), "\"what\":\"%s\",\"duration_ns\":%" PRIu64 ",\"cpu\":%" PRIu32,
-			 it->sched.what == TRACE_SCHED_RUNQ ? "runq" : "off_cpu", it->sched.duration_ns,
+			 kind_name(kind, sched_kinds, 2, it->sched.what), it->sched.duration_ns,
 			 it->sched.cpu);
 		dump_row(d, "sched", it->sched.start_ns, it->sched.pid, it->sched.tid, f);
 		return;
@@ -236,8 +264,7 @@ static void dump_item(struct dump_ctx *d, const struct trace_item *it)
 		if (!pid_selected(d->o, it->arrival.pid, 0))
 			return;
 		snprintf(f, sizeof(f), "\"what\":\"%s\",\"fd\":%" PRId32 ",\"bytes\":%" PRIu32,
-			 it->arrival.what == TRACE_ARRIVAL_CONNECT ? "connect" :
-			 it->arrival.what == TRACE_ARRIVAL_QUEUED ? "queued" : "data", it->arrival.fd,
+			 kind_name(kind, arrival_kinds, 3, it->arrival.what), it->arrival.fd,
 			 it->arrival.bytes);
 		dump_row(d, "arrival", it->arrival.time_ns, it->arrival.pid, 0, f);
 		return;
@@ -322,6 +349,8 @@ int cmd_dump(int argc, char **argv)
 			break;
 		case 'p':
 			n = cli__parse_u32_list(optarg, o.pids + o.n_pids, MAX_PIDS - o.n_pids);
+			if (n == -E2BIG)
+				return cli__usage_error("--pid: more than %d pids and tids", MAX_PIDS);
 			if (n < 0)
 				return cli__usage_error("--pid: '%s' is not a list of numbers", optarg);
 			o.n_pids += n;

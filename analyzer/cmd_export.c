@@ -19,7 +19,7 @@
 #include "trace_reader.h"
 
 #define DEFAULT_MIN_DURATION_NS 100000ULL
-#define MAX_PIDS 64
+#define MAX_PIDS 256
 #define MSLAT_PID 0	/* a pseudo process for trace-wide events (losses) */
 
 static void usage(FILE *f)
@@ -39,7 +39,7 @@ static void usage(FILE *f)
 		"  -o, --output FILE       where to write; - is stdout [default: -]\n"
 		"  -d, --min-duration D    shortest syscall exported (250us, 1ms, 0 for all)\n"
 		"                          [default: 100us]\n"
-		"  -p, --pid LIST          only these processes (comma-separated) [default: all]\n"
+		"  -p, --pid LIST          only these processes (comma-separated, 256 at most) [default: all]\n"
 		"  -c, --correlate MODE    conn, thread or marker, as in mslat report;\n"
 		"                          none: no request slices [default: conn]\n"
 		"  -v, --verbose           more messages\n"
@@ -271,7 +271,8 @@ static void on_loss(struct exporter *x, const Mslat__Loss *l)
 
 static void on_marker(struct exporter *x, const Mslat__Marker *m)
 {
-	char *name;
+	static const char *const kinds[] = { "begin", "end", "point" };
+	char *name, what[24];
 
 	if (!pid_wanted(x, m->pid))
 		return;
@@ -284,8 +285,8 @@ static void on_marker(struct exporter *x, const Mslat__Marker *m)
 	begin_event(x, "i", m->time_ns, m->pid, m->tid);
 	put(x, ",\"s\":\"t\",\"cat\":\"marker\",\"name\":%s,\"args\":{\"id\":%" PRIu64
 	       ",\"what\":\"%s\"}}", name, m->id,
-	    m->what == MSLAT__MARKER__WHAT__BEGIN ? "begin" :
-	    m->what == MSLAT__MARKER__WHAT__END ? "end" : "point");
+	    (unsigned)m->what < 3 ? kinds[m->what] :
+	    (snprintf(what, sizeof(what), "unknown(%d)", (int)m->what), what));
 	free(name);
 }
 
@@ -449,6 +450,8 @@ static int parse_args(int argc, char **argv, struct exporter *x, const char **ou
 			break;
 		case 'p':
 			x->n_pids = cli__parse_u32_list(optarg, x->pids, MAX_PIDS);
+			if (x->n_pids == -E2BIG)
+				return cli__usage_error("--pid: more than %d pids", MAX_PIDS);
 			if (x->n_pids <= 0)
 				return cli__usage_error("--pid: '%s' is not a list of pids", optarg);
 			break;

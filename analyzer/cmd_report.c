@@ -32,7 +32,7 @@ static void usage(FILE *f)
 		"                           [default: stdout]\n"
 		"  -c, --correlate MODE     conn (turn-taking per connection), thread (one\n"
 		"                           request per thread) or marker [default: conn]\n"
-		"  -p, --pid PID[,PID...]   only these processes [default: all]\n"
+		"  -p, --pid PID[,PID...]   only these processes (256 at most) [default: all]\n"
 		"      --since T            skip what ended before T into the trace (e.g. 2s)\n"
 		"      --until T            skip what began after T into the trace\n"
 		"      --request-timeout D  close a request after D without activity\n"
@@ -143,6 +143,8 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 			break;
 		case 'p':
 			n = cli__parse_u32_list(optarg, ra->pids, MAX_PIDS);
+			if (n == -E2BIG)
+				return cli__usage_error("--pid: more than %d pids", MAX_PIDS);
 			if (n <= 0)
 				return cli__usage_error("invalid --pid '%s' (e.g. 4242 or 4242,4243)", optarg);
 			ao->pids = ra->pids;

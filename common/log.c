@@ -70,14 +70,23 @@ static void stderr_printer(enum log_level level, const char *fmt, va_list ap)
 	static const char *const names[] = { "error", "warning", "info", "debug" };
 	char *msg = NULL, *line = NULL;
 	size_t n;
+	va_list again;
 
+	va_copy(again, ap);
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;	/* undefined after a failure */
 	if (!msg || !(line = malloc(strlen(stderr_prog) + strlen(names[level]) + 4 * strlen(msg) + 8))) {
-		fprintf(stderr, "%s: %s: %s\n", stderr_prog, names[level], fmt);	/* no memory: the format */
+		/* No memory (the usual reason for this message): on the stack, cut at 512 bytes. */
+		char small[512], esc[4 * sizeof(small) + 1];
+
+		vsnprintf(small, sizeof(small), fmt, again);
+		esc[escape_into(esc, small)] = 0;
+		fprintf(stderr, "%s: %s: %s\n", stderr_prog, names[level], esc);
 		free(msg);
+		va_end(again);
 		return;
 	}
+	va_end(again);
 	n = (size_t)sprintf(line, "%s: %s: ", stderr_prog, names[level]);
 	n += escape_into(line + n, msg);
 	line[n++] = '\n';

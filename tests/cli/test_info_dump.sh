@@ -175,4 +175,18 @@ check "info: an unreadable trace names the frame it failed in" \
 	grep -q "state *unreadable from the frame at offset 323$" "$TMP/out"
 "$M" info testdata/threadpool.mslat >"$TMP/out" 2>/dev/null
 check "info: a sound trace is complete" grep -q "state *complete (stopped)" "$TMP/out"
+# A host up for a year (3.2e16 ns): dump's times to the nanosecond (a double
+# printed 1.000001 ms as 1.000000).
+"$(dirname "$M")/tests/hostile_trace" -b 32000000000000000 -o "$TMP/up.mslat" 2>/dev/null
+"$M" dump "$TMP/up.mslat" >"$TMP/out" 2>/dev/null
+check "dump: times to the nanosecond on a host up for a year" \
+	grep -q "^   0.001051001 4242/4243 read(fd=5 tcp)" "$TMP/out"
+# Kinds no recorder writes are named by their number, not as known ones
+# (a scheduler record of kind 7 showed as off_cpu, an arrival of kind 9 as data).
+"$(dirname "$M")/tests/hostile_trace" -u -o "$TMP/uk.mslat" 2>/dev/null
+"$M" dump "$TMP/uk.mslat" >"$TMP/out" 2>/dev/null
+check "dump: a scheduler record of an unknown kind" grep -q 'sched "what":"unknown(7)"' "$TMP/out"
+check "dump: an arrival of an unknown kind" grep -q 'arrival "what":"unknown(9)"' "$TMP/out"
+"$M" export -o "$TMP/uk.json" "$TMP/uk.mslat" 2>/dev/null
+check "export: a marker of an unknown kind" grep -q '"what":"unknown(5)"' "$TMP/uk.json"
 finish

@@ -244,6 +244,15 @@ expect "a hexadecimal duration" 2 -- "$M" report --since 0x10s x.mslat
 expect "an infinite duration" 2 -- "$M" report --until inf x.mslat
 expect "a trailing comma in --pid" 2 -- "$M" report --pid 4100, x.mslat
 expect "an empty -o" 2 -- "$M" report -o '' x.mslat
+# Too many pids: said so (export called 65 'not a list of pids').
+many=$(seq -s, 1 257)
+for cmd in report export dump; do
+	"$M" $cmd --pid "$many" testdata/threadpool.mslat >"$TMP/out" 2>"$TMP/err"
+	[ $? -eq 2 ] && grep -q "^mslat $cmd: error: --pid: more than 256 pids" "$TMP/err" &&
+		pass "cli: $cmd: 257 pids: 'more than 256'" || fail "cli: $cmd: 257 pids: $(head -1 "$TMP/err")"
+done
+"$M" export --pid "$(seq -s, 1 256)" -o "$TMP/p.json" testdata/threadpool.mslat 2>"$TMP/err" &&
+	pass "cli: export: 256 pids" || fail "cli: export: 256 pids: $(head -1 "$TMP/err")"
 "$M" export -o '' x.mslat >"$TMP/out" 2>"$TMP/err"
 [ $? -eq 2 ] && grep -q "^mslat export: error: --output: an empty file name" "$TMP/err" &&
 	pass "cli: export: an empty -o" || fail "cli: export: an empty -o"

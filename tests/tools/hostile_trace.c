@@ -8,7 +8,11 @@
  * one futex of another thread, in the middle, ends 2^62 ns late (a clock
  * error: every request after it timed out).
  *
- *	hostile_trace [-t N] [-j] -o FILE
+ * With -b NS, the recording starts at NS (a host up for a year: 3.2e16).
+ * With -u, it also holds a scheduler record, an arrival and a marker of
+ * kinds no recorder writes (7, 9, 5): named as such, never as known ones.
+ *
+ *	hostile_trace [-t N] [-j] [-b NS] -o FILE
  */
 #include <errno.h>
 #include <stdio.h>
@@ -109,25 +113,31 @@ int main(int argc, char **argv)
 	Mslat__Footer footer = MSLAT__FOOTER__INIT;
 	struct trace_writer_opts wopts = { .sz = sizeof(wopts), .force = true };
 	struct gen g = { .now = START_NS + 1000000 };
+	uint64_t start = START_NS;
 	Mslat__Target *many = NULL, **tlist = targets;
 	size_t ntargets = 0;
-	bool jump = false;
+	bool jump = false, unknown = false;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "o:t:jh")) != -1) {
+	while ((c = getopt(argc, argv, "o:t:b:juh")) != -1) {
 		if (c == 'o') {
 			path = optarg;
+		} else if (c == 'u') {
+			unknown = true;
+		} else if (c == 'b') {
+			start = strtoull(optarg, NULL, 10);
+			g.now = start + 1000001;	/* an odd time: a double would round it */
 		} else if (c == 'j') {
 			jump = true;
 		} else if (c == 't') {
 			ntargets = strtoul(optarg, NULL, 10);
 		} else {
-			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j] -o FILE\n");
+			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j] [-u] [-b NS] -o FILE\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "Usage: hostile_trace [-t N] [-j] -o FILE\n");
+		fprintf(stderr, "Usage: hostile_trace [-t N] [-j] [-u] [-b NS] -o FILE\n");
 		return 2;
 	}
 	log__use_stderr("hostile_trace");
@@ -147,7 +157,7 @@ int main(int argc, char **argv)
 	h.recorder_version = "0.0.0";
 	h.n_syscall_names = cnt + 1;
 	h.syscall_names = names;
-	h.start_ns = START_NS;
+	h.start_ns = start;
 	h.mono_to_realtime_ns = 1764000000000000000LL;
 	h.cpu_count = 2;
 	h.page_size = 4096;
@@ -177,7 +187,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	p.what = MSLAT__PROCESS_INFO__WHAT__SNAPSHOT;
-	p.time_ns = START_NS;
+	p.time_ns = start;
 	p.pid = PID;
 	p.ppid = 1;
 	p.comm = comm;
@@ -193,6 +203,24 @@ int main(int argc, char **argv)
 		err = trace_writer__append_process(g.w, &p);
 
 	requests(&g, (int)cnt, jump);
+	if (unknown && !err) {
+		struct trace_sched sr = { .start_ns = g.now, .duration_ns = 1000, .tid = WORKER,
+					  .pid = PID, .what = 7 };
+		struct trace_arrival ar = { .time_ns = g.now, .pid = PID, .fd = 5, .bytes = 10,
+					    .what = 9 };
+		Mslat__Marker um = MSLAT__MARKER__INIT;
+
+		um.what = 5;
+		um.time_ns = g.now;
+		um.pid = PID;
+		um.tid = WORKER;
+		um.name = "unknown kind";
+		err = trace_writer__append_sched(g.w, &sr);
+		if (!err)
+			err = trace_writer__append_arrival(g.w, &ar);
+		if (!err)
+			err = trace_writer__append_marker(g.w, &um);
+	}
 
 	m.what = MSLAT__MARKER__WHAT__POINT;
 	m.time_ns = g.now;
