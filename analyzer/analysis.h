@@ -297,6 +297,22 @@ struct analysis {
 };
 
 /*
+ * The time the requests were counted over: the longest host's recording,
+ * cut to --since and --until (a rate over the whole trace understated a
+ * window's by its share of the trace).
+ */
+static inline uint64_t analysis__span_ns(const struct analysis *a)
+{
+	uint64_t d = a->trace.duration_ns, from = a->opts.since_ns, to = a->opts.until_ns;
+
+	if (!to || to > d)
+		to = d;
+	if (from > to)
+		from = to;
+	return to - from;
+}
+
+/*
  * Analyse FILES (N of them) together, streaming: memory follows open
  * requests and distinct keys, not the number of events. OPTS may be NULL.
  * Returns NULL with errno set after a logged error (an unreadable or corrupt

@@ -335,8 +335,8 @@ static void summary_cards(struct page *p)
 	card(p, "p50 latency", q_dur(b, &a->req.latency, 0.5), false);
 	card(p, "p99 latency", q_dur(b, &a->req.latency, 0.99), false);
 	card(p, "max latency", q_dur(b, &a->req.latency, 1.0), false);
-	if (a->trace.duration_ns) {
-		snprintf(v, sizeof(v), "%.1f/s", (double)a->req.count * 1e9 / (double)a->trace.duration_ns);
+	if (analysis__span_ns(a)) {
+		snprintf(v, sizeof(v), "%.1f/s", (double)a->req.count * 1e9 / (double)analysis__span_ns(a));
 		card(p, "throughput", v, false);
 	}
 	card(p, "incomplete", units__count(b, a->req.incomplete), a->req.incomplete > 0);

@@ -115,15 +115,17 @@ static void summary(const struct tx *t, const struct analysis *a)
 		fprintf(t->f, ", host %s%s (%s)", units__printable(host, sizeof(host), h->hostname),
 			tr->nhosts > 1 ? " and others" : "", units__printable(arch, sizeof(arch), h->arch));
 	}
-	fprintf(t->f, "\n  %s traced, %s events, %s lost%s, correlation by %s\n",
-		units__duration(b1, tr->duration_ns), units__count(b2, tr->events),
+	fprintf(t->f, "\n  %s traced", units__duration(b1, tr->duration_ns));
+	if (analysis__span_ns(a) != tr->duration_ns)
+		fprintf(t->f, " (%s in window)", units__duration(b1, analysis__span_ns(a)));
+	fprintf(t->f, ", %s events, %s lost%s, correlation by %s\n", units__count(b2, tr->events),
 		units__count(b3, tr->lost), tr->truncated ? ", truncated" : "",
 		correlate_mode__name(tr->mode));
 	fprintf(t->f, "  %s%" PRIu64 " requests%s", bold(t), a->req.count, off(t));
 	fprintf(t->f, ", %" PRIu64 " incomplete, %" PRIu64 " timed out", a->req.incomplete,
 		a->req.timed_out);
-	if (tr->duration_ns && a->req.count)
-		fprintf(t->f, ", %.1f req/s", (double)a->req.count * 1e9 / (double)tr->duration_ns);
+	if (analysis__span_ns(a) && a->req.count)
+		fprintf(t->f, ", %.1f req/s", (double)a->req.count * 1e9 / (double)analysis__span_ns(a));
 	fprintf(t->f, "\n  %s received, %s sent%s\n", units__bytes(b1, a->req.bytes_in),
 		units__bytes(b2, a->req.bytes_out),
 		tr->has_arrivals ? ", queue wait from arrival records" : "");

@@ -160,6 +160,14 @@ if [ -n "$first" ]; then
 	n=$("$M" report --format json --since 100ms "$first" | count)
 	[ "$n" -lt "$all" ] && pass "--since 100ms skips the first requests ($n of $all)" ||
 		fail "--since 100ms: $n of $all"
+	# The rate over the window, not over the whole trace.
+	"$M" report --since 200ms --until 400ms testdata/threadpool.mslat >"$TMP/win" 2>/dev/null
+	if grep -q "traced (200ms in window)," "$TMP/win" &&
+		grep -q "^  120 requests, .*, 600.0 req/s$" "$TMP/win"; then
+		pass "--since/--until: the window's length, and the rate over it"
+	else
+		fail "--since/--until: $(sed -n 2,3p "$TMP/win" | tr '\n' ' ')"
+	fi
 	n=$("$M" report --format json --request-timeout 1us "$first" | python3 -c '
 import json,sys; r=json.load(sys.stdin)["requests"]; print(r["timed_out"])')
 	[ "$n" -gt 0 ] && pass "--request-timeout 1us closes requests ($n timed out)" ||
