@@ -1068,6 +1068,21 @@ static void log_stats(struct priv *p)
 			 (unsigned long long)st.arrivals_outgoing);
 }
 
+/*
+ * I/O the syscalls do not show. A server whose sockets go through io_uring
+ * has no receives or sends to take turns on: it showed 0 requests for 2000,
+ * without a word.
+ */
+static void warn_unseen_io(const struct analysis *a)
+{
+	for (int i = 0; i < a->nsyscalls; i++)
+		if (!strcmp(a->syscalls[i].name, "io_uring_enter") && a->syscalls[i].duration.count)
+			log_warn("%llu io_uring_enter calls: I/O submitted through io_uring has no "
+				 "syscall of its own, so requests whose receives and sends go through it "
+				 "are not found, and its waits count as file time",
+				 (unsigned long long)a->syscalls[i].duration.count);
+}
+
 static void fill_defaults(struct analysis_opts *o, const struct analysis_opts *in)
 {
 	memset(o, 0, sizeof(*o));
@@ -1248,6 +1263,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	if (err)
 		goto out;
 	finish_breakdown(p);
+	warn_unseen_io(a);
 out:
 	for (i = 0; readers && i < n; i++)
 		trace_reader__close(readers[i]);

@@ -12,6 +12,11 @@ for t in testdata/recorded/*.mslat; do
 		pass "$t: report as expected" || fail "$t: report differs: $(diff "$TMP/rep" "$n.report.expected" | head -5)"
 	"$B/mslat" report --format json "$t" >"$TMP/json" 2>"$TMP/err" && cmp -s "$TMP/json" "$n.report.json.expected" &&
 		pass "$t: json report as expected" || fail "$t: json report differs: $(diff "$TMP/json" "$n.report.json.expected" | head -5)"
-	[ ! -s "$TMP/err" ] && pass "$t: nothing on stderr" || fail "$t: stderr: $(head -3 "$TMP/err")"
+	if [ -f "$n.stderr.expected" ]; then	# the report's warnings, as expected
+		cmp -s "$TMP/err" "$n.stderr.expected" && pass "$t: warnings as expected" ||
+			fail "$t: warnings differ: $(diff "$TMP/err" "$n.stderr.expected" | head -5)"
+	else
+		[ ! -s "$TMP/err" ] && pass "$t: nothing on stderr" || fail "$t: stderr: $(head -3 "$TMP/err")"
+	fi
 done
 finish
