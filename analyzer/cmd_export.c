@@ -112,8 +112,21 @@ struct exporter {
 	enum correlate_mode mode;
 	struct strtab *names;
 	struct correlator *corr;
+	/*
+	 * Per recording (the correlator's host): its boot's realtime offset, so
+	 * that hosts line up by wall clock, and a base added to its pids, so
+	 * that two hosts' pid 100 are two tracks. Boot k's pids are k * 10^7 on
+	 * (pids stay below 2^22).
+	 */
+	struct rec_out {
+		int64_t rt_off;
+		uint32_t pid_base;
+	} *recs;
+	uint32_t rec;		/* the recording whose rows are being written */
 	int err;
 };
+
+#define HOST_PID_STRIDE 10000000u
 
 /* S as a JSON string literal (malloc'd), whatever bytes S holds. */
 static char *json_str(const char *s)
@@ -142,16 +155,38 @@ static void put(struct exporter *x, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Start an event: the separator and the fields every event has. */
+/* T_NS of the recording being written as realtime (saturating: a hostile offset). */
+static uint64_t realtime_of(const struct rec_out *r, uint64_t t_ns)
+{
+	uint64_t back = (uint64_t)0 - (uint64_t)r->rt_off;
+
+	if (r->rt_off >= 0)
+		return t_ns > UINT64_MAX - (uint64_t)r->rt_off ? UINT64_MAX : t_ns + (uint64_t)r->rt_off;
+	return t_ns > back ? t_ns - back : 0;
+}
+
+/* PID of the recording being written, as a track of its host's. */
+static uint32_t out_pid(const struct exporter *x, uint32_t pid)
+{
+	return pid == MSLAT_PID || !x->recs ? pid : pid + x->recs[x->rec].pid_base;
+}
+
+/* Start an event REL ns into the trace: the separator and the fields every event has. */
+static void begin_at(struct exporter *x, const char *ph, uint64_t rel, uint32_t pid, uint32_t tid)
+{
+	put(x, "%s\n{\"ph\":\"%s\",\"ts\":%" PRIu64 ".%03u,\"pid\":%u,\"tid\":%u", x->first ? "" : ",",
+	    ph, rel / 1000, (unsigned int)(rel % 1000), out_pid(x, pid), tid);
+	x->first = false;
+	x->written++;
+}
+
+/* An event at T_NS on the clock of the recording being written. */
 static void begin_event(struct exporter *x, const char *ph, uint64_t t_ns, uint32_t pid,
 			uint32_t tid)
 {
-	uint64_t rel = t_ns > x->base_ns ? t_ns - x->base_ns : 0;
+	uint64_t t = x->recs ? realtime_of(&x->recs[x->rec], t_ns) : t_ns;
 
-	put(x, "%s\n{\"ph\":\"%s\",\"ts\":%" PRIu64 ".%03u,\"pid\":%u,\"tid\":%u", x->first ? "" : ",",
-	    ph, rel / 1000, (unsigned int)(rel % 1000), pid, tid);
-	x->first = false;
-	x->written++;
+	begin_at(x, ph, t > x->base_ns ? t - x->base_ns : 0, pid, tid);
 }
 
 static void meta(struct exporter *x, const char *what, uint32_t pid, uint32_t tid, const char *arg,
@@ -163,7 +198,7 @@ static void meta(struct exporter *x, const char *what, uint32_t pid, uint32_t ti
 		x->err = -ENOMEM;
 		return;
 	}
-	begin_event(x, "M", x->base_ns, pid, tid);
+	begin_at(x, "M", 0, pid, tid);
 	put(x, ",\"name\":\"%s\",\"args\":{\"%s\":%s}}", what, arg, v);
 	free(v);
 }
@@ -180,7 +215,7 @@ static bool pid_wanted(const struct exporter *x, uint32_t pid)
 
 static void name_thread(struct exporter *x, uint32_t pid, uint32_t tid, const char *name)
 {
-	int added = tid_set__add(&x->named, (uint64_t)pid << 32 | tid);
+	int added = tid_set__add(&x->named, (uint64_t)out_pid(x, pid) << 32 | tid);
 	char buf[32];
 
 	if (added < 0) {
@@ -208,8 +243,20 @@ static void on_process(struct exporter *x, const Mslat__ProcessInfo *p)
 	/* A FORK of a thread names only the thread. */
 	if (p->what == MSLAT__PROCESS_INFO__WHAT__FORK && p->tid && p->tid != p->pid)
 		return;
-	if (p->comm[0])
+	if (p->comm[0] && x->recs && x->recs[x->rec].pid_base) {
+		/* Another host's process: its track says so, and its real pid */
+		char *name = NULL;
+
+		if (asprintf(&name, "%s (pid %u, host %u)", p->comm, p->pid,
+			     x->recs[x->rec].pid_base / HOST_PID_STRIDE) < 0) {
+			x->err = -ENOMEM;
+			return;
+		}
+		meta(x, "process_name", p->pid, 0, "name", name);
+		free(name);
+	} else if (p->comm[0]) {
 		meta(x, "process_name", p->pid, 0, "name", p->comm);
+	}
 	for (size_t i = 0; i < p->n_cmdline; i++)
 		len += strlen(p->cmdline[i]) + 1;
 	if (len && (cmd = calloc(1, len))) {
@@ -295,16 +342,21 @@ static void on_request(const struct request *rq, void *ctx)
 {
 	struct exporter *x = ctx;
 	const char *name = rq->complete ? "request" : "incomplete request";
+	uint32_t rec = x->rec;
 	char id[64];
 
 	if (x->err || !pid_wanted(x, rq->pid))
 		return;
+	x->rec = rq->host;	/* its recording's clock and pids, whichever file is being read */
 	if (rq->fd >= 0)
 		snprintf(id, sizeof(id), "conn %u:%d", rq->pid, rq->fd);
 	else if (x->mode == CORRELATE_MARKER)
 		snprintf(id, sizeof(id), "marker %u:%" PRIu64, rq->tid, rq->marker_id);
 	else
 		snprintf(id, sizeof(id), "thread %u", rq->tid);
+	if (x->recs && x->recs[x->rec].pid_base)	/* ids are trace-wide: each host's apart */
+		snprintf(id + strlen(id), sizeof(id) - strlen(id), " on host %u",
+			 x->recs[x->rec].pid_base / HOST_PID_STRIDE);
 	name_thread(x, rq->pid, rq->tid, NULL);
 	begin_event(x, "b", rq->start_ns, rq->pid, rq->tid);
 	put(x, ",\"cat\":\"request\",\"id\":\"%s\",\"name\":\"%s\",\"args\":{\"request\":%" PRIu64
@@ -319,6 +371,7 @@ static void on_request(const struct request *rq, void *ctx)
 	begin_event(x, "e", rq->end_ns > rq->start_ns ? rq->end_ns : rq->start_ns, rq->pid, rq->tid);
 	put(x, ",\"cat\":\"request\",\"id\":\"%s\",\"name\":\"%s\"}", id, name);
 	x->requests++;
+	x->rec = rec;
 }
 
 static int correlate_item(struct exporter *x, const struct sc_table *sc, uint32_t host,
@@ -517,8 +570,6 @@ int cmd_export(int argc, char **argv)
 			rc = EXIT_FAILURE_RT;
 			goto cleanup;
 		}
-		if (trace_reader__header(readers[i])->start_ns < x.base_ns)
-			x.base_ns = trace_reader__header(readers[i])->start_ns;
 	}
 	if (x.correlate && start_correlation(&x)) {
 		rc = EXIT_FAILURE_RT;
@@ -529,15 +580,42 @@ int cmd_export(int argc, char **argv)
 		rc = EXIT_FAILURE_RT;
 		goto cleanup;
 	}
-	put(&x, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"mslat %s\"},"
-		"\"traceEvents\":[", MSLAT_VERSION);
-	meta(&x, "process_name", MSLAT_PID, 0, "name", "mslat (trace-wide)");
 	for (i = 0; i < n; i++)
 		order[i] = (struct file_order){ .idx = i, .host = host_index(readers, i),
 						.h = trace_reader__header(readers[i]) };
 	file_order__sort(order, n);	/* as mslat report reads them */
+	x.recs = calloc((size_t)n, sizeof(*x.recs));
+	if (!x.recs) {
+		log_error("out of memory");
+		rc = EXIT_FAILURE_RT;
+		goto cleanup;
+	}
+	/* Hosts line up by wall clock; the time origin is the earliest start. */
+	for (i = 0; i < n; i++) {
+		static const uint32_t hosts_max = UINT32_MAX / HOST_PID_STRIDE - 1;
+		uint32_t k = i && order[i].host != order[i - 1].host ?
+			     x.recs[order[i - 1].recording].pid_base / HOST_PID_STRIDE + 1 :
+			     i ? x.recs[order[i - 1].recording].pid_base / HOST_PID_STRIDE : 0;
+		struct rec_out *r = &x.recs[order[i].recording];
+		uint64_t start;
+
+		if (k > hosts_max)
+			k = hosts_max;	/* hostile: hundreds of boots share the last pid range */
+		/* One clock per boot: the offset its first piece gives */
+		*r = (struct rec_out){ .rt_off = i && order[i].host == order[i - 1].host ?
+				       x.recs[order[i - 1].recording].rt_off :
+				       order[i].h->mono_to_realtime_ns,
+				       .pid_base = k * HOST_PID_STRIDE };
+		start = realtime_of(r, order[i].h->start_ns);
+		if (start < x.base_ns)
+			x.base_ns = start;
+	}
+	put(&x, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"mslat %s\"},"
+		"\"traceEvents\":[", MSLAT_VERSION);
+	meta(&x, "process_name", MSLAT_PID, 0, "name", "mslat (trace-wide)");
 	for (i = 0; i < n && !x.err; i++) {
 		/* A clock for each recording (as report); requests are told apart by pid, fd */
+		x.rec = (uint32_t)order[i].recording;
 		err = export_one(&x, readers[order[i].idx], (uint32_t)order[i].recording);
 		if (err && err != x.err)
 			rc = EXIT_FAILURE_RT;	/* the reader logged it; the JSON is still closed */
@@ -553,6 +631,7 @@ int cmd_export(int argc, char **argv)
 		log_info("%" PRIu64 " trace events written, %" PRIu64 " requests", x.written,
 			 x.requests);
 cleanup:
+	free(x.recs);
 	correlator__free(x.corr);
 	strtab__free(x.names);
 	for (i = 0; i < n; i++)

@@ -72,6 +72,22 @@ if [ "$(grep -o 'started at +[^;]*' "$TMP/hosts.html" | sort -u)" = "started at 
 else
 	fail "html: requests of two hosts: $(grep -o 'started at +[^;]*' "$TMP/hosts.html" | tr '\n' ' ')"
 fi
+# Two hosts: a track each (the same pid 10 on both), lined up by wall clock.
+"$M" export -o "$TMP/hosts.json" "$MU/host-a.mslat" "$MU/host-b.mslat" 2>/dev/null
+if python3 - "$TMP/hosts.json" <<'PY'
+import json, sys
+ev = json.load(open(sys.argv[1]))["traceEvents"]
+b = sorted((e["ts"], e["pid"], e["id"]) for e in ev if e["ph"] == "b")
+assert [(p, i) for _, p, i in b] == [(10, "conn 10:5"), (10000010, "conn 10:5 on host 1")], b
+# host-b's recording began 57 days and 20h36m40s (wall clock) after host-a's
+assert abs(b[1][0] - b[0][0] - 4999000e6) < 10, b
+PY
+then
+	pass "export: two hosts: a track each, lined up by wall clock"
+else
+	fail "export: two hosts on one track, or not lined up"
+fi
+
 # Two recordings of one boot: each keeps its own clock (the second's times went
 # back past the first's request timeout: every request "timed out").
 for set in "concurrent-proxy concurrent-model:35000" "rec1-piece0 rec1-piece1 rec2-piece0:30000"; do
