@@ -793,17 +793,29 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 			err = correlator__marker(p->corr, p->recording, it.marker->what, it.marker->time_ns,
 						 it.marker->pid, it.marker->tid, it.marker->id);
 			break;
-		case TRACE_ITEM_PROCESS:
-			/* Bounded like the correlator's keys: a hostile trace names a new pid per row. */
-			if (it.process->comm && *it.process->comm && p->comm.n < COMM_CAP &&
-			    !kvmap__get(&p->comm, key_hp(host, it.process->pid), 0)) {
-				const char *comm = strtab__intern(p->names, it.process->comm);
+		case TRACE_ITEM_PROCESS: {
+			/*
+			 * The first name a pid has, or the program it execs (a server
+			 * started by `sh -c` was named "sh"). Bounded like the correlator's
+			 * keys: a hostile trace names a new pid per row.
+			 */
+			uint64_t key = key_hp(host, it.process->pid);
+			void **had = kvmap__find(&p->comm, key, 0);
+			const char *comm;
 
-				if (!comm || kvmap__put(&p->comm, key_hp(host, it.process->pid), 0,
-							(void *)comm))
-					err = -ENOMEM;
-			}
+			if (!it.process->comm || !*it.process->comm ||
+			    (had && it.process->what != MSLAT__PROCESS_INFO__WHAT__EXEC) ||
+			    (!had && p->comm.n >= COMM_CAP))
+				break;
+			comm = strtab__intern(p->names, it.process->comm);
+			if (!comm)
+				err = -ENOMEM;
+			else if (had)
+				*had = (void *)comm;
+			else if (kvmap__put(&p->comm, key, 0, (void *)comm))
+				err = -ENOMEM;
 			break;
+		}
 		case TRACE_ITEM_FOOTER:
 			if (it.footer->end_ns > h->end_ns)
 				h->end_ns = it.footer->end_ns;

@@ -60,7 +60,8 @@ static inline uint64_t kv_hash(uint64_t k1, uint32_t k2)
 	return h ^ (h >> 31);
 }
 
-static inline void *kvmap__get(const struct kvmap *m, uint64_t k1, uint32_t k2)
+/* Where the value of (K1, K2) is kept, to read or replace it; NULL when absent. */
+static inline void **kvmap__find(const struct kvmap *m, uint64_t k1, uint32_t k2)
 {
 	size_t i;
 
@@ -68,8 +69,15 @@ static inline void *kvmap__get(const struct kvmap *m, uint64_t k1, uint32_t k2)
 		return NULL;
 	for (i = kv_hash(k1, k2) & (m->cap - 1); m->s[i].used; i = (i + 1) & (m->cap - 1))
 		if (m->s[i].k1 == k1 && m->s[i].k2 == k2)
-			return m->s[i].v;
+			return &m->s[i].v;
 	return NULL;
+}
+
+static inline void *kvmap__get(const struct kvmap *m, uint64_t k1, uint32_t k2)
+{
+	void **v = kvmap__find(m, k1, k2);
+
+	return v ? *v : NULL;
 }
 
 /* Insert V under a key known to be absent. 0 or -ENOMEM. */

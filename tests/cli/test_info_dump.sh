@@ -189,4 +189,10 @@ check "dump: a scheduler record of an unknown kind" grep -q 'sched "what":"unkno
 check "dump: an arrival of an unknown kind" grep -q 'arrival "what":"unknown(9)"' "$TMP/out"
 "$M" export -o "$TMP/uk.json" "$TMP/uk.mslat" 2>/dev/null
 check "export: a marker of an unknown kind" grep -q '"what":"unknown(5)"' "$TMP/uk.json"
+# A process that execs after its snapshot is named after what it became
+# (a server started by `sh -c` was called "sh").
+"$(dirname "$M")/tests/hostile_trace" -e -o "$TMP/ex.mslat" 2>/dev/null
+"$M" report -f json "$TMP/ex.mslat" 2>/dev/null >"$TMP/out"
+check "report: a process named after the program it execs" \
+	python3 -c 'import json,sys; assert [p["comm"] for p in json.load(open(sys.argv[1]))["processes"]] == ["model-server"]' "$TMP/out"
 finish

@@ -11,6 +11,8 @@
  * With -b NS, the recording starts at NS (a host up for a year: 3.2e16).
  * With -u, it also holds a scheduler record, an arrival and a marker of
  * kinds no recorder writes (7, 9, 5): named as such, never as known ones.
+ * With -e, the process execs "model-server" after its snapshot (as a server
+ * started by `sh -c` does): that is its name.
  *
  *	hostile_trace [-t N] [-j] [-b NS] -o FILE
  */
@@ -116,12 +118,14 @@ int main(int argc, char **argv)
 	uint64_t start = START_NS;
 	Mslat__Target *many = NULL, **tlist = targets;
 	size_t ntargets = 0;
-	bool jump = false, unknown = false;
+	bool jump = false, unknown = false, exec = false;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "o:t:b:juh")) != -1) {
+	while ((c = getopt(argc, argv, "o:t:b:jueh")) != -1) {
 		if (c == 'o') {
 			path = optarg;
+		} else if (c == 'e') {
+			exec = true;
 		} else if (c == 'u') {
 			unknown = true;
 		} else if (c == 'b') {
@@ -132,12 +136,12 @@ int main(int argc, char **argv)
 		} else if (c == 't') {
 			ntargets = strtoul(optarg, NULL, 10);
 		} else {
-			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j] [-u] [-b NS] -o FILE\n");
+			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j] [-u] [-e] [-b NS] -o FILE\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "Usage: hostile_trace [-t N] [-j] [-u] [-b NS] -o FILE\n");
+		fprintf(stderr, "Usage: hostile_trace [-t N] [-j] [-u] [-e] [-b NS] -o FILE\n");
 		return 2;
 	}
 	log__use_stderr("hostile_trace");
@@ -196,6 +200,13 @@ int main(int argc, char **argv)
 	p.exe = exe;
 	p.cgroup = cgroup;
 	err = trace_writer__append_process(g.w, &p);
+	if (exec && !err) {
+		Mslat__ProcessInfo e = p;
+
+		e.what = MSLAT__PROCESS_INFO__WHAT__EXEC;
+		e.comm = "model-server";
+		err = trace_writer__append_process(g.w, &e);
+	}
 	p.what = MSLAT__PROCESS_INFO__WHAT__FORK;
 	p.tid = WORKER;
 	p.thread_comm = thread_comm;
