@@ -123,6 +123,7 @@ struct analysis_opts {
 	uint32_t steps_cap;		/* steps kept per request; 0: 64 */
 	bool skip_corrupt;		/* resume after a corrupt frame instead of failing */
 	bool headers_first;		/* --headers-first (correlator_opts) */
+	uint32_t min_request_bytes;	/* --min-request-bytes (correlator_opts) */
 	analysis_request_fn on_request;	/* may be NULL */
 	void *ctx;
 };

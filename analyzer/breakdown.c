@@ -1051,6 +1051,16 @@ static void log_stats(struct priv *p)
 			 (unsigned long long)st.clock_errors, st.clock_errors > 1 ? "s" : "",
 			 st.clock_errors > 1 ? "them" : "it", (double)st.clock_error_first_ns / 1e9,
 			 st.clock_errors > 1 ? "they time" : "it times");
+	/* The shortest HTTP/1.1 request ("GET / HTTP/1.0" and a blank line) is 18 bytes. */
+	if (st.tiny_turns >= 10 && st.tiny_turns * 20 >= st.requests)
+		log_warn("%llu requests began with a receive of under %u bytes after a response, too "
+			 "short for an HTTP/1.1 request: a client's protocol frames (HTTP/2 or gRPC "
+			 "WINDOW_UPDATE and PING, WebSocket pongs) take turns as requests "
+			 "(docs/correlation.md, --min-request-bytes)",
+			 (unsigned long long)st.tiny_turns, TINY_TURN_BYTES);
+	if (st.frames_skipped)
+		log_info("%llu receives under --min-request-bytes took no turn",
+			 (unsigned long long)st.frames_skipped);
 	if (st.decided_early)
 		log_warn("%llu requests sent again after their thread had held %u segments of "
 			 "others' time undecided on them: that time, counted as not theirs, shows as "
@@ -1217,6 +1227,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	copts.request_timeout_ns = a->opts.request_timeout_ns;
 	copts.burst_gap_ns = a->opts.burst_gap_ns;
 	copts.headers_first = a->opts.headers_first;
+	copts.min_request_bytes = a->opts.min_request_bytes;
 	copts.steps_cap = a->opts.steps_cap;
 	copts.on_request = on_request;
 	copts.ctx = p;

@@ -42,6 +42,9 @@ static void usage(FILE *f)
 		"      --headers-first      each response's first burst is its headers (a\n"
 		"                           streaming server that sends them before the first\n"
 		"                           token): first byte, bursts and gaps from the second\n"
+		"      --min-request-bytes N  a receive of fewer bytes during a response is a\n"
+		"                           client's protocol frame (gRPC WINDOW_UPDATE: 26),\n"
+		"                           not a request [default: 0, every receive]\n"
 		"      --interval D         time-series interval, doubled beyond 960 points\n"
 		"                           [default: from the length, <= 120 points]\n"
 		"  -n, --top N              slowest requests to show [default: 10]\n"
@@ -67,6 +70,7 @@ enum {
 	OPT_TIMEOUT,
 	OPT_BURST_GAP,
 	OPT_HEADERS_FIRST,
+	OPT_MIN_REQUEST_BYTES,
 	OPT_INTERVAL,
 	OPT_REQUESTS,
 	OPT_COLOR,
@@ -103,6 +107,7 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 		{ "request-timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "burst-gap", required_argument, NULL, OPT_BURST_GAP },
 		{ "headers-first", no_argument, NULL, OPT_HEADERS_FIRST },
+		{ "min-request-bytes", required_argument, NULL, OPT_MIN_REQUEST_BYTES },
 		{ "interval", required_argument, NULL, OPT_INTERVAL },
 		{ "top", required_argument, NULL, 'n' },
 		{ "requests", no_argument, NULL, OPT_REQUESTS },
@@ -168,6 +173,15 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 			break;
 		case OPT_HEADERS_FIRST:
 			ao->headers_first = true;
+			break;
+		case OPT_MIN_REQUEST_BYTES:
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 0 || v > 65536 || *optarg == '+' ||
+			    *optarg == ' ')
+				return cli__usage_error("--min-request-bytes: '%s' is not a number of bytes "
+							"from 0 to 65536", optarg);
+			ao->min_request_bytes = (uint32_t)v;
 			break;
 		case OPT_INTERVAL:
 			if (parse_duration("--interval", optarg, &ao->interval_ns, true))

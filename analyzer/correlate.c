@@ -1541,6 +1541,21 @@ static void rx_again(struct correlator *c, struct creq *r, uint64_t x)
 }
 
 /*
+ * A receive on R's connection, while R responds, of fewer bytes than
+ * --min-request-bytes: the client's protocol frame, no turn. Like a failed
+ * send, it is R's only if R sends again; its arrival starts nothing.
+ */
+static void protocol_frame(struct correlator *c, struct creq *r, struct cfd *f,
+			   const struct trace_event *ev, uint64_t exit_ns)
+{
+	arrivals_take(c, f, f->low_ns, exit_ns);
+	r->pend_ns += ev->duration_ns;
+	r->pend_calls++;
+	touch(c, r, exit_ns);
+	c->st.frames_skipped++;
+}
+
+/*
  * A receive or send on a connection: rule 1 (turn-taking). 0, -ENOMEM, or 1
  * when the fd is an outgoing connection: the call is then like any other
  * syscall of its thread (rule 2).
@@ -1593,6 +1608,14 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
 			touch(c, r, exit_ns);
 			return 0;
+		}
+		if (r && r->state == RS_RESPONDING && r->fde == f && !cls->mmsg) {
+			if ((uint64_t)ev->ret < c->o.min_request_bytes) {
+				protocol_frame(c, r, f, ev, exit_ns);
+				return 0;
+			}
+			if ((uint64_t)ev->ret < TINY_TURN_BYTES)
+				c->st.tiny_turns++;
 		}
 		if (r)
 			req_end(c, r, false);

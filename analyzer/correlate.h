@@ -25,6 +25,12 @@ struct correlator_opts {
 	 * the second burst of a response that has one.
 	 */
 	bool headers_first;
+	/*
+	 * A receive of fewer bytes while a response is under way is a protocol
+	 * frame of the client's (HTTP/2 and gRPC WINDOW_UPDATE or PING, a
+	 * WebSocket pong), not a request: it takes no turn. 0: every receive.
+	 */
+	uint32_t min_request_bytes;
 	uint32_t steps_cap;		/* 0: 64 */
 	/*
 	 * The trace has scheduler records (run-queue intervals), which come in
@@ -80,6 +86,9 @@ int correlator__finish(struct correlator *c);
  */
 int correlator__host_alias(struct correlator *c, uint32_t host, uint32_t pub);
 
+/* The shortest HTTP/1.1 request: "GET / HTTP/1.0" and a blank line. */
+#define TINY_TURN_BYTES 18u
+
 /* Counters for -v and the benchmark. */
 struct correlator_stats {
 	uint64_t requests;		/* delivered */
@@ -95,6 +104,8 @@ struct correlator_stats {
 	uint64_t markers_capped;	/* marked requests ended early: too many open on a thread */
 	uint64_t threads_capped;	/* a request's receives or sends on a thread beyond the 64 it is on */
 	uint64_t decided_early;		/* requests that sent again after SEG_HELD_CAP decided them out */
+	uint64_t tiny_turns;		/* requests begun by a receive too short for HTTP/1.1 */
+	uint64_t frames_skipped;	/* receives under min_request_bytes that took no turn */
 	uint64_t clock_errors;		/* exits far ahead of the events after them: not the clock */
 	uint64_t clock_error_first_ns;	/* how far ahead the first was */
 };

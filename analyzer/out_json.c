@@ -205,6 +205,8 @@ static json_t *options_json(const struct analysis *a)
 	err |= set(o, "request_timeout_ns", json_out__u64(op->request_timeout_ns));
 	err |= set(o, "burst_gap_ns", json_out__u64(op->burst_gap_ns));
 	err |= set(o, "headers_first", json_boolean(op->headers_first));
+	if (op->min_request_bytes)	/* only then: older readers see the options they know */
+		err |= set(o, "min_request_bytes", json_out__u64(op->min_request_bytes));
 	err |= set(o, "top", json_out__u64(op->top_n));
 	if (err) {
 		json_decref(o);

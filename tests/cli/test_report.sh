@@ -160,6 +160,20 @@ if [ -n "$first" ]; then
 	n=$("$M" report --format json --since 100ms "$first" | count)
 	[ "$n" -lt "$all" ] && pass "--since 100ms skips the first requests ($n of $all)" ||
 		fail "--since 100ms: $n of $all"
+	# --min-request-bytes: in the JSON's options, valid against the schema.
+	"$M" report -f json --min-request-bytes 27 testdata/threadpool.mslat >"$TMP/mrb.json" 2>/dev/null
+	if python3 - "$SCHEMA" "$TMP/mrb.json" <<'EOF'
+import json, sys
+import jsonschema
+doc = json.load(open(sys.argv[2]))
+jsonschema.validate(doc, json.load(open(sys.argv[1])))
+assert doc["options"]["min_request_bytes"] == 27, doc["options"]
+EOF
+	then
+		pass "--min-request-bytes: in options, valid against the schema"
+	else
+		fail "--min-request-bytes: options or schema"
+	fi
 	# The rate over the window, not over the whole trace.
 	"$M" report --since 200ms --until 400ms testdata/threadpool.mslat >"$TMP/win" 2>/dev/null
 	if grep -q "traced (200ms in window)," "$TMP/win" &&
@@ -252,6 +266,8 @@ expect "a hexadecimal duration" 2 -- "$M" report --since 0x10s x.mslat
 expect "an infinite duration" 2 -- "$M" report --until inf x.mslat
 expect "a trailing comma in --pid" 2 -- "$M" report --pid 4100, x.mslat
 expect "an empty -o" 2 -- "$M" report -o '' x.mslat
+expect "--min-request-bytes not a number" 2 -- "$M" report --min-request-bytes 2k x.mslat
+expect "--min-request-bytes too large" 2 -- "$M" report --min-request-bytes 65537 x.mslat
 # Too many pids: said so (export called 65 'not a list of pids').
 many=$(seq -s, 1 257)
 for cmd in report export dump; do

@@ -496,6 +496,64 @@ TEST(correlate, half_closed_request_answered)
 	}
 }
 
+/*
+ * A client's protocol frames mid-response (a gRPC stream's WINDOW_UPDATE
+ * after each message) took turns: each message became a request. With
+ * min_request_bytes they are the response's, and their arrivals start
+ * nothing; without, receives under 18 bytes are counted for a warning.
+ */
+static void frames_run(struct fx *f, uint32_t min_bytes)
+{
+	struct correlator_opts o = { .mode = CORRELATE_CONN, .on_request = collect,
+				     .min_request_bytes = min_bytes };
+
+	correlator__free(f->c);
+	o.ctx = &f->got;
+	f->c = correlator__new(&o);
+	if (!ASSERT_OK_PTR(f->c, "correlator"))
+		return;
+	arrive(f, 5, 900);
+	tcp(f, 1, "read", 5, 40, 1000, 100);			/* the call */
+	tcp(f, 1, "write", 5, 500, 2000, 100);			/* message 1 */
+	arrive(f, 5, 2500);
+	tcp(f, 1, "read", 5, 26, 3000, 100);			/* WINDOW_UPDATE */
+	tcp(f, 1, "write", 5, 500, 4000, 100);			/* message 2 */
+	arrive(f, 5, 4500);
+	tcp(f, 1, "read", 5, 13, 5000, 100);			/* PING */
+	tcp(f, 1, "write", 5, 500, 6000, 100);			/* message 3, the last */
+	arrive(f, 5, 7000);
+	tcp(f, 1, "read", 5, 40, 8000, 100);			/* the next call */
+	tcp(f, 1, "write", 5, 500, 9000, 100);
+	correlator__finish(f->c);
+}
+
+TEST(correlate, protocol_frames_take_no_turn)
+{
+	struct correlator_stats st;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	frames_run(&f, 0);
+	correlator__stats(f.c, &st);
+	ASSERT_EQ(f.got.n, 4, "every receive a turn");
+	ASSERT_EQ_U64(st.tiny_turns, 1, "the 13-byte one counted for the warning");
+	f.got.n = 0;
+	frames_run(&f, 27);
+	correlator__stats(f.c, &st);
+	if (!ASSERT_EQ(f.got.n, 2, "two calls"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].start_ns, 900, "first: from its arrival");
+	ASSERT_EQ_U64(f.got.r[0].end_ns, 6100, "to its last message");
+	ASSERT_EQ(f.got.r[0].sends, 3, "three messages");
+	ASSERT_EQ_U64(sum_parts(&f.got.r[0]), f.got.r[0].latency_ns, "its parts add up");
+	ASSERT_EQ_U64(f.got.r[1].start_ns, 7000, "second: from its own arrival, not a frame's");
+	ASSERT_EQ_U64(st.frames_skipped, 2, "two frames");
+	ASSERT_EQ_U64(st.tiny_turns, 0, "none took a turn");
+out:
+	fx_close(&f);
+}
+
 TEST(correlate, request_timeout)
 {
 	struct fx f;
