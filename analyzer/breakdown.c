@@ -65,7 +65,7 @@ struct priv {
 	struct analysis a;		/* first: analysis__free casts back */
 	struct strtab *names;
 	struct correlator *corr;
-	uint32_t recording;		/* the correlator's host for the file read: its recording */
+	uint32_t recording;		/* the correlator's host for the file read: its clock (file_clocks) */
 	struct kvmap sc_by_name;	/* (name pointer, cat) → struct analysis_syscall */
 	struct analysis_syscall **scs;
 	int nscs, capscs;
@@ -1046,11 +1046,10 @@ static void log_stats(struct priv *p)
 			 "is followed on: those threads' other syscalls are not counted in it",
 			 (unsigned long long)st.threads_capped);
 	if (st.clock_errors)
-		log_warn("%llu event%s ended more than --request-timeout ahead of the events after "
-			 "%s (the first by %.0f s): a clock error in the trace; %s no request out",
-			 (unsigned long long)st.clock_errors, st.clock_errors > 1 ? "s" : "",
-			 st.clock_errors > 1 ? "them" : "it", (double)st.clock_error_first_ns / 1e9,
-			 st.clock_errors > 1 ? "they time" : "it times");
+		log_warn("%llu event%s ended more than --request-timeout ahead of the event after "
+			 "%s (the first by %.0f s): a clock error in the trace, left out of the "
+			 "requests", (unsigned long long)st.clock_errors, st.clock_errors > 1 ? "s" : "",
+			 st.clock_errors > 1 ? "each" : "it", (double)st.clock_error_first_ns / 1e9);
 	/* The shortest HTTP/1.1 request ("GET / HTTP/1.0" and a blank line) is 18 bytes. */
 	if (st.tiny_turns >= 10 && st.tiny_turns * 20 >= st.requests)
 		log_warn("%llu requests began with a receive of under %u bytes after a response, too "
@@ -1067,8 +1066,9 @@ static void log_stats(struct priv *p)
 			 "their user time", (unsigned long long)st.decided_early, 1u << 16);
 	if (st.runq_dropped)
 		log_warn("%llu run-queue intervals were not placed (a thread had %u waiting for its "
-			 "next syscall, or they came out of order): run-queue wait is short by them",
-			 (unsigned long long)st.runq_dropped, 1u << 16);
+			 "next syscall, all threads over %u, or they came out of order): run-queue "
+			 "wait is short by them", (unsigned long long)st.runq_dropped, 1u << 16,
+			 1u << 20);
 	if (st.markers_capped)
 		log_warn("%llu marked requests were ended, incomplete, when a thread had more than "
 			 "1024 open: their END markers came later or never", (unsigned long long)st.markers_capped);
@@ -1157,6 +1157,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	struct trace_reader **readers = NULL;
 	int *hosts = NULL, err = 0, i;
 	struct file_order *order = NULL;
+	struct file_clocks clocks = { 0 };
 	struct priv *p = calloc(1, sizeof(*p));
 	struct analysis *a;
 
@@ -1246,21 +1247,26 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		order[i] = (struct file_order){ .idx = i, .host = hosts[i],
 						.h = trace_reader__header(readers[i]) };
 	file_order__sort(order, n);
-	for (int k = 0; k < n; k++) {
+	for (int k = 0, clock = 0; k < n; k++) {
+		struct trace_reader_stats st;
+
 		i = order[k].idx;
-		log_debug("reading '%s' (host %d, recording %d, piece %llu)", files[i], hosts[i],
-			  order[k].recording, (unsigned long long)order[k].h->sequence);
-		err = use_table(p, hosts[i], trace_reader__header(readers[i]));
+		if (!k || order[k].recording != order[k - 1].recording)
+			clock = file_clocks__pick(&clocks, hosts[i], order[k].h->start_ns);
+		log_debug("reading '%s' (host %d, recording %d on clock %d, piece %llu)", files[i],
+			  hosts[i], order[k].recording, clock, (unsigned long long)order[k].h->sequence);
+		err = clock < 0 ? clock : use_table(p, hosts[i], trace_reader__header(readers[i]));
 		if (!err)
-			err = correlator__host_alias(p->corr, (uint32_t)order[k].recording,
-						     (uint32_t)hosts[i]);
+			err = correlator__host_alias(p->corr, (uint32_t)clock, (uint32_t)hosts[i]);
 		if (err)
 			goto out;
-		p->recording = (uint32_t)order[k].recording;
+		p->recording = (uint32_t)clock;
 		err = read_file(p, readers[i], hosts[i]);
 		if (err < 0)
 			goto out;
 		err = 0;
+		trace_reader__stats(readers[i], &st);
+		file_clocks__end(&clocks, clock, st.max_ns);
 	}
 	err = correlator__finish(p->corr);
 	sum_cells(p);
@@ -1292,6 +1298,7 @@ out:
 		trace_reader__close(readers[i]);
 	free(readers);
 	free(order);
+	file_clocks__free(&clocks);
 	priv_free_work(p);
 	if (err) {
 		if (err == -ENOMEM)

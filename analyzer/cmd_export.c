@@ -123,6 +123,7 @@ struct exporter {
 		uint32_t pid_base;
 	} *recs;
 	uint32_t rec;		/* the recording whose rows are being written */
+	uint32_t *clock_rec;	/* a recording of each clock (the correlator's hosts: file_clocks) */
 	int err;
 };
 
@@ -308,12 +309,13 @@ static void on_loss(struct exporter *x, const Mslat__Loss *l)
 {
 	static const char *const what[] = { "events", "sched", "arrivals", "process" };
 	unsigned int w = (unsigned int)l->what;
+	uint64_t end = x->recs ? realtime_of(&x->recs[x->rec], l->end_ns) : l->end_ns;
 
 	begin_event(x, "i", l->start_ns, MSLAT_PID, 0);
 	put(x, ",\"s\":\"g\",\"cat\":\"loss\",\"name\":\"lost %" PRIu64 " %s\",\"args\":{\"cpu\":%u,"
 	       "\"count\":%" PRIu64 ",\"end_us\":%.3f}}",
 	    l->count, w < 4 ? what[w] : "records", l->cpu, l->count,
-	    l->end_ns > x->base_ns ? (double)(l->end_ns - x->base_ns) / 1e3 : 0.0);
+	    end > x->base_ns ? (double)(end - x->base_ns) / 1e3 : 0.0);
 }
 
 static void on_marker(struct exporter *x, const Mslat__Marker *m)
@@ -347,7 +349,7 @@ static void on_request(const struct request *rq, void *ctx)
 
 	if (x->err || !pid_wanted(x, rq->pid))
 		return;
-	x->rec = rq->host;	/* its recording's clock and pids, whichever file is being read */
+	x->rec = x->clock_rec[rq->host];	/* its host's clock and pids, whichever file is read */
 	if (rq->fd >= 0)
 		snprintf(id, sizeof(id), "conn %u:%d", rq->pid, rq->fd);
 	else if (x->mode == CORRELATE_MARKER)
@@ -545,8 +547,9 @@ int cmd_export(int argc, char **argv)
 	struct trace_reader_opts ropts = { .sz = sizeof(ropts) };
 	struct trace_reader **readers;
 	struct file_order *order;
+	struct file_clocks clocks = { 0 };
 	const char *out_path = NULL;
-	int rc = EXIT_OK, n, i, err;
+	int rc = EXIT_OK, n, i, err, clock;
 
 	err = parse_args(argc, argv, &x, &out_path);
 	if (err)
@@ -585,7 +588,8 @@ int cmd_export(int argc, char **argv)
 						.h = trace_reader__header(readers[i]) };
 	file_order__sort(order, n);	/* as mslat report reads them */
 	x.recs = calloc((size_t)n, sizeof(*x.recs));
-	if (!x.recs) {
+	x.clock_rec = calloc((size_t)n, sizeof(*x.clock_rec));
+	if (!x.recs || !x.clock_rec) {
 		log_error("out of memory");
 		rc = EXIT_FAILURE_RT;
 		goto cleanup;
@@ -613,12 +617,23 @@ int cmd_export(int argc, char **argv)
 	put(&x, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"mslat %s\"},"
 		"\"traceEvents\":[", MSLAT_VERSION);
 	meta(&x, "process_name", MSLAT_PID, 0, "name", "mslat (trace-wide)");
-	for (i = 0; i < n && !x.err; i++) {
-		/* A clock for each recording (as report); requests are told apart by pid, fd */
+	for (i = 0, clock = 0; i < n && !x.err; i++) {
+		struct trace_reader_stats st;
+
+		/* Recordings of one boot at the same time each on a clock of their own, as report */
+		if (!i || order[i].recording != order[i - 1].recording)
+			clock = file_clocks__pick(&clocks, order[i].host, order[i].h->start_ns);
+		if (clock < 0) {
+			x.err = clock;
+			break;
+		}
 		x.rec = (uint32_t)order[i].recording;
-		err = export_one(&x, readers[order[i].idx], (uint32_t)order[i].recording);
+		x.clock_rec[clock] = x.rec;
+		err = export_one(&x, readers[order[i].idx], (uint32_t)clock);
 		if (err && err != x.err)
 			rc = EXIT_FAILURE_RT;	/* the reader logged it; the JSON is still closed */
+		trace_reader__stats(readers[order[i].idx], &st);
+		file_clocks__end(&clocks, clock, st.max_ns);
 	}
 	if (x.corr && !x.err)
 		correlator__finish(x.corr);	/* the requests still open, through on_request */
@@ -632,6 +647,8 @@ int cmd_export(int argc, char **argv)
 			 x.requests);
 cleanup:
 	free(x.recs);
+	free(x.clock_rec);
+	file_clocks__free(&clocks);
 	correlator__free(x.corr);
 	strtab__free(x.names);
 	for (i = 0; i < n; i++)

@@ -69,8 +69,12 @@
  * loop waits for a CPU tens of thousands of times in a recorder's 1 s frame.
  */
 #define RUNQ_CAP (1u << 16)
-/* In all threads (16 bytes each: 64 MiB); beyond, the frame's rows so far are replayed. */
-#define RUNQ_HELD_CAP (1u << 22)
+/*
+ * In all threads (16 bytes each: 16 MiB). Beyond, a thread keeping its share
+ * or more gets no more (threads that compute and never make a syscall must
+ * not starve the others), and none beyond four times as many (64 MiB).
+ */
+#define RUNQ_HELD_CAP (1u << 20)
 /*
  * A thread's intervals come in order of start (one thread waits in one run
  * queue at a time): one that belongs further back than this is a hostile
@@ -270,15 +274,9 @@ struct cfd {
 struct chost {
 	uint64_t now_ns;		/* the latest exit time seen */
 	/*
-	 * An exit further than the timeout ahead of now_ns: a gap in the
-	 * server's activity, or one row with a broken time. The next event
-	 * tells which; until then it does not move now_ns. 0: none pending.
-	 */
-	uint64_t jump_ns;
-	/*
 	 * Nothing expires, and the clock has not jumped, while exits are at most
 	 * this: the LRU head's last activity (or now_ns) + timeout. 0 when the
-	 * head changed (another may be older), or a jump waits to be settled.
+	 * head changed (another may be older).
 	 */
 	uint64_t check_after_ns;
 	struct creq *lru_head, *lru_tail;
@@ -312,6 +310,8 @@ struct correlator {
 	bool oom;
 	bool runq_seen;		/* a run-queue interval was ever kept */
 	uint64_t runq_held;	/* intervals kept in every thread */
+	uint64_t runq_threads;	/* threads keeping some */
+	struct cthread *runq_big;	/* the most intervals when it last got one */
 };
 
 static inline uint64_t key1(uint32_t host, uint32_t pid)
@@ -1385,8 +1385,10 @@ static void seg_decide_held(struct correlator *c, struct cthread *th)
 		struct creq *r = th->open[i].r;
 		struct rthread *rt = &r->threads[th->open[i].ri];
 
-		if (rt->pend_from < upto) {
-			req_decide_some(c, r, rt, false);
+		if (rt->pend_from < upto) {	/* out of the older half; the rest stays undecided */
+			(*pend_at(th, rt->pend_from))--;
+			(*pend_at(th, upto))++;
+			rt->pend_from = upto;
 			r->decided_early = true;
 		}
 	}
@@ -1449,48 +1451,49 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 /* --- timeouts ---------------------------------------------------------------- */
 
 static void expire_some(struct correlator *c, struct chost *h);
-static void expire_slow(struct correlator *c, struct chost *h, uint64_t now);
+static bool expire_slow(struct correlator *c, struct chost *h, uint64_t now,
+			const struct trace_event *next);
 
-/* Requests idle for longer than the timeout at NOW end, oldest first. */
-static inline void expire(struct correlator *c, struct chost *h, uint64_t now)
+/*
+ * Requests idle for longer than the timeout at NOW end, oldest first. NEXT:
+ * the row after this one in the batch, or NULL. True: this row's time is
+ * broken (a clock error), and it is left out.
+ */
+static inline bool expire(struct correlator *c, struct chost *h, uint64_t now,
+			  const struct trace_event *next)
 {
 	uint64_t t = now > h->now_ns ? now : h->now_ns;
 
 	if (__builtin_expect(t > h->check_after_ns, 0))	/* a call per event costs more than the test */
-		expire_slow(c, h, now);
-	else
-		h->now_ns = t;
+		return expire_slow(c, h, now, next);
+	h->now_ns = t;
+	return false;
 }
 
 /*
- * The event after a jump: if it is near the jump's time too, the clock moved
- * on; if it is back near the old one, the jump was a row's clock error, and
- * timing every open request out on it would end the trace's requests there.
+ * An exit further than the timeout ahead of the clock: a gap in the server's
+ * activity (the rows after it are near it too), or a row whose time is
+ * broken, in a hostile or damaged file (the row after it is back near the
+ * clock): moving the clock there would time out every open request, and
+ * its activity would keep one from ever timing out. Without a row after it
+ * in the batch, it is taken as a gap.
  */
-static uint64_t clock_settle(struct correlator *c, struct chost *h, uint64_t now)
+static bool expire_slow(struct correlator *c, struct chost *h, uint64_t now,
+			const struct trace_event *next)
 {
-	uint64_t jump = h->jump_ns;
+	if (now > h->now_ns && now - h->now_ns > c->o.request_timeout_ns && next) {
+		uint64_t after = u64_sat_add(next->enter_ns, next->duration_ns);
 
-	h->jump_ns = 0;
-	if (now >= jump - c->o.request_timeout_ns)
-		return now > jump ? now : jump;
-	if (!c->st.clock_errors++)
-		c->st.clock_error_first_ns = jump - h->now_ns;
-	return now;
-}
-
-static void expire_slow(struct correlator *c, struct chost *h, uint64_t now)
-{
-	if (h->jump_ns) {
-		now = clock_settle(c, h, now);
-	} else if (now > h->now_ns && now - h->now_ns > c->o.request_timeout_ns) {
-		h->jump_ns = now;
-		h->check_after_ns = 0;	/* the next event settles it */
-		return;
+		if (after < now - c->o.request_timeout_ns) {
+			if (!c->st.clock_errors++)
+				c->st.clock_error_first_ns = now - after;
+			return true;
+		}
 	}
 	if (now > h->now_ns)
 		h->now_ns = now;
 	expire_some(c, h);
+	return false;
 }
 
 static void expire_some(struct correlator *c, struct chost *h)
@@ -1659,10 +1662,11 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 }
 
 static inline int event_now(struct correlator *c, struct chost *h, uint32_t host,
-			    const struct trace_event *ev, const struct sc_class *cls,
-			    const enum correlate_mode mode, const bool no_runq);
+			    const struct trace_event *ev, const struct trace_event *next,
+			    const struct sc_class *cls, const enum correlate_mode mode,
+			    const bool no_runq);
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
-		     const struct sc_class *cls);
+		     const struct trace_event *next, const struct sc_class *cls);
 static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
 		      uint32_t pid, uint32_t tid, uint64_t id);
 static int arrival_now(struct correlator *c, uint32_t host, const struct trace_arrival *a);
@@ -1713,6 +1717,7 @@ static void runq_before(struct correlator *c, struct cthread *th, uint64_t enter
 	th->rq_head = i;
 	if (i == th->nrq) {
 		th->rq_head = th->nrq = 0;
+		c->runq_threads--;
 	} else if (i >= 1024 && i >= th->nrq / 2) {	/* placed ones at the front: amortised */
 		memmove(th->rq, th->rq + i, (th->nrq - i) * sizeof(*th->rq));
 		th->nrq -= i;
@@ -1720,12 +1725,10 @@ static void runq_before(struct correlator *c, struct cthread *th, uint64_t enter
 	}
 }
 
-static void replay(struct correlator *c);
-
 int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sched *sr)
 {
 	struct cthread *th;
-	uint32_t i;
+	uint32_t i, held;
 
 	if (sr->what != TRACE_SCHED_RUNQ || !sr->duration_ns)
 		return 0;
@@ -1734,15 +1737,23 @@ int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sc
 		return -ENOMEM;
 	if (th == &c->other_th)
 		return 0;
-	if (c->runq_held >= RUNQ_HELD_CAP && c->npend) {
-		c->st.early_replays++;	/* place what the rows so far can */
-		replay(c);
-		if (c->oom)
-			return -ENOMEM;
-	}
-	if (th->nrq - th->rq_head >= RUNQ_CAP || c->runq_held >= RUNQ_HELD_CAP) {
-		c->st.runq_dropped++;	/* a thread without syscalls for that long */
+	held = th->nrq - th->rq_head;
+	if (held >= RUNQ_CAP ||
+	    (c->runq_held >= RUNQ_HELD_CAP && (uint64_t)held * c->runq_threads >= c->runq_held)) {
+		c->st.runq_dropped++;
 		return 0;
+	}
+	if (c->runq_held >= 4 * RUNQ_HELD_CAP) {
+		struct cthread *big = c->runq_big;
+
+		c->st.runq_dropped++;
+		if (!big || big == th || big->nrq - big->rq_head <= held + 1)
+			return 0;
+		if (++big->rq_head == big->nrq) {	/* its oldest makes room */
+			big->rq_head = big->nrq = 0;
+			c->runq_threads--;
+		}
+		c->runq_held--;
 	}
 	for (i = th->nrq; i > th->rq_head && th->rq[i - 1].start_ns > sr->start_ns; i--)
 		if (th->nrq - i == RUNQ_BACK_MAX) {
@@ -1755,9 +1766,14 @@ int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sc
 	th->rq[i] = (struct runq){ sr->start_ns, u64_sat_add(sr->start_ns, sr->duration_ns) };
 	th->nrq++;
 	c->runq_held++;
+	c->runq_threads += !held;
+	if (!c->runq_big || held + 1 > c->runq_big->nrq - c->runq_big->rq_head)
+		c->runq_big = th;	/* the one to make room when all are full */
 	c->runq_seen = true;
 	return 0;
 }
+
+static void replay(struct correlator *c);
 
 static int pend_push(struct correlator *c, const struct pend_item *it)
 {
@@ -1788,7 +1804,7 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 	if (c->o.sched)
 		return pend_push(c, &(struct pend_item){ .type = P_EVENT, .cls = cls, .host = host,
 							  .ev = *ev });
-	return event_one(c, host, ev, cls);
+	return event_one(c, host, ev, NULL, cls);
 }
 
 int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
@@ -1802,6 +1818,14 @@ int correlator__marker(struct correlator *c, uint32_t host, int what, uint64_t t
 	return marker_now(c, host, what, time_ns, pid, tid, id);
 }
 
+/* The event after pend[I] on its host, if it comes next: what a clock error is told by. */
+static const struct trace_event *replay_next(const struct correlator *c, size_t i)
+{
+	const struct pend_item *n = i + 1 < c->npend ? &c->pend[i + 1] : NULL;
+
+	return n && n->type == P_EVENT && n->host == c->pend[i].host ? &n->ev : NULL;
+}
+
 /* Replay the frame's rows, now that its run-queue intervals are known. */
 static void replay(struct correlator *c)
 {
@@ -1810,7 +1834,7 @@ static void replay(struct correlator *c)
 		int err;
 
 		if (it->type == P_EVENT)
-			err = event_one(c, it->host, &it->ev, it->cls);
+			err = event_one(c, it->host, &it->ev, replay_next(c, i), it->cls);
 		else if (it->type == P_ARRIVAL)
 			err = arrival_now(c, it->host, &it->ar);
 		else
@@ -1890,7 +1914,8 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 
 static inline __attribute__((always_inline)) int
 event_now(struct correlator *c, struct chost *h, uint32_t host, const struct trace_event *ev,
-	  const struct sc_class *cls, const enum correlate_mode mode, const bool no_runq)
+	  const struct trace_event *next, const struct sc_class *cls, const enum correlate_mode mode,
+	  const bool no_runq)
 {
 	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
@@ -1907,7 +1932,8 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 		th->st.idle_ns += ev->duration_ns;
 	else
 		th->st.syscall_ns += ev->duration_ns;
-	expire(c, h, exit_ns);
+	if (__builtin_expect(expire(c, h, exit_ns, next), 0))
+		return 0;	/* a clock error: in the thread's counts, in no request */
 	if (th == &c->other_th) {
 		c->st.folded_events++;	/* a thread beyond KEYS_CAP: counted, never correlated */
 		return 0;
@@ -1967,7 +1993,8 @@ events_loop(struct correlator *c, struct chost *h, uint32_t host, const struct t
 
 		if (!cls[i])
 			continue;
-		err = event_now(c, h, host, &rows[i], cls[i], mode, no_runq);
+		err = event_now(c, h, host, &rows[i], i + 1 < n ? &rows[i + 1] : NULL, cls[i], mode,
+				no_runq);
 		if (__builtin_expect(err, 0))
 			return err;
 	}
@@ -1999,12 +2026,13 @@ int correlator__events(struct correlator *c, uint32_t host, const struct trace_e
 	return events_loop(c, h, host, rows, cls, n, c->o.mode, false);
 }
 
+/* EV, then NEXT (the row after it on HOST, or NULL: for clock errors). */
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
-		     const struct sc_class *cls)
+		     const struct trace_event *next, const struct sc_class *cls)
 {
 	struct chost *h = host_get(c, host);
 
-	return h ? event_now(c, h, host, ev, cls, c->o.mode, false) : -ENOMEM;
+	return h ? event_now(c, h, host, ev, next, cls, c->o.mode, false) : -ENOMEM;
 }
 
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)
@@ -2078,7 +2106,7 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 		return -ENOMEM;
 	if (th == &c->other_th)
 		return 0;
-	expire(c, h, time_ns);
+	expire(c, h, time_ns, NULL);
 	for (uint32_t i = 0; i < th->nopen; i++) {
 		r = th->open[i].r;
 		if (r->pub.marker_id != id)

@@ -100,7 +100,7 @@ struct correlator_stats {
 	uint64_t folded_events;		/* rows of threads or fds beyond the cap on distinct keys */
 	uint64_t early_replays;		/* frames' rows replayed before their end (too many rows) */
 	uint64_t runq_ns;		/* run-queue wait outside syscalls, placed */
-	uint64_t runq_dropped;		/* intervals beyond RUNQ_CAP per thread */
+	uint64_t runq_dropped;		/* intervals beyond RUNQ_CAP per thread, or the share of all */
 	uint64_t markers_capped;	/* marked requests ended early: too many open on a thread */
 	uint64_t threads_capped;	/* a request's receives or sends on a thread beyond the 64 it is on */
 	uint64_t decided_early;		/* requests that sent again after SEG_HELD_CAP decided them out */

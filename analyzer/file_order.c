@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "file_order.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -71,4 +72,32 @@ void file_order__sort(struct file_order *order, int n)
 		}
 	}
 	qsort(order, (size_t)n, sizeof(*order), cmp_reading);
+}
+
+int file_clocks__pick(struct file_clocks *fc, int host, uint64_t start_ns)
+{
+	struct file_clock *c;
+
+	for (int i = 0; i < fc->n; i++)
+		if (fc->c[i].host == host && fc->c[i].end_ns <= start_ns)
+			return i;
+	c = realloc(fc->c, (size_t)(fc->n + 1) * sizeof(*c));
+	if (!c)
+		return -ENOMEM;
+	fc->c = c;
+	fc->c[fc->n] = (struct file_clock){ .host = host, .end_ns = 0 };
+	return fc->n++;
+}
+
+void file_clocks__end(struct file_clocks *fc, int i, uint64_t end_ns)
+{
+	if (end_ns > fc->c[i].end_ns)
+		fc->c[i].end_ns = end_ns;
+}
+
+void file_clocks__free(struct file_clocks *fc)
+{
+	free(fc->c);
+	fc->c = NULL;
+	fc->n = 0;
 }

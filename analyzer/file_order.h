@@ -16,10 +16,10 @@ struct file_order {
 	const Mslat__Header *h;
 	/*
 	 * Set by file_order__sort: the recording it is a piece of, numbered
-	 * from 0 in reading order. Each recording has a clock of its own: two
-	 * recordings of one boot may run at the same time (a proxy's and a
-	 * model server's), and read one after the other, the second's times
-	 * would go back past the first's request timeout.
+	 * from 0 in reading order. Two recordings of one boot may run at the
+	 * same time (a proxy's and a model server's): read one after the other
+	 * on one clock, the second's times would go back past the first's
+	 * request timeout (file_clocks).
 	 */
 	int recording;
 	bool continued;		/* file_order__sort's: a later piece continues it */
@@ -40,5 +40,25 @@ bool file_order__same_host(const char *a, const char *b);
  * targets; a piece 0, or one that continues none, begins a recording.
  */
 void file_order__sort(struct file_order *order, int n);
+
+/*
+ * The clocks (the correlator's hosts) of the recordings read so far. A
+ * recording that begins after one of its host's clocks last moved continues
+ * that clock, with its pids and connections (a recorder restarted on the same
+ * server); one that overlaps every one of them gets a clock of its own.
+ */
+struct file_clocks {
+	struct file_clock {
+		int host;
+		uint64_t end_ns;	/* the latest time read on it */
+	} *c;
+	int n;
+};
+
+/* The clock for a recording of HOST beginning at START_NS. The index, or -ENOMEM. */
+int file_clocks__pick(struct file_clocks *fc, int host, uint64_t start_ns);
+/* A trace read on clock I reached END_NS. */
+void file_clocks__end(struct file_clocks *fc, int i, uint64_t end_ns);
+void file_clocks__free(struct file_clocks *fc);
 
 #endif

@@ -90,7 +90,10 @@ fi
 
 # Two recordings of one boot: each keeps its own clock (the second's times went
 # back past the first's request timeout: every request "timed out").
-for set in "concurrent-proxy concurrent-model:35000" "rec1-piece0 rec1-piece1 rec2-piece0:30000"; do
+# One after the other (a recorder restarted on the same server), they share one:
+# a request received in the first and answered in the second is whole.
+for set in "concurrent-proxy concurrent-model:35000" "rec1-piece0 rec1-piece1 rec2-piece0:30000" \
+	"restart-1 restart-2:3"; do
 	files=$(for f in ${set%%:*}; do printf '%s ' "$MU/$f.mslat"; done)
 	# shellcheck disable=SC2086
 	got=$("$M" report $files 2>/dev/null | grep -o '[0-9]* requests, [0-9]* incomplete, [0-9]* timed out')
@@ -102,6 +105,15 @@ for set in "concurrent-proxy concurrent-model:35000" "rec1-piece0 rec1-piece1 re
 done
 "$M" export -o "$TMP/two.json" "$MU/concurrent-proxy.mslat" "$MU/concurrent-model.mslat" 2>/dev/null
 n=$(grep -c '"incomplete request"' "$TMP/two.json")
+"$M" report -f json "$MU/restart-1.mslat" "$MU/restart-2.mslat" 2>/dev/null >"$TMP/restart.json"
+python3 -c 'import json,sys; assert len(json.load(open(sys.argv[1]))["threads"]) == 1' "$TMP/restart.json" &&
+	pass "report: a recorder restarted: one thread, one row" ||
+	fail "report: a recorder restarted: a thread split into two rows"
+# Loss records' ends on the trace's own clock (export once printed 0.000).
+"$M" export -o "$TMP/loss.json" testdata/losses.mslat 2>/dev/null
+[ "$(grep -c '"end_us":0.000' "$TMP/loss.json")" = 0 ] && grep -q '"end_us":74759.318' "$TMP/loss.json" &&
+	pass "export: loss records end where they end" || fail "export: loss records' end_us"
+
 [ "$n" = 0 ] && pass "export: two recordings of one boot: no incomplete request" ||
 	fail "export: two recordings of one boot: $n incomplete requests"
 

@@ -48,7 +48,7 @@ done
 got=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["requests"]; print(r["count"], r["incomplete"], r["timed_out"])' "$TMP/ce.json" 2>&1)
 [ "$got" = "200 0 0" ] && pass "clock error: 200 requests, none incomplete or timed out" ||
 	fail "clock error: requests count, incomplete, timed out: $got (want 200 0 0)"
-grep -q "1 event ended more than --request-timeout ahead of the events after it (the first by 4611686018 s): a clock error" "$TMP/ce.err" &&
+grep -q "1 event ended more than --request-timeout ahead of the event after it (the first by 4611686018 s): a clock error" "$TMP/ce.err" &&
 	pass "clock error: warned, with how far ahead" ||
 	fail "clock error: no warning: $(head -3 "$TMP/ce.err")"
 # pid and tid 0xffffffff: one thread name, not one per event.
