@@ -1357,8 +1357,9 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 			  uint8_t cat, uint64_t enter_ns, uint64_t dur);
 
 /* Rule 2: a syscall that is not a receive/send of a connection, on thread TH. */
-static inline void attribute(struct correlator *c, struct cthread *th, const struct sc_class *cls,
-			     uint8_t cat, uint64_t enter_ns, uint64_t dur)
+static inline __attribute__((always_inline)) void
+attribute(struct correlator *c, struct cthread *th, const struct sc_class *cls, uint8_t cat,
+	  uint64_t enter_ns, uint64_t dur)
 {
 	if (!th->nopen)
 		return;
@@ -1455,17 +1456,17 @@ static bool expire_slow(struct correlator *c, struct chost *h, uint64_t now,
 			const struct trace_event *next);
 
 /*
- * Requests idle for longer than the timeout at NOW end, oldest first. NEXT:
- * the row after this one in the batch, or NULL. True: this row's time is
- * broken (a clock error), and it is left out.
+ * Requests idle for longer than the timeout at NOW, the exit of row EV, end,
+ * oldest first. Rows from EV up to LIM come in a batch: the one after EV, if
+ * any, tells whether EV's time is broken (true: a clock error, left out).
  */
 static inline bool expire(struct correlator *c, struct chost *h, uint64_t now,
-			  const struct trace_event *next)
+			  const struct trace_event *ev, const struct trace_event *lim)
 {
 	uint64_t t = now > h->now_ns ? now : h->now_ns;
 
 	if (__builtin_expect(t > h->check_after_ns, 0))	/* a call per event costs more than the test */
-		return expire_slow(c, h, now, next);
+		return expire_slow(c, h, now, ev && ev + 1 < lim ? ev + 1 : NULL);
 	h->now_ns = t;
 	return false;
 }
@@ -1662,7 +1663,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 }
 
 static inline int event_now(struct correlator *c, struct chost *h, uint32_t host,
-			    const struct trace_event *ev, const struct trace_event *next,
+			    const struct trace_event *ev, const struct trace_event *lim,
 			    const struct sc_class *cls, const enum correlate_mode mode,
 			    const bool no_runq);
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
@@ -1914,7 +1915,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 
 static inline __attribute__((always_inline)) int
 event_now(struct correlator *c, struct chost *h, uint32_t host, const struct trace_event *ev,
-	  const struct trace_event *next, const struct sc_class *cls, const enum correlate_mode mode,
+	  const struct trace_event *lim, const struct sc_class *cls, const enum correlate_mode mode,
 	  const bool no_runq)
 {
 	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
@@ -1932,7 +1933,7 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 		th->st.idle_ns += ev->duration_ns;
 	else
 		th->st.syscall_ns += ev->duration_ns;
-	if (__builtin_expect(expire(c, h, exit_ns, next), 0))
+	if (__builtin_expect(expire(c, h, exit_ns, ev, lim), 0))
 		return 0;	/* a clock error: in the thread's counts, in no request */
 	if (th == &c->other_th) {
 		c->st.folded_events++;	/* a thread beyond KEYS_CAP: counted, never correlated */
@@ -1993,8 +1994,7 @@ events_loop(struct correlator *c, struct chost *h, uint32_t host, const struct t
 
 		if (!cls[i])
 			continue;
-		err = event_now(c, h, host, &rows[i], i + 1 < n ? &rows[i + 1] : NULL, cls[i], mode,
-				no_runq);
+		err = event_now(c, h, host, &rows[i], rows + n, cls[i], mode, no_runq);
 		if (__builtin_expect(err, 0))
 			return err;
 	}
@@ -2031,8 +2031,15 @@ static int event_one(struct correlator *c, uint32_t host, const struct trace_eve
 		     const struct trace_event *next, const struct sc_class *cls)
 {
 	struct chost *h = host_get(c, host);
+	struct trace_event two[2];
 
-	return h ? event_now(c, h, host, ev, next, cls, c->o.mode, false) : -ENOMEM;
+	if (!h)
+		return -ENOMEM;
+	if (!next)
+		return event_now(c, h, host, ev, ev + 1, cls, c->o.mode, false);
+	two[0] = *ev;	/* side by side, as in a batch */
+	two[1] = *next;
+	return event_now(c, h, host, two, two + 2, cls, c->o.mode, false);
 }
 
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)
@@ -2106,7 +2113,7 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 		return -ENOMEM;
 	if (th == &c->other_th)
 		return 0;
-	expire(c, h, time_ns, NULL);
+	expire(c, h, time_ns, NULL, NULL);
 	for (uint32_t i = 0; i < th->nopen; i++) {
 		r = th->open[i].r;
 		if (r->pub.marker_id != id)
