@@ -1683,6 +1683,19 @@ static void sum_runq(const struct request *req, void *ctx)
 	s->runq_ns += req->runq_ns;
 }
 
+/* The fixture with scheduler records (rows wait for their frame), requests summed into SUM. */
+static bool fx_open_sched(struct fx *f, struct runq_sum *sum)
+{
+	struct correlator_opts o = { .mode = CORRELATE_CONN, .sched = true, .on_request = sum_runq,
+				     .ctx = sum, .request_timeout_ns = 100 * MS };
+
+	if (!fx_open(f, CORRELATE_CONN))
+		return false;
+	correlator__free(f->c);
+	f->c = correlator__new(&o);
+	return ASSERT_OK_PTR(f->c, "correlator");
+}
+
 /*
  * A busy event loop's frame: all of its run-queue intervals are read before
  * its rows are replayed. 20,000 in one frame were cut at 4,096 (silently:
@@ -1690,19 +1703,12 @@ static void sum_runq(const struct request *req, void *ctx)
  */
 TEST(correlate, sched_run_queue_busy_frame)
 {
-	struct correlator_opts o = { .mode = CORRELATE_CONN, .sched = true, .on_request = sum_runq,
-				     .request_timeout_ns = 100 * MS };
 	struct correlator_stats st;
 	struct runq_sum sum = { 0 };
 	const int n = 20000;
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN))
-		return;
-	correlator__free(f.c);
-	o.ctx = &sum;
-	f.c = correlator__new(&o);
-	if (!ASSERT_OK_PTR(f.c, "correlator"))
+	if (!fx_open_sched(&f, &sum))
 		goto out;
 	for (int i = 0; i < n; i++) {
 		uint64_t t = 1 * MS + (uint64_t)i * 100 * US;
@@ -1739,17 +1745,10 @@ out:
  */
 TEST(correlate, sched_compute_threads_do_not_starve_the_server)
 {
-	struct correlator_opts o = { .mode = CORRELATE_CONN, .sched = true, .on_request = sum_runq,
-				     .request_timeout_ns = 100 * MS };
 	struct runq_sum sum = { 0 };
 	struct fx f;
 
-	if (!fx_open(&f, CORRELATE_CONN))
-		return;
-	correlator__free(f.c);
-	o.ctx = &sum;
-	f.c = correlator__new(&o);
-	if (!ASSERT_OK_PTR(f.c, "correlator"))
+	if (!fx_open_sched(&f, &sum))
 		goto out;
 	for (uint32_t t = 0; t < 80; t++)		/* 80 x 60,000: over every cap on all threads */
 		for (uint32_t i = 0; i < 60000; i++) {
