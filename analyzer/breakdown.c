@@ -1050,12 +1050,11 @@ static void log_stats(struct priv *p)
 			 "%s (the first by %.0f s): a clock error in the trace, left out of the "
 			 "requests", (unsigned long long)st.clock_errors, st.clock_errors > 1 ? "s" : "",
 			 st.clock_errors > 1 ? "each" : "it", (double)st.clock_error_first_ns / 1e9);
-	/* The shortest HTTP/1.1 request ("GET / HTTP/1.0" and a blank line) is 18 bytes. */
 	if (st.tiny_turns >= 10 && st.tiny_turns * 20 >= st.requests)
 		log_warn("%llu requests began with a receive of under %u bytes after a response, too "
-			 "short for an HTTP/1.1 request: a client's protocol frames (HTTP/2 or gRPC "
-			 "WINDOW_UPDATE and PING, WebSocket pongs) take turns as requests "
-			 "(docs/correlation.md, --min-request-bytes)",
+			 "short for an HTTP/1.1 request: if those are a protocol's frames (HTTP/2 or "
+			 "gRPC WINDOW_UPDATE and PING, WebSocket pongs) rather than requests, see "
+			 "--min-request-bytes and docs/correlation.md",
 			 (unsigned long long)st.tiny_turns, TINY_TURN_BYTES);
 	if (st.frames_skipped)
 		log_info("%llu receives under --min-request-bytes took no turn",

@@ -86,8 +86,8 @@ int correlator__finish(struct correlator *c);
  */
 int correlator__host_alias(struct correlator *c, uint32_t host, uint32_t pub);
 
-/* The shortest HTTP/1.1 request: "GET / HTTP/1.0" and a blank line. */
-#define TINY_TURN_BYTES 18u
+/* The shortest HTTP/1.1 request: "GET / HTTP/1.1", the Host header it must have, a blank line. */
+#define TINY_TURN_BYTES 27u
 
 /* Counters for -v and the benchmark. */
 struct correlator_stats {
