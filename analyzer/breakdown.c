@@ -739,7 +739,7 @@ static int on_events(struct priv *p, uint32_t host, const struct trace_event *ro
 		err = filter ? stat_rows(p, host, rows + at, k, true) :
 			       stat_rows(p, host, rows + at, k, false);
 		if (!err)
-			err = correlator__events(p->corr, p->recording, rows + at, p->cls, k);
+			err = correlator__events(p->corr, p->recording, rows + at, p->cls, k, rows + n);
 	}
 	return err;
 }

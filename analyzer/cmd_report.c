@@ -177,8 +177,7 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 		case OPT_MIN_REQUEST_BYTES:
 			errno = 0;
 			v = strtol(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 0 || v > 65536 || *optarg == '+' ||
-			    *optarg == ' ')
+			if (errno || *optarg < '0' || *optarg > '9' || *end || v > 65536)
 				return cli__usage_error("--min-request-bytes: '%s' is not a number of bytes "
 							"from 0 to 65536", optarg);
 			ao->min_request_bytes = (uint32_t)v;

@@ -81,6 +81,7 @@
  * file's, dropped rather than moving the others.
  */
 #define RUNQ_BACK_MAX 64
+#define RUNQ_WALK_EVERY 4096
 /*
  * Distinct threads and distinct (pid, fd) kept, each: a hostile trace can name
  * a new one in every row. Chosen by memory: a key costs ~0.3 KiB here, one
@@ -97,6 +98,8 @@
  * of it; one that sends again after all has that time as user time.
  */
 #define SEG_HELD_CAP (1u << 16)
+/* Below this, a row ahead of the clock is never taken for a clock error. */
+#define CLOCK_ERROR_MIN_NS 1000000000ULL
 /*
  * Rows of a frame kept for its scheduler records (80 bytes each): 80 MiB.
  * mslat record's frames (2 MiB of content, ≥ 5 bytes a row) hold < 420k rows;
@@ -309,9 +312,21 @@ struct correlator {
 	struct correlator_stats st;
 	bool oom;
 	bool runq_seen;		/* a run-queue interval was ever kept */
+	/*
+	 * The last row of a batch far ahead of the clock: kept until the row
+	 * after it (the next batch's first) tells a clock error from a gap.
+	 */
+	struct {
+		struct trace_event ev;
+		const struct sc_class *cls;
+		uint32_t host;
+		bool valid;
+	} held;
+	bool settling;		/* a held row is being read: it is held no more */
 	uint64_t runq_held;	/* intervals kept in every thread */
 	uint64_t runq_threads;	/* threads keeping some */
-	struct cthread *runq_big;	/* the most intervals when it last got one */
+	struct cthread *runq_big;	/* the one that keeps the most, when last looked for */
+	uint64_t runq_since_walk;	/* intervals kept since then */
 };
 
 static inline uint64_t key1(uint32_t host, uint32_t pid)
@@ -1452,49 +1467,46 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 /* --- timeouts ---------------------------------------------------------------- */
 
 static void expire_some(struct correlator *c, struct chost *h);
-static bool expire_slow(struct correlator *c, struct chost *h, uint64_t now,
-			const struct trace_event *next);
 
-/*
- * Requests idle for longer than the timeout at NOW, the exit of row EV, end,
- * oldest first. Rows from EV up to LIM come in a batch: the one after EV, if
- * any, tells whether EV's time is broken (true: a clock error, left out).
- */
-static inline bool expire(struct correlator *c, struct chost *h, uint64_t now,
-			  const struct trace_event *ev, const struct trace_event *lim)
+/* Requests idle for longer than the timeout at NOW end, oldest first. */
+static inline void expire(struct correlator *c, struct chost *h, uint64_t now)
 {
-	uint64_t t = now > h->now_ns ? now : h->now_ns;
-
-	if (__builtin_expect(t > h->check_after_ns, 0))	/* a call per event costs more than the test */
-		return expire_slow(c, h, now, ev && ev + 1 < lim ? ev + 1 : NULL);
-	h->now_ns = t;
-	return false;
-}
-
-/*
- * An exit further than the timeout ahead of the clock: a gap in the server's
- * activity (the rows after it are near it too), or a row whose time is
- * broken, in a hostile or damaged file (the row after it is back near the
- * clock): moving the clock there would time out every open request, and
- * its activity would keep one from ever timing out. Without a row after it
- * in the batch, it is taken as a gap.
- */
-static bool expire_slow(struct correlator *c, struct chost *h, uint64_t now,
-			const struct trace_event *next)
-{
-	if (now > h->now_ns && now - h->now_ns > c->o.request_timeout_ns && next) {
-		uint64_t after = u64_sat_add(next->enter_ns, next->duration_ns);
-
-		if (after < now - c->o.request_timeout_ns) {
-			if (!c->st.clock_errors++)
-				c->st.clock_error_first_ns = now - after;
-			return true;
-		}
-	}
 	if (now > h->now_ns)
 		h->now_ns = now;
-	expire_some(c, h);
-	return false;
+	if (h->now_ns > h->check_after_ns)	/* rarely: a call per event costs more than the test */
+		expire_some(c, h);
+}
+
+enum clock_verdict { CLOCK_OK, CLOCK_ERROR, CLOCK_HOLD };
+
+/*
+ * Row EV ends at NOW, further ahead of the clock than both the timeout and
+ * CLOCK_ERROR_MIN_NS (rows of two threads come a little out of order): a
+ * gap in the server's activity (the rows after it are late too), or a time
+ * broken in a hostile or damaged file (the row after it, among EV..LIM of
+ * its batch, is back within that much of the clock). Followed, a broken
+ * time would time out every open request, or, as a request's activity,
+ * keep one from ever timing out. The last row of a batch is held until the
+ * next batch's first (CLOCK_HOLD); one being settled without a row after it
+ * is a gap.
+ */
+static enum clock_verdict clock_error(struct correlator *c, struct chost *h, uint64_t now,
+				      const struct trace_event *ev, const struct trace_event *lim)
+{
+	uint64_t win = c->o.request_timeout_ns > CLOCK_ERROR_MIN_NS ? c->o.request_timeout_ns :
+								      CLOCK_ERROR_MIN_NS;
+	uint64_t after;
+
+	if (now <= h->now_ns || now - h->now_ns <= win)
+		return CLOCK_OK;
+	if (ev + 1 >= lim)
+		return c->settling ? CLOCK_OK : CLOCK_HOLD;
+	after = u64_sat_add(ev[1].enter_ns, ev[1].duration_ns);
+	if (after >= now - win || (h->now_ns && after > u64_sat_add(h->now_ns, win)))
+		return CLOCK_OK;	/* the clock moved on */
+	if (!c->st.clock_errors++)
+		c->st.clock_error_first_ns = now - after;
+	return CLOCK_ERROR;
 }
 
 static void expire_some(struct correlator *c, struct chost *h)
@@ -1668,6 +1680,7 @@ static inline int event_now(struct correlator *c, struct chost *h, uint32_t host
 			    const bool no_runq);
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
 		     const struct trace_event *next, const struct sc_class *cls);
+static int settle_held(struct correlator *c, uint32_t host, const struct trace_event *next);
 static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
 		      uint32_t pid, uint32_t tid, uint64_t id);
 static int arrival_now(struct correlator *c, uint32_t host, const struct trace_arrival *a);
@@ -1726,6 +1739,44 @@ static void runq_before(struct correlator *c, struct cthread *th, uint64_t enter
 	}
 }
 
+/*
+ * All threads' intervals are at the hard cap: the thread keeping the most,
+ * if it keeps more than TH (HELD), drops the older half of its excess for
+ * TH's one. It is found by a walk over the threads, at most once per
+ * RUNQ_WALK_EVERY intervals kept (a hostile file names 131,072 threads), and
+ * kept until it has no excess left. False: TH's is dropped instead.
+ */
+static bool runq_make_room(struct correlator *c, struct cthread *th, uint32_t held)
+{
+	struct cthread *big = c->runq_big;
+	uint32_t most = big ? big->nrq - big->rq_head : 0, drop;
+
+	c->st.runq_dropped++;
+	if (most <= held + 1 && c->runq_since_walk >= RUNQ_WALK_EVERY) {
+		c->runq_since_walk = 0;
+		for (size_t k = 0; k < c->threads.cap; k++) {
+			struct cthread *t = c->threads.s[k].v;
+
+			if (c->threads.s[k].used && t->nrq - t->rq_head > most) {
+				big = t;
+				most = t->nrq - t->rq_head;
+			}
+		}
+		c->runq_big = big;
+	}
+	if (!big || big == th || most <= held + 1)
+		return false;
+	drop = (most - held) / 2;
+	c->st.runq_dropped += drop - 1;	/* one was counted: this interval's room */
+	c->runq_held -= drop;
+	big->rq_head += drop;
+	if (big->rq_head == big->nrq) {
+		big->rq_head = big->nrq = 0;
+		c->runq_threads--;
+	}
+	return true;
+}
+
 int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sched *sr)
 {
 	struct cthread *th;
@@ -1744,23 +1795,13 @@ int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sc
 		c->st.runq_dropped++;
 		return 0;
 	}
-	if (c->runq_held >= 4 * RUNQ_HELD_CAP) {
-		struct cthread *big = c->runq_big;
-
-		c->st.runq_dropped++;
-		if (!big || big == th || big->nrq - big->rq_head <= held + 1)
-			return 0;
-		if (++big->rq_head == big->nrq) {	/* its oldest makes room */
-			big->rq_head = big->nrq = 0;
-			c->runq_threads--;
-		}
-		c->runq_held--;
-	}
 	for (i = th->nrq; i > th->rq_head && th->rq[i - 1].start_ns > sr->start_ns; i--)
 		if (th->nrq - i == RUNQ_BACK_MAX) {
 			c->st.runq_dropped++;
 			return 0;
 		}
+	if (c->runq_held >= 4 * RUNQ_HELD_CAP && !runq_make_room(c, th, held))
+		return 0;
 	if (grow((void **)&th->rq, &th->caprq, th->nrq + 1, sizeof(*th->rq)))
 		return -ENOMEM;
 	memmove(th->rq + i + 1, th->rq + i, (th->nrq - i) * sizeof(*th->rq));
@@ -1768,8 +1809,7 @@ int correlator__sched(struct correlator *c, uint32_t host, const struct trace_sc
 	th->nrq++;
 	c->runq_held++;
 	c->runq_threads += !held;
-	if (!c->runq_big || held + 1 > c->runq_big->nrq - c->runq_big->rq_head)
-		c->runq_big = th;	/* the one to make room when all are full */
+	c->runq_since_walk++;
 	c->runq_seen = true;
 	return 0;
 }
@@ -1923,6 +1963,20 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 	struct cthread *th;
 	int err = 0;
 
+	/* A jump of the clock reaches past check_after_ns (at most now_ns + timeout). */
+	if (__builtin_expect(exit_ns > h->check_after_ns, 0)) {
+		enum clock_verdict v = clock_error(c, h, exit_ns, ev, lim);
+
+		if (v == CLOCK_ERROR)
+			return 0;	/* left out: of the requests, the threads' counts, run-queue wait */
+		if (v == CLOCK_HOLD) {
+			c->held.ev = *ev;
+			c->held.cls = cls;
+			c->held.host = host;
+			c->held.valid = true;
+			return 0;
+		}
+	}
 	th = thread_get(c, host, ev->pid, ev->tid);
 	if (!th)
 		return -ENOMEM;
@@ -1933,8 +1987,7 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 		th->st.idle_ns += ev->duration_ns;
 	else
 		th->st.syscall_ns += ev->duration_ns;
-	if (__builtin_expect(expire(c, h, exit_ns, ev, lim), 0))
-		return 0;	/* a clock error: in the thread's counts, in no request */
+	expire(c, h, exit_ns);
 	if (th == &c->other_th) {
 		c->st.folded_events++;	/* a thread beyond KEYS_CAP: counted, never correlated */
 		return 0;
@@ -1986,15 +2039,15 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 /* The rows of a batch, event_now inlined: no call per row. */
 static inline __attribute__((always_inline)) int
 events_loop(struct correlator *c, struct chost *h, uint32_t host, const struct trace_event *rows,
-	    const struct sc_class *const *cls, size_t n, const enum correlate_mode mode,
-	    const bool no_runq)
+	    const struct sc_class *const *cls, size_t n, const struct trace_event *end,
+	    const enum correlate_mode mode, const bool no_runq)
 {
 	for (size_t i = 0; i < n; i++) {
 		int err;
 
 		if (!cls[i])
 			continue;
-		err = event_now(c, h, host, &rows[i], rows + n, cls[i], mode, no_runq);
+		err = event_now(c, h, host, &rows[i], end, cls[i], mode, no_runq);
 		if (__builtin_expect(err, 0))
 			return err;
 	}
@@ -2002,7 +2055,7 @@ events_loop(struct correlator *c, struct chost *h, uint32_t host, const struct t
 }
 
 int correlator__events(struct correlator *c, uint32_t host, const struct trace_event *rows,
-		       const struct sc_class *const *cls, size_t n)
+		       const struct sc_class *const *cls, size_t n, const struct trace_event *end)
 {
 	struct chost *h;
 	int err = 0;
@@ -2013,6 +2066,15 @@ int correlator__events(struct correlator *c, uint32_t host, const struct trace_e
 				err = correlator__event(c, host, &rows[i], cls[i]);
 		return err;
 	}
+	if (c->held.valid) {
+		size_t i = 0;
+
+		while (i < n && !cls[i])
+			i++;
+		err = settle_held(c, host, i < n ? &rows[i] : NULL);
+		if (err)
+			return err;
+	}
 	h = host_get(c, host);	/* the host's state does not move during the batch */
 	if (!h)
 		return -ENOMEM;
@@ -2022,14 +2084,43 @@ int correlator__events(struct correlator *c, uint32_t host, const struct trace_e
 	 * (a trace whose header promised none holds none).
 	 */
 	if (c->o.mode == CORRELATE_CONN && !c->runq_seen)
-		return events_loop(c, h, host, rows, cls, n, CORRELATE_CONN, true);
-	return events_loop(c, h, host, rows, cls, n, c->o.mode, false);
+		return events_loop(c, h, host, rows, cls, n, end, CORRELATE_CONN, true);
+	return events_loop(c, h, host, rows, cls, n, end, c->o.mode, false);
+}
+
+/*
+ * The held row, now that the row after it, NEXT (of HOST; NULL: none), is
+ * known: a clock error or a gap. 0 or -ENOMEM.
+ */
+static int settle_held(struct correlator *c, uint32_t host, const struct trace_event *next)
+{
+	struct chost *h = host_get(c, c->held.host);
+	struct trace_event two[2];
+	int err;
+
+	if (!h)
+		return -ENOMEM;
+	c->held.valid = false;
+	c->settling = true;
+	two[0] = c->held.ev;
+	if (next && host == c->held.host)
+		two[1] = *next;
+	err = event_now(c, h, c->held.host, two, two + (next && host == c->held.host ? 2 : 1),
+			c->held.cls, c->o.mode, false);
+	c->settling = false;
+	return err;
 }
 
 /* EV, then NEXT (the row after it on HOST, or NULL: for clock errors). */
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
 		     const struct trace_event *next, const struct sc_class *cls)
 {
+	if (__builtin_expect(c->held.valid, 0)) {
+		int err = settle_held(c, host, ev);
+
+		if (err)
+			return err;
+	}
 	struct chost *h = host_get(c, host);
 	struct trace_event two[2];
 
@@ -2108,12 +2199,14 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 		return 0;
 	if (!h)
 		return -ENOMEM;
+	if (c->held.valid && settle_held(c, UINT32_MAX, NULL))	/* before the marker: as a gap */
+		return -ENOMEM;
 	th = thread_get(c, host, pid, tid);
 	if (!th)
 		return -ENOMEM;
 	if (th == &c->other_th)
 		return 0;
-	expire(c, h, time_ns, NULL, NULL);
+	expire(c, h, time_ns);
 	for (uint32_t i = 0; i < th->nopen; i++) {
 		r = th->open[i].r;
 		if (r->pub.marker_id != id)
@@ -2168,6 +2261,8 @@ int correlator__finish(struct correlator *c)
 {
 	if (c->npend)
 		replay(c);
+	if (c->held.valid && settle_held(c, UINT32_MAX, NULL))	/* the trace's last row: a gap */
+		return -ENOMEM;
 	for (uint32_t h = 0; h < c->nhosts; h++)
 		while (c->hosts[h].lru_head)
 			req_end(c, c->hosts[h].lru_head, false);

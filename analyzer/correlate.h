@@ -57,10 +57,12 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 		      const struct sc_class *cls);
 /*
  * The same for N rows of one batch: CLS[i] classifies ROWS[i], NULL skips it
- * (filtered out). 0 or -ENOMEM.
+ * (filtered out). ROWS[N] up to END, the rest of the batch, are only read:
+ * the row after a row far ahead of the clock tells a clock error from a gap
+ * (END = ROWS + N at the batch's end). 0 or -ENOMEM.
  */
 int correlator__events(struct correlator *c, uint32_t host, const struct trace_event *rows,
-		       const struct sc_class *const *cls, size_t n);
+		       const struct sc_class *const *cls, size_t n, const struct trace_event *end);
 /*
  * An arrival record (TRACE_ARRIVAL_DATA and _QUEUED are used). 0 or -ENOMEM.
  * Arrivals must come before the rows of their frame (a trace_reader opened

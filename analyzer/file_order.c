@@ -23,10 +23,15 @@ static int cmp_piece(const void *x, const void *y)
 	return a->idx - b->idx;
 }
 
+/* Recordings by their first start, so that a clock's end is known before a later one picks it. */
 static int cmp_reading(const void *x, const void *y)
 {
 	const struct file_order *a = x, *b = y;
 
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	if (a->rec_start != b->rec_start)
+		return a->rec_start < b->rec_start ? -1 : 1;
 	if (a->recording != b->recording)
 		return a->recording < b->recording ? -1 : 1;
 	return cmp_piece(x, y);
@@ -67,20 +72,30 @@ void file_order__sort(struct file_order *order, int n)
 		if (best >= 0) {
 			order[best].continued = true;
 			order[i].recording = order[best].recording;
+			order[i].rec_start = order[best].rec_start;	/* pieces come in start order */
 		} else {
 			order[i].recording = recordings++;
+			order[i].rec_start = h->start_ns;
 		}
 	}
 	qsort(order, (size_t)n, sizeof(*order), cmp_reading);
+	for (int i = 0, k = -1; i < n; i++)	/* numbered again in reading order */
+		order[i].recording = i && order[i].recording == order[i - 1].recording ?
+					     order[i - 1].recording : ++k;
 }
 
 int file_clocks__pick(struct file_clocks *fc, int host, uint64_t start_ns)
 {
 	struct file_clock *c;
+	int best = -1;
 
+	/* The one that ended last before it began: the recording it follows. */
 	for (int i = 0; i < fc->n; i++)
-		if (fc->c[i].host == host && fc->c[i].end_ns <= start_ns)
-			return i;
+		if (fc->c[i].host == host && fc->c[i].end_ns <= start_ns &&
+		    (best < 0 || fc->c[i].end_ns > fc->c[best].end_ns))
+			best = i;
+	if (best >= 0)
+		return best;
 	c = realloc(fc->c, (size_t)(fc->n + 1) * sizeof(*c));
 	if (!c)
 		return -ENOMEM;

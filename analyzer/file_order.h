@@ -22,6 +22,7 @@ struct file_order {
 	 * request timeout (file_clocks).
 	 */
 	int recording;
+	uint64_t rec_start;	/* file_order__sort's: when its recording's first piece began */
 	bool continued;		/* file_order__sort's: a later piece continues it */
 };
 

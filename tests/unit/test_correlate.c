@@ -1750,8 +1750,8 @@ TEST(correlate, sched_compute_threads_do_not_starve_the_server)
 
 	if (!fx_open_sched(&f, &sum))
 		goto out;
-	for (uint32_t t = 0; t < 80; t++)		/* 80 x 60,000: over every cap on all threads */
-		for (uint32_t i = 0; i < 60000; i++) {
+	for (uint32_t t = 0; t < 80; t++)		/* 80 x 65,536: over every cap on all threads */
+		for (uint32_t i = 0; i < 65536; i++) {
 			struct trace_sched q = { .start_ns = 1 * MS + i * 20ULL, .duration_ns = 10,
 						 .tid = 1000 + t, .pid = PID,
 						 .what = TRACE_SCHED_RUNQ };
@@ -1848,7 +1848,7 @@ static void brow(struct fx *f, struct batch *b, uint32_t tid, const char *sc, in
 
 static void bsend(struct fx *f, struct batch *b)
 {
-	ASSERT_OK(correlator__events(f->c, 0, b->rows, b->cls, b->n), "events");
+	ASSERT_OK(correlator__events(f->c, 0, b->rows, b->cls, b->n, b->rows + b->n), "events");
 	b->n = 0;
 }
 
@@ -1898,6 +1898,49 @@ TEST(correlate, a_clock_error_times_nothing_out)
 	ASSERT_EQ_U64(st.clock_errors, 1, "one clock error counted");
 	ASSERT_EQ_U64(st.clock_error_first_ns, (1ULL << 62) + 12 * MS - (13 * MS + 100),
 		      "ahead of the row after it by");
+out:
+	fx_close(&f);
+}
+
+/*
+ * The broken row last in its batch (a frame's end; export gives rows one by
+ * one): it waits for the next batch's first row. A real gap there still
+ * times requests out before its row is read.
+ */
+TEST(correlate, a_clock_error_at_a_batch_end)
+{
+	struct correlator_stats st;
+	struct batch b = { .n = 0 };
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	brow(&f, &b, 1, "read", 5, FD_KIND_TCP, 100, 10 * MS, 100);
+	brow(&f, &b, 1, "write", 5, FD_KIND_TCP, 10, 11 * MS, 100);
+	brow(&f, &b, 1, "fcntl", 5, FD_KIND_TCP, 0, 12 * MS, 1ULL << 62);	/* last of its batch */
+	bsend(&f, &b);
+	ASSERT_EQ(f.got.n, 0, "held, nothing timed out");
+	brow(&f, &b, 1, "read", 5, FD_KIND_TCP, 100, 20 * MS, 100);		/* back near the clock */
+	brow(&f, &b, 1, "write", 5, FD_KIND_TCP, 10, 21 * MS, 100);
+	bsend(&f, &b);
+	if (!ASSERT_EQ(f.got.n, 1, "the first request, ended by the next"))
+		goto out;
+	ASSERT_FALSE(f.got.r[0].timed_out, "not timed out");
+	tcp(&f, 2, "read", 6, 100, 30 * MS, 100);				/* one at a time now */
+	ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 31 * MS, 1ULL << 62);
+	ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 32 * MS, 100);
+	tcp(&f, 2, "write", 6, 10, 33 * MS, 100);
+	ev(&f, 3, "futex", -1, FD_KIND_NONE, 0, 5000 * MS, 100);	/* a real gap, last of all */
+	correlator__finish(f.c);
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.clock_errors, 2, "both clock errors");
+	if (!ASSERT_EQ(f.got.n, 3, "three requests"))
+		goto out;
+	ASSERT_TRUE(f.got.r[1].fd == 5 && f.got.r[1].timed_out && f.got.r[1].complete,
+		    "fd 5's second: timed out by the real gap");
+	ASSERT_TRUE(f.got.r[2].fd == 6 && f.got.r[2].timed_out && f.got.r[2].complete,
+		    "fd 6's: timed out by the real gap");
+	ASSERT_EQ_U64(f.got.r[2].cat_ns[REQ_CAT_SYNC], 100, "without the broken futex");
 out:
 	fx_close(&f);
 }
