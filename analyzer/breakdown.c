@@ -1046,10 +1046,11 @@ static void log_stats(struct priv *p)
 			 "is followed on: those threads' other syscalls are not counted in it",
 			 (unsigned long long)st.threads_capped);
 	if (st.clock_errors)
-		log_warn("%llu event%s ended more than --request-timeout ahead of the event after "
-			 "%s (the first by %.0f s): a clock error in the trace, left out of the "
-			 "requests", (unsigned long long)st.clock_errors, st.clock_errors > 1 ? "s" : "",
-			 st.clock_errors > 1 ? "each" : "it", (double)st.clock_error_first_ns / 1e9);
+		log_warn("%llu event%s ended more than --request-timeout (and 1 s) ahead of the event "
+			 "after %s (the first by %.0f s): a clock error in the trace, left out of the "
+			 "requests and the threads' counts", (unsigned long long)st.clock_errors,
+			 st.clock_errors > 1 ? "s" : "", st.clock_errors > 1 ? "each" : "it",
+			 (double)st.clock_error_first_ns / 1e9);
 	if (st.tiny_turns >= 10 && st.tiny_turns * 20 >= st.requests)
 		log_warn("%llu requests began with a receive of under %u bytes after a response, too "
 			 "short for an HTTP/1.1 request: if those are a protocol's frames (HTTP/2 or "

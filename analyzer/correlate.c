@@ -318,7 +318,7 @@ struct correlator {
 	 */
 	struct {
 		struct trace_event ev;
-		const struct sc_class *cls;
+		struct sc_class cls;	/* a copy: export frees a file's table when it ends */
 		uint32_t host;
 		bool valid;
 	} held;
@@ -1971,7 +1971,7 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 			return 0;	/* left out: of the requests, the threads' counts, run-queue wait */
 		if (v == CLOCK_HOLD) {
 			c->held.ev = *ev;
-			c->held.cls = cls;
+			c->held.cls = *cls;
 			c->held.host = host;
 			c->held.valid = true;
 			return 0;
@@ -2066,12 +2066,8 @@ int correlator__events(struct correlator *c, uint32_t host, const struct trace_e
 				err = correlator__event(c, host, &rows[i], cls[i]);
 		return err;
 	}
-	if (c->held.valid) {
-		size_t i = 0;
-
-		while (i < n && !cls[i])
-			i++;
-		err = settle_held(c, host, i < n ? &rows[i] : NULL);
+	if (c->held.valid && n) {	/* by the batch's first row, kept or filtered out, as within a batch */
+		err = settle_held(c, host, &rows[0]);
 		if (err)
 			return err;
 	}
@@ -2106,7 +2102,7 @@ static int settle_held(struct correlator *c, uint32_t host, const struct trace_e
 	if (next && host == c->held.host)
 		two[1] = *next;
 	err = event_now(c, h, c->held.host, two, two + (next && host == c->held.host ? 2 : 1),
-			c->held.cls, c->o.mode, false);
+			&c->held.cls, c->o.mode, false);
 	c->settling = false;
 	return err;
 }
@@ -2199,8 +2195,12 @@ static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t ti
 		return 0;
 	if (!h)
 		return -ENOMEM;
-	if (c->held.valid && settle_held(c, UINT32_MAX, NULL))	/* before the marker: as a gap */
-		return -ENOMEM;
+	if (c->held.valid) {	/* before the marker, whose time is the row after */
+		struct trace_event at = { .enter_ns = time_ns };
+
+		if (settle_held(c, host, &at))
+			return -ENOMEM;
+	}
 	th = thread_get(c, host, pid, tid);
 	if (!th)
 		return -ENOMEM;

@@ -79,9 +79,12 @@ void file_order__sort(struct file_order *order, int n)
 		}
 	}
 	qsort(order, (size_t)n, sizeof(*order), cmp_reading);
-	for (int i = 0, k = -1; i < n; i++)	/* numbered again in reading order */
-		order[i].recording = i && order[i].recording == order[i - 1].recording ?
-					     order[i - 1].recording : ++k;
+	for (int i = 0, k = -1, prev = -1; i < n; i++) {	/* numbered again in reading order */
+		int was = order[i].recording;
+
+		order[i].recording = i && was == prev ? k : ++k;
+		prev = was;
+	}
 }
 
 int file_clocks__pick(struct file_clocks *fc, int host, uint64_t start_ns)

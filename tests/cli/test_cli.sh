@@ -94,7 +94,7 @@ fi
 # a request received in the first and answered in the second is whole.
 for set in "concurrent-proxy concurrent-model:35000" "rec1-piece0 rec1-piece1 rec2-piece0:30000" \
 	"restart-1 restart-2:3" "after-kept kept-piece5:3" \
-	"three-server-again three-proxy three-server:4"; do
+	"three-server-again three-proxy three-server:4" "kept5-proxy kept5-model:3500"; do
 	files=$(for f in ${set%%:*}; do printf '%s ' "$MU/$f.mslat"; done)
 	# shellcheck disable=SC2086
 	got=$("$M" report $files 2>/dev/null | grep -o '[0-9]* requests, [0-9]* incomplete, [0-9]* timed out')

@@ -48,9 +48,18 @@ done
 got=$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["requests"]; print(r["count"], r["incomplete"], r["timed_out"])' "$TMP/ce.json" 2>&1)
 [ "$got" = "200 0 0" ] && pass "clock error: 200 requests, none incomplete or timed out" ||
 	fail "clock error: requests count, incomplete, timed out: $got (want 200 0 0)"
-grep -q "1 event ended more than --request-timeout ahead of the event after it (the first by 4611686018 s): a clock error" "$TMP/ce.err" &&
+grep -q "1 event ended more than --request-timeout (and 1 s) ahead of the event after it (the first by 4611686018 s): a clock error" "$TMP/ce.err" &&
 	pass "clock error: warned, with how far ahead" ||
 	fail "clock error: no warning: $(head -3 "$TMP/ce.err")"
+# A clock error held at a frame's end, settled by a frame of another pid only
+# (--pid leaves it empty), and one inside a marked request, before its END.
+for c in "--pid 100 testdata/hostile/clock-error-then-other-pid.mslat:200" \
+	"-c marker testdata/hostile/clock-error-in-marked-request.mslat:100"; do
+	# shellcheck disable=SC2086
+	got=$("$B/mslat" report -f json ${c%:*} 2>/dev/null | python3 -c 'import json,sys; r=json.load(sys.stdin)["requests"]; print(r["count"], r["incomplete"])')
+	[ "$got" = "${c##*:} 0" ] && pass "clock error: ${c%:*}: ${c##*:} requests, none incomplete" ||
+		fail "clock error: ${c%:*}: $got (want ${c##*:} 0)"
+done
 # pid and tid 0xffffffff: one thread name, not one per event.
 "$B/mslat" export -o "$TMP/t.json" testdata/hostile/tid-wrap.mslat 2>/dev/null
 n=$(grep -o '"thread_name"' "$TMP/t.json" | wc -l)
