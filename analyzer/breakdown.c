@@ -1247,12 +1247,11 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		order[i] = (struct file_order){ .idx = i, .host = hosts[i],
 						.h = trace_reader__header(readers[i]) };
 	file_order__sort(order, n);
-	for (int k = 0, clock = 0; k < n; k++) {
+	for (int k = 0; k < n; k++) {
 		struct trace_reader_stats st;
+		int clock = file_clocks__of(&clocks, order, k);
 
 		i = order[k].idx;
-		if (!k || order[k].recording != order[k - 1].recording)
-			clock = file_clocks__pick(&clocks, hosts[i], order[k].h->start_ns);
 		log_debug("reading '%s' (host %d, recording %d on clock %d, piece %llu)", files[i],
 			  hosts[i], order[k].recording, clock, (unsigned long long)order[k].h->sequence);
 		err = clock < 0 ? clock : use_table(p, hosts[i], trace_reader__header(readers[i]));

@@ -549,7 +549,7 @@ int cmd_export(int argc, char **argv)
 	struct file_order *order;
 	struct file_clocks clocks = { 0 };
 	const char *out_path = NULL;
-	int rc = EXIT_OK, n, i, err, clock;
+	int rc = EXIT_OK, n, i, err;
 
 	err = parse_args(argc, argv, &x, &out_path);
 	if (err)
@@ -617,12 +617,11 @@ int cmd_export(int argc, char **argv)
 	put(&x, "{\"displayTimeUnit\":\"ns\",\"otherData\":{\"generator\":\"mslat %s\"},"
 		"\"traceEvents\":[", MSLAT_VERSION);
 	meta(&x, "process_name", MSLAT_PID, 0, "name", "mslat (trace-wide)");
-	for (i = 0, clock = 0; i < n && !x.err; i++) {
+	for (i = 0; i < n && !x.err; i++) {
 		struct trace_reader_stats st;
-
 		/* Recordings of one boot at the same time each on a clock of their own, as report */
-		if (!i || order[i].recording != order[i - 1].recording)
-			clock = file_clocks__pick(&clocks, order[i].host, order[i].h->start_ns);
+		int clock = file_clocks__of(&clocks, order, i);
+
 		if (clock < 0) {
 			x.err = clock;
 			break;

@@ -175,12 +175,10 @@ static int parse_args(int argc, char **argv, struct report_args *ra)
 			ao->headers_first = true;
 			break;
 		case OPT_MIN_REQUEST_BYTES:
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *optarg < '0' || *optarg > '9' || *end || v > 65536)
+			if (cli__parse_u32_list(optarg, &ao->min_request_bytes, 1) != 1 ||
+			    ao->min_request_bytes > 65536)
 				return cli__usage_error("--min-request-bytes: '%s' is not a number of bytes "
 							"from 0 to 65536", optarg);
-			ao->min_request_bytes = (uint32_t)v;
 			break;
 		case OPT_INTERVAL:
 			if (parse_duration("--interval", optarg, &ao->interval_ns, true))

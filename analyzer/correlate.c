@@ -1769,11 +1769,7 @@ static bool runq_make_room(struct correlator *c, struct cthread *th, uint32_t he
 	drop = (most - held) / 2;
 	c->st.runq_dropped += drop - 1;	/* one was counted: this interval's room */
 	c->runq_held -= drop;
-	big->rq_head += drop;
-	if (big->rq_head == big->nrq) {
-		big->rq_head = big->nrq = 0;
-		c->runq_threads--;
-	}
+	big->rq_head += drop;	/* fewer than it keeps: it keeps some */
 	return true;
 }
 
@@ -2084,25 +2080,34 @@ int correlator__events(struct correlator *c, uint32_t host, const struct trace_e
 	return events_loop(c, h, host, rows, cls, n, end, c->o.mode, false);
 }
 
+/* EV of HOST, beside NEXT (the row after it; NULL: none) as in a batch. 0 or -ENOMEM. */
+static int event_beside(struct correlator *c, uint32_t host, const struct trace_event *ev,
+			const struct trace_event *next, const struct sc_class *cls)
+{
+	struct chost *h = host_get(c, host);
+	struct trace_event two[2];
+
+	if (!h)
+		return -ENOMEM;
+	if (!next)
+		return event_now(c, h, host, ev, ev + 1, cls, c->o.mode, false);
+	two[0] = *ev;
+	two[1] = *next;
+	return event_now(c, h, host, two, two + 2, cls, c->o.mode, false);
+}
+
 /*
  * The held row, now that the row after it, NEXT (of HOST; NULL: none), is
  * known: a clock error or a gap. 0 or -ENOMEM.
  */
 static int settle_held(struct correlator *c, uint32_t host, const struct trace_event *next)
 {
-	struct chost *h = host_get(c, c->held.host);
-	struct trace_event two[2];
 	int err;
 
-	if (!h)
-		return -ENOMEM;
 	c->held.valid = false;
 	c->settling = true;
-	two[0] = c->held.ev;
-	if (next && host == c->held.host)
-		two[1] = *next;
-	err = event_now(c, h, c->held.host, two, two + (next && host == c->held.host ? 2 : 1),
-			&c->held.cls, c->o.mode, false);
+	err = event_beside(c, c->held.host, &c->held.ev, host == c->held.host ? next : NULL,
+			   &c->held.cls);
 	c->settling = false;
 	return err;
 }
@@ -2117,16 +2122,7 @@ static int event_one(struct correlator *c, uint32_t host, const struct trace_eve
 		if (err)
 			return err;
 	}
-	struct chost *h = host_get(c, host);
-	struct trace_event two[2];
-
-	if (!h)
-		return -ENOMEM;
-	if (!next)
-		return event_now(c, h, host, ev, ev + 1, cls, c->o.mode, false);
-	two[0] = *ev;	/* side by side, as in a batch */
-	two[1] = *next;
-	return event_now(c, h, host, two, two + 2, cls, c->o.mode, false);
+	return event_beside(c, host, ev, next, cls);
 }
 
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)

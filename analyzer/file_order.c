@@ -87,7 +87,7 @@ void file_order__sort(struct file_order *order, int n)
 	}
 }
 
-int file_clocks__pick(struct file_clocks *fc, int host, uint64_t start_ns)
+static int file_clocks__pick(struct file_clocks *fc, int host, uint64_t start_ns)
 {
 	struct file_clock *c;
 	int best = -1;
@@ -105,6 +105,13 @@ int file_clocks__pick(struct file_clocks *fc, int host, uint64_t start_ns)
 	fc->c = c;
 	fc->c[fc->n] = (struct file_clock){ .host = host, .end_ns = 0 };
 	return fc->n++;
+}
+
+int file_clocks__of(struct file_clocks *fc, const struct file_order *order, int k)
+{
+	if (!k || order[k].recording != order[k - 1].recording)
+		fc->cur = file_clocks__pick(fc, order[k].host, order[k].h->start_ns);
+	return fc->cur;
 }
 
 void file_clocks__end(struct file_clocks *fc, int i, uint64_t end_ns)

@@ -54,10 +54,14 @@ struct file_clocks {
 		uint64_t end_ns;	/* the latest time read on it */
 	} *c;
 	int n;
+	int cur;		/* the clock of the recording being read */
 };
 
-/* The clock for a recording of HOST beginning at START_NS. The index, or -ENOMEM. */
-int file_clocks__pick(struct file_clocks *fc, int host, uint64_t start_ns);
+/*
+ * The clock of ORDER[K] (file_order__sort's order, read from 0 to K): its
+ * recording's, picked when its first piece is read. The index, or -ENOMEM.
+ */
+int file_clocks__of(struct file_clocks *fc, const struct file_order *order, int k);
 /* A trace read on clock I reached END_NS. */
 void file_clocks__end(struct file_clocks *fc, int i, uint64_t end_ns);
 void file_clocks__free(struct file_clocks *fc);
