@@ -135,7 +135,6 @@ static int open_piece(struct output *o, uint64_t seq, uint64_t now_ns)
 		.sz = sizeof(wo),
 		.force = o->opts->force,
 		.flush_interval_ms = o->opts->flush_interval_ms,
-		.zstd_level = 1,
 	};
 	struct trace_writer *w;
 	char *path;

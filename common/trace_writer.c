@@ -8,6 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
+/* For ZSTD_c_literalCompressionMode: a parameter of the stable setter, still marked experimental. */
+#define ZSTD_STATIC_LINKING_ONLY
 #include <zstd.h>
 
 #include "log.h"
@@ -401,6 +403,14 @@ struct trace_writer *trace_writer__open_fd(int fd, const char *name, const Mslat
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->opts.zstd_level);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
+	/*
+	 * Literals stored, not Huffman-coded: a trace's literals are mostly the
+	 * low bytes of nanosecond times, which Huffman shrinks by a few percent
+	 * while decoding them is most of zstd's time in `mslat report`
+	 * (docs/performance.md, ninth pass). A libzstd that refuses the
+	 * parameter codes them as before; readers take either.
+	 */
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
 
 	/* The header travels alone in the first frame: readers find the version first. */
 	hdr = header ? *header : (Mslat__Header)MSLAT__HEADER__INIT;

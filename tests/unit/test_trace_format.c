@@ -226,6 +226,88 @@ TEST(format, zstd_tool_compatible)
 	free(buf);
 }
 
+/*
+ * Walk the zstd frames of BUF (RFC 8878) and count the literals sections of
+ * their compressed blocks by type: 0 raw, 1 RLE, 2 Huffman, 3 Huffman with
+ * the previous table. Returns the compressed blocks seen, or -1 when BUF is
+ * not a sequence of frames.
+ */
+static long literal_types(const uint8_t *p, size_t len, long types[4])
+{
+	size_t pos = 0;
+	long blocks = 0;
+
+	while (pos + 4 <= len) {
+		uint32_t magic = (uint32_t)p[pos] | (uint32_t)p[pos + 1] << 8 |
+				 (uint32_t)p[pos + 2] << 16 | (uint32_t)p[pos + 3] << 24;
+		static const uint8_t did_bytes[4] = { 0, 1, 2, 4 };
+		uint8_t fhd;
+		bool single, checksum, last = false;
+		size_t fcs;
+
+		if ((magic & 0xfffffff0U) == 0x184D2A50U) {	/* skippable: 4-byte size */
+			if (pos + 8 > len)
+				return -1;
+			pos += 8 + ((size_t)p[pos + 4] | (size_t)p[pos + 5] << 8 |
+				    (size_t)p[pos + 6] << 16 | (size_t)p[pos + 7] << 24);
+			continue;
+		}
+		if (magic != 0xFD2FB528U || pos + 5 > len)
+			return -1;
+		fhd = p[pos + 4];
+		single = fhd & 0x20;
+		checksum = fhd & 0x04;
+		fcs = (fhd >> 6) == 0 ? (single ? 1 : 0) : (size_t)1 << (fhd >> 6);
+		pos += 5 + (single ? 0 : 1) + did_bytes[fhd & 3] + fcs;
+		while (!last) {
+			uint32_t bh, type, size;
+
+			if (pos + 3 > len)
+				return -1;
+			bh = (uint32_t)p[pos] | (uint32_t)p[pos + 1] << 8 | (uint32_t)p[pos + 2] << 16;
+			last = bh & 1;
+			type = (bh >> 1) & 3;
+			size = bh >> 3;
+			pos += 3;
+			if (type == 2) {
+				if (pos >= len)
+					return -1;
+				types[p[pos] & 3]++;
+				blocks++;
+			}
+			pos += type == 1 ? 1 : size;
+		}
+		pos += checksum ? 4 : 0;
+	}
+	return pos == len ? blocks : -1;
+}
+
+/*
+ * The writer stores literals raw: Huffman-coding them saved a few percent of
+ * the bytes and cost most of zstd's decoding time (docs/performance.md).
+ */
+TEST(format, literals_stored_raw)
+{
+	const char *path = tu__path("lit.mslat");
+	long types[4] = { 0 }, blocks;
+	uint8_t *buf;
+	size_t len;
+	bool footer;
+
+	unlink(path);
+	if (!ASSERT_OK(write_events(path, 11, 200000, 0, NULL), "write"))
+		return;
+	buf = tu__read_file(path, &len);
+	if (!ASSERT_OK_PTR(buf, "read"))
+		return;
+	blocks = literal_types(buf, len, types);
+	ASSERT_TRUE(blocks > 10, "compressed blocks found");
+	ASSERT_EQ(types[2] + types[3], 0, "no Huffman-coded literals");
+	ASSERT_TRUE(types[0] > 0, "raw literals");
+	ASSERT_EQ(verify_events(path, 11, &footer), 200000, "read back");
+	free(buf);
+}
+
 /* Offsets where each frame of BUF ends. Returns the count. */
 static size_t frame_ends(const uint8_t *buf, size_t len, size_t *ends, size_t max)
 {
