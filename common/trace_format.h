@@ -22,6 +22,6 @@
 #define TRACE_DEFAULT_FRAME_BYTES (2U << 20)	/* close a frame past this much content */
 #define TRACE_DEFAULT_BATCH_ROWS 16384U	/* rows per columnar batch */
 #define TRACE_DEFAULT_FLUSH_MS 1000U
-#define TRACE_DEFAULT_ZSTD_LEVEL 3	/* literals stored raw: see trace_writer.c */
+#define TRACE_DEFAULT_ZSTD_LEVEL 1	/* mslat-record's; frames of mostly literals: choose_literals */
 
 #endif

@@ -31,6 +31,7 @@ struct trace_writer {
 	char *name;
 	struct trace_writer_opts opts;
 	ZSTD_CCtx *cctx;
+	bool raw_literals;	/* the next frame stores its literals (choose_literals) */
 
 	uint8_t *frame;		/* uncompressed content of the open frame */
 	size_t frame_len, frame_cap;
@@ -94,6 +95,36 @@ static int fail(struct trace_writer *w, int err, const char *what)
 	return err;
 }
 
+/*
+ * How the next frame codes its literals, from how the last one compressed.
+ * Huffman coding saves much on regular content (a tight syscall loop: 40%
+ * of the bytes) and costs little to decode there. A busy server's frames
+ * are mostly literals, the low bytes of nanosecond times: Huffman saves 5-7%
+ * of them and decoding it is most of zstd's time in `mslat report`. Those
+ * frames store their literals, at level 3 at least: about as many bytes and
+ * as much CPU as level 1 with Huffman on such content, twice as fast to
+ * decode (docs/performance.md, ninth pass). A libzstd that refuses the
+ * parameter codes them as before; readers take either.
+ */
+#define LITERAL_HEAVY_RATIO 3		/* compressed less than 3:1 */
+#define LITERAL_JUDGE_MIN (64U << 10)	/* smaller frames say little: keep the choice */
+#define RAW_LITERALS_MIN_LEVEL 3
+
+static void choose_literals(struct trace_writer *w, size_t content, size_t compressed)
+{
+	bool raw = compressed * LITERAL_HEAVY_RATIO > content;
+	int level = w->opts.zstd_level;
+
+	if (content < LITERAL_JUDGE_MIN || raw == w->raw_literals)
+		return;
+	w->raw_literals = raw;
+	if (raw && level < RAW_LITERALS_MIN_LEVEL)
+		level = RAW_LITERALS_MIN_LEVEL;
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_literalCompressionMode,
+			       raw ? ZSTD_ps_disable : ZSTD_ps_auto);
+}
+
 /* Compress the open frame, with its checksum, and write it out. */
 static int close_frame(struct trace_writer *w)
 {
@@ -105,6 +136,7 @@ static int close_frame(struct trace_writer *w)
 	n = ZSTD_compress2(w->cctx, w->zbuf, w->zbuf_cap, w->frame, w->frame_len);
 	if (ZSTD_isError(n))
 		return fail(w, -EIO, ZSTD_getErrorName(n));
+	choose_literals(w, w->frame_len, n);
 	err = write_all(w, w->zbuf, n);
 	if (err)
 		return fail(w, err, "frame");
@@ -403,14 +435,6 @@ struct trace_writer *trace_writer__open_fd(int fd, const char *name, const Mslat
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, w->opts.zstd_level);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_checksumFlag, 1);
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_contentSizeFlag, 1);
-	/*
-	 * Literals stored, not Huffman-coded: a trace's literals are mostly the
-	 * low bytes of nanosecond times, which Huffman shrinks by a few percent
-	 * while decoding them is most of zstd's time in `mslat report`
-	 * (docs/performance.md, ninth pass). A libzstd that refuses the
-	 * parameter codes them as before; readers take either.
-	 */
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_literalCompressionMode, ZSTD_ps_disable);
 
 	/* The header travels alone in the first frame: readers find the version first. */
 	hdr = header ? *header : (Mslat__Header)MSLAT__HEADER__INIT;
