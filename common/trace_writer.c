@@ -99,30 +99,36 @@ static int fail(struct trace_writer *w, int err, const char *what)
  * How the next frame codes its literals, from how the last one compressed.
  * Huffman coding saves much on regular content (a tight syscall loop: 40%
  * of the bytes) and costs little to decode there. A busy server's frames
- * are mostly literals, the low bytes of nanosecond times: Huffman saves 5-7%
- * of them and decoding it is most of zstd's time in `mslat report`. Those
- * frames store their literals, at level 3 at least: about as many bytes and
- * as much CPU as level 1 with Huffman on such content, twice as fast to
- * decode (docs/performance.md, ninth pass). A libzstd that refuses the
- * parameter codes them as before; readers take either.
+ * are mostly literals, the low bytes of nanosecond times: Huffman saves
+ * about 7% of them at a given level, and decoding it is most of zstd's time
+ * in `mslat report`. Those frames store their literals, at level 3 at
+ * least: about as many bytes and as much CPU as level 1 with Huffman on
+ * such content, twice as fast to decode (docs/performance.md, ninth pass).
+ * Level 3 with stored literals compresses regular content better than level
+ * 1 with Huffman, hence the margin between the ratios that switch, lest
+ * the choice flip every frame. Levels below 1 store literals by themselves.
  */
-#define LITERAL_HEAVY_RATIO 3		/* compressed less than 3:1 */
-#define LITERAL_JUDGE_MIN (64U << 10)	/* smaller frames say little: keep the choice */
-#define RAW_LITERALS_MIN_LEVEL 3
+#define LITERALS_STORE_BELOW 3		/* the last frame compressed less than 3:1 */
+#define LITERALS_CODE_ABOVE 4		/* more than 4:1 */
+#define LITERALS_JUDGE_MIN (64U << 10)	/* smaller frames say little: the choice stays */
+#define STORED_LITERALS_MIN_LEVEL 3
 
 static void choose_literals(struct trace_writer *w, size_t content, size_t compressed)
 {
-	bool raw = compressed * LITERAL_HEAVY_RATIO > content;
+	bool raw = w->raw_literals ? compressed * LITERALS_CODE_ABOVE >= content
+				   : compressed * LITERALS_STORE_BELOW > content;
 	int level = w->opts.zstd_level;
 
-	if (content < LITERAL_JUDGE_MIN || raw == w->raw_literals)
+	if (content < LITERALS_JUDGE_MIN || raw == w->raw_literals || level < 1)
+		return;
+	/* A libzstd that refuses the parameter goes on as before; readers take either. */
+	if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_literalCompressionMode,
+						raw ? ZSTD_ps_disable : ZSTD_ps_auto)))
 		return;
 	w->raw_literals = raw;
-	if (raw && level < RAW_LITERALS_MIN_LEVEL)
-		level = RAW_LITERALS_MIN_LEVEL;
+	if (raw && level < STORED_LITERALS_MIN_LEVEL)
+		level = STORED_LITERALS_MIN_LEVEL;
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_literalCompressionMode,
-			       raw ? ZSTD_ps_disable : ZSTD_ps_auto);
 }
 
 /* Compress the open frame, with its checksum, and write it out. */
