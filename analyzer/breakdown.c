@@ -82,6 +82,17 @@ struct priv {
 	uint32_t last_host;		/* bucket_at's cache: [last_lo, last_hi) of last_host */
 	uint64_t last_lo, last_hi;
 	struct analysis_bucket *last_bucket;
+	/*
+	 * The time series' own clock: the end of the latest interval the
+	 * statistics pass placed a row in (of stat_host), and a row far ahead
+	 * of it, not placed until the row after it says whether it is a clock
+	 * error (settle_far).
+	 */
+	uint32_t stat_host;
+	uint64_t stat_hi;
+	bool far_pending;
+	uint32_t far_host;
+	uint64_t far_ns;
 	struct analysis_syscall *step_cache[2][STEP_SETS];	/* two ways; empty ones hold &no_step */
 	struct analysis_syscall no_step;	/* a name no step has */
 	struct hist_small syscalls, sends, bursts;	/* pending for q->syscalls, sends, bursts */
@@ -193,6 +204,30 @@ static struct analysis_bucket *bucket_slow(struct priv *p, uint32_t host, uint64
 		p->last_bucket = &a->buckets[idx];
 	}
 	return &a->buckets[idx];
+}
+
+/*
+ * The row held back as far ahead of the time series' clock, settled by the
+ * next row of its host at NEXT_NS (or by none: HAS_NEXT false): the
+ * correlator's rule (clock_error), so that one broken time does not widen
+ * every interval to a day. Back within the window: a clock error, left out
+ * of the series. Otherwise the clock moved on (a gap): placed.
+ */
+static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
+{
+	uint64_t win = correlator__clock_window(p->corr);
+	struct analysis_bucket *b;
+
+	p->far_pending = false;
+	if (has_next && next_ns < p->far_ns - win)
+		return 0;
+	b = bucket_at(p, p->far_host, p->far_ns);
+	if (!b)
+		return -ENOMEM;
+	b->events++;
+	p->stat_host = p->far_host;
+	p->stat_hi = p->last_hi;
+	return 0;
 }
 
 /* --- per-syscall statistics ------------------------------------------------- */
@@ -679,6 +714,19 @@ static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint3
 				b->events += filter ? nb : i - from;
 			nb = 0;
 			from = i;
+			if (p->far_pending && settle_far(p, p->far_host == host, exit_ns))
+				return -ENOMEM;
+			if (host == p->stat_host && p->stat_hi && exit_ns > p->stat_hi &&
+			    exit_ns - p->stat_hi > correlator__clock_window(p->corr)) {
+				/* Far ahead: placed, or not, once the next row is seen (width 0). */
+				p->far_pending = true;
+				p->far_host = host;
+				p->far_ns = exit_ns;
+				from = i + 1;
+				width = 0;
+				kept += filter;
+				continue;
+			}
 			b = bucket_at(p, host, exit_ns);
 			if (!b)
 				return -ENOMEM;
@@ -687,6 +735,10 @@ static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint3
 			    exit_ns < p->last_hi) {
 				lo = p->last_lo;
 				width = p->last_hi - lo;
+				if (host != p->stat_host || p->last_hi > p->stat_hi) {
+					p->stat_host = host;
+					p->stat_hi = p->last_hi;
+				}
 			}
 		}
 		if (filter) {
@@ -1158,6 +1210,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	int *hosts = NULL, err = 0, i;
 	struct file_order *order = NULL;
 	struct file_clocks clocks = { 0 };
+	struct correlator_stats cst;
 	struct priv *p = calloc(1, sizeof(*p));
 	struct analysis *a;
 
@@ -1267,6 +1320,10 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		trace_reader__stats(readers[i], &st);
 		file_clocks__end(&clocks, clock, st.max_ns);
 	}
+	if (p->far_pending && settle_far(p, false, 0)) {	/* the last row kept: a gap */
+		err = -ENOMEM;
+		goto out;
+	}
 	err = correlator__finish(p->corr);
 	sum_cells(p);
 	add_zeros(p);
@@ -1279,12 +1336,18 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		err = p->err;
 		goto out;
 	}
+	correlator__stats(p->corr, &cst);
 	for (i = 0; i < n; i++) {
 		struct trace_reader_stats st;
+		uint64_t end;
 
 		trace_reader__stats(readers[i], &st);
-		if (st.max_ns > a->trace.hosts[hosts[i]].end_ns)
-			a->trace.hosts[hosts[i]].end_ns = st.max_ns;
+		end = st.max_ns;
+		/* A row far ahead of the clock would stretch the trace (req/s 0.0): its rows' end instead. */
+		if (cst.clock_errors && end > correlator__host_end(p->corr, (uint32_t)hosts[i]))
+			end = correlator__host_end(p->corr, (uint32_t)hosts[i]);
+		if (end > a->trace.hosts[hosts[i]].end_ns)
+			a->trace.hosts[hosts[i]].end_ns = end;
 	}
 	finish_trace(p, readers, n);
 	err = finish_tables(p);

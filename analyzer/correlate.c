@@ -395,6 +395,22 @@ int correlator__host_alias(struct correlator *c, uint32_t host, uint32_t pub)
 	return 0;
 }
 
+uint64_t correlator__clock_window(const struct correlator *c)
+{
+	return c->o.request_timeout_ns > CLOCK_ERROR_MIN_NS ? c->o.request_timeout_ns :
+							      CLOCK_ERROR_MIN_NS;
+}
+
+uint64_t correlator__host_end(const struct correlator *c, uint32_t pub)
+{
+	uint64_t end = 0;
+
+	for (uint32_t h = 0; h < c->nhosts; h++)
+		if (c->hosts[h].pub_host == pub && c->hosts[h].now_ns > end)
+			end = c->hosts[h].now_ns;
+	return end;
+}
+
 static struct cthread *thread_slow(struct correlator *c, uint32_t host, uint32_t pid, uint32_t tid);
 
 static inline struct cthread *thread_get(struct correlator *c, uint32_t host, uint32_t pid,
@@ -1493,8 +1509,7 @@ enum clock_verdict { CLOCK_OK, CLOCK_ERROR, CLOCK_HOLD };
 static enum clock_verdict clock_error(struct correlator *c, struct chost *h, uint64_t now,
 				      const struct trace_event *ev, const struct trace_event *lim)
 {
-	uint64_t win = c->o.request_timeout_ns > CLOCK_ERROR_MIN_NS ? c->o.request_timeout_ns :
-								      CLOCK_ERROR_MIN_NS;
+	uint64_t win = correlator__clock_window(c);
 	uint64_t after;
 
 	if (now <= h->now_ns || now - h->now_ns <= win)

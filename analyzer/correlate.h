@@ -88,6 +88,18 @@ int correlator__finish(struct correlator *c);
  */
 int correlator__host_alias(struct correlator *c, uint32_t host, uint32_t pub);
 
+/*
+ * The latest exit of the rows taken in for the hosts reported as PUB, clock
+ * errors left out (a row's time far ahead of the rows after it); 0 if none.
+ */
+uint64_t correlator__host_end(const struct correlator *c, uint32_t pub);
+
+/*
+ * How far ahead of the clock a row must end to be a clock error, when the
+ * row after it is back within as much: max(--request-timeout, 1 s).
+ */
+uint64_t correlator__clock_window(const struct correlator *c);
+
 /* The shortest HTTP/1.1 request: "GET / HTTP/1.1", the Host header it must have, a blank line. */
 #define TINY_TURN_BYTES 27u
 

@@ -24,6 +24,12 @@ if "$B/tests/hostile_trace" -j -o "$TMP/clock-error.mslat" 2>"$TMP/err"; then
 else
 	fail "hostile_trace -j: $(head -3 "$TMP/err")"
 fi
+# The same row ending its batch and frame (the reader's time range reached it).
+if "$B/tests/hostile_trace" -J -o "$TMP/clock-error-at-end.mslat" 2>"$TMP/err"; then
+	extra+=("$TMP/clock-error-at-end.mslat")
+else
+	fail "hostile_trace -J: $(head -3 "$TMP/err")"
+fi
 for t in testdata/hostile/*.mslat "${extra[@]}"; do
 	for cmd in "info" "dump" "dump -f jsonl" "report" "report -f json" "report -c thread" \
 		"report -c marker" "report -f html -o $TMP/r.html" "report -f csv -o $TMP/csv" \
@@ -60,6 +66,43 @@ for c in "--pid 100 testdata/hostile/clock-error-then-other-pid.mslat:200" \
 	[ "$got" = "${c##*:} 0" ] && pass "clock error: ${c%:*}: ${c##*:} requests, none incomplete" ||
 		fail "clock error: ${c%:*}: $got (want ${c##*:} 0)"
 done
+# A clock error stretches neither the trace nor the time series: the trace
+# lasted 86 ms (200.5 ms), and its intervals stay 10 ms wide. Before, one
+# point of a day, and 76861433m38s traced at 0.0 req/s.
+for c in "$TMP/clock-error.mslat" "$TMP/clock-error-at-end.mslat" \
+	"testdata/hostile/clock-error-then-other-pid.mslat" "--pid 100 testdata/hostile/clock-error-then-other-pid.mslat"; do
+	# shellcheck disable=SC2086
+	got=$("$B/mslat" report -f json $c 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ts = d["timeseries"]
+print(d["trace"]["duration_ns"] < 1e9, ts["interval_ns"], len(ts["points"]) > 5,
+      sum(p["requests"] for p in ts["points"]))')
+	[ "$got" = "True 10000000 True 200" ] && pass "clock error: $c: trace and time series not stretched" ||
+		fail "clock error: $c: duration < 1 s, interval, points > 5, requests: $got (want True 10000000 True 200)"
+done
+"$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>/dev/null | grep -q '86.0ms traced, 805 events' &&
+	pass "clock error at a batch's end: 86.0ms traced" ||
+	fail "clock error at a batch's end: $("$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>&1 | grep traced)"
+# A real gap is not a clock error: 100 s of idleness in the middle, then
+# the last row of a trace 100 s after the others, are in the series.
+if "$B/tests/hostile_trace" -g -o "$TMP/gap.mslat" 2>"$TMP/err"; then
+	got=$("$B/mslat" report -f json "$TMP/gap.mslat" 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ts = d["timeseries"]
+print(d["trace"]["duration_ns"] > 100e9, ts["interval_ns"], len(ts["points"]), sum(p["events"] for p in ts["points"]))')
+	[ "$got" = "True 1000000000 101 804" ] && pass "a 100 s gap: the series spans it, every row in it" ||
+		fail "a 100 s gap: duration > 100 s, interval, points, events: $got (want True 1000000000 101 804)"
+else
+	fail "hostile_trace -g: $(head -3 "$TMP/err")"
+fi
+got=$("$B/mslat" report -f json testdata/hostile/ends-in-a-gap.mslat 2>/dev/null | python3 -c '
+import json, sys
+ts = json.load(sys.stdin)["timeseries"]
+print(sum(p["events"] for p in ts["points"]), ts["points"][-1]["start_ns"], ts["points"][-1]["events"])')
+[ "$got" = "5 100000000000 1" ] && pass "ends in a gap: its last row in the time series, at 100 s" ||
+	fail "ends in a gap: events in the series, last point's start and events: $got (want 5 100000000000 1)"
 # pid and tid 0xffffffff: one thread name, not one per event.
 "$B/mslat" export -o "$TMP/t.json" testdata/hostile/tid-wrap.mslat 2>/dev/null
 n=$(grep -o '"thread_name"' "$TMP/t.json" | wc -l)

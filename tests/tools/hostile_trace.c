@@ -6,7 +6,9 @@
  * With -t N, the header names N more targets (the HTML and CSV outputs
  * looked each one up against all the others: 200,000 took 28 s). With -j,
  * one futex of another thread, in the middle, ends 2^62 ns late (a clock
- * error: every request after it timed out).
+ * error: every request after it timed out); with -J, the same row ends its
+ * batch and frame (the trace's time range then reached 2^62 ns: req/s 0.0).
+ * With -g, the server is idle for 100 s there instead: a gap, not an error.
  *
  * With -b NS, the recording starts at NS (a host up for a year: 3.2e16).
  * With -u, it also holds a scheduler record, an arrival and a marker of
@@ -14,7 +16,7 @@
  * With -e, the process execs "model-server" after its snapshot (as a server
  * started by `sh -c` does): that is its name.
  *
- *	hostile_trace [-t N] [-j] [-b NS] -o FILE
+ *	hostile_trace [-t N] [-j|-J|-g] [-b NS] -o FILE
  */
 #include <errno.h>
 #include <stdio.h>
@@ -75,7 +77,7 @@ static void ev(struct gen *g, uint32_t tid, int nr, int32_t fd, uint32_t kind, u
 	g->now += dur + 1000;
 }
 
-static void requests(struct gen *g, int hostile_nr, bool jump)
+static void requests(struct gen *g, int hostile_nr, bool jump, bool jump_ends_batch, bool gap)
 {
 	int r_read = nr_of("read"), r_write = nr_of("write"), r_futex = nr_of("futex");
 	int r_pread = nr_of("pread64"), r_accept = nr_of("accept4"), r_close = nr_of("close");
@@ -93,8 +95,12 @@ static void requests(struct gen *g, int hostile_nr, bool jump)
 			uint64_t now = g->now;
 
 			ev(g, OTHER, r_futex, -1, FD_KIND_NONE, 1ULL << 62, 0);
+			if (jump_ends_batch && !g->err)
+				g->err = trace_writer__flush(g->w);
 			g->now = now + 1000;
 		}
+		if (gap && i == REQUESTS / 2)
+			g->now += 100000000000ULL;
 		g->now += 40000;	/* user time */
 		ev(g, WORKER, r_write, 5, FD_KIND_TCP, 20000, 512);
 	}
@@ -118,10 +124,10 @@ int main(int argc, char **argv)
 	uint64_t start = START_NS;
 	Mslat__Target *many = NULL, **tlist = targets;
 	size_t ntargets = 0;
-	bool jump = false, unknown = false, exec = false;
+	bool jump = false, jump_ends_batch = false, gap = false, unknown = false, exec = false;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "o:t:b:jueh")) != -1) {
+	while ((c = getopt(argc, argv, "o:t:b:jJgueh")) != -1) {
 		if (c == 'o') {
 			path = optarg;
 		} else if (c == 'e') {
@@ -133,15 +139,19 @@ int main(int argc, char **argv)
 			g.now = start + 1000001;	/* an odd time: a double would round it */
 		} else if (c == 'j') {
 			jump = true;
+		} else if (c == 'J') {
+			jump = jump_ends_batch = true;
+		} else if (c == 'g') {
+			gap = true;
 		} else if (c == 't') {
 			ntargets = strtoul(optarg, NULL, 10);
 		} else {
-			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j] [-u] [-e] [-b NS] -o FILE\n");
+			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j|-J|-g] [-u] [-e] [-b NS] -o FILE\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "Usage: hostile_trace [-t N] [-j] [-u] [-e] [-b NS] -o FILE\n");
+		fprintf(stderr, "Usage: hostile_trace [-t N] [-j|-J|-g] [-u] [-e] [-b NS] -o FILE\n");
 		return 2;
 	}
 	log__use_stderr("hostile_trace");
@@ -213,7 +223,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = trace_writer__append_process(g.w, &p);
 
-	requests(&g, (int)cnt, jump);
+	requests(&g, (int)cnt, jump, jump_ends_batch, gap);
 	if (unknown && !err) {
 		struct trace_sched sr = { .start_ns = g.now, .duration_ns = 1000, .tid = WORKER,
 					  .pid = PID, .what = 7 };
