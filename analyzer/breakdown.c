@@ -230,6 +230,26 @@ static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
 	return 0;
 }
 
+/*
+ * A row of HOST ending at EXIT_NS, about to be placed in the series: first
+ * the held one is settled by it; then it is held itself when it ends more
+ * than the clock window past the series' latest interval. 1 when held, 0,
+ * or -ENOMEM. Out of line: it runs once per interval and chunk, and the
+ * statistics pass's loop stays as small.
+ */
+static __attribute__((noinline)) int hold_far(struct priv *p, uint32_t host, uint64_t exit_ns)
+{
+	if (p->far_pending && settle_far(p, p->far_host == host, exit_ns))
+		return -ENOMEM;
+	if (host != p->stat_host || !p->stat_hi || exit_ns <= p->stat_hi ||
+	    exit_ns - p->stat_hi <= correlator__clock_window(p->corr))
+		return 0;
+	p->far_pending = true;
+	p->far_host = host;
+	p->far_ns = exit_ns;
+	return 1;
+}
+
 /* --- per-syscall statistics ------------------------------------------------- */
 
 static struct analysis_syscall *sc_stat(struct priv *p, const char *name, uint8_t cat)
@@ -688,6 +708,7 @@ static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint3
 	struct analysis_bucket *b = NULL;
 	uint64_t kept = 0, nb = 0, lo = 0, width = 0;
 	size_t from = 0;	/* without FILTER, rows from..i-1 are in B */
+	int held;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct trace_event *ev = &rows[i];
@@ -714,14 +735,11 @@ static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint3
 				b->events += filter ? nb : i - from;
 			nb = 0;
 			from = i;
-			if (p->far_pending && settle_far(p, p->far_host == host, exit_ns))
-				return -ENOMEM;
-			if (host == p->stat_host && p->stat_hi && exit_ns > p->stat_hi &&
-			    exit_ns - p->stat_hi > correlator__clock_window(p->corr)) {
-				/* Far ahead: placed, or not, once the next row is seen (width 0). */
-				p->far_pending = true;
-				p->far_host = host;
-				p->far_ns = exit_ns;
+			held = hold_far(p, host, exit_ns);
+			if (__builtin_expect(held, 0)) {
+				if (held < 0)
+					return held;
+				/* Placed, or not, once the next row is seen (width 0). */
 				from = i + 1;
 				width = 0;
 				kept += filter;
