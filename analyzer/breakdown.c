@@ -742,6 +742,7 @@ static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint3
 				/* Placed, or not, once the next row is seen (width 0). */
 				from = i + 1;
 				width = 0;
+				b = NULL;	/* settling the one before may have moved the buckets */
 				kept += filter;
 				continue;
 			}

@@ -24,6 +24,13 @@ if "$B/tests/hostile_trace" -j -o "$TMP/clock-error.mslat" 2>"$TMP/err"; then
 else
 	fail "hostile_trace -j: $(head -3 "$TMP/err")"
 fi
+# After the requests, a heartbeat every 2 s: each row a gap after the one
+# before, with --request-timeout 1s (below).
+if "$B/tests/hostile_trace" -G -o "$TMP/heartbeat.mslat" 2>"$TMP/err"; then
+	extra+=("$TMP/heartbeat.mslat")
+else
+	fail "hostile_trace -G: $(head -3 "$TMP/err")"
+fi
 # The same row ending its batch and frame (the reader's time range reached it).
 if "$B/tests/hostile_trace" -J -o "$TMP/clock-error-at-end.mslat" 2>"$TMP/err"; then
 	extra+=("$TMP/clock-error-at-end.mslat")
@@ -84,6 +91,16 @@ done
 "$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>/dev/null | grep -q '86.0ms traced, 805 events' &&
 	pass "clock error at a batch's end: 86.0ms traced" ||
 	fail "clock error at a batch's end: $("$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>&1 | grep traced)"
+# Forty heartbeats 2 s apart, with a 1 s window: each held, then placed by
+# the next, itself held (the statistics pass wrote through a bucket pointer
+# that placing had freed: heap-use-after-free under ASan). One in every
+# other second of the series.
+got=$("$B/mslat" report --request-timeout 1s -f json "$TMP/heartbeat.mslat" 2>"$TMP/hb.err" | python3 -c '
+import json, sys
+ev = [p["events"] for p in json.load(sys.stdin)["timeseries"]["points"]]
+print(len(ev), ev[0], ev[1:] == [0, 1] * 40)')
+[ "$got" = "81 804 True" ] && ! grep -q Sanitizer "$TMP/hb.err" && pass "a heartbeat every 2 s: every one in the series" ||
+	fail "a heartbeat every 2 s: points, first point's events, the rest alternating: $got (want 81 804 True) $(grep -m1 Sanitizer "$TMP/hb.err")"
 # A real gap is not a clock error: 100 s of idleness in the middle, then
 # the last row of a trace 100 s after the others, are in the series.
 if "$B/tests/hostile_trace" -g -o "$TMP/gap.mslat" 2>"$TMP/err"; then

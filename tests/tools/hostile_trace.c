@@ -9,6 +9,8 @@
  * error: every request after it timed out); with -J, the same row ends its
  * batch and frame (the trace's time range then reached 2^62 ns: req/s 0.0).
  * With -g, the server is idle for 100 s there instead: a gap, not an error.
+ * With -G, the requests are followed by a heartbeat every 2 s, 40 times:
+ * every row a gap after the one before.
  *
  * With -b NS, the recording starts at NS (a host up for a year: 3.2e16).
  * With -u, it also holds a scheduler record, an arrival and a marker of
@@ -16,7 +18,7 @@
  * With -e, the process execs "model-server" after its snapshot (as a server
  * started by `sh -c` does): that is its name.
  *
- *	hostile_trace [-t N] [-j|-J|-g] [-b NS] -o FILE
+ *	hostile_trace [-t N] [-j|-J|-g|-G] [-b NS] -o FILE
  */
 #include <errno.h>
 #include <stdio.h>
@@ -77,7 +79,8 @@ static void ev(struct gen *g, uint32_t tid, int nr, int32_t fd, uint32_t kind, u
 	g->now += dur + 1000;
 }
 
-static void requests(struct gen *g, int hostile_nr, bool jump, bool jump_ends_batch, bool gap)
+static void requests(struct gen *g, int hostile_nr, bool jump, bool jump_ends_batch, bool gap,
+		     bool heartbeat)
 {
 	int r_read = nr_of("read"), r_write = nr_of("write"), r_futex = nr_of("futex");
 	int r_pread = nr_of("pread64"), r_accept = nr_of("accept4"), r_close = nr_of("close");
@@ -106,6 +109,10 @@ static void requests(struct gen *g, int hostile_nr, bool jump, bool jump_ends_ba
 	}
 	ev(g, WORKER, r_read, 5, FD_KIND_TCP, 10000, 0);
 	ev(g, WORKER, r_close, 5, FD_KIND_TCP, 2000, 0);
+	for (int i = 0; heartbeat && i < 40; i++) {
+		g->now += 2000000000ULL;
+		ev(g, OTHER, r_futex, -1, FD_KIND_NONE, 3000, 0);
+	}
 }
 
 int main(int argc, char **argv)
@@ -124,10 +131,11 @@ int main(int argc, char **argv)
 	uint64_t start = START_NS;
 	Mslat__Target *many = NULL, **tlist = targets;
 	size_t ntargets = 0;
-	bool jump = false, jump_ends_batch = false, gap = false, unknown = false, exec = false;
+	bool jump = false, jump_ends_batch = false, gap = false, heartbeat = false;
+	bool unknown = false, exec = false;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "o:t:b:jJgueh")) != -1) {
+	while ((c = getopt(argc, argv, "o:t:b:jJgGueh")) != -1) {
 		if (c == 'o') {
 			path = optarg;
 		} else if (c == 'e') {
@@ -143,15 +151,17 @@ int main(int argc, char **argv)
 			jump = jump_ends_batch = true;
 		} else if (c == 'g') {
 			gap = true;
+		} else if (c == 'G') {
+			heartbeat = true;
 		} else if (c == 't') {
 			ntargets = strtoul(optarg, NULL, 10);
 		} else {
-			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j|-J|-g] [-u] [-e] [-b NS] -o FILE\n");
+			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j|-J|-g|-G] [-u] [-e] [-b NS] -o FILE\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "Usage: hostile_trace [-t N] [-j|-J|-g] [-u] [-e] [-b NS] -o FILE\n");
+		fprintf(stderr, "Usage: hostile_trace [-t N] [-j|-J|-g|-G] [-u] [-e] [-b NS] -o FILE\n");
 		return 2;
 	}
 	log__use_stderr("hostile_trace");
@@ -223,7 +233,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = trace_writer__append_process(g.w, &p);
 
-	requests(&g, (int)cnt, jump, jump_ends_batch, gap);
+	requests(&g, (int)cnt, jump, jump_ends_batch, gap, heartbeat);
 	if (unknown && !err) {
 		struct trace_sched sr = { .start_ns = g.now, .duration_ns = 1000, .tid = WORKER,
 					  .pid = PID, .what = 7 };
