@@ -88,10 +88,10 @@ struct priv {
 	 * of it, not placed until the row after it says whether it is a clock
 	 * error (settle_far).
 	 */
-	uint32_t stat_host;
+	uint32_t stat_host, stat_clock;	/* the host, and the recording whose clock it was */
 	uint64_t stat_hi;
 	bool far_pending;
-	uint32_t far_host;
+	uint32_t far_host, far_clock;
 	uint64_t far_ns;
 	struct analysis_syscall *step_cache[2][STEP_SETS];	/* two ways; empty ones hold &no_step */
 	struct analysis_syscall no_step;	/* a name no step has */
@@ -219,13 +219,15 @@ static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
 	struct analysis_bucket *b;
 
 	p->far_pending = false;
-	if (has_next && next_ns < p->far_ns - win)
+	/* Back, and not itself far ahead of the series (then the clock moved on). */
+	if (has_next && next_ns < p->far_ns - win && next_ns <= u64_sat_add(p->stat_hi, win))
 		return 0;
 	b = bucket_at(p, p->far_host, p->far_ns);
 	if (!b)
 		return -ENOMEM;
 	b->events++;
 	p->stat_host = p->far_host;
+	p->stat_clock = p->far_clock;
 	p->stat_hi = p->last_hi;
 	return 0;
 }
@@ -239,13 +241,16 @@ static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
  */
 static __attribute__((noinline)) int hold_far(struct priv *p, uint32_t host, uint64_t exit_ns)
 {
-	if (p->far_pending && settle_far(p, p->far_host == host, exit_ns))
+	/* Rows of another recording, even of this host, run on a clock of their own. */
+	if (p->far_pending &&
+	    settle_far(p, p->far_host == host && p->far_clock == p->recording, exit_ns))
 		return -ENOMEM;
-	if (host != p->stat_host || !p->stat_hi || exit_ns <= p->stat_hi ||
-	    exit_ns - p->stat_hi <= correlator__clock_window(p->corr))
+	if (host != p->stat_host || p->recording != p->stat_clock || !p->stat_hi ||
+	    exit_ns <= p->stat_hi || exit_ns - p->stat_hi <= correlator__clock_window(p->corr))
 		return 0;
 	p->far_pending = true;
 	p->far_host = host;
+	p->far_clock = p->recording;
 	p->far_ns = exit_ns;
 	return 1;
 }
@@ -754,8 +759,10 @@ static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint3
 			    exit_ns < p->last_hi) {
 				lo = p->last_lo;
 				width = p->last_hi - lo;
-				if (host != p->stat_host || p->last_hi > p->stat_hi) {
+				if (host != p->stat_host || p->recording != p->stat_clock ||
+				    p->last_hi > p->stat_hi) {
 					p->stat_host = host;
+					p->stat_clock = p->recording;
 					p->stat_hi = p->last_hi;
 				}
 			}
@@ -1358,13 +1365,19 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	correlator__stats(p->corr, &cst);
 	for (i = 0; i < n; i++) {
 		struct trace_reader_stats st;
-		uint64_t end;
+		uint64_t end, kept_end;
 
 		trace_reader__stats(readers[i], &st);
 		end = st.max_ns;
-		/* A row far ahead of the clock would stretch the trace (req/s 0.0): its rows' end instead. */
-		if (cst.clock_errors && end > correlator__host_end(p->corr, (uint32_t)hosts[i]))
-			end = correlator__host_end(p->corr, (uint32_t)hosts[i]);
+		/*
+		 * A clock error at a batch's end stretched the trace (req/s 0.0):
+		 * the end of the rows the correlator took in instead, when it took
+		 * in every row (--pid, --since and --until leave some out).
+		 */
+		kept_end = correlator__host_end(p->corr, (uint32_t)hosts[i]);
+		if (cst.clock_errors && !filtering(&a->opts) && kept_end &&
+		    end > u64_sat_add(kept_end, correlator__clock_window(p->corr)))
+			end = kept_end;
 		if (end > a->trace.hosts[hosts[i]].end_ns)
 			a->trace.hosts[hosts[i]].end_ns = end;
 	}

