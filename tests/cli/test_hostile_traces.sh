@@ -9,34 +9,24 @@ export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 # ASan reserves terabytes of address space: the memory bound is for the normal build.
 limit=2097152
 case "${MSLAT_SAN:-0}:$B" in 1:* | *:*/san) limit=unlimited ;; esac
-# Generated: 400,000 targets in the header (each looked up against all the
-# others by the HTML and CSV outputs: 200,000 took 28 s).
+# Generated, each run through every command below:
+#   many-targets: 400,000 targets in the header (each looked up against all
+#     the others by the HTML and CSV outputs: 200,000 took 28 s);
+#   clock-error: one futex ending 2^62 ns late in the middle of 200 requests
+#     (every request after it timed out, silently);
+#   clock-error-at-end: the same row ending its batch and frame (the
+#     reader's time range reached it);
+#   heartbeat: after the requests, a heartbeat every 2 s, each row a gap
+#     after the one before (with --request-timeout 1s below).
 extra=()
-if "$B/tests/hostile_trace" -t 400000 -o "$TMP/many-targets.mslat" 2>"$TMP/err"; then
-	extra+=("$TMP/many-targets.mslat")
-else
-	fail "hostile_trace -t 400000: $(head -3 "$TMP/err")"
-fi
-# Generated: one futex ending 2^62 ns late in the middle of 200 requests
-# (every request after it timed out, silently).
-if "$B/tests/hostile_trace" -j -o "$TMP/clock-error.mslat" 2>"$TMP/err"; then
-	extra+=("$TMP/clock-error.mslat")
-else
-	fail "hostile_trace -j: $(head -3 "$TMP/err")"
-fi
-# After the requests, a heartbeat every 2 s: each row a gap after the one
-# before, with --request-timeout 1s (below).
-if "$B/tests/hostile_trace" -G -o "$TMP/heartbeat.mslat" 2>"$TMP/err"; then
-	extra+=("$TMP/heartbeat.mslat")
-else
-	fail "hostile_trace -G: $(head -3 "$TMP/err")"
-fi
-# The same row ending its batch and frame (the reader's time range reached it).
-if "$B/tests/hostile_trace" -J -o "$TMP/clock-error-at-end.mslat" 2>"$TMP/err"; then
-	extra+=("$TMP/clock-error-at-end.mslat")
-else
-	fail "hostile_trace -J: $(head -3 "$TMP/err")"
-fi
+for g in "many-targets -t 400000" "clock-error -j" "clock-error-at-end -J" "heartbeat -G"; do
+	# shellcheck disable=SC2086
+	if "$B/tests/hostile_trace" ${g#* } -o "$TMP/${g%% *}.mslat" 2>"$TMP/err"; then
+		extra+=("$TMP/${g%% *}.mslat")
+	else
+		fail "hostile_trace ${g#* }: $(head -3 "$TMP/err")"
+	fi
+done
 for t in testdata/hostile/*.mslat "${extra[@]}"; do
 	for cmd in "info" "dump" "dump -f jsonl" "report" "report -f json" "report -c thread" \
 		"report -c marker" "report -f html -o $TMP/r.html" "report -f csv -o $TMP/csv" \
