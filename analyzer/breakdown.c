@@ -206,6 +206,16 @@ static struct analysis_bucket *bucket_slow(struct priv *p, uint32_t host, uint64
 	return &a->buckets[idx];
 }
 
+/* Rows of HOST on CLOCK (a recording) were placed up to p->last_hi: the series' clock. */
+static inline void series_clock_at(struct priv *p, uint32_t host, uint32_t clock)
+{
+	if (host != p->stat_host || clock != p->stat_clock || p->last_hi > p->stat_hi) {
+		p->stat_host = host;
+		p->stat_clock = clock;
+		p->stat_hi = p->last_hi;
+	}
+}
+
 /*
  * The row held back as far ahead of the time series' clock, settled by the
  * next row of its host at NEXT_NS (or by none: HAS_NEXT false): the
@@ -226,9 +236,7 @@ static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
 	if (!b)
 		return -ENOMEM;
 	b->events++;
-	p->stat_host = p->far_host;
-	p->stat_clock = p->far_clock;
-	p->stat_hi = p->last_hi;
+	series_clock_at(p, p->far_host, p->far_clock);
 	return 0;
 }
 
@@ -759,12 +767,7 @@ static inline __attribute__((always_inline)) int stat_rows(struct priv *p, uint3
 			    exit_ns < p->last_hi) {
 				lo = p->last_lo;
 				width = p->last_hi - lo;
-				if (host != p->stat_host || p->recording != p->stat_clock ||
-				    p->last_hi > p->stat_hi) {
-					p->stat_host = host;
-					p->stat_clock = p->recording;
-					p->stat_hi = p->last_hi;
-				}
+				series_clock_at(p, host, p->recording);
 			}
 		}
 		if (filter) {
@@ -1365,7 +1368,7 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	correlator__stats(p->corr, &cst);
 	for (i = 0; i < n; i++) {
 		struct trace_reader_stats st;
-		uint64_t end, kept_end;
+		uint64_t end;
 
 		trace_reader__stats(readers[i], &st);
 		end = st.max_ns;
@@ -1374,10 +1377,12 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		 * the end of the rows the correlator took in instead, when it took
 		 * in every row (--pid, --since and --until leave some out).
 		 */
-		kept_end = correlator__host_end(p->corr, (uint32_t)hosts[i]);
-		if (cst.clock_errors && !filtering(&a->opts) && kept_end &&
-		    end > u64_sat_add(kept_end, correlator__clock_window(p->corr)))
-			end = kept_end;
+		if (cst.clock_errors && !filtering(&a->opts)) {
+			uint64_t kept_end = correlator__host_end(p->corr, (uint32_t)hosts[i]);
+
+			if (kept_end && end > u64_sat_add(kept_end, correlator__clock_window(p->corr)))
+				end = kept_end;
+		}
 		if (end > a->trace.hosts[hosts[i]].end_ns)
 			a->trace.hosts[hosts[i]].end_ns = end;
 	}
