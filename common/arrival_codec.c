@@ -42,6 +42,21 @@ static int reserve(struct arrival_rows *out, size_t n)
 	return 0;
 }
 
+/* Room for N values of a column, the hand decoder's scratch. */
+static int reserve_vals(struct arrival_rows *out, size_t n)
+{
+	uint64_t *v;
+
+	if (n <= out->vals_cap)
+		return 0;
+	v = realloc(out->vals, n * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	out->vals = v;
+	out->vals_cap = n;
+	return 0;
+}
+
 /* A QUEUED arrival's accept, saturating: a hostile wait must not wrap to an earlier accept. */
 static inline uint64_t accept_at(uint32_t what, uint64_t t, uint64_t wait)
 {
@@ -72,56 +87,6 @@ int arrival_codec__rows_from_pb(struct arrival_rows *out, const Mslat__ArrivalBa
 	return 0;
 }
 
-/* Values in a packed column [P, END): its bytes that end one (a column cut short is found decoding it). */
-static size_t count_values(const uint8_t *p, const uint8_t *end)
-{
-	size_t n = 0;
-
-	for (; p < end; p++)
-		n += !(*p & 0x80);
-	return n;
-}
-
-/*
- * The next value of a packed column, as protobuf-c reads it: at most 10
- * bytes (it refuses longer ones), the bits beyond 64 dropped. A longer
- * value (a time), where 8 bytes are left: its end is found in a word and
- * its 7-bit groups joined without a branch per byte.
- */
-static inline bool next_value(const uint8_t **p, const uint8_t *end, uint64_t *v)
-{
-	uint64_t w, stop;
-	int k;
-
-	if (*p == end)
-		return false;	/* a column shorter than the times */
-	if (**p < 0x80) {	/* pids, fds, kinds: mostly one byte */
-		*v = *(*p)++;
-		return true;
-	}
-	if (end - *p >= 8) {
-		memcpy(&w, *p, 8);	/* little-endian: the first byte is the lowest */
-		stop = ~w & 0x8080808080808080ULL;
-		if (stop) {
-			unsigned int bits = (unsigned int)__builtin_ctzll(stop) + 1;
-
-			if (bits < 64)
-				w &= (1ULL << bits) - 1;
-			w = (w & 0x007f007f007f007fULL) | ((w & 0x7f007f007f007f00ULL) >> 1);
-			w = (w & 0x00003fff00003fffULL) | ((w & 0x3fff00003fff0000ULL) >> 2);
-			w = (w & 0x000000000fffffffULL) | ((w & 0x0fffffff00000000ULL) >> 4);
-			*v = w;
-			*p += bits / 8;
-			return true;
-		}
-	}
-	k = varint__get(*p, (size_t)(end - *p), v);
-	if (k <= 0)
-		return false;
-	*p += k;
-	return true;
-}
-
 /* Only tags protobuf-c writes: one byte. A length: at most 5 bytes and INT_MAX, as protobuf-c reads one. */
 static bool next_len(const uint8_t **p, const uint8_t *end, uint64_t *len)
 {
@@ -133,18 +98,26 @@ static bool next_len(const uint8_t **p, const uint8_t *end, uint64_t *len)
 	return true;
 }
 
-/*
- * Column F's N values into the rows, as arrival_codec__rows_from_pb stores
- * them; false unless [P, END) holds exactly N values. Inline: F folds.
- */
-static inline __attribute__((always_inline)) bool decode_column(unsigned int f, const uint8_t *p, const uint8_t *end, uint64_t base,
-			  struct trace_arrival *a, size_t n)
-{
-	uint64_t v, t = base;
+VARINT_DEFINE_PACKED(decode_values, uint64_t, v)
 
+/*
+ * Column F, [P, END), into the N rows at A, as arrival_codec__rows_from_pb
+ * stores them, by way of VALS (room for N): false unless it holds exactly N
+ * values of at most 10 bytes. Inline: F folds.
+ */
+static inline __attribute__((always_inline)) bool decode_column(unsigned int f, const uint8_t *p,
+								const uint8_t *end, uint64_t base,
+								struct trace_arrival *a,
+								uint64_t *vals, size_t n)
+{
+	uint64_t t = base;
+
+	if ((end[-1] & 0x80) || varint__count(p, (size_t)(end - p)) != n ||
+	    decode_values(vals, 0, p, end) != n)
+		return false;
 	for (size_t i = 0; i < n; i++) {
-		if (!next_value(&p, end, &v))
-			return false;
+		uint64_t v = vals[i];
+
 		switch (f) {
 		case F_TIME:
 			t += (uint64_t)((int64_t)(v >> 1) ^ -(int64_t)(v & 1));
@@ -167,7 +140,7 @@ static inline __attribute__((always_inline)) bool decode_column(unsigned int f, 
 			break;
 		}
 	}
-	return p == end;
+	return true;
 }
 
 int arrival_codec__decode_rows(const uint8_t *p, size_t len, struct arrival_rows *out)
@@ -206,12 +179,12 @@ int arrival_codec__decode_rows(const uint8_t *p, size_t len, struct arrival_rows
 	}
 	if (!col[F_TIME] || !col[F_PID] || !col[F_FD])
 		return 0;
-	n = count_values(col[F_TIME], col_end[F_TIME]);
+	n = varint__count(col[F_TIME], (size_t)(col_end[F_TIME] - col[F_TIME]));
 	if (!n || n > TRACE_MAX_BATCH_ROWS)
 		return 0;
-	if (reserve(out, n))
+	if (reserve(out, n) || reserve_vals(out, n))
 		return -ENOMEM;
-#define COLUMN(f) (!col[f] || decode_column(f, col[f], col_end[f], base, out->rows, n))
+#define COLUMN(f) (!col[f] || decode_column(f, col[f], col_end[f], base, out->rows, out->vals, n))
 	/*
 	 * In field order: the times first (they start each row), WHAT before
 	 * WAIT. Each column must hold N values exactly (decode_column); if one
@@ -228,6 +201,8 @@ int arrival_codec__decode_rows(const uint8_t *p, size_t len, struct arrival_rows
 void arrival_codec__free_rows(struct arrival_rows *r)
 {
 	free(r->rows);
+	free(r->vals);
 	r->rows = NULL;
-	r->n = r->cap = 0;
+	r->vals = NULL;
+	r->n = r->cap = r->vals_cap = 0;
 }

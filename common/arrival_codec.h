@@ -20,6 +20,8 @@
 struct arrival_rows {
 	struct trace_arrival *rows;
 	size_t n, cap;
+	uint64_t *vals;		/* a column's values, on their way into the rows */
+	size_t vals_cap;
 };
 
 /*
