@@ -104,14 +104,20 @@ static int fail(struct trace_writer *w, int err, const char *what)
  * in `mslat report`. Those frames store their literals, at level 3 at
  * least: about as many bytes and as much CPU as level 1 with Huffman on
  * such content, twice as fast to decode (docs/performance.md, ninth pass).
- * Level 3 with stored literals compresses regular content better than level
- * 1 with Huffman, hence the margin between the ratios that switch, lest
- * the choice flip every frame. Levels below 1 store literals by themselves.
+ * Their matches are at least 6 bytes long: zstd's decoder pays per
+ * match, and shorter ones save little on such content, so its work goes
+ * down by 10-25% for 2-4% more bytes (docs/performance.md, tenth pass).
+ * Stored this way, content compresses less than with Huffman (a tight loop
+ * 3.1:1 against 4.2:1): one ratio both ways then keeps the choice steady,
+ * as a frame must do better in the mode it is in to switch. Content that
+ * compresses between about 3:1 and 4:1 with Huffman keeps the mode it is
+ * in. Levels below 1 store literals by themselves.
  */
 #define LITERALS_STORE_BELOW 3		/* the last frame compressed less than 3:1 */
-#define LITERALS_CODE_ABOVE 4		/* more than 4:1 */
+#define LITERALS_CODE_ABOVE 3		/* more than 3:1, storing its literals */
 #define LITERALS_JUDGE_MIN (64U << 10)	/* smaller frames say little: the choice stays */
 #define STORED_LITERALS_MIN_LEVEL 3
+#define STORED_LITERALS_MIN_MATCH 6
 
 static void choose_literals(struct trace_writer *w, size_t content, size_t compressed)
 {
@@ -129,6 +135,8 @@ static void choose_literals(struct trace_writer *w, size_t content, size_t compr
 	if (raw && level < STORED_LITERALS_MIN_LEVEL)
 		level = STORED_LITERALS_MIN_LEVEL;
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
+	/* 0: the level's own */
+	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_minMatch, raw ? STORED_LITERALS_MIN_MATCH : 0);
 }
 
 /* Compress the open frame, with its checksum, and write it out. */
