@@ -91,6 +91,7 @@ struct priv {
 	uint32_t stat_host, stat_clock;	/* the host, and the recording whose clock it was */
 	uint64_t stat_hi;
 	bool far_pending;
+	bool far_first;			/* held with no series clock of its own to judge it by */
 	uint32_t far_host, far_clock;
 	uint64_t far_ns;
 	struct analysis_syscall *step_cache[2][STEP_SETS];	/* two ways; empty ones hold &no_step */
@@ -221,7 +222,9 @@ static inline void series_clock_at(struct priv *p, uint32_t host, uint32_t clock
  * next row of its host at NEXT_NS (or by none: HAS_NEXT false): the
  * correlator's rule (clock_error), so that one broken time does not widen
  * every interval to a day. Back within the window: a clock error, left out
- * of the series. Otherwise the clock moved on (a gap): placed.
+ * of the series. Otherwise the clock moved on (a gap): placed. A first row
+ * (far_first) has no clock to be ahead of: only the row after it judges it,
+ * as the correlator judges a host's first row.
  */
 static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
 {
@@ -230,7 +233,8 @@ static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
 
 	p->far_pending = false;
 	/* Back, and not itself far ahead of the series (then the clock moved on). */
-	if (has_next && next_ns < p->far_ns - win && next_ns <= u64_sat_add(p->stat_hi, win))
+	if (has_next && p->far_ns > win && next_ns < p->far_ns - win &&
+	    (p->far_first || next_ns <= u64_sat_add(p->stat_hi, win)))
 		return 0;
 	b = bucket_at(p, p->far_host, p->far_ns);
 	if (!b)
@@ -243,20 +247,26 @@ static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
 /*
  * A row of HOST ending at EXIT_NS, about to be placed in the series: first
  * the held one is settled by it; then it is held itself when it ends more
- * than the clock window past the series' latest interval. 1 when held, 0,
- * or -ENOMEM. Out of line: it runs once per interval and chunk, and the
- * statistics pass's loop stays as small.
+ * than the clock window past the series' latest interval, or when the
+ * series has no clock of this host and recording yet (its first row, of
+ * the trace, of a file, or after --since). 1 when held, 0, or -ENOMEM. Out
+ * of line: it runs once per interval and chunk, and the statistics pass's
+ * loop stays as small.
  */
 static __attribute__((noinline)) int hold_far(struct priv *p, uint32_t host, uint64_t exit_ns)
 {
+	bool first;
+
 	/* Rows of another recording, even of this host, run on a clock of their own. */
 	if (p->far_pending &&
 	    settle_far(p, p->far_host == host && p->far_clock == p->recording, exit_ns))
 		return -ENOMEM;
-	if (host != p->stat_host || p->recording != p->stat_clock || !p->stat_hi ||
-	    exit_ns <= p->stat_hi || exit_ns - p->stat_hi <= correlator__clock_window(p->corr))
+	first = host != p->stat_host || p->recording != p->stat_clock || !p->stat_hi;
+	if (!first && (exit_ns <= p->stat_hi ||
+		       exit_ns - p->stat_hi <= correlator__clock_window(p->corr)))
 		return 0;
 	p->far_pending = true;
+	p->far_first = first;
 	p->far_host = host;
 	p->far_clock = p->recording;
 	p->far_ns = exit_ns;

@@ -16,10 +16,11 @@ case "${MSLAT_SAN:-0}:$B" in 1:* | *:*/san) limit=unlimited ;; esac
 #     (every request after it timed out, silently);
 #   clock-error-at-end: the same row ending its batch and frame (the
 #     reader's time range reached it);
+#   clock-error-first: the same row, the trace's first;
 #   heartbeat: after the requests, a heartbeat every 2 s, each row a gap
 #     after the one before (with --request-timeout 1s below).
 extra=()
-for g in "many-targets -t 400000" "clock-error -j" "clock-error-at-end -J" "heartbeat -G"; do
+for g in "many-targets -t 400000" "clock-error -j" "clock-error-at-end -J" "clock-error-first -F" "heartbeat -G"; do
 	# shellcheck disable=SC2086
 	if "$B/tests/hostile_trace" ${g#* } -o "$TMP/${g%% *}.mslat" 2>"$TMP/err"; then
 		extra+=("$TMP/${g%% *}.mslat")
@@ -65,10 +66,11 @@ for c in "--pid 100 testdata/hostile/clock-error-then-other-pid.mslat:200" \
 done
 # A clock error stretches neither the trace nor the time series: the trace
 # lasted 86 ms (200.5 ms), and its intervals stay 10 ms wide. Before, one
-# point of a day, and 76861433m38s traced at 0.0 req/s. With --pid (rows
+# point of a day, and 76861433m38s traced at 0.0 req/s; as the trace's
+# first row, the series still had one point of a day. With --pid (rows
 # left out of the correlator), a clock error ending a batch still stretches
 # the trace's duration: the series only.
-for c in "$TMP/clock-error.mslat" "$TMP/clock-error-at-end.mslat" \
+for c in "$TMP/clock-error.mslat" "$TMP/clock-error-at-end.mslat" "$TMP/clock-error-first.mslat" \
 	"testdata/hostile/clock-error-then-other-pid.mslat" "--pid 100 testdata/hostile/clock-error-then-other-pid.mslat"; do
 	# shellcheck disable=SC2086
 	got=$("$B/mslat" report -f json $c 2>/dev/null | python3 -c '
@@ -80,6 +82,14 @@ print(d["trace"]["duration_ns"] < 1e9 or "--pid" in sys.argv[1], ts["interval_ns
 	[ "$got" = "True 10000000 True 200" ] && pass "clock error: $c: trace and time series not stretched" ||
 		fail "clock error: $c: duration < 1 s, interval, points > 5, requests: $got (want True 10000000 True 200)"
 done
+# The first row after --since: the clock error, judged by the row after it
+# as the trace's first row is (it widened the series to a day).
+got=$("$B/mslat" report -f json --since 43.4195ms "$TMP/clock-error.mslat" 2>/dev/null | python3 -c '
+import json, sys
+ts = json.load(sys.stdin)["timeseries"]
+print(ts["interval_ns"], len(ts["points"]), sum(p["requests"] for p in ts["points"]), sum(p["events"] for p in ts["points"]))')
+[ "$got" = "10000000 9 99 399" ] && pass "clock error, the first row after --since: left out of the series" ||
+	fail "clock error, the first row after --since: interval, points, requests, events: $got (want 10000000 9 99 399)"
 "$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>/dev/null | grep -q '86.0ms traced, 805 events' &&
 	pass "clock error at a batch's end: 86.0ms traced" ||
 	fail "clock error at a batch's end: $("$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>&1 | grep traced)"

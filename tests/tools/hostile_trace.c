@@ -8,6 +8,7 @@
  * one futex of another thread, in the middle, ends 2^62 ns late (a clock
  * error: every request after it timed out); with -J, the same row ends its
  * batch and frame (the trace's time range then reached 2^62 ns: req/s 0.0).
+ * With -F, the trace's first row is that late futex.
  * With -g, the server is idle for 100 s there instead: a gap, not an error.
  * With -G, the requests are followed by a heartbeat every 2 s, 40 times:
  * every row a gap after the one before.
@@ -18,7 +19,7 @@
  * With -e, the process execs "model-server" after its snapshot (as a server
  * started by `sh -c` does): that is its name.
  *
- *	hostile_trace [-t N] [-j|-J|-g|-G] [-b NS] -o FILE
+ *	hostile_trace [-t N] [-j|-J|-F|-g|-G] [-b NS] -o FILE
  */
 #include <errno.h>
 #include <stdio.h>
@@ -80,11 +81,17 @@ static void ev(struct gen *g, uint32_t tid, int nr, int32_t fd, uint32_t kind, u
 }
 
 static void requests(struct gen *g, int hostile_nr, bool jump, bool jump_ends_batch, bool gap,
-		     bool heartbeat)
+		     bool heartbeat, bool jump_first)
 {
 	int r_read = nr_of("read"), r_write = nr_of("write"), r_futex = nr_of("futex");
 	int r_pread = nr_of("pread64"), r_accept = nr_of("accept4"), r_close = nr_of("close");
 
+	if (jump_first) {
+		uint64_t now = g->now;
+
+		ev(g, OTHER, r_futex, -1, FD_KIND_NONE, 1ULL << 62, 0);
+		g->now = now + 1000;
+	}
 	ev(g, WORKER, r_accept, 3, FD_KIND_TCP_LISTEN, 50000, 5);
 	for (int i = 0; i < REQUESTS; i++) {
 		bool slow = i % 50 == 49;
@@ -131,11 +138,11 @@ int main(int argc, char **argv)
 	uint64_t start = START_NS;
 	Mslat__Target *many = NULL, **tlist = targets;
 	size_t ntargets = 0;
-	bool jump = false, jump_ends_batch = false, gap = false, heartbeat = false;
+	bool jump = false, jump_ends_batch = false, gap = false, heartbeat = false, jump_first = false;
 	bool unknown = false, exec = false;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "o:t:b:jJgGueh")) != -1) {
+	while ((c = getopt(argc, argv, "o:t:b:jJFgGueh")) != -1) {
 		if (c == 'o') {
 			path = optarg;
 		} else if (c == 'e') {
@@ -149,6 +156,8 @@ int main(int argc, char **argv)
 			jump = true;
 		} else if (c == 'J') {
 			jump = jump_ends_batch = true;
+		} else if (c == 'F') {
+			jump_first = true;
 		} else if (c == 'g') {
 			gap = true;
 		} else if (c == 'G') {
@@ -156,12 +165,12 @@ int main(int argc, char **argv)
 		} else if (c == 't') {
 			ntargets = strtoul(optarg, NULL, 10);
 		} else {
-			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j|-J|-g|-G] [-u] [-e] [-b NS] -o FILE\n");
+			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j|-J|-F|-g|-G] [-u] [-e] [-b NS] -o FILE\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "Usage: hostile_trace [-t N] [-j|-J|-g|-G] [-u] [-e] [-b NS] -o FILE\n");
+		fprintf(stderr, "Usage: hostile_trace [-t N] [-j|-J|-F|-g|-G] [-u] [-e] [-b NS] -o FILE\n");
 		return 2;
 	}
 	log__use_stderr("hostile_trace");
@@ -233,7 +242,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = trace_writer__append_process(g.w, &p);
 
-	requests(&g, (int)cnt, jump, jump_ends_batch, gap, heartbeat);
+	requests(&g, (int)cnt, jump, jump_ends_batch, gap, heartbeat, jump_first);
 	if (unknown && !err) {
 		struct trace_sched sr = { .start_ns = g.now, .duration_ns = 1000, .tid = WORKER,
 					  .pid = PID, .what = 7 };
