@@ -240,7 +240,10 @@ static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
 	if (!b)
 		return -ENOMEM;
 	b->events++;
-	series_clock_at(p, p->far_host, p->far_clock);
+	/* Not a row before the host's start (the sink): last_* are another row's, maybe another host's. */
+	if (b == p->last_bucket && p->far_host == p->last_host && p->far_ns >= p->last_lo &&
+	    p->far_ns < p->last_hi)
+		series_clock_at(p, p->far_host, p->far_clock);
 	return 0;
 }
 
@@ -249,7 +252,7 @@ static int settle_far(struct priv *p, bool has_next, uint64_t next_ns)
  * the held one is settled by it; then it is held itself when it ends more
  * than the clock window past the series' latest interval, or when the
  * series has no clock of this host and recording yet (its first row, of
- * the trace, of a file, or after --since). 1 when held, 0, or -ENOMEM. Out
+ * the trace, of a recording, or after --since). 1 when held, 0, or -ENOMEM. Out
  * of line: it runs once per interval and chunk, and the statistics pass's
  * loop stays as small.
  */

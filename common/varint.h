@@ -82,8 +82,8 @@ static inline unsigned int varint__word(const uint8_t *p, uint64_t *v)
  * varint longer than 10 bytes. One-byte values go eight at once when a word
  * holds eight, others through varint__word, the last bytes and varints
  * longer than 8 bytes through varint__get. DST must have room for
- * varint__count's count, and the column's last byte must end a varint:
- * otherwise the word decoder reads past END.
+ * varint__count's count; a column whose last byte does not end a varint
+ * gives (size_t)-1 too. Nothing past END is read.
  */
 #define VARINT_DEFINE_PACKED(name, type, conv)                                          \
 	static size_t name(type *dst, size_t i, const uint8_t *p, const uint8_t *end) \

@@ -90,6 +90,15 @@ ts = json.load(sys.stdin)["timeseries"]
 print(ts["interval_ns"], len(ts["points"]), sum(p["requests"] for p in ts["points"]), sum(p["events"] for p in ts["points"]))')
 [ "$got" = "10000000 9 99 399" ] && pass "clock error, the first row after --since: left out of the series" ||
 	fail "clock error, the first row after --since: interval, points, requests, events: $got (want 10000000 9 99 399)"
+# Host b's first row ends before its start: placed in no interval, it
+# must not give b the series clock of host a (b's clock error was placed).
+got=$("$B/mslat" report -f json testdata/hostile/first-row-before-start-host-a.mslat \
+	testdata/hostile/first-row-before-start-host-b.mslat 2>/dev/null | python3 -c '
+import json, sys
+ts = json.load(sys.stdin)["timeseries"]
+print(ts["interval_ns"], len(ts["points"]), sum(p["events"] for p in ts["points"]))')
+[ "$got" = "10000000 2 400" ] && pass "clock error of a second host whose first row is before its start: left out" ||
+	fail "clock error of a second host whose first row is before its start: interval, points, events: $got (want 10000000 2 400)"
 "$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>/dev/null | grep -q '86.0ms traced, 805 events' &&
 	pass "clock error at a batch's end: 86.0ms traced" ||
 	fail "clock error at a batch's end: $("$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>&1 | grep traced)"
