@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "event_codec.h"
 #include "trace_format.h"
 #include "varint.h"
 
@@ -98,12 +99,11 @@ static bool next_len(const uint8_t **p, const uint8_t *end, uint64_t *len)
 	return true;
 }
 
-VARINT_DEFINE_PACKED(decode_values, uint64_t, v)
-
 /*
  * Column F, [P, END), into the N rows at A, as arrival_codec__rows_from_pb
- * stores them, by way of VALS (room for N): false unless it holds exactly N
- * values of at most 10 bytes. Inline: F folds.
+ * stores them, by way of VALS (room for N), decoded as event columns are:
+ * false unless it holds exactly N values of at most 10 bytes. Inline: F
+ * folds.
  */
 static inline __attribute__((always_inline)) bool decode_column(unsigned int f, const uint8_t *p,
 								const uint8_t *end, uint64_t base,
@@ -112,8 +112,7 @@ static inline __attribute__((always_inline)) bool decode_column(unsigned int f, 
 {
 	uint64_t t = base;
 
-	if ((end[-1] & 0x80) || varint__count(p, (size_t)(end - p)) != n ||
-	    decode_values(vals, 0, p, end) != n)
+	if (!event_codec__values(vals, n, &p, end) || p != end)
 		return false;
 	for (size_t i = 0; i < n; i++) {
 		uint64_t v = vals[i];

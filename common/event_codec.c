@@ -518,11 +518,11 @@ DEFINE_FOUR(four_join, , value_join)
  * rows are taken in runs that cannot reach it: k values with 8k bytes left,
  * as each value WORD_FN takes is at most 8 bytes long. A longer one ends the run.
  */
-#define DEFINE_WIDE_ROWS(name, attr, word_fn, conv, store, four_fn, zigzag)       \
-	attr static bool name(struct trace_event *e, size_t n, const uint8_t **pp, \
+#define DEFINE_WIDE_ROWS(name, row_t, attr, word_fn, conv, store, four_fn, zigzag) \
+	attr static bool name(row_t *e, size_t n, const uint8_t **pp,             \
 			      const uint8_t *end, uint64_t *statep)               \
 	{                                                                         \
-		struct trace_event *last = e + n;                                 \
+		row_t *last = e + n;                                              \
 		const uint8_t *p = *pp;                                           \
 		uint64_t state = *statep;                                         \
 		size_t left;                                                      \
@@ -629,16 +629,26 @@ long_value:                                                                     
 #define ZZ64 (uint64_t)unzz64(v)
 #define ENTER_STORE (state += v, e->enter_ns = state)
 
-DEFINE_WIDE_ROWS(rows_enter, , varint_word_nb_zz, ZZ64, ENTER_STORE, four_join, true)
-DEFINE_WIDE_ROWS(rows_duration, , varint__word, (uint64_t)v, e->duration_ns = v, four_join,
+#define EV struct trace_event
+
+DEFINE_WIDE_ROWS(rows_enter, EV, , varint_word_nb_zz, ZZ64, ENTER_STORE, four_join, true)
+DEFINE_WIDE_ROWS(rows_duration, EV, , varint__word, (uint64_t)v, e->duration_ns = v, four_join,
 		 false)
 DEFINE_NARROW_ROWS(rows_tid, ZZ32, (state += v, e->tid = (uint32_t)state), DELTA_EIGHT(tid))
 DEFINE_NARROW_ROWS(rows_pid, ZZ32, (state += v, e->pid = (uint32_t)state), DELTA_EIGHT(pid))
-DEFINE_WIDE_ROWS(rows_syscall, , varint__word, (uint64_t)v, e->syscall = (uint32_t)v, four_join,
-		 false)
+DEFINE_WIDE_ROWS(rows_syscall, EV, , varint__word, (uint64_t)v, e->syscall = (uint32_t)v,
+		 four_join, false)
 DEFINE_NARROW_ROWS(rows_fd, ZZ32, e->fd = (int32_t)(uint32_t)v, FD_EIGHT)
 DEFINE_NARROW_ROWS(rows_fd_kind, (uint64_t)(uint32_t)v, put_kind(e, (uint32_t)v), KIND_EIGHT)
-DEFINE_WIDE_ROWS(rows_ret, , varint_word_nb_zz, ZZ64, e->ret = (int64_t)v, four_join, true)
+DEFINE_WIDE_ROWS(rows_ret, EV, , varint_word_nb_zz, ZZ64, e->ret = (int64_t)v, four_join, true)
+
+/* A plain column of values: the rows of another codec's batches (event_codec__values). */
+struct column_value {
+	uint64_t v;
+};
+
+DEFINE_WIDE_ROWS(values_join, struct column_value, , varint__word, (uint64_t)v, e->v = v,
+		 four_join, false)
 
 #if defined(__x86_64__)
 #include <cpuid.h>
@@ -709,13 +719,16 @@ BMI2_FN static inline __attribute__((always_inline)) uint64_t value_pext(uint64_
 
 DEFINE_FOUR(four_pext, BMI2_FN, value_pext)
 
-DEFINE_WIDE_ROWS(rows_enter_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, ENTER_STORE, four_pext, true)
-DEFINE_WIDE_ROWS(rows_duration_bmi2, BMI2_FN, varint_word_pext, (uint64_t)v, e->duration_ns = v,
-		 four_pext, false)
-DEFINE_WIDE_ROWS(rows_syscall_bmi2, BMI2_FN, varint_word_pext, (uint64_t)v,
-		 e->syscall = (uint32_t)v, four_pext, false)
-DEFINE_WIDE_ROWS(rows_ret_bmi2, BMI2_FN, varint_word_pext_zz, ZZ64, e->ret = (int64_t)v, four_pext,
+DEFINE_WIDE_ROWS(rows_enter_bmi2, EV, BMI2_FN, varint_word_pext_zz, ZZ64, ENTER_STORE, four_pext,
 		 true)
+DEFINE_WIDE_ROWS(rows_duration_bmi2, EV, BMI2_FN, varint_word_pext, (uint64_t)v,
+		 e->duration_ns = v, four_pext, false)
+DEFINE_WIDE_ROWS(rows_syscall_bmi2, EV, BMI2_FN, varint_word_pext, (uint64_t)v,
+		 e->syscall = (uint32_t)v, four_pext, false)
+DEFINE_WIDE_ROWS(rows_ret_bmi2, EV, BMI2_FN, varint_word_pext_zz, ZZ64, e->ret = (int64_t)v,
+		 four_pext, true)
+DEFINE_WIDE_ROWS(values_pext, struct column_value, BMI2_FN, varint_word_pext, (uint64_t)v,
+		 e->v = v, four_pext, false)
 #endif
 
 typedef bool (*row_decoder)(struct trace_event *, size_t, const uint8_t **, const uint8_t *,
@@ -726,6 +739,20 @@ static int force_portable = -1;	/* -1: as MSLAT_NO_BMI2 says */
 void event_codec__force_portable(int on)
 {
 	force_portable = on;
+}
+
+/* pext is fast here, and MSLAT_NO_BMI2 or event_codec__force_portable do not say otherwise. */
+static bool use_pext(void)
+{
+#if defined(__x86_64__)
+	static int use_bmi2 = -1;	/* a benign race: every thread finds the same */
+
+	if (use_bmi2 < 0)
+		use_bmi2 = fast_pext() && !getenv("MSLAT_NO_BMI2");
+	return force_portable >= 0 ? !force_portable && fast_pext() : use_bmi2;
+#else
+	return false;
+#endif
 }
 
 /* The column decoders for this CPU. */
@@ -742,14 +769,23 @@ static const row_decoder *row_decoders(void)
 		[F_PID] = rows_pid, [F_SYS] = rows_syscall_bmi2, [F_FD] = rows_fd,
 		[F_KIND] = rows_fd_kind, [F_RET] = rows_ret_bmi2,
 	};
-	static int use_bmi2 = -1;	/* a benign race: every thread finds the same */
 
-	if (use_bmi2 < 0)
-		use_bmi2 = fast_pext() && !getenv("MSLAT_NO_BMI2");
-	if (force_portable >= 0 ? !force_portable && fast_pext() : use_bmi2)
+	if (use_pext())
 		return bmi2;
 #endif
 	return generic;
+}
+
+bool event_codec__values(uint64_t *dst, size_t n, const uint8_t **p, const uint8_t *end)
+{
+	_Static_assert(sizeof(struct column_value) == sizeof(uint64_t), "a value per row");
+	uint64_t state = 0;
+
+#if defined(__x86_64__)
+	if (use_pext())
+		return values_pext((struct column_value *)(void *)dst, n, p, end, &state);
+#endif
+	return values_join((struct column_value *)(void *)dst, n, p, end, &state);
 }
 
 /* A batch laid out as this codec writes it: its columns by field number. */

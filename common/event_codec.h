@@ -8,6 +8,7 @@
 #ifndef MSLAT_EVENT_CODEC_H
 #define MSLAT_EVENT_CODEC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -69,5 +70,13 @@ void event_codec__free_rows(struct event_rows *r);
  * the CPU and MSLAT_NO_BMI2 say.
  */
 void event_codec__force_portable(int on);
+
+/*
+ * The next N varints of a packed column, from *P to at most END, into DST,
+ * with the row decoders' loops (four values at once): true when N values of
+ * at most 10 bytes were there; *P is then after the last. For the columns
+ * of other batches (arrival_codec).
+ */
+bool event_codec__values(uint64_t *dst, size_t n, const uint8_t **p, const uint8_t *end);
 
 #endif
