@@ -840,8 +840,6 @@ static int on_events(struct priv *p, uint32_t host, const struct trace_event *ro
 
 static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 {
-	struct analysis_trace *t = &p->a.trace;
-	struct analysis_host *h = &t->hosts[host];
 	uint64_t frame = UINT64_MAX;
 	const struct trace_event *rows;
 	struct trace_item it;
@@ -910,9 +908,7 @@ static int read_file(struct priv *p, struct trace_reader *r, uint32_t host)
 				err = -ENOMEM;
 			break;
 		}
-		case TRACE_ITEM_FOOTER:
-			if (it.footer->end_ns > h->end_ns)
-				h->end_ns = it.footer->end_ns;
+		case TRACE_ITEM_FOOTER:	/* its end_ns: analysis__run, once clock errors are known */
 			break;
 		default:
 			break;
@@ -1396,6 +1392,14 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 			if (kept_end && end > u64_sat_add(kept_end, correlator__clock_window(p->corr)))
 				end = kept_end;
 		}
+		/*
+		 * The footer's end: the recorder's clock when it stopped, after an
+		 * idle tail too. Not when it is as late as a clock error's row: a
+		 * writer that took its end from its rows wrote it.
+		 */
+		if (st.footer_end_ns > end &&
+		    !(cst.clock_errors && st.footer_end_ns >= cst.clock_error_max_ns))
+			end = st.footer_end_ns;
 		if (end > a->trace.hosts[hosts[i]].end_ns)
 			a->trace.hosts[hosts[i]].end_ns = end;
 	}

@@ -1521,6 +1521,8 @@ static enum clock_verdict clock_error(struct correlator *c, struct chost *h, uin
 		return CLOCK_OK;	/* the clock moved on */
 	if (!c->st.clock_errors++)
 		c->st.clock_error_first_ns = now - after;
+	if (now > c->st.clock_error_max_ns)
+		c->st.clock_error_max_ns = now;
 	return CLOCK_ERROR;
 }
 

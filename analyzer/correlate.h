@@ -122,6 +122,7 @@ struct correlator_stats {
 	uint64_t frames_skipped;	/* receives under min_request_bytes that took no turn */
 	uint64_t clock_errors;		/* exits far ahead of the events after them: not the clock */
 	uint64_t clock_error_first_ns;	/* how far ahead the first was */
+	uint64_t clock_error_max_ns;	/* the latest end of one */
 };
 void correlator__stats(const struct correlator *c, struct correlator_stats *st);
 

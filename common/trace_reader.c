@@ -880,6 +880,8 @@ static int dispatch(struct trace_reader *r, struct trace_item *item)
 		item->type = TRACE_ITEM_FOOTER;
 		item->footer = rec->footer;
 		r->stats.footer = true;
+		if (rec->footer->end_ns > r->stats.footer_end_ns)
+			r->stats.footer_end_ns = rec->footer->end_ns;
 		return 1;
 	case MSLAT__RECORD__KIND_HEADER:
 		if (!r->extra_headers++)	/* a file of them warned millions of times */

@@ -67,6 +67,7 @@ struct trace_reader_stats {
 	uint64_t corrupt_frames;	/* skipped with skip_corrupt */
 	uint64_t min_ns, max_ns;	/* time range of rows seen (0,0 if none) */
 	bool footer;			/* a footer was read */
+	uint64_t footer_end_ns;		/* the latest end_ns of a footer read; 0 if none */
 	bool truncated;			/* the file ends inside a frame, or has no footer */
 	uint64_t truncated_at;		/* offset of the incomplete frame, when it exists */
 	uint64_t error_at;		/* after a failed read: the offset of the frame it failed in */

@@ -99,6 +99,15 @@ ts = json.load(sys.stdin)["timeseries"]
 print(ts["interval_ns"], len(ts["points"]), sum(p["events"] for p in ts["points"]))')
 [ "$got" = "10000000 2 400" ] && pass "clock error of a second host whose first row is before its start: left out" ||
 	fail "clock error of a second host whose first row is before its start: interval, points, events: $got (want 10000000 2 400)"
+# A footer whose end the writer took from its rows, the clock error's: not
+# believed, with or without --pid (76861433m38s traced).
+for o in "" "--pid 10"; do
+	# shellcheck disable=SC2086
+	"$B/mslat" report $o testdata/hostile/clock-error-first-footer-from-rows.mslat 2>/dev/null |
+		grep -q '19.9ms traced, 201 events' &&
+		pass "a footer as late as a clock error ($o): 19.9ms traced" ||
+		fail "a footer as late as a clock error ($o): $("$B/mslat" report $o testdata/hostile/clock-error-first-footer-from-rows.mslat 2>&1 | grep traced)"
+done
 "$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>/dev/null | grep -q '86.0ms traced, 805 events' &&
 	pass "clock error at a batch's end: 86.0ms traced" ||
 	fail "clock error at a batch's end: $("$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>&1 | grep traced)"
