@@ -32,7 +32,7 @@ struct trace_writer {
 	struct trace_writer_opts opts;
 	ZSTD_CCtx *cctx;
 	bool raw_literals;	/* the next frame stores its literals (choose_literals) */
-	uint64_t raw_first;	/* its first judged frame's ratio, in 1/256ths; 0: none yet */
+	bool long_matches;	/* and takes no match under STORED_LITERALS_MIN_MATCH bytes */
 
 	uint8_t *frame;		/* uncompressed content of the open frame */
 	size_t frame_len, frame_cap;
@@ -105,55 +105,51 @@ static int fail(struct trace_writer *w, int err, const char *what)
  * in `mslat report`. Those frames store their literals, at level 3 at
  * least: about as many bytes and as much CPU as level 1 with Huffman on
  * such content, twice as fast to decode (docs/performance.md, ninth pass).
- * Their matches are at least 6 bytes long: zstd's decoder pays per
- * match, and shorter ones save little on such content, so its work goes
- * down by 10-25% for 2-4% more bytes (docs/performance.md, tenth pass).
- * The ratios of the two modes differ on the same content, either way: a
- * tight loop compresses 3.1:1 stored against 4.2:1 with Huffman, content
- * that repeats at a distance 3.3:1 against 2.6:1 (level 3 finds what level
- * 1 does not). So a frame that stores its literals goes back to Huffman
- * only if it compresses more than 3:1 and a quarter better than the first
- * frame that stored them: the content changed, not the mode. Otherwise the
- * choice would flip every frame on content of the second kind. Content
- * that compresses between about 3:1 and 4:1 with Huffman keeps the mode it
- * is in. Levels below 1 store literals by themselves.
+ * The widest of them (less than 2.5:1, until one compresses more than 3:1)
+ * also take no match shorter than 6 bytes: zstd's decoder pays per match,
+ * and shorter ones save little there, so its work goes down by 10-25% for
+ * 2-4% more bytes (docs/performance.md, tenth pass). Not on other content:
+ * a tight loop compresses 3.1:1 so against 4.2:1 with Huffman, and content
+ * that repeats at a distance better so than with Huffman; the ratios that
+ * switch between Huffman and stored literals would then flip or stick.
+ * Level 3 with stored literals (and any match) compresses regular content
+ * about as well as level 1 with Huffman, hence the margin between the
+ * ratios that switch, lest the choice flip every frame. Levels below 1
+ * store literals by themselves.
  */
 #define LITERALS_STORE_BELOW 3		/* the last frame compressed less than 3:1 */
-#define LITERALS_CODE_ABOVE 3		/* more than 3:1, storing its literals, */
-#define LITERALS_CHANGED_ABOVE 320	/* and 320/256 of the first such frame's ratio */
+#define LITERALS_CODE_ABOVE 4		/* more than 4:1 */
+#define LONG_MATCHES_BELOW_X2 5		/* less than 5:2, storing literals */
+#define LONG_MATCHES_UNTIL 3		/* until more than 3:1 */
 #define LITERALS_JUDGE_MIN (64U << 10)	/* smaller frames say little: the choice stays */
 #define STORED_LITERALS_MIN_LEVEL 3
 #define STORED_LITERALS_MIN_MATCH 6
 
 static void choose_literals(struct trace_writer *w, size_t content, size_t compressed)
 {
-	uint64_t ratio = compressed ? ((uint64_t)content << 8) / compressed : UINT64_MAX;
-	bool raw;
+	bool raw, long_matches;
 	int level = w->opts.zstd_level;
 
 	if (content < LITERALS_JUDGE_MIN || level < 1)
 		return;
-	if (!w->raw_literals) {
-		raw = compressed * LITERALS_STORE_BELOW > content;
-	} else {
-		if (!w->raw_first)
-			w->raw_first = ratio;
-		raw = compressed * LITERALS_CODE_ABOVE >= content ||
-		      ratio * 256 <= w->raw_first * LITERALS_CHANGED_ABOVE;
-	}
-	if (raw == w->raw_literals)
+	raw = w->raw_literals ? compressed * LITERALS_CODE_ABOVE >= content
+			      : compressed * LITERALS_STORE_BELOW > content;
+	long_matches = raw && (w->long_matches ? compressed * LONG_MATCHES_UNTIL >= content
+					       : compressed * LONG_MATCHES_BELOW_X2 > content * 2);
+	if (raw == w->raw_literals && long_matches == w->long_matches)
 		return;
 	/* A libzstd that refuses the parameter goes on as before; readers take either. */
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_literalCompressionMode,
 						raw ? ZSTD_ps_disable : ZSTD_ps_auto)))
 		return;
 	w->raw_literals = raw;
-	w->raw_first = 0;
 	if (raw && level < STORED_LITERALS_MIN_LEVEL)
 		level = STORED_LITERALS_MIN_LEVEL;
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
 	/* 0: the level's own */
-	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_minMatch, raw ? STORED_LITERALS_MIN_MATCH : 0);
+	if (!ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_minMatch,
+						 long_matches ? STORED_LITERALS_MIN_MATCH : 0)))
+		w->long_matches = long_matches;
 }
 
 /* Compress the open frame, with its checksum, and write it out. */
