@@ -1394,11 +1394,11 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		}
 		/*
 		 * The footer's end: the recorder's clock when it stopped, after an
-		 * idle tail too. Not when it is as late as a clock error's row: a
+		 * idle tail too. Not when it is the latest clock error's end: a
 		 * writer that took its end from its rows wrote it.
 		 */
 		if (st.footer_end_ns > end &&
-		    !(cst.clock_errors && st.footer_end_ns >= cst.clock_error_max_ns))
+		    !(cst.clock_errors && st.footer_end_ns == cst.clock_error_max_ns))
 			end = st.footer_end_ns;
 		if (end > a->trace.hosts[hosts[i]].end_ns)
 			a->trace.hosts[hosts[i]].end_ns = end;

@@ -17,10 +17,12 @@ case "${MSLAT_SAN:-0}:$B" in 1:* | *:*/san) limit=unlimited ;; esac
 #   clock-error-at-end: the same row ending its batch and frame (the
 #     reader's time range reached it);
 #   clock-error-first: the same row, the trace's first;
+#   clock-error-idle-tail: a futex 120 s late in the middle, and the
+#     recorder stopped 600 s after the last row (its footer says so);
 #   heartbeat: after the requests, a heartbeat every 2 s, each row a gap
 #     after the one before (with --request-timeout 1s below).
 extra=()
-for g in "many-targets -t 400000" "clock-error -j" "clock-error-at-end -J" "clock-error-first -F" "heartbeat -G"; do
+for g in "many-targets -t 400000" "clock-error -j" "clock-error-at-end -J" "clock-error-first -F" "clock-error-idle-tail -k -T" "heartbeat -G"; do
 	# shellcheck disable=SC2086
 	if "$B/tests/hostile_trace" ${g#* } -o "$TMP/${g%% *}.mslat" 2>"$TMP/err"; then
 		extra+=("$TMP/${g%% *}.mslat")
@@ -99,6 +101,11 @@ ts = json.load(sys.stdin)["timeseries"]
 print(ts["interval_ns"], len(ts["points"]), sum(p["events"] for p in ts["points"]))')
 [ "$got" = "10000000 2 400" ] && pass "clock error of a second host whose first row is before its start: left out" ||
 	fail "clock error of a second host whose first row is before its start: interval, points, events: $got (want 10000000 2 400)"
+# A recorder's footer after an idle tail: believed, with a clock error in
+# the trace too (a review's: it was 85.0ms traced).
+"$B/mslat" report "$TMP/clock-error-idle-tail.mslat" 2>/dev/null | grep -q '10m00s traced, 805 events' &&
+	pass "a clock error and an idle tail: 10m00s traced" ||
+	fail "a clock error and an idle tail: $("$B/mslat" report "$TMP/clock-error-idle-tail.mslat" 2>&1 | grep traced)"
 # A footer whose end the writer took from its rows, the clock error's: not
 # believed, with or without --pid (76861433m38s traced).
 for o in "" "--pid 10"; do

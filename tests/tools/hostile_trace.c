@@ -8,7 +8,9 @@
  * one futex of another thread, in the middle, ends 2^62 ns late (a clock
  * error: every request after it timed out); with -J, the same row ends its
  * batch and frame (the trace's time range then reached 2^62 ns: req/s 0.0).
- * With -F, the trace's first row is that late futex.
+ * With -F, the trace's first row is that late futex. With -k, as -j, but
+ * 120 s late; with -T, the recorder stopped 600 s after the last row (an
+ * idle tail: the footer says so).
  * With -g, the server is idle for 100 s there instead: a gap, not an error.
  * With -G, the requests are followed by a heartbeat every 2 s, 40 times:
  * every row a gap after the one before.
@@ -19,7 +21,7 @@
  * With -e, the process execs "model-server" after its snapshot (as a server
  * started by `sh -c` does): that is its name.
  *
- *	hostile_trace [-t N] [-j|-J|-F|-g|-G] [-b NS] -o FILE
+ *	hostile_trace [-t N] [-j|-J|-F|-k|-g|-G] [-T] [-b NS] -o FILE
  */
 #include <errno.h>
 #include <stdio.h>
@@ -81,7 +83,7 @@ static void ev(struct gen *g, uint32_t tid, int nr, int32_t fd, uint32_t kind, u
 }
 
 static void requests(struct gen *g, int hostile_nr, bool jump, bool jump_ends_batch, bool gap,
-		     bool heartbeat, bool jump_first)
+		     bool heartbeat, bool jump_first, uint64_t jump_ns)
 {
 	int r_read = nr_of("read"), r_write = nr_of("write"), r_futex = nr_of("futex");
 	int r_pread = nr_of("pread64"), r_accept = nr_of("accept4"), r_close = nr_of("close");
@@ -89,7 +91,7 @@ static void requests(struct gen *g, int hostile_nr, bool jump, bool jump_ends_ba
 	if (jump_first) {
 		uint64_t now = g->now;
 
-		ev(g, OTHER, r_futex, -1, FD_KIND_NONE, 1ULL << 62, 0);
+		ev(g, OTHER, r_futex, -1, FD_KIND_NONE, jump_ns, 0);
 		g->now = now + 1000;
 	}
 	ev(g, WORKER, r_accept, 3, FD_KIND_TCP_LISTEN, 50000, 5);
@@ -104,7 +106,7 @@ static void requests(struct gen *g, int hostile_nr, bool jump, bool jump_ends_ba
 		if (jump && i == REQUESTS / 2) {
 			uint64_t now = g->now;
 
-			ev(g, OTHER, r_futex, -1, FD_KIND_NONE, 1ULL << 62, 0);
+			ev(g, OTHER, r_futex, -1, FD_KIND_NONE, jump_ns, 0);
 			if (jump_ends_batch && !g->err)
 				g->err = trace_writer__flush(g->w);
 			g->now = now + 1000;
@@ -139,10 +141,11 @@ int main(int argc, char **argv)
 	Mslat__Target *many = NULL, **tlist = targets;
 	size_t ntargets = 0;
 	bool jump = false, jump_ends_batch = false, gap = false, heartbeat = false, jump_first = false;
+	uint64_t jump_ns = 1ULL << 62, tail_ns = 1000000;
 	bool unknown = false, exec = false;
 	int c, err;
 
-	while ((c = getopt(argc, argv, "o:t:b:jJFgGueh")) != -1) {
+	while ((c = getopt(argc, argv, "o:t:b:jJFkTgGueh")) != -1) {
 		if (c == 'o') {
 			path = optarg;
 		} else if (c == 'e') {
@@ -156,6 +159,11 @@ int main(int argc, char **argv)
 			jump = true;
 		} else if (c == 'J') {
 			jump = jump_ends_batch = true;
+		} else if (c == 'k') {
+			jump = true;
+			jump_ns = 120000000000ULL;
+		} else if (c == 'T') {
+			tail_ns = 600000000000ULL;
 		} else if (c == 'F') {
 			jump_first = true;
 		} else if (c == 'g') {
@@ -165,12 +173,12 @@ int main(int argc, char **argv)
 		} else if (c == 't') {
 			ntargets = strtoul(optarg, NULL, 10);
 		} else {
-			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j|-J|-F|-g|-G] [-u] [-e] [-b NS] -o FILE\n");
+			fprintf(c == 'h' ? stdout : stderr, "Usage: hostile_trace [-t N] [-j|-J|-F|-k|-g|-G] [-T] [-u] [-e] [-b NS] -o FILE\n");
 			return c == 'h' ? 0 : 2;
 		}
 	}
 	if (!path) {
-		fprintf(stderr, "Usage: hostile_trace [-t N] [-j|-J|-F|-g|-G] [-u] [-e] [-b NS] -o FILE\n");
+		fprintf(stderr, "Usage: hostile_trace [-t N] [-j|-J|-F|-k|-g|-G] [-T] [-u] [-e] [-b NS] -o FILE\n");
 		return 2;
 	}
 	log__use_stderr("hostile_trace");
@@ -242,7 +250,7 @@ int main(int argc, char **argv)
 	if (!err)
 		err = trace_writer__append_process(g.w, &p);
 
-	requests(&g, (int)cnt, jump, jump_ends_batch, gap, heartbeat, jump_first);
+	requests(&g, (int)cnt, jump, jump_ends_batch, gap, heartbeat, jump_first, jump_ns);
 	if (unknown && !err) {
 		struct trace_sched sr = { .start_ns = g.now, .duration_ns = 1000, .tid = WORKER,
 					  .pid = PID, .what = 7 };
@@ -275,7 +283,7 @@ int main(int argc, char **argv)
 	loss.end_ns = g.now + 1000;
 	if (!err)
 		err = trace_writer__append_loss(g.w, &loss);
-	footer.end_ns = g.now + 1000000;
+	footer.end_ns = g.now + tail_ns;
 	footer.reason = MSLAT__FOOTER__REASON__STOPPED;
 	if (!err)
 		err = g.err;
