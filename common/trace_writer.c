@@ -32,7 +32,6 @@ struct trace_writer {
 	struct trace_writer_opts opts;
 	ZSTD_CCtx *cctx;
 	bool raw_literals;	/* the next frame stores its literals (choose_literals) */
-	bool long_matches;	/* and takes no match under STORED_LITERALS_MIN_MATCH bytes */
 
 	uint8_t *frame;		/* uncompressed content of the open frame */
 	size_t frame_len, frame_cap;
@@ -105,38 +104,22 @@ static int fail(struct trace_writer *w, int err, const char *what)
  * in `mslat report`. Those frames store their literals, at level 3 at
  * least: about as many bytes and as much CPU as level 1 with Huffman on
  * such content, twice as fast to decode (docs/performance.md, ninth pass).
- * The widest of them (less than 2.5:1, until one compresses more than 3:1)
- * also take no match shorter than 6 bytes: zstd's decoder pays per match,
- * and shorter ones save little there, so its work goes down by 10-25% for
- * 2-4% more bytes (docs/performance.md, tenth pass). Not on other content:
- * a tight loop compresses 3.1:1 so against 4.2:1 with Huffman, and content
- * that repeats at a distance better so than with Huffman; the ratios that
- * switch between Huffman and stored literals would then flip or stick.
- * Level 3 with stored literals (and any match) compresses regular content
- * about as well as level 1 with Huffman, hence the margin between the
- * ratios that switch, lest the choice flip every frame. Levels below 1
- * store literals by themselves.
+ * Level 3 with stored literals compresses regular content better than level
+ * 1 with Huffman, hence the margin between the ratios that switch, lest
+ * the choice flip every frame. Levels below 1 store literals by themselves.
  */
 #define LITERALS_STORE_BELOW 3		/* the last frame compressed less than 3:1 */
 #define LITERALS_CODE_ABOVE 4		/* more than 4:1 */
-#define LONG_MATCHES_BELOW_X2 5		/* less than 5:2, storing literals */
-#define LONG_MATCHES_UNTIL 3		/* until more than 3:1 */
 #define LITERALS_JUDGE_MIN (64U << 10)	/* smaller frames say little: the choice stays */
 #define STORED_LITERALS_MIN_LEVEL 3
-#define STORED_LITERALS_MIN_MATCH 6
 
 static void choose_literals(struct trace_writer *w, size_t content, size_t compressed)
 {
-	bool raw, long_matches;
+	bool raw = w->raw_literals ? compressed * LITERALS_CODE_ABOVE >= content
+				   : compressed * LITERALS_STORE_BELOW > content;
 	int level = w->opts.zstd_level;
 
-	if (content < LITERALS_JUDGE_MIN || level < 1)
-		return;
-	raw = w->raw_literals ? compressed * LITERALS_CODE_ABOVE >= content
-			      : compressed * LITERALS_STORE_BELOW > content;
-	long_matches = raw && (w->long_matches ? compressed * LONG_MATCHES_UNTIL >= content
-					       : compressed * LONG_MATCHES_BELOW_X2 > content * 2);
-	if (raw == w->raw_literals && long_matches == w->long_matches)
+	if (content < LITERALS_JUDGE_MIN || raw == w->raw_literals || level < 1)
 		return;
 	/* A libzstd that refuses the parameter goes on as before; readers take either. */
 	if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_literalCompressionMode,
@@ -146,10 +129,6 @@ static void choose_literals(struct trace_writer *w, size_t content, size_t compr
 	if (raw && level < STORED_LITERALS_MIN_LEVEL)
 		level = STORED_LITERALS_MIN_LEVEL;
 	ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_compressionLevel, level);
-	/* 0: the level's own */
-	if (!ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx, ZSTD_c_minMatch,
-						 long_matches ? STORED_LITERALS_MIN_MATCH : 0)))
-		w->long_matches = long_matches;
 }
 
 /* Compress the open frame, with its checksum, and write it out. */
