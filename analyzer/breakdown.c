@@ -1394,11 +1394,11 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 		}
 		/*
 		 * The footer's end: the recorder's clock when it stopped, after an
-		 * idle tail too. Not when it is the latest clock error's end: a
-		 * writer that took its end from its rows wrote it.
+		 * idle tail too. Not when it is the end of its host's latest clock
+		 * error: a writer that took its end from its rows wrote it.
 		 */
 		if (st.footer_end_ns > end &&
-		    !(cst.clock_errors && st.footer_end_ns == cst.clock_error_max_ns))
+		    st.footer_end_ns != correlator__host_clock_error_end(p->corr, (uint32_t)hosts[i]))
 			end = st.footer_end_ns;
 		if (end > a->trace.hosts[hosts[i]].end_ns)
 			a->trace.hosts[hosts[i]].end_ns = end;

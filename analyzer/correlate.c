@@ -284,6 +284,7 @@ struct chost {
 	uint64_t check_after_ns;
 	struct creq *lru_head, *lru_tail;
 	uint32_t pub_host;		/* the host it is reported as */
+	uint64_t clock_error_end;	/* the latest end of a row taken for a clock error; 0: none */
 };
 
 struct correlator {
@@ -408,6 +409,16 @@ uint64_t correlator__host_end(const struct correlator *c, uint32_t pub)
 	for (uint32_t h = 0; h < c->nhosts; h++)
 		if (c->hosts[h].pub_host == pub && c->hosts[h].now_ns > end)
 			end = c->hosts[h].now_ns;
+	return end;
+}
+
+uint64_t correlator__host_clock_error_end(const struct correlator *c, uint32_t pub)
+{
+	uint64_t end = 0;
+
+	for (uint32_t h = 0; h < c->nhosts; h++)
+		if (c->hosts[h].pub_host == pub && c->hosts[h].clock_error_end > end)
+			end = c->hosts[h].clock_error_end;
 	return end;
 }
 
@@ -1521,8 +1532,8 @@ static enum clock_verdict clock_error(struct correlator *c, struct chost *h, uin
 		return CLOCK_OK;	/* the clock moved on */
 	if (!c->st.clock_errors++)
 		c->st.clock_error_first_ns = now - after;
-	if (now > c->st.clock_error_max_ns)
-		c->st.clock_error_max_ns = now;
+	if (now > h->clock_error_end)
+		h->clock_error_end = now;
 	return CLOCK_ERROR;
 }
 

@@ -94,6 +94,9 @@ int correlator__host_alias(struct correlator *c, uint32_t host, uint32_t pub);
  */
 uint64_t correlator__host_end(const struct correlator *c, uint32_t pub);
 
+/* The latest end of a row taken for a clock error, of the hosts reported as PUB; 0 if none. */
+uint64_t correlator__host_clock_error_end(const struct correlator *c, uint32_t pub);
+
 /*
  * How far ahead of the clock a row must end to be a clock error, when the
  * row after it is back within as much: max(--request-timeout, 1 s).
@@ -122,7 +125,6 @@ struct correlator_stats {
 	uint64_t frames_skipped;	/* receives under min_request_bytes that took no turn */
 	uint64_t clock_errors;		/* exits far ahead of the events after them: not the clock */
 	uint64_t clock_error_first_ns;	/* how far ahead the first was */
-	uint64_t clock_error_max_ns;	/* the latest end of one */
 };
 void correlator__stats(const struct correlator *c, struct correlator_stats *st);
 

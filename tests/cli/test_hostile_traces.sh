@@ -115,6 +115,12 @@ for o in "" "--pid 10"; do
 		pass "a footer as late as a clock error ($o): 19.9ms traced" ||
 		fail "a footer as late as a clock error ($o): $("$B/mslat" report $o testdata/hostile/clock-error-first-footer-from-rows.mslat 2>&1 | grep traced)"
 done
+# Read with another host's later clock error, it is judged by its own
+# host's (it was believed: 76861433m38s traced).
+"$B/mslat" report testdata/hostile/clock-error-first-footer-from-rows.mslat "$TMP/clock-error.mslat" 2>/dev/null |
+	grep -q '86.0ms traced, 1006 events' &&
+	pass "a footer as late as its host's clock error, another host's later: 86.0ms traced" ||
+	fail "a footer as late as its host's clock error, another host's later: $("$B/mslat" report testdata/hostile/clock-error-first-footer-from-rows.mslat "$TMP/clock-error.mslat" 2>&1 | grep traced)"
 "$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>/dev/null | grep -q '86.0ms traced, 805 events' &&
 	pass "clock error at a batch's end: 86.0ms traced" ||
 	fail "clock error at a batch's end: $("$B/mslat" report "$TMP/clock-error-at-end.mslat" 2>&1 | grep traced)"
