@@ -1377,28 +1377,25 @@ struct analysis *analysis__run(char **files, int n, const struct analysis_opts *
 	correlator__stats(p->corr, &cst);
 	for (i = 0; i < n; i++) {
 		struct trace_reader_stats st;
-		uint64_t end;
+		uint64_t end, kept_end, clock_error_end;
 
 		trace_reader__stats(readers[i], &st);
+		correlator__host_ends(p->corr, (uint32_t)hosts[i], &kept_end, &clock_error_end);
 		end = st.max_ns;
 		/*
 		 * A clock error at a batch's end stretched the trace (req/s 0.0):
 		 * the end of the rows the correlator took in instead, when it took
 		 * in every row (--pid, --since and --until leave some out).
 		 */
-		if (cst.clock_errors && !filtering(&a->opts)) {
-			uint64_t kept_end = correlator__host_end(p->corr, (uint32_t)hosts[i]);
-
-			if (kept_end && end > u64_sat_add(kept_end, correlator__clock_window(p->corr)))
-				end = kept_end;
-		}
+		if (cst.clock_errors && !filtering(&a->opts) && kept_end &&
+		    end > u64_sat_add(kept_end, correlator__clock_window(p->corr)))
+			end = kept_end;
 		/*
 		 * The footer's end: the recorder's clock when it stopped, after an
 		 * idle tail too. Not when it is the end of its host's latest clock
 		 * error: a writer that took its end from its rows wrote it.
 		 */
-		if (st.footer_end_ns > end &&
-		    st.footer_end_ns != correlator__host_clock_error_end(p->corr, (uint32_t)hosts[i]))
+		if (st.footer_end_ns > end && st.footer_end_ns != clock_error_end)
 			end = st.footer_end_ns;
 		if (end > a->trace.hosts[hosts[i]].end_ns)
 			a->trace.hosts[hosts[i]].end_ns = end;

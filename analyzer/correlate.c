@@ -402,24 +402,20 @@ uint64_t correlator__clock_window(const struct correlator *c)
 							      CLOCK_ERROR_MIN_NS;
 }
 
-uint64_t correlator__host_end(const struct correlator *c, uint32_t pub)
+void correlator__host_ends(const struct correlator *c, uint32_t pub, uint64_t *kept_end,
+			   uint64_t *clock_error_end)
 {
-	uint64_t end = 0;
+	*kept_end = *clock_error_end = 0;
+	for (uint32_t h = 0; h < c->nhosts; h++) {
+		const struct chost *ch = &c->hosts[h];
 
-	for (uint32_t h = 0; h < c->nhosts; h++)
-		if (c->hosts[h].pub_host == pub && c->hosts[h].now_ns > end)
-			end = c->hosts[h].now_ns;
-	return end;
-}
-
-uint64_t correlator__host_clock_error_end(const struct correlator *c, uint32_t pub)
-{
-	uint64_t end = 0;
-
-	for (uint32_t h = 0; h < c->nhosts; h++)
-		if (c->hosts[h].pub_host == pub && c->hosts[h].clock_error_end > end)
-			end = c->hosts[h].clock_error_end;
-	return end;
+		if (ch->pub_host != pub)
+			continue;
+		if (ch->now_ns > *kept_end)
+			*kept_end = ch->now_ns;
+		if (ch->clock_error_end > *clock_error_end)
+			*clock_error_end = ch->clock_error_end;
+	}
 }
 
 static struct cthread *thread_slow(struct correlator *c, uint32_t host, uint32_t pid, uint32_t tid);

@@ -89,13 +89,12 @@ int correlator__finish(struct correlator *c);
 int correlator__host_alias(struct correlator *c, uint32_t host, uint32_t pub);
 
 /*
- * The latest exit of the rows taken in for the hosts reported as PUB, clock
- * errors left out (a row's time far ahead of the rows after it); 0 if none.
+ * Of the hosts reported as PUB: the latest exit of the rows taken in, clock
+ * errors left out (a row's time far ahead of the rows after it), and the
+ * latest end of a row taken for a clock error; 0 if none.
  */
-uint64_t correlator__host_end(const struct correlator *c, uint32_t pub);
-
-/* The latest end of a row taken for a clock error, of the hosts reported as PUB; 0 if none. */
-uint64_t correlator__host_clock_error_end(const struct correlator *c, uint32_t pub);
+void correlator__host_ends(const struct correlator *c, uint32_t pub, uint64_t *kept_end,
+			   uint64_t *clock_error_end);
 
 /*
  * How far ahead of the clock a row must end to be a clock error, when the

@@ -29,34 +29,23 @@ bool arrival_codec__sound(const Mslat__ArrivalBatch *b)
 	       col_ok(b->n_accept_wait_ns, n, true);
 }
 
-static int reserve(struct arrival_rows *out, size_t n)
+/* Room for N elements of SIZE bytes in *ARR, which holds *CAP. */
+static int reserve(void **arr, size_t *cap, size_t n, size_t size)
 {
-	struct trace_arrival *a;
+	void *p;
 
-	if (n <= out->cap)
+	if (n <= *cap)
 		return 0;
-	a = realloc(out->rows, n * sizeof(*a));
-	if (!a)
+	p = realloc(*arr, n * size);
+	if (!p)
 		return -ENOMEM;
-	out->rows = a;
-	out->cap = n;
+	*arr = p;
+	*cap = n;
 	return 0;
 }
 
-/* Room for N values of a column, the hand decoder's scratch. */
-static int reserve_vals(struct arrival_rows *out, size_t n)
-{
-	uint64_t *v;
-
-	if (n <= out->vals_cap)
-		return 0;
-	v = realloc(out->vals, n * sizeof(*v));
-	if (!v)
-		return -ENOMEM;
-	out->vals = v;
-	out->vals_cap = n;
-	return 0;
-}
+#define RESERVE(out, field, capf, n) \
+	reserve((void **)&(out)->field, &(out)->capf, (n), sizeof(*(out)->field))
 
 /* A QUEUED arrival's accept, saturating: a hostile wait must not wrap to an earlier accept. */
 static inline uint64_t accept_at(uint32_t what, uint64_t t, uint64_t wait)
@@ -71,7 +60,7 @@ int arrival_codec__rows_from_pb(struct arrival_rows *out, const Mslat__ArrivalBa
 	size_t n = b->n_time_delta_ns;
 	uint64_t t = b->base_ns;
 
-	if (reserve(out, n))
+	if (RESERVE(out, rows, cap, n))
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t what = b->n_what ? (uint32_t)b->what[i] : TRACE_ARRIVAL_DATA;
@@ -181,7 +170,7 @@ int arrival_codec__decode_rows(const uint8_t *p, size_t len, struct arrival_rows
 	n = varint__count(col[F_TIME], (size_t)(col_end[F_TIME] - col[F_TIME]));
 	if (!n || n > TRACE_MAX_BATCH_ROWS)
 		return 0;
-	if (reserve(out, n) || reserve_vals(out, n))
+	if (RESERVE(out, rows, cap, n) || RESERVE(out, vals, vals_cap, n))
 		return -ENOMEM;
 #define COLUMN(f) (!col[f] || decode_column(f, col[f], col_end[f], base, out->rows, out->vals, n))
 	/*

@@ -144,10 +144,84 @@ static inline void store(struct event_columns *c, unsigned int f, size_t i, uint
 	}
 }
 
-VARINT_DEFINE_PACKED(decode_zz64, int64_t, unzz64(v))
-VARINT_DEFINE_PACKED(decode_u64, uint64_t, v)
-VARINT_DEFINE_PACKED(decode_zz32, int32_t, unzz32((uint32_t)v))
-VARINT_DEFINE_PACKED(decode_u32, uint32_t, (uint32_t)v)
+#define HIGH_BITS 0x8080808080808080ULL
+#define LOW7_BITS 0x7f7f7f7f7f7f7f7fULL
+
+/* The 7-bit groups of X (a varint's bytes, top bits clear, first byte lowest) joined: its value. */
+static inline __attribute__((always_inline)) uint64_t join7(uint64_t x)
+{
+	/* in pairs (the upper one shifted onto the gap), then fours, then all */
+	x -= (x & 0x7f007f007f007f00ULL) >> 1;
+	x = (x & 0x00003fff00003fffULL) | ((x >> 2) & 0x0fffc0000fffc000ULL);
+	return (x & 0x000000000fffffffULL) | ((x >> 4) & 0x00fffffff0000000ULL);
+}
+
+/*
+ * The varint in the 8 bytes at P (all readable) into *V, without a branch on
+ * its length, for columns whose lengths vary from value to value (times,
+ * byte counts): there a branch per value mispredicts often. Returns its
+ * length, 0 if it is longer than 8 bytes.
+ */
+static inline unsigned int varint_word_nb(const uint8_t *p, uint64_t *v)
+{
+	uint64_t w, stop, x;
+
+	memcpy(&w, p, 8);
+	stop = ~w & HIGH_BITS;
+	if (__builtin_expect(!stop, 0))
+		return 0;
+	/* every bit up to the first final byte's top bit: the varint's bytes */
+	x = w & (stop ^ (stop - 1)) & LOW7_BITS;
+	*v = join7(x);
+	return (unsigned int)__builtin_ctzll(stop) / 8 + 1;
+}
+
+/*
+ * The general decoder's loops, one per column type so each stores straight
+ * into its array: one-byte values eight at once when a word holds eight, others through the word decoder, the last bytes and varints
+ * longer than 8 bytes through varint__get. Returns the new row count, or
+ * (size_t)-1 on a varint longer than 10 bytes.
+ */
+#define DEFINE_DECODER(name, type, conv)                                          \
+	static size_t name(type *dst, size_t i, const uint8_t *p, const uint8_t *end) \
+	{                                                                         \
+		while (end - p >= 8) {                                            \
+			unsigned int n;                                           \
+			uint64_t v, w;                                            \
+			memcpy(&w, p, 8);                                         \
+			if (!(w & HIGH_BITS)) {                                   \
+				for (int k = 0; k < 8; k++) {                     \
+					v = (w >> (8 * k)) & 0x7f;                \
+					dst[i++] = conv;                          \
+				}                                                 \
+				p += 8;                                           \
+				continue;                                         \
+			}                                                         \
+			n = varint_word_nb(p, &v);                                \
+			if (__builtin_expect(!n, 0)) {                            \
+				int used = varint__get(p, (size_t)(end - p), &v); \
+				if (used <= 0)                                    \
+					return (size_t)-1;                        \
+				n = (unsigned int)used;                           \
+			}                                                         \
+			p += n;                                                   \
+			dst[i++] = conv;                                          \
+		}                                                                 \
+		while (p < end) {                                                 \
+			uint64_t v;                                               \
+			int used = varint__get(p, (size_t)(end - p), &v);         \
+			if (used <= 0)                                            \
+				return (size_t)-1;                                \
+			p += used;                                                \
+			dst[i++] = conv;                                          \
+		}                                                                 \
+		return i;                                                         \
+	}
+
+DEFINE_DECODER(decode_zz64, int64_t, unzz64(v))
+DEFINE_DECODER(decode_u64, uint64_t, v)
+DEFINE_DECODER(decode_zz32, int32_t, unzz32((uint32_t)v))
+DEFINE_DECODER(decode_u32, uint32_t, (uint32_t)v)
 
 /* Decode a packed column of varints, appending to what the column holds. */
 static int decode_packed(struct event_columns *c, unsigned int f, const uint8_t *p, size_t len,
@@ -350,7 +424,7 @@ static inline bool long_varint(const uint8_t **p, const uint8_t *end, uint64_t *
 
 static inline unsigned int varint_word_nb_zz(const uint8_t *p, uint64_t *v)
 {
-	unsigned int len = varint__word(p, v);
+	unsigned int len = varint_word_nb(p, v);
 
 	*v = (uint64_t)unzz64(*v);
 	return len;
@@ -388,8 +462,8 @@ static inline __attribute__((always_inline)) uint32_t top_bits16(const uint8_t *
 	memcpy(&a, p, 8);
 	memcpy(&b, p + 8, 8);
 	/* each byte's top bit to the bottom of its byte, then all eight gathered in the top byte */
-	a = (((a & VARINT_HIGH_BITS) >> 7) * 0x0102040810204080ULL) >> 56;
-	b = (((b & VARINT_HIGH_BITS) >> 7) * 0x0102040810204080ULL) >> 56;
+	a = (((a & HIGH_BITS) >> 7) * 0x0102040810204080ULL) >> 56;
+	b = (((b & HIGH_BITS) >> 7) * 0x0102040810204080ULL) >> 56;
 	return (uint32_t)(a | b << 8);
 #endif
 }
@@ -425,7 +499,7 @@ four_ends(const uint8_t *p, unsigned int from[4], unsigned int less[4])
 static inline __attribute__((always_inline)) uint64_t value_join(uint64_t w, unsigned int less,
 								 const bool zigzag)
 {
-	uint64_t x = varint__join7(w & VARINT_LOW7_BITS & (~0ULL >> (56 - 8 * less)));
+	uint64_t x = join7(w & LOW7_BITS & (~0ULL >> (56 - 8 * less)));
 
 	return zigzag ? (uint64_t)unzz64(x) : x;
 }
@@ -571,7 +645,7 @@ long_value:                                                                     
 			size_t words = min_size((size_t)(last - e), (size_t)(end - p)) / 8; \
 			for (; words; words--) {                                  \
 				memcpy(&w, p, 8);                                 \
-				if (w & VARINT_HIGH_BITS)                                \
+				if (w & HIGH_BITS)                                \
 					break;                                    \
 				eight;                                            \
 				p += 8;                                           \
@@ -583,7 +657,7 @@ long_value:                                                                     
 				v = p[0];                                         \
 				p++;                                              \
 			} else {                                                  \
-				unsigned int len = varint__word(p, &v);       \
+				unsigned int len = varint_word_nb(p, &v);       \
 				if (!len && !long_varint(&p, end, &v))            \
 					return false;                             \
 				p += len;                                         \
@@ -632,11 +706,11 @@ long_value:                                                                     
 #define EV struct trace_event
 
 DEFINE_WIDE_ROWS(rows_enter, EV, , varint_word_nb_zz, ZZ64, ENTER_STORE, four_join, true)
-DEFINE_WIDE_ROWS(rows_duration, EV, , varint__word, (uint64_t)v, e->duration_ns = v, four_join,
+DEFINE_WIDE_ROWS(rows_duration, EV, , varint_word_nb, (uint64_t)v, e->duration_ns = v, four_join,
 		 false)
 DEFINE_NARROW_ROWS(rows_tid, ZZ32, (state += v, e->tid = (uint32_t)state), DELTA_EIGHT(tid))
 DEFINE_NARROW_ROWS(rows_pid, ZZ32, (state += v, e->pid = (uint32_t)state), DELTA_EIGHT(pid))
-DEFINE_WIDE_ROWS(rows_syscall, EV, , varint__word, (uint64_t)v, e->syscall = (uint32_t)v,
+DEFINE_WIDE_ROWS(rows_syscall, EV, , varint_word_nb, (uint64_t)v, e->syscall = (uint32_t)v,
 		 four_join, false)
 DEFINE_NARROW_ROWS(rows_fd, ZZ32, e->fd = (int32_t)(uint32_t)v, FD_EIGHT)
 DEFINE_NARROW_ROWS(rows_fd_kind, (uint64_t)(uint32_t)v, put_kind(e, (uint32_t)v), KIND_EIGHT)
@@ -647,7 +721,7 @@ struct column_value {
 	uint64_t v;
 };
 
-DEFINE_WIDE_ROWS(values_join, struct column_value, , varint__word, (uint64_t)v, e->v = v,
+DEFINE_WIDE_ROWS(values_join, struct column_value, , varint_word_nb, (uint64_t)v, e->v = v,
 		 four_join, false)
 
 #if defined(__x86_64__)
@@ -665,8 +739,8 @@ BMI2_FN static inline __attribute__((always_inline)) uint64_t groups_pext(uint64
 									  const bool zigzag)
 {
 	/* Zigzag-decoded on the way: pext leaves out the sign bit, giving v >> 1. */
-	return zigzag ? _pext_u64(bytes, VARINT_LOW7_BITS & ~1ULL) ^ -(bytes & 1) :
-			_pext_u64(bytes, VARINT_LOW7_BITS);
+	return zigzag ? _pext_u64(bytes, LOW7_BITS & ~1ULL) ^ -(bytes & 1) :
+			_pext_u64(bytes, LOW7_BITS);
 }
 
 BMI2_FN static inline __attribute__((always_inline)) unsigned int
@@ -675,7 +749,7 @@ varint_word_pext_any(const uint8_t *p, uint64_t *v, const bool zigzag)
 	uint64_t w, stop;
 
 	memcpy(&w, p, 8);
-	stop = ~w & VARINT_HIGH_BITS;
+	stop = ~w & HIGH_BITS;
 	if (__builtin_expect(!stop, 0))
 		return 0;
 	*v = groups_pext(w & (stop ^ (stop - 1)), zigzag);
