@@ -8,7 +8,7 @@
 #                     in the normal and the ASan+UBSan build
 #   make demo         record the demo model server under load and report on it
 #   make bench        benchmarks (ratios against baselines run side by side)
-#   make fuzz         libFuzzer on the reader and the event codec (clang), FUZZ_SECONDS=60 each
+#   make fuzz         libFuzzer on the reader, the codecs and the analysis (clang), FUZZ_SECONDS=60 each
 #   make install      PREFIX=/usr/local DESTDIR=
 #   make SAN=1        the ASan+UBSan build, in $(OUTPUT) = build/san
 
@@ -46,7 +46,9 @@ INCLUDES := -Icommon -Ianalyzer -Icollector -Ibpf -I$(OUT)/gen
 ALL_CFLAGS := -std=gnu11 -D_GNU_SOURCE $(WARN) $(INCLUDES) -DMSLAT_VERSION='"$(VERSION)"' $(CFLAGS) -MMD -MP
 ALL_LDFLAGS := $(LDFLAGS)
 ifeq ($(SAN),1)
-SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# float-cast-overflow: not part of gcc's "undefined" (clang's has it); a chart's double cast past 2^64 is UB
+SAN_FLAGS := -fsanitize=address,undefined,float-cast-overflow -fno-omit-frame-pointer \
+	-fno-sanitize-recover=undefined,float-cast-overflow
 ALL_CFLAGS += $(SAN_FLAGS)
 ALL_LDFLAGS += $(SAN_FLAGS)
 endif
@@ -199,11 +201,15 @@ bench: deps
 FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
-	-fno-sanitize-recover=undefined -Icommon -I$(OUT)/gen
+	-fno-sanitize-recover=undefined -Icommon -I$(OUT)/gen -DMSLAT_VERSION='"$(VERSION)"'
 fuzz: $(PROTO_H)
 	@mkdir -p $(OUT)/fuzz
 	$(Q)for f in $(FUZZ_SRCS); do \
-		$(CLANG) $(FUZZ_FLAGS) $$f $(COMMON_SRCS) $(PROTO_C) $(LIBS_COMMON) \
+		case $$f in \
+		*/fuzz_analysis.c) extra="-Ianalyzer $(filter-out analyzer/main.c,$(ANALYZER_SRCS)) $(LIBS_ANALYZER)";; \
+		*) extra="$(LIBS_COMMON)";; \
+		esac; \
+		$(CLANG) $(FUZZ_FLAGS) $$f $(COMMON_SRCS) $(PROTO_C) $$extra \
 			-o $(OUT)/fuzz/$$(basename $$f .c) || exit 1; \
 	done
 	$(Q)scripts/fuzz $(OUT)/fuzz $(FUZZ_SECONDS)

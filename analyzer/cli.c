@@ -118,7 +118,7 @@ int cli__parse_duration_ns(const char *arg, uint64_t *ns)
 		v *= units[i].mult;
 		if (v >= 1.8e19)
 			return -EINVAL;
-		*ns = (uint64_t)llround(v);
+		*ns = (uint64_t)round(v);	/* not llround: past 2^63 its result is unspecified */
 		return 0;
 	}
 	return -EINVAL;

@@ -133,7 +133,7 @@ const char *html__label_duration(char *buf, double ns)
 	const char *dot, *unit;
 	size_t keep;
 
-	snprintf(buf, HTML_LABEL_BUF, "%s", units__duration(tmp, (uint64_t)llround(ns)));
+	snprintf(buf, HTML_LABEL_BUF, "%s", units__duration(tmp, units__u64_of(round(ns))));
 	/* axis ticks are round numbers: "1.00ms" reads better as "1ms" */
 	dot = strchr(buf, '.');
 	if (!dot)
@@ -174,7 +174,7 @@ const char *html__label_count(char *buf, double n)
 	if (n < 1000 && n != floor(n))
 		snprintf(buf, HTML_LABEL_BUF, "%.3g", n);
 	else
-		snprintf(buf, HTML_LABEL_BUF, "%s", units__count(tmp, (uint64_t)llround(n)));
+		snprintf(buf, HTML_LABEL_BUF, "%s", units__count(tmp, units__u64_of(round(n))));
 	return buf;
 }
 

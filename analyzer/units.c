@@ -7,6 +7,15 @@
 #include "units.h"
 #include "utf8.h"
 
+uint64_t units__u64_of(double v)
+{
+	if (!(v > 0))	/* and NaN */
+		return 0;
+	if (v >= 18446744073709551616.0)	/* 2^64 */
+		return UINT64_MAX;
+	return (uint64_t)v;
+}
+
 static const char *scaled(char *buf, double v, const char *unit)
 {
 	if (v < 10)

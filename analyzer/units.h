@@ -14,6 +14,12 @@ const char *units__duration(char *buf, uint64_t ns);
 const char *units__bytes(char *buf, uint64_t bytes);
 /* "1234", "12.3k", "4.56M". */
 const char *units__count(char *buf, uint64_t n);
+/*
+ * (uint64_t)V, saturated to 0..UINT64_MAX: the cast of a double out of that
+ * range is undefined, and charts and labels compute with doubles from
+ * values that reach it (calls of 2^63 ns in a hostile trace). NaN gives 0.
+ */
+uint64_t units__u64_of(double v);
 /* UTC "2026-11-25 18:40:53.123" from realtime nanoseconds since the epoch. */
 const char *units__wallclock(char *buf, uint64_t realtime_ns);
 
