@@ -28,7 +28,7 @@ json_t *json_out__str(const char *s);
  * replaced; on failure it is left as it was.
  */
 void json_out__escape_bidi(char **s);
-/* Integers above INT64_MAX do not occur in traces; clamp rather than wrap. */
+/* Above INT64_MAX (only in hostile traces: 292 years of uptime): clamped, not wrapped (docs/json-schema.md). */
 json_t *json_out__u64(uint64_t v);
 
 #endif
