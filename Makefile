@@ -86,7 +86,7 @@ RECORDER := $(OUT)/mslat-record
 UNIT := $(OUT)/tests/unit-tests
 
 .DELETE_ON_ERROR:
-.PHONY: all analyzer recorder tools test test-only unit bench fuzz demo deps install clean
+.PHONY: all analyzer recorder tools test test-only unit bench fuzz fuzz-build demo deps install clean
 
 all: analyzer $(if $(COLLECTOR_SRCS),recorder) tools $(EXAMPLES)
 
@@ -202,7 +202,11 @@ FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Icommon -I$(OUT)/gen -DMSLAT_VERSION='"$(VERSION)"'
-fuzz: $(PROTO_H)
+fuzz: fuzz-build
+	$(Q)scripts/fuzz $(OUT)/fuzz $(FUZZ_SECONDS)
+
+# The targets only: tests/cli/test_fuzz_regressions.sh replays past finds with them.
+fuzz-build: $(PROTO_H)
 	@mkdir -p $(OUT)/fuzz
 	$(Q)for f in $(FUZZ_SRCS); do \
 		case $$f in \
@@ -212,7 +216,6 @@ fuzz: $(PROTO_H)
 		$(CLANG) $(FUZZ_FLAGS) $$f $(COMMON_SRCS) $(PROTO_C) $$extra \
 			-o $(OUT)/fuzz/$$(basename $$f .c) || exit 1; \
 	done
-	$(Q)scripts/fuzz $(OUT)/fuzz $(FUZZ_SECONDS)
 
 # --- install -----------------------------------------------------------------
 BINDIR := $(DESTDIR)$(PREFIX)/bin

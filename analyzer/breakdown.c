@@ -440,13 +440,14 @@ static __attribute__((noinline)) void step_count_slow(struct priv *p, const stru
 /* The steps' calls and time into their syscalls' statistics. */
 static inline void count_steps(struct priv *p, const struct req_step *st, uint32_t n)
 {
-	for (const struct req_step *end = st + n; st < end; st++) {
-		struct analysis_syscall *s = p->step_cache[0][step_set(st)];
+	/* By index: a request without steps has none allocated, and NULL + 0 is undefined. */
+	for (uint32_t i = 0; i < n; i++) {
+		struct analysis_syscall *s = p->step_cache[0][step_set(&st[i])];
 
-		if (__builtin_expect(step_is(s, st), 1))
-			step_count(s, st);
+		if (__builtin_expect(step_is(s, &st[i]), 1))
+			step_count(s, &st[i]);
 		else
-			step_count_slow(p, st);
+			step_count_slow(p, &st[i]);
 	}
 }
 
@@ -475,17 +476,19 @@ static int sum_latency(struct priv *p)
 static void cell_add(struct bd_cell *sum, const struct bd_cell *c)
 {
 	sum->count += c->count;
-	sum->latency += c->latency;
-	sum->user += c->user;
-	sum->shared += c->shared;
-	sum->runq += c->runq;
+	sum->latency = u64_sat_add(sum->latency, c->latency);
+	sum->user = u64_sat_add(sum->user, c->user);
+	sum->shared = u64_sat_add(sum->shared, c->shared);
+	sum->runq = u64_sat_add(sum->runq, c->runq);
 	for (int k = 0; k < REQ_CAT__COUNT; k++)
-		sum->cat[k] += c->cat[k];
+		sum->cat[k] = u64_sat_add(sum->cat[k], c->cat[k]);
 }
 
 /*
- * The requests' count and totals: every complete request is in one cell, and
- * sums modulo 2^64 do not depend on their order.
+ * The requests' count and totals: every complete request is in one cell.
+ * Sums saturate (a hostile trace's times reach 2^64: docs/json-schema.md
+ * says clamped), and a saturating sum of unsigned values does not depend on
+ * their order either.
  */
 static void sum_cells(struct priv *p)
 {
@@ -497,12 +500,12 @@ static void sum_cells(struct priv *p)
 			cell_add(&all, &p->bd[c][i]);
 	}
 	q->count += all.count;
-	q->latency_ns += all.latency;
-	q->user_ns += all.user;
-	q->shared_ns += all.shared;
-	q->runq_ns += all.runq;
+	q->latency_ns = u64_sat_add(q->latency_ns, all.latency);
+	q->user_ns = u64_sat_add(q->user_ns, all.user);
+	q->shared_ns = u64_sat_add(q->shared_ns, all.shared);
+	q->runq_ns = u64_sat_add(q->runq_ns, all.runq);
 	for (int k = 0; k < REQ_CAT__COUNT; k++)
-		q->cat_ns[k] += all.cat[k];
+		q->cat_ns[k] = u64_sat_add(q->cat_ns[k], all.cat[k]);
 }
 
 /* Count the zeros hist_or_zero left out, and the pending small counts. */
@@ -562,8 +565,8 @@ static int count_request(struct priv *p, const struct request *r)
 	histogram__add_small(&q->bursts, &p->bursts, r->bursts);
 	if (p->a.trace.has_sched)
 		histogram__add(&q->runq, r->runq_ns);
-	q->bytes_in += r->bytes_in;
-	q->bytes_out += r->bytes_out;
+	q->bytes_in = u64_sat_add(q->bytes_in, r->bytes_in);
+	q->bytes_out = u64_sat_add(q->bytes_out, r->bytes_out);
 	/* One pass over the categories, unrolled: statistics and the breakdown cell (zeros: add_zeros). */
 #pragma GCC unroll 16
 	for (int i = 0; i < REQ_CAT__COUNT; i++) {
@@ -571,15 +574,15 @@ static int count_request(struct priv *p, const struct request *r)
 
 		if (v) {
 			histogram__add(&q->cat[i], v);
-			cell->cat[i] += v;
+			cell->cat[i] = u64_sat_add(cell->cat[i], v);
 		}
 	}
 	count_steps(p, r->steps, r->nsteps);
 	cell->count++;
-	cell->latency += r->latency_ns;
-	cell->user += r->user_ns;
-	cell->shared += r->shared_ns;
-	cell->runq += r->runq_ns;
+	cell->latency = u64_sat_add(cell->latency, r->latency_ns);
+	cell->user = u64_sat_add(cell->user, r->user_ns);
+	cell->shared = u64_sat_add(cell->shared, r->shared_ns);
+	cell->runq = u64_sat_add(cell->runq, r->runq_ns);
 	/* Below the fastest of the kept slowest: not slower than any of them. */
 	if (r->latency_ns < p->slow_floor)
 		return 0;

@@ -1002,8 +1002,8 @@ static void deliver(struct correlator *c, struct creq *r)
 		} else {
 			f->st.incomplete++;
 		}
-		f->st.bytes_in += p->bytes_in;
-		f->st.bytes_out += p->bytes_out;
+		f->st.bytes_in = u64_sat_add(f->st.bytes_in, p->bytes_in);
+		f->st.bytes_out = u64_sat_add(f->st.bytes_out, p->bytes_out);
 		if (r->fd_prev)
 			r->fd_prev->fd_next = r->fd_next;
 		if (r->fd_next)
@@ -1358,7 +1358,7 @@ static void count_send(struct correlator *c, struct creq *r, uint64_t e, uint64_
 	}
 counted:
 	r->pub.sends++;
-	r->pub.bytes_out += bytes;
+	r->pub.bytes_out = u64_sat_add(r->pub.bytes_out, bytes);
 	if (x > r->last_send_exit)	/* sends of two threads may come slightly out of order */
 		r->last_send_exit = x;
 }
@@ -1644,7 +1644,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			rx_again(c, r, exit_ns);
 			r->pub.cat_ns[cat] += ev->duration_ns;
 			r->pub.syscalls++;
-			r->pub.bytes_in += cls->mmsg ? 0 : (uint64_t)ev->ret;
+			r->pub.bytes_in = u64_sat_add(r->pub.bytes_in, cls->mmsg ? 0 : (uint64_t)ev->ret);
 			req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
 			touch(c, r, exit_ns);
 			return 0;
@@ -2041,7 +2041,7 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 		/* Markers: bytes and sends of the thread count for what is open on it. */
 		for (uint32_t i = 0; i < th->nopen; i++) {
 			if (cls->kind == SK_RECV)
-				th->open[i].r->pub.bytes_in += bytes;
+				th->open[i].r->pub.bytes_in = u64_sat_add(th->open[i].r->pub.bytes_in, bytes);
 			else
 				count_send(c, th->open[i].r, ev->enter_ns, exit_ns, bytes);
 		}

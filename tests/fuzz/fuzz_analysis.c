@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -65,6 +66,8 @@ static const char *const NAMES[] = {
 };
 #define NNAMES (sizeof(NAMES) / sizeof(NAMES[0]))
 #define NNET 8		/* the first NNET: reads and writes */
+#define NI_ACCEPT4 10	/* NAMES' index of accept4 */
+#define NI_ACCEPT 11
 
 static const uint32_t PIDS[] = { 100, 101, 102, 4294967295u };
 static const int32_t FDS[] = { -1, 0, 3, 4, 5, 6, 7, 2147483647 };
@@ -80,7 +83,8 @@ struct gen {
 /*
  * A time step: mostly a few µs to a few ms forward, sometimes none or back
  * (rows of two threads), rarely a jump either way by up to 2^63 (a clock
- * error), saturating. Rare, so that requests can form between them.
+ * error; the jumps saturate, small steps past 2^64 wrap). Rare, so that
+ * requests can form between them.
  */
 static uint64_t step(struct gen *g)
 {
@@ -128,7 +132,7 @@ static int64_t retval(struct gen *g)
 	if (k < 160)
 		return 0;
 	if (k < 192)
-		return -(int64_t)(1 + (k & 31) * 4);	/* -errno: EAGAIN (11), EINTR (4)… */
+		return -(int64_t)(1 + (k & 31));	/* -errno: EINTR (4), EAGAIN (11)… */
 	if (k < 224)
 		return 3 + (k & 7);	/* an fd */
 	if (k < 254)
@@ -157,6 +161,17 @@ static int event(struct gen *g, struct trace_writer *w)
 	ev.enter_ns = step(g);
 	ev.duration_ns = duration(g);
 	ev.ret = retval(g);
+	/* an accept's QUEUED record, as the recorder writes it: just before, with its exit */
+	if ((ev.syscall == (uint32_t)g->nr[NI_ACCEPT] || ev.syscall == (uint32_t)g->nr[NI_ACCEPT4]) &&
+	    ev.ret >= 0 && (k & 0x80)) {
+		struct trace_arrival q = { .time_ns = ev.enter_ns - (k & 0x40 ? 5000 : 0), .pid = ev.pid,
+					   .fd = (int32_t)ev.ret, .bytes = k & 0x20 ? 100 : 0,
+					   .what = TRACE_ARRIVAL_QUEUED,
+					   .accept_ns = ev.enter_ns + ev.duration_ns };
+
+		if (trace_writer__append_arrival(w, &q))
+			return -1;
+	}
 	return trace_writer__append_event(w, &ev);
 }
 
@@ -232,6 +247,10 @@ static int loss(struct gen *g, struct trace_writer *w)
 	return trace_writer__append_loss(w, &l);
 }
 
+static char *target_argv[] = { "python3", "-m", "uvicorn", "app:app" };
+static Mslat__Target target = { PROTOBUF_C_MESSAGE_INIT(&mslat__target__descriptor), 100, 4, target_argv };
+static Mslat__Target *target_p = &target;
+
 /* FDS[i]'s kinds: a listener, connections, a unix socket, a file; or, one byte in 8, anything. */
 static void pick_kinds(struct gen *g)
 {
@@ -270,6 +289,12 @@ static void make_header(Mslat__Header *h, struct gen *g, uint8_t hb, uint8_t fb,
 	h->boot_id = (char *)boot;
 	h->cpu_count = 2;
 	h->page_size = 4096;
+	/* the wall clock: 2026, or anything (HTML and export convert to it) */
+	h->mono_to_realtime_ns = (hb >> 6) & 1 ? (int64_t)take(g->in, 8) : 1764000000000000000LL;
+	h->n_targets = 1;
+	h->targets = &target_p;
+	/* a second recording of one boot: the rotated piece after the first, or another recorder */
+	h->sequence = idx && (hb >> 7) ? 1 : 0;
 	h->sched = (hb >> 2) & 1;
 	switch ((hb >> 3) & 7) {
 	case 5:
@@ -401,13 +426,22 @@ static void remove_dir(void)
 	rmdir(dir);
 }
 
+/* Every message formatted (its arguments and escapes are code too), then dropped. */
+static void format_and_drop(enum log_level level, const char *fmt, va_list ap)
+{
+	char buf[4096];
+
+	(void)level;
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	int null = open("/dev/null", O_WRONLY);
 
 	(void)argc;
 	(void)argv;
-	log__set_printer(NULL);
+	log__set_printer(format_and_drop);
 	/* info and dump write to stdout: nothing of theirs is wanted here */
 	if (null < 0 || dup2(null, STDOUT_FILENO) < 0)
 		abort();
@@ -431,7 +465,8 @@ static int report_options(uint8_t o1, uint8_t o2, char **opts, char *pid, size_t
 {
 	int n = 0;
 
-	snprintf(pid, pid_len, "%u", PIDS[(o1 >> 2) & 3]);
+	/* one pid, or two */
+	snprintf(pid, pid_len, (o2 & 1) ? "%u,%u" : "%u", PIDS[(o1 >> 2) & 3], PIDS[((o1 >> 2) + 1) & 3]);
 	if ((o1 >> 4) & 1) {
 		opts[n++] = "--pid";
 		opts[n++] = pid;
@@ -458,12 +493,30 @@ static int report_options(uint8_t o1, uint8_t o2, char **opts, char *pid, size_t
 		opts[n++] = "--top";
 		opts[n++] = "1";
 	}
+	if ((o1 & 3) == 3) {	/* o1 % 3 is the mode: these share no bit with it that matters */
+		opts[n++] = "--interval";
+		opts[n++] = o2 & 4 ? "1ms" : "1h";
+	}
+	if ((o1 & 0x0c) == 0x0c) {
+		opts[n++] = "--burst-gap";
+		opts[n++] = o2 & 8 ? "1us" : "1s";
+	}
 	return n;
 }
 
+#define FAIL_IF(cond, ...)                                                    \
+	do {                                                                  \
+		if (cond) {                                                   \
+			fprintf(stderr, "fuzz_analysis: %s: ", j1);           \
+			fprintf(stderr, __VA_ARGS__);                         \
+			fprintf(stderr, "\n");                                \
+			abort();                                              \
+		}                                                             \
+	} while (0)
+
 /* `report -f FMT --correlate MODE -o OUT OPTS... [EXTRA] FILES...` */
-static void report(const char *fmt, const char *mode, const char *out_path, char **opts, int nopts,
-		   const char *extra, char **files, int nfiles)
+static int report(const char *fmt, const char *mode, const char *out_path, char **opts, int nopts,
+		  const char *extra, char **files, int nfiles)
 {
 	char *argv[32] = { "report", "-f", (char *)fmt, "--correlate", (char *)mode, "-o",
 			   (char *)out_path };
@@ -476,7 +529,7 @@ static void report(const char *fmt, const char *mode, const char *out_path, char
 	for (int i = 0; i < nfiles; i++)
 		argv[n++] = files[i];
 	argv[n] = NULL;
-	run(cmd_report, argv);
+	return run(cmd_report, argv);
 }
 
 /* report --format json, twice: byte for byte the same, or abort saying where they part. */
@@ -488,8 +541,9 @@ static void json_twice(const char *mode, char **opts, int nopts, const char *ext
 
 	unlink(j1);
 	unlink(j2);
-	report("json", mode, j1, opts, nopts, extra, files, nfiles);
-	report("json", mode, j2, opts, nopts, extra, files, nfiles);
+	/* well-formed files and valid options: nothing to fail on */
+	FAIL_IF(report("json", mode, j1, opts, nopts, extra, files, nfiles), "report failed");
+	FAIL_IF(report("json", mode, j2, opts, nopts, extra, files, nfiles), "report failed again");
 	a = slurp(j1, &l1);
 	b = slurp(j2, &l2);
 	if (!a != !b || l1 != l2 || (a && memcmp(a, b, l1))) {
@@ -503,15 +557,10 @@ static void json_twice(const char *mode, char **opts, int nopts, const char *ext
 	free(b);
 }
 
-#define FAIL_IF(cond, ...)                                                    \
-	do {                                                                  \
-		if (cond) {                                                   \
-			fprintf(stderr, "fuzz_analysis: %s: ", j1);           \
-			fprintf(stderr, __VA_ARGS__);                         \
-			fprintf(stderr, "\n");                                \
-			abort();                                              \
-		}                                                             \
-	} while (0)
+static uint64_t sat_add(uint64_t a, uint64_t b)
+{
+	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+}
 
 static uint64_t u64_at(const json_t *o, const char *key)
 {
@@ -528,19 +577,18 @@ static void check_report(void)
 {
 	json_t *d = json_load_file(j1, 0, NULL), *list, *req, *r;
 	uint64_t complete = 0, incomplete = 0, timed_out = 0, in = 0, out = 0, lo = UINT64_MAX, hi = 0;
-	uint64_t in_series = 0, in_procs = 0, prev = UINT64_MAX;
-	bool clamped = false;
+	uint64_t in_series = 0, in_procs = 0, in_conns = 0, in_threads = 0, prev = UINT64_MAX;
+	const char *mode = json_string_value(json_object_get(json_object_get(d, "trace"), "correlate"));
+	json_t *tr = json_object_get(d, "trace");
 	size_t i;
 
-	if (!d)
-		return;	/* the run failed, with a message: the trace is all it read */
+	FAIL_IF(!d, "not JSON");
 	req = json_object_get(d, "requests");
 	list = json_object_get(d, "requests_list");
 	FAIL_IF(!req || !json_is_array(list), "no requests or requests_list");
 	json_array_foreach(list, i, r) {
 		uint64_t s = u64_at(r, "start_ns"), e = u64_at(r, "end_ns"), l = u64_at(r, "latency_ns");
 
-		clamped |= s == INT64_MAX || e == INT64_MAX;
 		FAIL_IF(s != INT64_MAX && e != INT64_MAX && e - s != l,
 			"request %" PRIu64 ": end - start %" PRIu64 " != latency %" PRIu64,
 			u64_at(r, "id"), e - s, l);
@@ -550,8 +598,8 @@ static void check_report(void)
 			continue;
 		}
 		complete++;
-		in += u64_at(r, "bytes_in");
-		out += u64_at(r, "bytes_out");
+		in = sat_add(in, u64_at(r, "bytes_in"));
+		out = sat_add(out, u64_at(r, "bytes_out"));
 		lo = l < lo ? l : lo;
 		hi = l > hi ? l : hi;
 	}
@@ -563,12 +611,28 @@ static void check_report(void)
 			     u64_at(json_object_get(req, "latency_ns"), "min") != lo ||
 			     u64_at(json_object_get(req, "latency_ns"), "max") != hi),
 		"latency_ns count, min or max is not the listed requests'");
-	FAIL_IF(!clamped && (u64_at(req, "bytes_in") != in || u64_at(req, "bytes_out") != out),
+	/* listed values are clamped too: where their sum reaches the clamp, it may fall short */
+	FAIL_IF(in < INT64_MAX && out < INT64_MAX &&
+		(u64_at(req, "bytes_in") != in || u64_at(req, "bytes_out") != out),
 		"bytes in or out are not the listed requests' sums");
+	FAIL_IF((in >= INT64_MAX && u64_at(req, "bytes_in") != INT64_MAX) ||
+		(out >= INT64_MAX && u64_at(req, "bytes_out") != INT64_MAX),
+		"bytes in or out wrapped: the listed requests' sum is past 2^63");
+	FAIL_IF(u64_at(tr, "events_analysed") > u64_at(tr, "events"), "more events analysed than read");
 	json_array_foreach(json_object_get(d, "processes"), i, r)
 		in_procs += u64_at(r, "requests");
 	FAIL_IF(in_procs != complete, "processes hold %" PRIu64 " requests, not %" PRIu64, in_procs,
 		complete);
+	if (mode && strcmp(mode, "marker")) {	/* requests of connections, on the thread that read them */
+		json_array_foreach(json_object_get(d, "connections"), i, r)
+			in_conns += u64_at(r, "requests");
+		json_array_foreach(json_object_get(d, "threads"), i, r)
+			in_threads += u64_at(r, "requests");
+		FAIL_IF(in_conns != complete, "connections hold %" PRIu64 " requests, not %" PRIu64,
+			in_conns, complete);
+		FAIL_IF(in_threads != complete, "threads hold %" PRIu64 " requests, not %" PRIu64,
+			in_threads, complete);
+	}
 	json_array_foreach(json_object_get(json_object_get(d, "timeseries"), "points"), i, r)
 		in_series += u64_at(r, "requests");
 	FAIL_IF(in_series > complete, "the time series holds %" PRIu64 " requests of %" PRIu64,
@@ -595,27 +659,32 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		one_file(&in, f2, 1, o2 & 1 ? "boot-a" : "boot-b");
 		files[1] = f2;
 		nfiles = 2;
+		if (o1 & 0x40) {	/* given in either order: the reader orders them */
+			files[0] = f2;
+			files[1] = f1;
+		}
 	}
 	nopts = report_options(o1, o2, opts, pid, sizeof(pid));
 	json_twice(mode, opts, nopts, o2 & 128 ? "--requests" : NULL, files, nfiles);
 	if (o2 & 128)
 		check_report();
 	/* one other format per input */
-	report(fmt, mode, !strcmp(fmt, "csv") ? csv : out, opts, nopts, NULL, files, nfiles);
+	FAIL_IF(report(fmt, mode, !strcmp(fmt, "csv") ? csv : out, opts, nopts, NULL, files, nfiles),
+		"report -f %s failed", fmt);
 	{
 		char *argv[] = { "export", "-o", out, files[0], files[1], NULL };
 
-		run(cmd_export, argv);
+		FAIL_IF(run(cmd_export, argv), "export failed");
 	}
 	{
 		char *argv[] = { "info", files[0], files[1], NULL };
 
-		run(cmd_info, argv);
+		FAIL_IF(run(cmd_info, argv), "info failed");
 	}
 	{
-		char *argv[] = { "dump", files[0], NULL };
+		char *argv[] = { "dump", "-f", o1 & 1 ? "jsonl" : "text", files[0], NULL };
 
-		run(cmd_dump, argv);
+		FAIL_IF(run(cmd_dump, argv), "dump failed");
 	}
 	return 0;
 }

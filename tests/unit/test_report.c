@@ -295,3 +295,42 @@ TEST(report, arrivals_after_their_receives)
 	ASSERT_EQ_U64(a->req.count + a->req.incomplete, arr_requests, "counted");
 	analysis__free(a);
 }
+
+/*
+ * Three requests that each read 2^63 - 1 bytes (a hostile trace's returns):
+ * their totals saturate, as docs/json-schema.md says, where they wrapped to
+ * 2^63 - 3 before.
+ */
+TEST(report, byte_totals_saturate)
+{
+	const char *path = tu__path("huge-reads.mslat");
+	Mslat__Header h = tu__header();
+	struct trace_writer_opts wo = { .sz = sizeof(wo), .force = true };
+	struct trace_writer *w = trace_writer__open(path, &h, &wo);
+	struct analysis_opts o = { .sz = sizeof(o) };
+	char *files[1] = { (char *)path };
+	struct analysis *a;
+	uint64_t t = T0 + 1000;
+	int err = 0;
+
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	for (int i = 0; i < 3; i++, t += 100000) {
+		err |= put(w, 1000, "read", 10, FD_KIND_TCP, INT64_MAX, t, 1000);
+		err |= put(w, 1000, "write", 10, FD_KIND_TCP, INT64_MAX, t + 5000, 1000);
+	}
+	if (!ASSERT_OK(trace_writer__close(w, NULL) || err, "write trace"))
+		return;
+	a = analysis__run(files, 1, &o);
+	if (!ASSERT_OK_PTR(a, "analysis__run"))
+		return;
+	ASSERT_EQ_U64(a->req.count, 3, "requests");
+	ASSERT_EQ_U64(a->req.bytes_in, UINT64_MAX, "bytes in saturate");
+	ASSERT_EQ_U64(a->req.bytes_out, UINT64_MAX, "bytes out saturate");
+	ASSERT_EQ(a->nconns, 1, "one connection");
+	if (a->nconns == 1) {
+		ASSERT_EQ_U64(a->conns[0].bytes_in, UINT64_MAX, "the connection's bytes in saturate");
+		ASSERT_EQ_U64(a->conns[0].bytes_out, UINT64_MAX, "the connection's bytes out saturate");
+	}
+	analysis__free(a);
+}

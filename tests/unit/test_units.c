@@ -7,7 +7,7 @@
 
 TEST(units, u64_of_saturates)
 {
-	/* A cast would be undefined for all but the first three (UBSan: float-cast-overflow). */
+	/* Where V is outside 0..2^64, a cast would be undefined (UBSan: float-cast-overflow). */
 	static const struct {
 		double v;
 		uint64_t want;
