@@ -652,7 +652,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in in = { data, data + size };
 	uint8_t o1 = next_byte(&in), o2 = next_byte(&in);
 	const char *mode = modes[o1 % 3], *fmt = formats[o2 % 3];
-	char pid[16], *files[2] = { f1, NULL }, *opts[16];
+	char pid[16], *files[2] = { f1, NULL }, *opts[24];	/* report_options gives at most 17 */
 	int nopts, nfiles = 1;
 
 	if (one_file(&in, f1, 0, "boot-a")) {
