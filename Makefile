@@ -202,6 +202,12 @@ FUZZ_SRCS := $(wildcard tests/fuzz/*.c)
 FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Icommon -I$(OUT)/gen -DMSLAT_VERSION='"$(VERSION)"'
+# The analyzer's caps, tiny, so that a fuzzer's few keys and records reach
+# what happens past them (folded keys, dropped arrivals, segments decided early).
+FUZZ_SMALL_CAPS := -DKEYS_CAP=6 -DREQ_THREADS_CAP=2 -DMARKER_OPEN_CAP=2 -DSEG_HELD_CAP=4 \
+	-DARRIVALS_FD_CAP=4 -DARRIVALS_AHEAD_CAP=8 -DQUEUED_FD_CAP=2 -DQUEUED_AHEAD_CAP=4 -DRUNQ_CAP=4 \
+	-DRUNQ_HELD_CAP=8 -DPEND_CAP=8 -DLATE_WALK_CAP=2 -DCOMM_CAP=2
+FUZZ_CAPS ?= 1	# 0: not that second build of fuzz_analysis
 fuzz: fuzz-build
 	$(Q)scripts/fuzz $(OUT)/fuzz $(FUZZ_SECONDS)
 
@@ -215,6 +221,11 @@ fuzz-build: $(PROTO_H)
 		esac; \
 		$(CLANG) $(FUZZ_FLAGS) $$f $(COMMON_SRCS) $(PROTO_C) $$extra \
 			-o $(OUT)/fuzz/$$(basename $$f .c) || exit 1; \
+		case $$f in \
+		*/fuzz_analysis.c) [ "$(FUZZ_CAPS)" = 0 ] || \
+			$(CLANG) $(FUZZ_FLAGS) $(FUZZ_SMALL_CAPS) $$f $(COMMON_SRCS) $(PROTO_C) $$extra \
+			-o $(OUT)/fuzz/fuzz_analysis_caps || exit 1;; \
+		esac; \
 	done
 
 # --- install -----------------------------------------------------------------

@@ -35,24 +35,36 @@
  * connections never read cannot crowd out the others'. Counted as matching
  * none.
  */
+#ifndef ARRIVALS_FD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define ARRIVALS_FD_CAP (1u << 16)
+#endif
 #define ARRIVALS_FD_MIN (1u << 6)	/* a buffer is not shrunk below this */
+#ifndef ARRIVALS_AHEAD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define ARRIVALS_AHEAD_CAP (1u << 21)
+#endif
+#ifndef LATE_WALK_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define LATE_WALK_CAP 64	/* undelivered requests a late arrival looks back over */
+#endif
 /*
  * Threads one request is on, at most: each receive and send of it visits
  * them all (a 1.2 KB file had 120,000 threads read one connection: 93 s).
  * A real request is on one to three.
  */
+#ifndef REQ_THREADS_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define REQ_THREADS_CAP 64
+#endif
 /*
  * QUEUED records (one per accept) kept ahead of their accepts: a frame's
  * come before its rows, and a server closing connections often accepts
  * hundreds of times per fd in one frame. Per fd, the oldest make room; in
  * all, beyond the cap new ones are refused (32 MiB).
  */
+#ifndef QUEUED_FD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define QUEUED_FD_CAP (1u << 16)
+#endif
+#ifndef QUEUED_AHEAD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define QUEUED_AHEAD_CAP (1u << 21)
+#endif
 /*
  * Marked requests open at once on one thread. Each marker looks for its id
  * among them and each syscall of the thread is activity for all of them: a
@@ -60,7 +72,9 @@
  * Beyond, the oldest ends, incomplete (an event loop with more requests in
  * flight on one thread than this loses their ends).
  */
+#ifndef MARKER_OPEN_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define MARKER_OPEN_CAP 1024
+#endif
 #define TCACHE 256	/* thread cache slots; power of 2 */
 #define FCACHE 256	/* fd cache slots; power of 2 */
 /*
@@ -68,13 +82,17 @@
  * intervals are all read before its rows are replayed, and a busy event
  * loop waits for a CPU tens of thousands of times in a recorder's 1 s frame.
  */
+#ifndef RUNQ_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define RUNQ_CAP (1u << 16)
+#endif
 /*
  * In all threads (16 bytes each: 16 MiB). Beyond, a thread keeping its share
  * or more gets no more (threads that compute and never make a syscall must
  * not starve the others), and none beyond four times as many (64 MiB).
  */
+#ifndef RUNQ_HELD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define RUNQ_HELD_CAP (1u << 20)
+#endif
 /*
  * A thread's intervals come in order of start (one thread waits in one run
  * queue at a time): one that belongs further back than this is a hostile
@@ -88,7 +106,9 @@
  * open request ~1 KiB, and its rows in the report's tables and JSON ~5 KiB, so
  * the cap keeps `report -f json` under 2 GiB. Beyond it, keys are folded.
  */
+#ifndef KEYS_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define KEYS_CAP (1u << 17)
+#endif
 /*
  * Segments a thread holds undecided. A request silent after its last send
  * (a keep-alive connection idle while its event loop serves the others)
@@ -97,7 +117,9 @@
  * cap, the requests undecided on the older half decide they count in none
  * of it; one that sends again after all has that time as user time.
  */
+#ifndef SEG_HELD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define SEG_HELD_CAP (1u << 16)
+#endif
 /* Below this, a row ahead of the clock is never taken for a clock error. */
 #define CLOCK_ERROR_MIN_NS 1000000000ULL
 /*
@@ -105,7 +127,9 @@
  * mslat record's frames (2 MiB of content, ≥ 5 bytes a row) hold < 420k rows;
  * beyond, the rows so far are replayed before their frame's end.
  */
+#ifndef PEND_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
 #define PEND_CAP (1u << 20)
+#endif
 
 enum rstate { RS_RECEIVING, RS_RESPONDING };
 
