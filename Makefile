@@ -215,17 +215,15 @@ fuzz: fuzz-build
 fuzz-build: $(PROTO_H)
 	@mkdir -p $(OUT)/fuzz
 	$(Q)for f in $(FUZZ_SRCS); do \
-		case $$f in \
-		*/fuzz_analysis.c) extra="-Ianalyzer $(filter-out analyzer/main.c,$(ANALYZER_SRCS)) $(LIBS_ANALYZER)";; \
-		*) extra="$(LIBS_COMMON)";; \
+		extra="$(LIBS_COMMON)" caps=; \
+		case $$f in */fuzz_analysis.c) \
+			extra="-Ianalyzer $(filter-out analyzer/main.c,$(ANALYZER_SRCS)) $(LIBS_ANALYZER)"; \
+			[ "$(FUZZ_CAPS)" = 0 ] || caps=fuzz_analysis_caps;; \
 		esac; \
 		$(CLANG) $(FUZZ_FLAGS) $$f $(COMMON_SRCS) $(PROTO_C) $$extra \
 			-o $(OUT)/fuzz/$$(basename $$f .c) || exit 1; \
-		case $$f in \
-		*/fuzz_analysis.c) [ "$(FUZZ_CAPS)" = 0 ] || \
-			$(CLANG) $(FUZZ_FLAGS) $(FUZZ_SMALL_CAPS) $$f $(COMMON_SRCS) $(PROTO_C) $$extra \
-			-o $(OUT)/fuzz/fuzz_analysis_caps || exit 1;; \
-		esac; \
+		[ -z "$$caps" ] || $(CLANG) $(FUZZ_FLAGS) $(FUZZ_SMALL_CAPS) $$f $(COMMON_SRCS) $(PROTO_C) \
+			$$extra -o $(OUT)/fuzz/$$caps || exit 1; \
 	done
 
 # --- install -----------------------------------------------------------------

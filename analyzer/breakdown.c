@@ -17,7 +17,7 @@
 #define STEP_SETS (1 << STEP_BITS)	/* step → syscall statistics cache sets, of two ways */
 #define MAX_BUCKETS 120	/* time-series intervals before they are merged into wider ones */
 #define ROWS_CHUNK 256	/* rows of a batch on_events takes at once: 12 KiB, in L1 */
-#ifndef COMM_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef COMM_CAP	/* make fuzz-build sets it tiny: FUZZ_SMALL_CAPS */
 #define COMM_CAP (1u << 17)	/* process names kept (correlate.c's KEYS_CAP threads) */
 #endif
 

@@ -27,6 +27,7 @@
 #define DEF_TIMEOUT_NS (60ULL * 1000000000ULL)
 #define DEF_BURST_GAP_NS 1000000ULL
 #define DEF_STEPS_CAP 64
+/* The *_CAP limits below are #ifndef: make fuzz-build sets them tiny (FUZZ_SMALL_CAPS). */
 /*
  * Arrivals buffered ahead of their receives: a frame's arrivals are read
  * before its rows (trace_reader's arrivals_first), so a default-sized frame
@@ -35,14 +36,14 @@
  * connections never read cannot crowd out the others'. Counted as matching
  * none.
  */
-#ifndef ARRIVALS_FD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef ARRIVALS_FD_CAP
 #define ARRIVALS_FD_CAP (1u << 16)
 #endif
 #define ARRIVALS_FD_MIN (1u << 6)	/* a buffer is not shrunk below this */
-#ifndef ARRIVALS_AHEAD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef ARRIVALS_AHEAD_CAP
 #define ARRIVALS_AHEAD_CAP (1u << 21)
 #endif
-#ifndef LATE_WALK_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef LATE_WALK_CAP
 #define LATE_WALK_CAP 64	/* undelivered requests a late arrival looks back over */
 #endif
 /*
@@ -50,7 +51,7 @@
  * them all (a 1.2 KB file had 120,000 threads read one connection: 93 s).
  * A real request is on one to three.
  */
-#ifndef REQ_THREADS_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef REQ_THREADS_CAP
 #define REQ_THREADS_CAP 64
 #endif
 /*
@@ -59,10 +60,10 @@
  * hundreds of times per fd in one frame. Per fd, the oldest make room; in
  * all, beyond the cap new ones are refused (32 MiB).
  */
-#ifndef QUEUED_FD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef QUEUED_FD_CAP
 #define QUEUED_FD_CAP (1u << 16)
 #endif
-#ifndef QUEUED_AHEAD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef QUEUED_AHEAD_CAP
 #define QUEUED_AHEAD_CAP (1u << 21)
 #endif
 /*
@@ -72,7 +73,7 @@
  * Beyond, the oldest ends, incomplete (an event loop with more requests in
  * flight on one thread than this loses their ends).
  */
-#ifndef MARKER_OPEN_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef MARKER_OPEN_CAP
 #define MARKER_OPEN_CAP 1024
 #endif
 #define TCACHE 256	/* thread cache slots; power of 2 */
@@ -82,7 +83,7 @@
  * intervals are all read before its rows are replayed, and a busy event
  * loop waits for a CPU tens of thousands of times in a recorder's 1 s frame.
  */
-#ifndef RUNQ_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef RUNQ_CAP
 #define RUNQ_CAP (1u << 16)
 #endif
 /*
@@ -90,7 +91,7 @@
  * or more gets no more (threads that compute and never make a syscall must
  * not starve the others), and none beyond four times as many (64 MiB).
  */
-#ifndef RUNQ_HELD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef RUNQ_HELD_CAP
 #define RUNQ_HELD_CAP (1u << 20)
 #endif
 /*
@@ -106,7 +107,7 @@
  * open request ~1 KiB, and its rows in the report's tables and JSON ~5 KiB, so
  * the cap keeps `report -f json` under 2 GiB. Beyond it, keys are folded.
  */
-#ifndef KEYS_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef KEYS_CAP
 #define KEYS_CAP (1u << 17)
 #endif
 /*
@@ -117,7 +118,7 @@
  * cap, the requests undecided on the older half decide they count in none
  * of it; one that sends again after all has that time as user time.
  */
-#ifndef SEG_HELD_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef SEG_HELD_CAP
 #define SEG_HELD_CAP (1u << 16)
 #endif
 /* Below this, a row ahead of the clock is never taken for a clock error. */
@@ -127,7 +128,7 @@
  * mslat record's frames (2 MiB of content, ≥ 5 bytes a row) hold < 420k rows;
  * beyond, the rows so far are replayed before their frame's end.
  */
-#ifndef PEND_CAP	/* make fuzz-build sets it small: fuzz_analysis_caps */
+#ifndef PEND_CAP
 #define PEND_CAP (1u << 20)
 #endif
 

@@ -52,6 +52,12 @@ static const char *dur(char *buf, uint64_t ns)
 	return units__duration(buf, ns);
 }
 
+/* A duration computed in doubles (a chart's bin edge, a mean): cast saturated. */
+static const char *dur_d(char *buf, double ns)
+{
+	return units__duration(buf, units__u64_of(ns));
+}
+
 /* "–" for a statistic with no samples. */
 static const char *q_dur(char *buf, const struct histogram *h, double q)
 {
@@ -485,7 +491,7 @@ static void latency_histogram(struct page *p, const struct histogram *h)
 		if (!bins[k])
 			continue;
 		snprintf(tip, sizeof(tip), "%.0f requests between %s and %s", bins[k],
-			 dur(b1, units__u64_of(x0)), dur(b2, units__u64_of(x1)));
+			 dur_d(b1, x0), dur_d(b2, x1));
 		svg__bar(&c, x0 * 1.01, x1 / 1.01, 0, bins[k], "bar", tip);
 	}
 	pct_markers(&c, h);
@@ -716,7 +722,7 @@ static void breakdown_section(struct page *p)
 			rows[r][i] = cnt[r] ? (double)v / (double)cnt[r] : 0;
 			tot[r] += rows[r][i];
 			snprintf(tip_buf[r][i], sizeof(tip_buf[r][i]), "%s: %s per %s request", seg_name(i),
-				 dur(b1, units__u64_of(rows[r][i])), r ? "slow" : "typical");
+				 dur_d(b1, rows[r][i]), r ? "slow" : "typical");
 			tips[r][i] = tip_buf[r][i];
 		}
 	}
@@ -757,8 +763,8 @@ static void breakdown_section(struct page *p)
 			continue;
 		w(p, "<tr><td><span class=\"sw %s\"></span>%s</td><td class=\"n\">%s</td>"
 		     "<td class=\"n\">%s</td><td class=\"n\">%s%s</td><td class=\"n\">%.1f%%</td></tr>\n",
-		  cls[i], seg_name(i), dur(b1, units__u64_of(rows[0][i])), dur(b2, units__u64_of(rows[1][i])),
-		  diff < 0 ? "−" : "+", dur(b3, units__u64_of(fabs(diff))),
+		  cls[i], seg_name(i), dur_d(b1, rows[0][i]), dur_d(b2, rows[1][i]),
+		  diff < 0 ? "−" : "+", dur_d(b3, fabs(diff)),
 		  tot[1] > 0 ? 100 * rows[1][i] / tot[1] : 0.0);
 	}
 	w(p, "</table></section>\n");
@@ -993,7 +999,7 @@ static void request_timeline(struct page *p, const struct request *rq)
 			x1 = x0 + lat / (c.x.px_hi - c.x.px_lo);
 		snprintf(cls, sizeof(cls), "c-%s", s->shared ? "shared" : outputs__cat_name(cat));
 		snprintf(tip, sizeof(tip), "%s%s at +%s: %s%s", s->name ? s->name : "?",
-			 s->count > 1 ? " (folded)" : "", dur(b1, units__u64_of(x0)),
+			 s->count > 1 ? " (folded)" : "", dur_d(b1, x0),
 			 dur(b2, s->total_ns), s->shared ? ", shared with other requests" : "");
 		if (s->count > 1) {
 			size_t l = strlen(tip);

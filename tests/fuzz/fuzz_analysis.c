@@ -30,6 +30,7 @@
 
 #include <jansson.h>
 
+#include "categories.h"
 #include "cli.h"
 #include "log.h"
 #include "syscalls.h"
@@ -74,7 +75,6 @@ static const int32_t FDS[] = { -1, 0, 3, 4, 5, 6, 7, 2147483647 };
 
 struct gen {
 	struct in *in;
-	const char *arch;
 	uint64_t now;
 	int nr[NNAMES];
 	uint32_t kind[8];	/* FDS[i]'s kind in this recording */
@@ -103,7 +103,7 @@ static uint64_t step(struct gen *g)
 	}
 	if (k < 254) {
 		d = 1ULL << (30 + take(g->in, 1) % 34);
-		return g->now = g->now > UINT64_MAX - d ? UINT64_MAX : g->now + d;
+		return g->now = u64_sat_add(g->now, d);
 	}
 	return g->now = take(g->in, 8);
 }
@@ -268,20 +268,19 @@ static void make_header(Mslat__Header *h, struct gen *g, uint8_t hb, uint8_t fb,
 			const char *boot)
 {
 	static char *names[1024];
-	const char *const *table;
+	const char *arch = hb & 1 ? "aarch64" : "x86_64", *const *table;
 	size_t cnt;
 
-	g->arch = hb & 1 ? "aarch64" : "x86_64";
-	table = syscall_table__for_arch(g->arch, &cnt);
+	table = syscall_table__for_arch(arch, &cnt);
 	if (!table || cnt > sizeof(names) / sizeof(names[0]))
 		abort();
 	for (size_t i = 0; i < cnt; i++)
 		names[i] = (char *)(table[i] ? table[i] : "");
 	for (size_t i = 0; i < NNAMES; i++)
-		g->nr[i] = syscall__number(g->arch, NAMES[i]);
+		g->nr[i] = syscall__number(arch, NAMES[i]);
 	h->hostname = idx ? "b" : "a";
 	h->kernel_release = "6.1";
-	h->arch = (char *)g->arch;
+	h->arch = (char *)arch;
 	h->recorder_version = "fuzz";
 	/* one in 8, a table cut short: rows name numbers past its end */
 	h->n_syscall_names = (fb & 0x1c) == 0x1c ? cnt / 2 : cnt;
@@ -557,11 +556,6 @@ static void json_twice(const char *mode, char **opts, int nopts, const char *ext
 	free(b);
 }
 
-static uint64_t sat_add(uint64_t a, uint64_t b)
-{
-	return a > UINT64_MAX - b ? UINT64_MAX : a + b;
-}
-
 static uint64_t u64_at(const json_t *o, const char *key)
 {
 	return (uint64_t)json_integer_value(json_object_get(o, key));
@@ -598,8 +592,8 @@ static void check_report(void)
 			continue;
 		}
 		complete++;
-		in = sat_add(in, u64_at(r, "bytes_in"));
-		out = sat_add(out, u64_at(r, "bytes_out"));
+		in = u64_sat_add(in, u64_at(r, "bytes_in"));
+		out = u64_sat_add(out, u64_at(r, "bytes_out"));
 		lo = l < lo ? l : lo;
 		hi = l > hi ? l : hi;
 	}
