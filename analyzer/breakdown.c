@@ -417,7 +417,7 @@ static inline bool step_is(const struct analysis_syscall *s, const struct req_st
 static inline void step_count(struct analysis_syscall *s, const struct req_step *st)
 {
 	s->in_requests += st->count;
-	s->in_requests_ns += st->total_ns;
+	s->in_requests_ns = u64_sat_add(s->in_requests_ns, st->total_ns);
 }
 
 /*
@@ -996,7 +996,7 @@ static int finish_tables(struct priv *p)
 		struct analysis_category *ac = &a->cat[a->syscalls[i].cat];
 
 		ac->calls += a->syscalls[i].duration.count;
-		ac->total_ns += a->syscalls[i].duration.sum;
+		ac->total_ns = u64_sat_add(ac->total_ns, a->syscalls[i].duration.sum);
 		if (histogram__merge(&ac->duration, &a->syscalls[i].duration))
 			return -ENOMEM;
 	}
@@ -1034,8 +1034,8 @@ static int finish_tables(struct priv *p)
 		}
 		pr = &a->processes[a->nprocesses - 1];
 		pr->syscalls += t->syscalls;
-		pr->syscall_ns += t->syscall_ns;
-		pr->idle_ns += t->idle_ns;
+		pr->syscall_ns = u64_sat_add(pr->syscall_ns, t->syscall_ns);
+		pr->idle_ns = u64_sat_add(pr->idle_ns, t->idle_ns);
 		pr->requests += t->requests;
 		pr->incomplete += t->incomplete;
 		if (histogram__merge(&pr->latency, &t->latency))

@@ -544,7 +544,7 @@ static inline bool step_add(struct req_step **steps, uint32_t *n, uint32_t *cap,
 
 	if (last && last->name == name && last->cat == cat && last->shared == shared) {
 		last->count += count;
-		last->total_ns += ns;
+		last->total_ns = u64_sat_add(last->total_ns, ns);
 		return false;
 	}
 	earlier = last && enter_ns < last->enter_ns;	/* before grow() may move the array */
@@ -730,7 +730,7 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 
 #pragma GCC unroll 16	/* ten categories: no loop counter per request */
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
-		total += s->cat_ns[i];
+		total = u64_sat_add(total, s->cat_ns[i]);
 	for (uint32_t i = 0; i < s->nyes; i++) {
 		struct creq *r = s->yes[i].r;
 		/* Counted from the start and no receive since: after its last one. */
@@ -738,14 +738,14 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 
 		if (k == 1) {
 			for (int j = 0; j < REQ_CAT__COUNT; j++)
-				r->pub.cat_ns[j] += s->cat_ns[j];
+				r->pub.cat_ns[j] = u64_sat_add(r->pub.cat_ns[j], s->cat_ns[j]);
 			if (tail)
 				for (int j = 0; j < REQ_CAT__COUNT; j++)
-					r->tail_cat[j] += s->cat_ns[j];
+					r->tail_cat[j] = u64_sat_add(r->tail_cat[j], s->cat_ns[j]);
 		} else {
-			r->pub.shared_ns += total;
+			r->pub.shared_ns = u64_sat_add(r->pub.shared_ns, total);
 			if (tail)
-				r->tail_shared += total;
+				r->tail_shared = u64_sat_add(r->tail_shared, total);
 		}
 		r->pub.syscalls += s->calls;
 		if (tail)
@@ -971,6 +971,15 @@ static inline void hist_lazy_add(struct correlator *c, struct histogram **h, uin
 	histogram__add_ring(*h, v, &c->ring);
 }
 
+/*
+ * A sum less a part of it; a sum that saturated (hostile durations) stays
+ * so, since what it held is unknown.
+ */
+static inline uint64_t sat_sub_part(uint64_t sum, uint64_t part)
+{
+	return sum == UINT64_MAX ? sum : sum - part;
+}
+
 static void deliver(struct correlator *c, struct creq *r)
 {
 	struct request *p = &r->pub;
@@ -979,10 +988,10 @@ static void deliver(struct correlator *c, struct creq *r)
 	/* Incomplete: what came after its last receive is not its own (docs/correlation.md). */
 	if (!p->complete && c->o.mode != CORRELATE_MARKER) {
 		for (int i = 0; i < REQ_CAT__COUNT; i++)
-			p->cat_ns[i] -= r->tail_cat[i];
-		p->shared_ns -= r->tail_shared;
+			p->cat_ns[i] = sat_sub_part(p->cat_ns[i], r->tail_cat[i]);
+		p->shared_ns = sat_sub_part(p->shared_ns, r->tail_shared);
 		p->syscalls -= r->tail_calls;
-		p->runq_ns -= r->tail_runq;
+		p->runq_ns = sat_sub_part(p->runq_ns, r->tail_runq);
 		drop_steps_after(r, r->last_rx_exit);
 	}
 
@@ -999,8 +1008,8 @@ static void deliver(struct correlator *c, struct creq *r)
 	p->ttfb_ns = p->sends && r->first_send_exit > p->start_ns ? r->first_send_exit - p->start_ns : 0;
 #pragma GCC unroll 16	/* ten categories: no loop counter per request */
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
-		covered += p->cat_ns[i];
-	covered += p->shared_ns;
+		covered = u64_sat_add(covered, p->cat_ns[i]);
+	covered = u64_sat_add(covered, p->shared_ns);
 	p->user_ns = p->latency_ns > covered ? p->latency_ns - covered : 0;
 	/* With scheduler records, user time splits into on CPU and waiting for one. */
 	if (p->runq_ns > p->user_ns)
@@ -1376,7 +1385,7 @@ static void count_send(struct correlator *c, struct creq *r, uint64_t e, uint64_
 			goto counted;
 		}
 		r->pub.bursts++;
-		r->pub.gap_sum_ns += gap;
+		r->pub.gap_sum_ns = u64_sat_add(r->pub.gap_sum_ns, gap);
 		if (gap > r->pub.gap_max_ns)
 			r->pub.gap_max_ns = gap;
 		histogram__add(&c->gaps, gap);
@@ -1398,9 +1407,9 @@ static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t 
 		for (uint32_t i = 0; i < r->nthreads; i++)
 			thread_changed(c, r->threads[i].th);
 		req_resolve(c, r, true);
-		r->pub.cat_ns[REQ_CAT_NET] += r->pend_ns;
+		r->pub.cat_ns[REQ_CAT_NET] = u64_sat_add(r->pub.cat_ns[REQ_CAT_NET], r->pend_ns);
 		r->pub.syscalls += r->pend_calls;
-		r->pub.runq_ns += r->pend_runq_ns;
+		r->pub.runq_ns = u64_sat_add(r->pub.runq_ns, r->pend_runq_ns);
 		r->pend_ns = r->pend_calls = r->pend_runq_ns = 0;
 	}
 	count_send(c, r, e, x, bytes);
@@ -1430,8 +1439,8 @@ attribute(struct correlator *c, struct cthread *th, const struct sc_class *cls, 
 		struct creq *r = th->open[0].r;
 
 		/* One request open, and receiving: its own, now. */
-		r->pub.cat_ns[cat] += dur;
-		r->tail_cat[cat] += dur;
+		r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], dur);
+		r->tail_cat[cat] = u64_sat_add(r->tail_cat[cat], dur);
 		r->pub.syscalls++;
 		r->tail_calls++;
 		req_step(c, r, cls->name, cat, false, enter_ns, dur, 1);
@@ -1506,7 +1515,7 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 		if (++c->st.segments > c->st.segments_peak)
 			c->st.segments_peak = c->st.segments;
 	}
-	s->cat_ns[cat] += dur;
+	s->cat_ns[cat] = u64_sat_add(s->cat_ns[cat], dur);
 	s->calls++;
 	step_add(&s->steps, &s->nsteps, &s->capsteps, &s->dropped, c->o.steps_cap, cls->name, cat,
 		 false, enter_ns, dur, 1);
@@ -1614,7 +1623,7 @@ static void protocol_frame(struct correlator *c, struct creq *r, struct cfd *f,
 			   const struct trace_event *ev, uint64_t exit_ns)
 {
 	arrivals_take(c, f, f->low_ns, exit_ns);
-	r->pend_ns += ev->duration_ns;
+	r->pend_ns = u64_sat_add(r->pend_ns, ev->duration_ns);
 	r->pend_calls++;
 	touch(c, r, exit_ns);
 	c->st.frames_skipped++;
@@ -1667,7 +1676,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		if (r && r->state == RS_RECEIVING) {
 			req_join(c, r, th);
 			rx_again(c, r, exit_ns);
-			r->pub.cat_ns[cat] += ev->duration_ns;
+			r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], ev->duration_ns);
 			r->pub.syscalls++;
 			r->pub.bytes_in = u64_sat_add(r->pub.bytes_in, cls->mmsg ? 0 : (uint64_t)ev->ret);
 			req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
@@ -1702,13 +1711,13 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			/* Segments so far come first in its steps, as they did in time. */
 			for (uint32_t i = 0; i < r->nthreads; i++)
 				thread_changed(c, r->threads[i].th);
-			r->pub.cat_ns[cat] += ev->duration_ns;
+			r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], ev->duration_ns);
 			r->pub.syscalls++;
-			r->tail_cat[cat] += ev->duration_ns;
+			r->tail_cat[cat] = u64_sat_add(r->tail_cat[cat], ev->duration_ns);
 			r->tail_calls++;
 			req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
 		} else {	/* after the last send: counts only if another send follows */
-			r->pend_ns += ev->duration_ns;
+			r->pend_ns = u64_sat_add(r->pend_ns, ev->duration_ns);
 			r->pend_calls++;
 		}
 		touch(c, r, exit_ns);
@@ -1716,7 +1725,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 	}
 	req_join(c, r, th);
 	req_send(c, r, ev->enter_ns, exit_ns, cls->mmsg ? 0 : (uint64_t)ev->ret);
-	r->pub.cat_ns[cat] += ev->duration_ns;
+	r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], ev->duration_ns);
 	r->pub.syscalls++;
 	req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
 	touch(c, r, exit_ns);
@@ -1741,7 +1750,7 @@ static int arrival_now(struct correlator *c, uint32_t host, const struct trace_a
  */
 static void runq_attribute(struct correlator *c, struct cthread *th, uint64_t s, uint64_t e)
 {
-	c->st.runq_ns += e - s;
+	c->st.runq_ns = u64_sat_add(c->st.runq_ns, e - s);
 	for (uint32_t i = 0; i < th->nopen; i++) {
 		struct creq *r = th->open[i].r;
 		uint64_t from = s > r->pub.start_ns ? s : r->pub.start_ns;
@@ -1749,10 +1758,10 @@ static void runq_attribute(struct correlator *c, struct cthread *th, uint64_t s,
 		if (e <= from)
 			continue;
 		if (r->state == RS_RESPONDING) {
-			r->pend_runq_ns += e - from;	/* after its last send: only if it sends again */
+			r->pend_runq_ns = u64_sat_add(r->pend_runq_ns, e - from);	/* after its last send: only if it sends again */
 		} else {
-			r->pub.runq_ns += e - from;
-			r->tail_runq += e - from;
+			r->pub.runq_ns = u64_sat_add(r->pub.runq_ns, e - from);
+			r->tail_runq = u64_sat_add(r->tail_runq, e - from);
 		}
 	}
 }
@@ -2028,10 +2037,11 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 	if (!no_runq && th->nrq)
 		runq_before(c, th, ev->enter_ns, exit_ns);
 	th->st.syscalls++;
-	if (cat == REQ_CAT_IDLE)
-		th->st.idle_ns += ev->duration_ns;
-	else
-		th->st.syscall_ns += ev->duration_ns;
+	{
+		uint64_t *sum = cat == REQ_CAT_IDLE ? &th->st.idle_ns : &th->st.syscall_ns;
+
+		*sum = u64_sat_add(*sum, ev->duration_ns);
+	}
 	expire(c, h, exit_ns);
 	if (th == &c->other_th) {
 		c->st.folded_events++;	/* a thread beyond KEYS_CAP: counted, never correlated */

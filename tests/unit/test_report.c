@@ -334,3 +334,58 @@ TEST(report, byte_totals_saturate)
 	}
 	analysis__free(a);
 }
+
+static void keep_request(const struct request *r, void *ctx)
+{
+	struct request *kept = ctx;
+
+	if (!kept->id)
+		*kept = *r;
+}
+
+/*
+ * Calls whose durations sum past 2^64 (a hostile trace: they overlap): the
+ * request's category time, its time in syscalls' steps, its thread's and its
+ * process's syscall time read as the most they can hold, never as the
+ * remainder of a wrap (5 x 2^62 would read 2^62).
+ */
+TEST(report, time_sums_saturate)
+{
+	const char *path = tu__path("huge-calls.mslat");
+	Mslat__Header h = tu__header();
+	struct trace_writer_opts wo = { .sz = sizeof(wo), .force = true };
+	struct trace_writer *w = trace_writer__open(path, &h, &wo);
+	struct request kept = { 0 };
+	struct analysis_opts o = { .sz = sizeof(o), .on_request = keep_request, .ctx = &kept,
+				   .request_timeout_ns = UINT64_MAX / 2 };
+	char *files[1] = { (char *)path };
+	struct analysis *a;
+	uint64_t t = T0 + 1000;
+	int err = 0;
+
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	err |= put(w, 1000, "read", 10, FD_KIND_TCP, 100, t, 1000);
+	for (int i = 0; i < 5; i++)
+		err |= put(w, 1000, "futex", -1, FD_KIND_NONE, 0, t + 2000 + i * 100, 1ULL << 62);
+	err |= put(w, 1000, "write", 10, FD_KIND_TCP, 100, t + 5000, 1000);
+	if (!ASSERT_OK(trace_writer__close(w, NULL) || err, "write trace"))
+		return;
+	a = analysis__run(files, 1, &o);
+	if (!ASSERT_OK_PTR(a, "analysis__run"))
+		return;
+	ASSERT_EQ_U64(a->req.count, 1, "one request");
+	ASSERT_EQ_U64(kept.id ? kept.cat_ns[REQ_CAT_SYNC] : 0, UINT64_MAX, "the request's sync time");
+	ASSERT_EQ_U64(kept.user_ns, 0, "no time outside syscalls left");
+	ASSERT_EQ_U64(a->req.cat_ns[REQ_CAT_SYNC], UINT64_MAX, "all requests' sync time");
+	ASSERT_EQ(a->nthreads, 1, "one thread");
+	if (a->nthreads == 1)
+		ASSERT_EQ_U64(a->threads[0].syscall_ns, UINT64_MAX, "the thread's syscall time");
+	ASSERT_EQ(a->nprocesses, 1, "one process");
+	if (a->nprocesses == 1)
+		ASSERT_EQ_U64(a->processes[0].syscall_ns, UINT64_MAX, "the process's syscall time");
+	for (int i = 0; i < a->nsyscalls; i++)
+		if (!strcmp(a->syscalls[i].name, "futex"))
+			ASSERT_EQ_U64(a->syscalls[i].in_requests_ns, UINT64_MAX, "futex's time in requests");
+	analysis__free(a);
+}
