@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
 # End to end: real servers (the demo model server, nginx, nginx as a reverse
-# proxy, python, gunicorn) recorded under a load
+# proxy, python, gunicorn, FastAPI under uvicorn) recorded under a load
 # generator with a fixed request count, at 4 and 16 connections. mslat must find
 # the requests sent (±0.5%) and its server-side p50 must not exceed the client's.
 # Then the demo server and the load generator under one --sched recorder, over
@@ -62,10 +62,11 @@ listening_port() {
 	echo "$port"
 }
 
-# answers PORT PATH: wait (up to 5 s) until an HTTP server answers a GET of PATH on PORT.
+# answers PORT PATH [TRIES]: wait (TRIES x 50 ms, 5 s by default) until an
+# HTTP server answers a GET of PATH on PORT.
 answers() {
 	local i
-	for i in $(seq 100); do
+	for i in $(seq "${3:-100}"); do
 		"$B/loadgen" -q --port "$1" -c 1 -n 1 -X GET --path "$2" -o /dev/null 2>/dev/null && return 0
 		sleep 0.05
 	done
@@ -388,6 +389,139 @@ PY
 	[ -s "$TMP/report.json" ] && check_queued "$name" "$((n - n / 200))"
 }
 
+# uvicorn_python: a python3 that has FastAPI and uvicorn (Debian's, whatever
+# python3 is first on PATH), or nothing.
+uvicorn_python() {
+	local py
+	for py in /usr/bin/python3 python3; do
+		"$py" -c 'import fastapi, uvicorn' 2>/dev/null && { echo "$py"; return; }
+	done
+}
+
+# uvicorn_start PY TAG PORT: FastAPI under uvicorn (one process, one event
+# loop), recorded into $TMP/uvicorn-TAG.mslat. POST /predict runs a small MLP
+# under a lock on the loop; GET /generate?n=N streams N tokens 2 ms apart,
+# as an LLM server does (chunked, headers sent first).
+uvicorn_start() {
+	local py=$1 tag=$2 port=$3
+	cat >"$TMP/fastapi_app.py" <<'PY'
+import asyncio, random, threading
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, StreamingResponse
+
+app = FastAPI()
+lock = threading.Lock()
+rng = random.Random(1)
+W = [[rng.random() for _ in range(32)] for _ in range(32)]
+
+def infer(x):
+    with lock:
+        for _ in range(3):
+            x = [max(0.0, sum(w * v for w, v in zip(row, x))) / 32 for row in W]
+    return sum(x)
+
+@app.post("/predict")
+async def predict(req: Request):
+    x = [float(v) for v in (await req.body()).split(b",")[:32] if v.strip()]
+    return JSONResponse({"y": infer(x + [0.0] * (32 - len(x)))})
+
+@app.get("/generate")
+async def generate(n: int = 16):
+    async def tokens():
+        for i in range(n):
+            await asyncio.sleep(0.002)
+            yield f"tok{i} "
+    return StreamingResponse(tokens(), media_type="text/plain")
+PY
+	start_recorder "$TMP/uvicorn-$tag.mslat" "$TMP/uv" -- "$py" -m uvicorn --app-dir "$TMP" \
+		--host 127.0.0.1 --port "$port" --log-level warning fastapi_app:app &&
+		answers "$port" /openapi.json 400	# importing FastAPI can take seconds
+}
+
+# uvicorn_run PY CONNS N: POST /predict from the load generator.
+uvicorn_run() {
+	local py=$1 conns=$2 n=$3 port name="FastAPI under uvicorn, $2 connections"
+	port=$(free_port)
+	if ! uvicorn_start "$py" "$conns" "$port"; then
+		fail "$name: did not start: $(head -3 "$TMP/uv.err")"
+		stop_recorder
+		return
+	fi
+	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -o "$TMP/client.json" ||
+		fail "$name: load generator failed"
+	stop_recorder || fail "$name: recorder exit status $?"
+	check_run "$name" "$((n + 1))" "$TMP/client.json" "$TMP/uvicorn-$conns.mslat"
+	[ -s "$TMP/report.json" ] && check_queued "$name" "$((n - n / 200))"
+}
+
+# uvicorn_stream_run PY CONNS N: GET /generate (16 tokens) from a stdlib
+# client timing the first token (first body byte) and the last byte. Each
+# response is headers, then 16 bursts; with --headers-first the time to
+# first byte is the first token's, and must not exceed the client's.
+uvicorn_stream_run() {
+	local py=$1 conns=$2 n=$3 port name="FastAPI streaming 16 tokens, $2 connections"
+	local trace=$TMP/uvicorn-stream.mslat rep=$TMP/report.json bursts sttft cttft
+	port=$(free_port)
+	if ! uvicorn_start "$py" stream "$port"; then
+		fail "$name: did not start: $(head -3 "$TMP/uv.err")"
+		stop_recorder
+		return
+	fi
+	cat >"$TMP/stream_client.py" <<'PY'
+import http.client, json, sys, threading, time
+port, conns, n = (int(a) for a in sys.argv[1:4])
+lat, ttft, lock = [], [], threading.Lock()
+
+def client(k):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    for _ in range(k):
+        t0 = time.monotonic_ns()
+        c.request("GET", "/generate?n=16")
+        r = c.getresponse()
+        r.read(1)
+        t1 = time.monotonic_ns()
+        r.read()
+        t2 = time.monotonic_ns()
+        with lock:
+            ttft.append(t1 - t0)
+            lat.append(t2 - t0)
+
+threads = [threading.Thread(target=client, args=(n // conns,)) for _ in range(conns)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+lat.sort()
+ttft.sort()
+p50 = lambda a: a[(len(a) - 1) // 2]	# nearest rank, as loadgen's
+print(json.dumps({"requests": len(lat), "latency_ns": {"p50": p50(lat)}, "ttft_ns": {"p50": p50(ttft)}}))
+PY
+	python3 "$TMP/stream_client.py" "$port" "$conns" "$n" >"$TMP/client.json" ||
+		fail "$name: client failed"
+	stop_recorder || fail "$name: recorder exit status $?"
+	check_run "$name" "$((n + 1))" "$TMP/client.json" "$trace"
+	[ -s "$rep" ] || return
+	bursts=$(json "$rep" 'd["requests"]["bursts"]["p50"]')
+	if [ "$bursts" = 17 ]; then
+		pass "$name: 17 send bursts a response (headers, 16 tokens)"
+	else
+		fail "$name: $bursts send bursts a response (want 17: headers, 16 tokens)"
+	fi
+	if ! "$B/mslat" report --format json --headers-first -o "$rep" "$trace" 2>"$TMP/report.err"; then
+		fail "$name: report --headers-first failed: $(head -3 "$TMP/report.err")"
+		return
+	fi
+	sttft=$(json "$rep" 'd["requests"]["ttfb_ns"]["p50"]')
+	cttft=$(json "$TMP/client.json" 'd["ttft_ns"]["p50"]')
+	bursts=$(json "$rep" 'd["requests"]["bursts"]["p50"]')
+	# the first token comes 2 ms after the headers: a server TTFT under 2 ms is the headers'
+	if [ "$bursts" = 16 ] && [ "$sttft" -ge 2000000 ] && [ "$sttft" -le "$cttft" ]; then
+		pass "$name: --headers-first: 16 token bursts, time to first token p50 ${sttft}ns <= client's ${cttft}ns"
+	else
+		fail "$name: --headers-first: $bursts bursts, time to first token p50 ${sttft}ns, client's ${cttft}ns (want 16, 2 ms..client's)"
+	fi
+}
+
 demo_run 4 4000
 demo_run 16 8000
 if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
@@ -407,5 +541,13 @@ if command -v gunicorn >/dev/null; then
 	gunicorn_run 8 2000
 else
 	fail "gunicorn end to end: gunicorn is not installed (scripts/install-deps installs it)"
+fi
+uv_py=$(uvicorn_python)
+if [ -n "$uv_py" ]; then
+	uvicorn_run "$uv_py" 4 2000
+	uvicorn_run "$uv_py" 16 4000
+	uvicorn_stream_run "$uv_py" 4 400
+else
+	fail "FastAPI end to end: python3-fastapi and python3-uvicorn are not installed (scripts/install-deps installs them)"
 fi
 finish
