@@ -203,10 +203,11 @@ FUZZ_SECONDS ?= 60
 FUZZ_FLAGS := -std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined \
 	-fno-sanitize-recover=undefined -Icommon -I$(OUT)/gen -DMSLAT_VERSION='"$(VERSION)"'
 # The analyzer's caps, tiny, so that a fuzzer's few keys and records reach
-# what happens past them (folded keys, dropped arrivals, segments decided early).
+# what happens past them (folded keys, dropped arrivals, segments decided early,
+# tables that grow).
 FUZZ_SMALL_CAPS := -DKEYS_CAP=6 -DREQ_THREADS_CAP=2 -DMARKER_OPEN_CAP=2 -DSEG_HELD_CAP=4 \
 	-DARRIVALS_FD_CAP=4 -DARRIVALS_AHEAD_CAP=8 -DQUEUED_FD_CAP=2 -DQUEUED_AHEAD_CAP=4 -DRUNQ_CAP=4 \
-	-DRUNQ_HELD_CAP=8 -DPEND_CAP=8 -DLATE_WALK_CAP=2 -DCOMM_CAP=2
+	-DRUNQ_HELD_CAP=8 -DPEND_CAP=8 -DLATE_WALK_CAP=2 -DCOMM_CAP=2 -DKV_INIT_CAP=2
 FUZZ_CAPS ?= 1	# 0: not that second build of fuzz_analysis
 fuzz: fuzz-build
 	$(Q)scripts/fuzz $(OUT)/fuzz $(FUZZ_SECONDS)

@@ -42,9 +42,13 @@ int correlate_mode__parse(const char *name)
 
 /* --- key → pointer map ------------------------------------------------------ */
 
+#ifndef KV_INIT_CAP	/* make fuzz-build sets it tiny (FUZZ_SMALL_CAPS), so that tables grow */
+#define KV_INIT_CAP 256
+#endif
+
 static int kv_grow(struct kvmap *m)
 {
-	size_t cap = m->cap ? m->cap * 2 : 256;
+	size_t cap = m->cap ? m->cap * 2 : KV_INIT_CAP;
 	struct kv_slot *s = calloc(cap, sizeof(*s));
 
 	if (!s)

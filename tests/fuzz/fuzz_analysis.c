@@ -9,7 +9,8 @@
  * that jump forward and back by up to 2^63, arrivals, markers, scheduler,
  * process and loss records in any order, any footer. Every subcommand then
  * runs on it in-process (report in each format and correlation mode, with
- * and without --pid/--since/--until; export; info; dump), and report's JSON
+ * and without --pid/--since/--until; export; info; dump; gnuplot's data and
+ * scripts, rendered only with FUZZ_ANALYSIS_GNUPLOT=1), and report's JSON
  * must come out byte-identical when run twice, its totals those of the
  * requests it lists (check_report). A crash, a leak, undefined behaviour,
  * a hang, a difference or a total that is not its requests' fails.
@@ -456,6 +457,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 		abort();
 	if (!getenv("FUZZ_ANALYSIS_KEEP"))	/* set: an input's trace and outputs stay, to read */
 		atexit(remove_dir);
+	/* No gnuplot on PATH: report writes its data and scripts, and starts no
+	 * program per input. Set, gnuplot renders them: it must accept them all. */
+	if (!getenv("FUZZ_ANALYSIS_GNUPLOT") && setenv("PATH", dir, 1))
+		abort();
 	return 0;
 }
 
@@ -665,6 +670,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* one other format per input */
 	FAIL_IF(report(fmt, mode, !strcmp(fmt, "csv") ? csv : out, opts, nopts, NULL, files, nfiles),
 		"report -f %s failed", fmt);
+	/* gnuplot's files beside csv's: every bit of the options is taken */
+	FAIL_IF(!strcmp(fmt, "csv") &&
+		report("gnuplot", mode, csv, opts, nopts, NULL, files, nfiles),
+		"report -f gnuplot failed");
 	{
 		char *argv[] = { "export", "-o", out, files[0], files[1], NULL };
 
