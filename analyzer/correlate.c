@@ -286,6 +286,14 @@ struct cfd {
 	bool outbound;		/* connect()ed by the process: replies come here, not requests */
 	uint64_t low_ns;	/* previous request's end, or when the connection began */
 	/*
+	 * When this connection's file got the number (accept's exit, connect's
+	 * enter). close() frees the number as it begins, and may then take
+	 * long (a TCP close, a linger): a thread can accept the next connection
+	 * under it while another is still in the close, or in a call on the
+	 * old file. Calls that began before this are the previous file's.
+	 */
+	uint64_t born_ns;
+	/*
 	 * Buffered arrival times: arr[arr_head..narr) in ascending order while
 	 * they come in order; after one out of order, arr[0..narr) is a
 	 * min-heap until it empties (arr_heap). narr is 0 when none.
@@ -1647,6 +1655,8 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		c->st.folded_events++;	/* a connection beyond KEYS_CAP: nothing of it is known */
 		return 0;
 	}
+	if (__builtin_expect(ev->enter_ns < f->born_ns, 0))
+		return 1;	/* on the previous file of this number (born_ns): like any other call */
 	if (f->outbound) {
 		/* An upstream's reply, or the call to it: its arrivals start nothing. */
 		while (f->narr && arr_first(f) <= exit_ns) {
@@ -1963,8 +1973,8 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 
 	if ((cls->kind == SK_CLOSE || cls->kind == SK_SHUTDOWN) && ev->fd >= 0) {
 		f = fd_find(c, host, ev->pid, ev->fd);
-		if (!f)
-			return 0;
+		if (!f || ev->enter_ns < f->born_ns)
+			return 0;	/* unknown, or the previous file's (born_ns) */
 		/* Thread mode: the request received on this socket ends with it. */
 		if (c->o.mode == CORRELATE_THREAD && f->recent && !f->recent->ended &&
 		    f->recent->home && f->recent->home->req == f->recent)
@@ -1985,6 +1995,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		 * the previous connection on this fd, not from the accept.
 		 */
 		arrivals_take(c, f, f->low_ns, f->low_ns);
+		f->born_ns = exit_ns;
 		f->outbound = false;
 		f->conn_open = true;
 		f->st.connections++;
@@ -2001,8 +2012,10 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		f = conn_begins(c, host, ev->pid, ev->fd);
 		if (!f)
 			return -ENOMEM;
-		if (f != &c->other_fd)
+		if (f != &c->other_fd) {
 			f->outbound = true;
+			f->born_ns = ev->enter_ns;	/* its socket() came before: a lower bound */
+		}
 	}
 	return 0;
 }

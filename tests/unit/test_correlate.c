@@ -889,6 +889,43 @@ out:
 }
 
 /*
+ * close() frees the fd number as it begins and can then take long (a TCP
+ * close): a thread-per-connection server (Flask's threaded server, recorded)
+ * accepted the next connection under that number while the previous
+ * connection's thread was still in the close, whose row, emitted at its
+ * exit, came after the new connection's first receive. It ended that
+ * request unanswered and lost its response: 2 of 2,001 requests. A read
+ * blocked on the old file, returning after the accept, is the old file's
+ * too.
+ */
+TEST(correlate, close_of_the_previous_file_under_a_reused_number)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	ev(&f, 1, "accept4", 3, FD_KIND_TCP_LISTEN, 5, 0, 50);
+	tcp(&f, 2, "read", 5, 100, 1000, 100);			/* #1 */
+	tcp(&f, 2, "write", 5, 10, 1500, 100);			/* answered at 1600 */
+	ev(&f, 1, "accept4", 3, FD_KIND_TCP_LISTEN, 5, 2050, 20);	/* fd 5 again, at 2070 */
+	tcp(&f, 3, "read", 5, 100, 2100, 50);			/* #2 */
+	tcp(&f, 2, "close", 5, 0, 2000, 500);			/* #1's close, from 2000 to 2500 */
+	tcp(&f, 4, "read", 5, 0, 1900, 700);			/* EOF of the old file, at 2600 */
+	tcp(&f, 3, "write", 5, 10, 3000, 100);			/* #2 answered at 3100 */
+	tcp(&f, 3, "close", 5, 0, 3200, 10);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	ASSERT_TRUE(f.got.r[0].complete, "#1 complete");
+	ASSERT_EQ_U64(f.got.r[0].latency_ns, 500, "#1 latency (from its receive's exit)");
+	ASSERT_TRUE(f.got.r[1].complete, "#2 complete: the old file's close did not end it");
+	ASSERT_EQ_U64(f.got.r[1].start_ns, 2150, "#2 start");
+	ASSERT_EQ_U64(f.got.r[1].latency_ns, 950, "#2 latency: to its own response");
+out:
+	fx_close(&f);
+}
+
+/*
  * A server that closes connections (keep-alive limits, Connection: close):
  * the next connection's bytes wait in the accept queue while the previous
  * connection on the same fd number is still being closed. Its QUEUED record
