@@ -184,6 +184,7 @@ static enum sc_kind kind_of(const char *name, bool *mmsg)
 		{ "sendfile", SK_SEND, false }, { "accept", SK_ACCEPT, false },
 		{ "accept4", SK_ACCEPT, false }, { "close", SK_CLOSE, false },
 		{ "shutdown", SK_SHUTDOWN, false }, { "connect", SK_CONNECT, false },
+		{ "socket", SK_SOCKET, false },
 	};
 
 	*mmsg = false;

@@ -22,6 +22,7 @@ enum sc_kind {
 	SK_CLOSE,	/* close */
 	SK_SHUTDOWN,	/* shutdown */
 	SK_CONNECT,	/* connect: the traced process's own outgoing connection */
+	SK_SOCKET,	/* socket: the return value is a socket the process made itself */
 };
 
 /* One syscall number of one trace's architecture. */

@@ -284,6 +284,12 @@ struct cfd {
 	struct creq *req;	/* conn mode: the connection's request */
 	bool conn_open;
 	bool outbound;		/* connect()ed by the process: replies come here, not requests */
+	/*
+	 * Made by the process's socket(), not accepted, and nothing received
+	 * on it yet: if it sends first, it is the process's own client (a
+	 * netlink query of getaddrinfo's), and outbound from then on.
+	 */
+	bool own;
 	uint64_t low_ns;	/* previous request's end, or when the connection began */
 	/*
 	 * When this connection's file got the number (accept's exit, connect's
@@ -1327,6 +1333,7 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 	r->host = host;
 	r->home = th;
 	r->fde = f;
+	f->own = false;	/* it received first: a server's socket (SCTP's one-to-many) */
 	r->state = RS_RECEIVING;
 	r->pub.id = ++c->next_id;
 	r->pub.host = pub_host(c, host);
@@ -1713,8 +1720,11 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		return 0;
 	}
 	/* A send. */
-	if (!r)
+	if (!r) {
+		if (f->own)	/* sending first on a socket of its own: a client */
+			f->outbound = true;
 		return 0;	/* nothing was asked on this connection: it belongs to no request */
+	}
 	if (ev->ret <= 0) {
 		if (r->state == RS_RECEIVING) {
 			req_join(c, r, th);
@@ -1981,7 +1991,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 			req_end(c, f->recent, false);
 		conn_over(c, f, exit_ns);
 		if (cls->kind == SK_CLOSE)
-			f->outbound = false;	/* the number may come back from accept */
+			f->outbound = f->own = false;	/* the number may come back from accept */
 	} else if (cls->kind == SK_ACCEPT && ev->ret >= 0 && ev->ret <= INT32_MAX) {
 		f = conn_begins(c, host, ev->pid, (int32_t)ev->ret);
 		if (!f)
@@ -1996,7 +2006,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		 */
 		arrivals_take(c, f, f->low_ns, f->low_ns);
 		f->born_ns = exit_ns;
-		f->outbound = false;
+		f->outbound = f->own = false;
 		f->conn_open = true;
 		f->st.connections++;
 		if (f->nqueued && ev->fd_kind == FD_KIND_TCP_LISTEN && queued_accept(c, f, exit_ns))
@@ -2015,6 +2025,15 @@ static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_
 		if (f != &c->other_fd) {
 			f->outbound = true;
 			f->born_ns = ev->enter_ns;	/* its socket() came before: a lower bound */
+		}
+	} else if (cls->kind == SK_SOCKET && ev->ret >= 0 && ev->ret <= INT32_MAX) {
+		f = conn_begins(c, host, ev->pid, (int32_t)ev->ret);
+		if (!f)
+			return -ENOMEM;
+		if (f != &c->other_fd) {
+			f->born_ns = exit_ns;
+			f->outbound = f->conn_open = false;
+			f->own = true;
 		}
 	}
 	return 0;

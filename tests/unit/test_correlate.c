@@ -926,6 +926,37 @@ out:
 }
 
 /*
+ * getaddrinfo and interface lists query the kernel over netlink sockets
+ * (kind "socket"): the process sends, then receives the replies. Recorded
+ * from apache2's start: each query was a request, received and never
+ * answered (3 incomplete requests). A socket the process made itself and
+ * sends on first is its own client; one it made and receives on first (an
+ * SCTP one-to-many server's) still holds requests.
+ */
+TEST(correlate, own_socket_sending_first_is_a_client)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	ev(&f, 1, "socket", -1, FD_KIND_NONE, 3, 0, 10);
+	ev(&f, 1, "sendto", 3, FD_KIND_SOCKET_OTHER, 20, 100, 10);
+	ev(&f, 1, "recvmsg", 3, FD_KIND_SOCKET_OTHER, 396, 200, 10);
+	ev(&f, 1, "recvmsg", 3, FD_KIND_SOCKET_OTHER, 20, 300, 10);
+	ev(&f, 1, "close", 3, FD_KIND_SOCKET_OTHER, 0, 400, 10);
+	ev(&f, 1, "socket", -1, FD_KIND_NONE, 3, 500, 10);	/* the number again: a server's */
+	ev(&f, 1, "recvmsg", 3, FD_KIND_SOCKET_OTHER, 100, 1000, 10);
+	ev(&f, 1, "sendmsg", 3, FD_KIND_SOCKET_OTHER, 10, 1200, 10);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "requests: the second socket's only"))
+		goto out;
+	ASSERT_TRUE(f.got.r[0].complete, "complete");
+	ASSERT_EQ_U64(f.got.r[0].start_ns, 1010, "it starts at its receive");
+out:
+	fx_close(&f);
+}
+
+/*
  * A server that closes connections (keep-alive limits, Connection: close):
  * the next connection's bytes wait in the accept queue while the previous
  * connection on the same fd number is still being closed. Its QUEUED record
