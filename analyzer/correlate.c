@@ -161,6 +161,13 @@ struct creq {
 	bool end_marker;		/* marker mode: END seen */
 	bool steps_unsorted;		/* a step began before the one added before it */
 	bool decided_early;		/* SEG_HELD_CAP decided it out of segments it was undecided on */
+	/*
+	 * Begun by a receive under TINY_TURN_BYTES after a response: a
+	 * protocol's frame (HTTP/2, WebSocket), unless the next call on the
+	 * connection receives the rest (Go's net/http reads a request's first
+	 * byte alone). Counted as a tiny turn when delivered still set.
+	 */
+	enum { TINY_NO, TINY_MAYBE, TINY_YES } tiny;
 	uint32_t host;
 	uint32_t refs;			/* segments that still hold time for it */
 	uint64_t low_ns;		/* arrivals must be later than this */
@@ -999,6 +1006,9 @@ static void deliver(struct correlator *c, struct creq *r)
 	struct request *p = &r->pub;
 	uint64_t covered = 0;
 
+	if (r->tiny)
+		c->st.tiny_turns++;
+
 	/* Incomplete: what came after its last receive is not its own (docs/correlation.md). */
 	if (!p->complete && c->o.mode != CORRELATE_MARKER) {
 		for (int i = 0; i < REQ_CAT__COUNT; i++)
@@ -1675,8 +1685,11 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 	r = c->o.mode == CORRELATE_THREAD ? th->req : f->req;
 	if (cls->kind == SK_RECV) {
 		if (ev->ret < 0) {
-			if (r)
+			if (r) {
 				touch(c, r, exit_ns);
+				if (r->tiny && r->fde == f)
+					r->tiny = TINY_YES;	/* nothing more to read: the frame was all */
+			}
 			return 0;	/* failed receives start nothing and are not attributed */
 		}
 		if (ev->ret == 0) {	/* EOF ends the connection, */
@@ -1691,6 +1704,8 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			return 0;
 		}
 		if (r && r->state == RS_RECEIVING) {
+			if (__builtin_expect(r->tiny == TINY_MAYBE, 0) && r->fde == f)
+				r->tiny = TINY_NO;	/* the rest of a request read in two */
 			req_join(c, r, th);
 			rx_again(c, r, exit_ns);
 			r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], ev->duration_ns);
@@ -1700,19 +1715,22 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			touch(c, r, exit_ns);
 			return 0;
 		}
+		bool tiny = false;
+
 		if (r && r->state == RS_RESPONDING && r->fde == f && !cls->mmsg) {
 			if ((uint64_t)ev->ret < c->o.min_request_bytes) {
 				protocol_frame(c, r, f, ev, exit_ns);
 				return 0;
 			}
-			if ((uint64_t)ev->ret < TINY_TURN_BYTES)
-				c->st.tiny_turns++;
+			tiny = (uint64_t)ev->ret < TINY_TURN_BYTES;
 		}
 		if (r)
 			req_end(c, r, false);
 		r = req_start(c, host, th, f, ev, cls, cat);
 		if (!r)
 			return -ENOMEM;
+		if (tiny)
+			r->tiny = TINY_MAYBE;
 		if (c->o.mode == CORRELATE_THREAD)
 			th->req = r;
 		else
