@@ -177,13 +177,16 @@ struct creq {
 	uint64_t last_activity_ns;
 	uint64_t pend_ns, pend_calls;	/* failed sends after the last successful one */
 	uint64_t pend_runq_ns;		/* run-queue wait after the last send: its own if it sends again */
-	/*
-	 * What was attributed since its last receive: taken back if it never
-	 * sends (an incomplete request has nothing after its last receive).
-	 */
 	uint64_t last_rx_exit;
 	uint32_t rx_seq;		/* successful receives: segments note it */
-	uint64_t tail_cat[REQ_CAT__COUNT], tail_shared, tail_calls, tail_runq;
+	/*
+	 * Its times as of its last receive (with what came before that receive
+	 * and was resolved since): all that is its own if it never sends, as an
+	 * incomplete request has nothing after its last receive. A copy, not a
+	 * tail to take back: a sum that saturated could not give it back.
+	 */
+	uint64_t rx_cat[REQ_CAT__COUNT], rx_shared, rx_runq;
+	uint64_t tail_calls;		/* syscalls attributed since its last receive */
 	struct rthread *threads;	/* threads it is open on */
 	uint32_t nthreads, capthreads;
 	struct req_step *steps;
@@ -760,13 +763,13 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 		if (k == 1) {
 			for (int j = 0; j < REQ_CAT__COUNT; j++)
 				r->pub.cat_ns[j] = u64_sat_add(r->pub.cat_ns[j], s->cat_ns[j]);
-			if (tail)
+			if (!tail)
 				for (int j = 0; j < REQ_CAT__COUNT; j++)
-					r->tail_cat[j] = u64_sat_add(r->tail_cat[j], s->cat_ns[j]);
+					r->rx_cat[j] = u64_sat_add(r->rx_cat[j], s->cat_ns[j]);
 		} else {
 			r->pub.shared_ns = u64_sat_add(r->pub.shared_ns, total);
-			if (tail)
-				r->tail_shared = u64_sat_add(r->tail_shared, total);
+			if (!tail)
+				r->rx_shared = u64_sat_add(r->rx_shared, total);
 		}
 		r->pub.syscalls += s->calls;
 		if (tail)
@@ -992,15 +995,6 @@ static inline void hist_lazy_add(struct correlator *c, struct histogram **h, uin
 	histogram__add_ring(*h, v, &c->ring);
 }
 
-/*
- * A sum less a part of it; a sum that saturated (hostile durations) stays
- * so, since what it held is unknown.
- */
-static inline uint64_t sat_sub_part(uint64_t sum, uint64_t part)
-{
-	return sum == UINT64_MAX ? sum : sum - part;
-}
-
 static void deliver(struct correlator *c, struct creq *r)
 {
 	struct request *p = &r->pub;
@@ -1011,11 +1005,10 @@ static void deliver(struct correlator *c, struct creq *r)
 
 	/* Incomplete: what came after its last receive is not its own (docs/correlation.md). */
 	if (!p->complete && c->o.mode != CORRELATE_MARKER) {
-		for (int i = 0; i < REQ_CAT__COUNT; i++)
-			p->cat_ns[i] = sat_sub_part(p->cat_ns[i], r->tail_cat[i]);
-		p->shared_ns = sat_sub_part(p->shared_ns, r->tail_shared);
+		memcpy(p->cat_ns, r->rx_cat, sizeof(p->cat_ns));
+		p->shared_ns = r->rx_shared;
+		p->runq_ns = r->rx_runq;
 		p->syscalls -= r->tail_calls;
-		p->runq_ns = sat_sub_part(p->runq_ns, r->tail_runq);
 		drop_steps_after(r, r->last_rx_exit);
 	}
 
@@ -1463,9 +1456,8 @@ attribute(struct correlator *c, struct cthread *th, const struct sc_class *cls, 
 	if (!th->nmaybe && th->nopen == 1) {
 		struct creq *r = th->open[0].r;
 
-		/* One request open, and receiving: its own, now. */
+		/* One request open, and receiving: its own, now (rx_cat if it ends incomplete). */
 		r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], dur);
-		r->tail_cat[cat] = u64_sat_add(r->tail_cat[cat], dur);
 		r->pub.syscalls++;
 		r->tail_calls++;
 		req_step(c, r, cls->name, cat, false, enter_ns, dur, 1);
@@ -1629,8 +1621,7 @@ static void conn_over(struct correlator *c, struct cfd *f, uint64_t t)
  */
 static void rx_again(struct correlator *c, struct creq *r, uint64_t x)
 {
-	memset(r->tail_cat, 0, sizeof(r->tail_cat));
-	r->tail_shared = r->tail_calls = r->tail_runq = 0;
+	r->tail_calls = 0;
 	r->rx_seq++;
 	if (x > r->last_rx_exit)
 		r->last_rx_exit = x;
@@ -1674,6 +1665,8 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 	}
 	if (__builtin_expect(ev->enter_ns < f->born_ns, 0))
 		return 1;	/* on the previous file of this number (born_ns): like any other call */
+	if (__builtin_expect(f->own, 0) && cls->kind == SK_SEND)
+		f->outbound = true;	/* sending first on a socket of its own: a client */
 	if (f->outbound) {
 		/* An upstream's reply, or the call to it: its arrivals start nothing. */
 		while (f->narr && arr_first(f) <= exit_ns) {
@@ -1704,11 +1697,15 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			return 0;
 		}
 		if (r && r->state == RS_RECEIVING) {
-			if (__builtin_expect(r->tiny == TINY_MAYBE, 0) && r->fde == f)
-				r->tiny = TINY_NO;	/* the rest of a request read in two */
+			if (__builtin_expect(r->tiny == TINY_MAYBE, 0) && r->fde == f &&
+			    (uint64_t)ev->ret >= TINY_TURN_BYTES)
+				r->tiny = TINY_NO;	/* the rest of a request read in two, not a second frame */
 			req_join(c, r, th);
 			rx_again(c, r, exit_ns);
 			r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], ev->duration_ns);
+			memcpy(r->rx_cat, r->pub.cat_ns, sizeof(r->rx_cat));	/* as of this receive */
+			r->rx_shared = r->pub.shared_ns;
+			r->rx_runq = r->pub.runq_ns;
 			r->pub.syscalls++;
 			r->pub.bytes_in = u64_sat_add(r->pub.bytes_in, cls->mmsg ? 0 : (uint64_t)ev->ret);
 			req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
@@ -1738,11 +1735,8 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		return 0;
 	}
 	/* A send. */
-	if (!r) {
-		if (f->own)	/* sending first on a socket of its own: a client */
-			f->outbound = true;
+	if (!r)
 		return 0;	/* nothing was asked on this connection: it belongs to no request */
-	}
 	if (ev->ret <= 0) {
 		if (r->state == RS_RECEIVING) {
 			req_join(c, r, th);
@@ -1751,7 +1745,6 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 				thread_changed(c, r->threads[i].th);
 			r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], ev->duration_ns);
 			r->pub.syscalls++;
-			r->tail_cat[cat] = u64_sat_add(r->tail_cat[cat], ev->duration_ns);
 			r->tail_calls++;
 			req_step(c, r, cls->name, cat, false, ev->enter_ns, ev->duration_ns, 1);
 		} else {	/* after the last send: counts only if another send follows */
@@ -1799,7 +1792,6 @@ static void runq_attribute(struct correlator *c, struct cthread *th, uint64_t s,
 			r->pend_runq_ns = u64_sat_add(r->pend_runq_ns, e - from);	/* after its last send: only if it sends again */
 		} else {
 			r->pub.runq_ns = u64_sat_add(r->pub.runq_ns, e - from);
-			r->tail_runq = u64_sat_add(r->tail_runq, e - from);
 		}
 	}
 }
@@ -1993,16 +1985,27 @@ static struct cfd *conn_begins(struct correlator *c, uint32_t host, uint32_t pid
  * Connections end at close, shutdown and accept (of a reused fd), and begin
  * at accept; connect makes one outgoing.
  */
-static int on_lifecycle(struct correlator *c, uint32_t host, const struct trace_event *ev,
-			const struct sc_class *cls)
+static int on_lifecycle(struct correlator *c, uint32_t host, struct cthread *th,
+			const struct trace_event *ev, const struct sc_class *cls)
 {
 	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 	struct cfd *f;
 
 	if ((cls->kind == SK_CLOSE || cls->kind == SK_SHUTDOWN) && ev->fd >= 0) {
 		f = fd_find(c, host, ev->pid, ev->fd);
-		if (!f || ev->enter_ns < f->born_ns)
-			return 0;	/* unknown, or the previous file's (born_ns) */
+		if (!f)
+			return 0;
+		if (ev->enter_ns < f->born_ns) {
+			/*
+			 * The previous file's (born_ns). Thread mode: the request its
+			 * thread received on it ends with it; conn mode ended it at
+			 * the accept (conn_begins).
+			 */
+			if (c->o.mode == CORRELATE_THREAD && th->req && !th->req->ended &&
+			    th->req->fde == f && th->req->recv0_exit < f->born_ns)
+				req_end(c, th->req, false);
+			return 0;
+		}
 		/* Thread mode: the request received on this socket ends with it. */
 		if (c->o.mode == CORRELATE_THREAD && f->recent && !f->recent->ended &&
 		    f->recent->home && f->recent->home->req == f->recent)
@@ -2109,7 +2112,7 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 		err = 0;	/* on an outgoing connection: attributed below */
 	}
 	if (mode != CORRELATE_MARKER) {
-		if (cls->kind >= SK_ACCEPT && on_lifecycle(c, host, ev, cls))
+		if (cls->kind >= SK_ACCEPT && on_lifecycle(c, host, th, ev, cls))
 			return -ENOMEM;
 		/* Any syscall on a connection's fd is activity (--request-timeout). */
 		if (mode == CORRELATE_CONN && ev->fd >= 0 && fd_kind__is_conn(ev->fd_kind) &&

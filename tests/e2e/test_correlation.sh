@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # End to end: real servers (the demo model server, nginx, nginx as a reverse
 # proxy, python, gunicorn, Flask, FastAPI under uvicorn, Go) recorded under a load
-# generator with a fixed request count, at 4 and 16 connections. mslat must find
+# generator with a fixed request count, at 4 and 16 connections (some at one
+# of them only, to keep the test short). mslat must find
 # the requests sent (±0.5%) and its server-side p50 must not exceed the client's.
 # Then the demo server and the load generator under one --sched recorder, over
 # several frames: every request must start at its arrival record.
@@ -544,7 +545,7 @@ PY
 }
 
 # flask_run PY CONNS N: Flask's threaded server, a thread per connection and
-# a connection per request (HTTP/1.0). close() frees the fd number as it
+# a connection per request (Connection: close). close() frees the fd number as it
 # begins and then takes a while; the next connection accepted under that
 # number began its request before the old close's row came, and that close
 # ended it unanswered: 1-2 requests a run (of 2,001 and 3,001) were
@@ -596,7 +597,7 @@ PY
 # a keep-alive connection's next request alone: 645 of 4,001 such 1-byte
 # turns drew the report's warning about HTTP/2 frames.
 go_run() {
-	local conns=$1 n=$2 port name="Go net/http, $2 connections" trace=$TMP/go.mslat
+	local conns=$1 n=$2 port name trace=$TMP/go.mslat
 	name="Go net/http, $conns connections"
 	mkdir -p "$TMP/gosrv"
 	cat >"$TMP/gosrv/main.go" <<'GO'

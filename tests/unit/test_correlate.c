@@ -560,6 +560,28 @@ TEST(correlate, request_read_in_two_is_no_tiny_turn)
 	fx_close(&f);
 }
 
+/* Two frames read back to back (WINDOW_UPDATE, then PING) are no request read in two. */
+TEST(correlate, two_frames_in_a_row_are_a_tiny_turn)
+{
+	struct correlator_stats st;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	for (uint64_t t = 1000; t < 40000; t += 10000) {
+		tcp(&f, 1, "read", 5, 600, t, 100);
+		tcp(&f, 1, "write", 5, 116, t + 1000, 100);
+		tcp(&f, 1, "read", 5, 13, t + 2000, 100);	/* WINDOW_UPDATE */
+		tcp(&f, 1, "read", 5, 17, t + 2200, 100);	/* PING */
+		tcp(&f, 1, "read", 5, -11, t + 2400, 100);
+		tcp(&f, 1, "write", 5, 17, t + 3000, 100);	/* PING ACK */
+	}
+	correlator__finish(f.c);
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.tiny_turns, 4, "each pair of frames a tiny turn");
+	fx_close(&f);
+}
+
 TEST(correlate, protocol_frames_take_no_turn)
 {
 	struct correlator_stats st;
@@ -985,6 +1007,63 @@ TEST(correlate, own_socket_sending_first_is_a_client)
 		goto out;
 	ASSERT_TRUE(f.got.r[0].complete, "complete");
 	ASSERT_EQ_U64(f.got.r[0].start_ns, 1010, "it starts at its receive");
+out:
+	fx_close(&f);
+}
+
+/*
+ * A handler that resolves a name while it serves a request: getaddrinfo's
+ * netlink query on a socket of its own is part of that request, in thread
+ * mode too, where the thread's request would otherwise take the query for
+ * its response and the reply for a new request.
+ */
+TEST(correlate, own_socket_query_inside_a_request_thread_mode)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_THREAD))
+		return;
+	ev(&f, 1, "accept4", 3, FD_KIND_TCP_LISTEN, 5, 0, 50);
+	tcp(&f, 1, "read", 5, 300, 1000, 100);
+	ev(&f, 1, "socket", -1, FD_KIND_NONE, 7, 1200, 10);
+	ev(&f, 1, "sendto", 7, FD_KIND_SOCKET_OTHER, 20, 1300, 10);
+	ev(&f, 1, "recvmsg", 7, FD_KIND_SOCKET_OTHER, 396, 1400, 10);
+	ev(&f, 1, "close", 7, FD_KIND_SOCKET_OTHER, 0, 1500, 10);
+	tcp(&f, 1, "write", 5, 100, 2000, 100);
+	tcp(&f, 1, "close", 5, 0, 2200, 10);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "one request"))
+		goto out;
+	ASSERT_TRUE(f.got.r[0].complete, "complete");
+	ASSERT_EQ_U64(f.got.r[0].latency_ns, 1000, "from its receive to its response");
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_NET] >= 30, true, "the query's calls are its net time");
+out:
+	fx_close(&f);
+}
+
+/* Thread mode: the previous file's late close ends the request its own thread served on it. */
+TEST(correlate, close_of_the_previous_file_thread_mode)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_THREAD))
+		return;
+	ev(&f, 1, "accept4", 3, FD_KIND_TCP_LISTEN, 5, 0, 50);
+	tcp(&f, 2, "read", 5, 100, 1000, 100);			/* #1 */
+	tcp(&f, 2, "write", 5, 10, 1500, 100);
+	ev(&f, 1, "accept4", 3, FD_KIND_TCP_LISTEN, 5, 2050, 20);	/* fd 5 again, at 2070 */
+	tcp(&f, 3, "read", 5, 100, 2100, 50);			/* #2 */
+	tcp(&f, 2, "close", 5, 0, 2000, 500);			/* #1's close, from 2000 to 2500 */
+	tcp(&f, 3, "write", 5, 10, 3000, 100);
+	tcp(&f, 3, "close", 5, 0, 3200, 10);
+	ev(&f, 1, "futex", -1, FD_KIND_NONE, 0, 300 * MS, 10);	/* past the timeout */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	ASSERT_TRUE(f.got.r[0].complete, "#1 complete");
+	ASSERT_FALSE(f.got.r[0].timed_out, "#1 ended by its close, not the timeout");
+	ASSERT_TRUE(f.got.r[1].complete, "#2 complete");
+	ASSERT_FALSE(f.got.r[1].timed_out, "#2 ended by its close");
 out:
 	fx_close(&f);
 }

@@ -389,3 +389,42 @@ TEST(report, time_sums_saturate)
 			ASSERT_EQ_U64(a->syscalls[i].in_requests_ns, UINT64_MAX, "futex's time in requests");
 	analysis__free(a);
 }
+
+/*
+ * An incomplete request's time after its last receive is not its own; when
+ * that tail saturated (hostile durations), taking it back from a saturated
+ * sum left 2^64 - 1 ns of sync time where 500 ns was right. Tails are now
+ * kept apart and dropped.
+ */
+TEST(report, saturated_tail_of_an_incomplete_request_is_dropped)
+{
+	const char *path = tu__path("huge-tail.mslat");
+	Mslat__Header h = tu__header();
+	struct trace_writer_opts wo = { .sz = sizeof(wo), .force = true };
+	struct trace_writer *w = trace_writer__open(path, &h, &wo);
+	struct request kept = { 0 };
+	struct analysis_opts o = { .sz = sizeof(o), .on_request = keep_request, .ctx = &kept,
+				   .request_timeout_ns = UINT64_MAX / 2 };
+	char *files[1] = { (char *)path };
+	struct analysis *a;
+	uint64_t t = T0 + 1000;
+	int err = 0;
+
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	err |= put(w, 1000, "read", 10, FD_KIND_TCP, 100, t, 100);
+	err |= put(w, 1000, "futex", -1, FD_KIND_NONE, 0, t + 200, 500);
+	err |= put(w, 1000, "read", 10, FD_KIND_TCP, 50, t + 800, 100);	/* its last receive */
+	for (int i = 0; i < 5; i++)	/* then no answer */
+		err |= put(w, 1000, "futex", -1, FD_KIND_NONE, 0, t + 1000 + i * 100, 1ULL << 62);
+	if (!ASSERT_OK(trace_writer__close(w, NULL) || err, "write trace"))
+		return;
+	a = analysis__run(files, 1, &o);
+	if (!ASSERT_OK_PTR(a, "analysis__run"))
+		return;
+	ASSERT_EQ_U64(a->req.incomplete, 1, "one incomplete request");
+	ASSERT_FALSE(kept.complete, "incomplete");
+	ASSERT_EQ_U64(kept.cat_ns[REQ_CAT_SYNC], 500, "its sync time: before its last receive only");
+	ASSERT_EQ_U64(kept.latency_ns, 800, "to its last receive");
+	analysis__free(a);
+}
