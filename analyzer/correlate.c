@@ -1698,7 +1698,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		}
 		if (r && r->state == RS_RECEIVING) {
 			if (__builtin_expect(r->tiny == TINY_MAYBE, 0) && r->fde == f &&
-			    (uint64_t)ev->ret >= TINY_TURN_BYTES)
+			    (cls->mmsg || (uint64_t)ev->ret >= TINY_TURN_BYTES))	/* mmsg: messages */
 				r->tiny = TINY_NO;	/* the rest of a request read in two, not a second frame */
 			req_join(c, r, th);
 			rx_again(c, r, exit_ns);
