@@ -420,12 +420,39 @@ python_with() {
 	done
 }
 
-# uvicorn_start PY TAG PORT: FastAPI under uvicorn (one process, one event
-# loop), recorded into $TMP/uvicorn-TAG.mslat. POST /predict runs a small MLP
-# under a lock on the loop; GET /generate?n=N streams N tokens 2 ms apart,
-# as an LLM server does (chunked, headers sent first).
-uvicorn_start() {
-	local py=$1 tag=$2 port=$3
+# serving NAME TRACE PORT READY_PATH -- CMD...: CMD started under the
+# recorder into TRACE and answering GET READY_PATH on PORT (within 20 s:
+# importing FastAPI can take seconds); otherwise NAME fails, the recorder
+# is stopped and it returns 1.
+serving() {
+	local name=$1 trace=$2 port=$3 ready=$4 log=${2%.mslat}
+	shift 5
+	start_recorder "$trace" "$log" -- "$@" && answers "$port" "$ready" 400 && return 0
+	fail "$name: did not start: $(head -3 "$log.err")"
+	stop_recorder
+	return 1
+}
+
+# load_and_check NAME TRACE PORT CONNS N: the load generator's N requests
+# over CONNS connections, the recorder stopped, then check_run (N + 1 with
+# the request serving waited for) and check_queued. 1 when there is no
+# report to check further.
+load_and_check() {
+	local name=$1 trace=$2 port=$3 conns=$4 n=$5
+	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -o "$TMP/client.json" ||
+		fail "$name: load generator failed"
+	stop_recorder
+	check_run "$name" "$((n + 1))" "$TMP/client.json" "$trace"
+	[ -s "$TMP/report.json" ] || return 1
+	check_queued "$name" "$((n - n / 200))"
+}
+
+# uvicorn_serving NAME PY TRACE PORT: FastAPI under uvicorn (one process,
+# one event loop), as serving does. POST /predict runs a small MLP under a
+# lock on the loop; GET /generate?n=N streams N tokens 2 ms apart, as an LLM
+# server does (chunked, headers sent first).
+uvicorn_serving() {
+	local name=$1 py=$2 trace=$3 port=$4
 	cat >"$TMP/fastapi_app.py" <<'PY'
 import asyncio, random, threading
 from fastapi import FastAPI, Request
@@ -455,25 +482,17 @@ async def generate(n: int = 16):
             yield f"tok{i} "
     return StreamingResponse(tokens(), media_type="text/plain")
 PY
-	start_recorder "$TMP/uvicorn-$tag.mslat" "$TMP/uv" -- "$py" -m uvicorn --app-dir "$TMP" \
-		--host 127.0.0.1 --port "$port" --log-level warning fastapi_app:app &&
-		answers "$port" /openapi.json 400	# importing FastAPI can take seconds
+	serving "$name" "$trace" "$port" /openapi.json -- "$py" -m uvicorn --app-dir "$TMP" \
+		--host 127.0.0.1 --port "$port" --log-level warning fastapi_app:app
 }
 
 # uvicorn_run PY CONNS N: POST /predict from the load generator.
 uvicorn_run() {
 	local py=$1 conns=$2 n=$3 port name="FastAPI under uvicorn, $2 connections"
+	local trace=$TMP/uvicorn-$2.mslat
 	port=$(free_port)
-	if ! uvicorn_start "$py" "$conns" "$port"; then
-		fail "$name: did not start: $(head -3 "$TMP/uv.err")"
-		stop_recorder
-		return
-	fi
-	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -o "$TMP/client.json" ||
-		fail "$name: load generator failed"
-	stop_recorder || fail "$name: recorder exit status $?"
-	check_run "$name" "$((n + 1))" "$TMP/client.json" "$TMP/uvicorn-$conns.mslat"
-	[ -s "$TMP/report.json" ] && check_queued "$name" "$((n - n / 200))"
+	uvicorn_serving "$name" "$py" "$trace" "$port" &&
+		load_and_check "$name" "$trace" "$port" "$conns" "$n"
 }
 
 # uvicorn_stream_run PY CONNS N: GET /generate (16 tokens) from a stdlib
@@ -484,11 +503,7 @@ uvicorn_stream_run() {
 	local py=$1 conns=$2 n=$3 port name="FastAPI streaming 16 tokens, $2 connections"
 	local trace=$TMP/uvicorn-stream.mslat rep=$TMP/report.json bursts sttft cttft
 	port=$(free_port)
-	if ! uvicorn_start "$py" stream "$port"; then
-		fail "$name: did not start: $(head -3 "$TMP/uv.err")"
-		stop_recorder
-		return
-	fi
+	uvicorn_serving "$name" "$py" "$trace" "$port" || return
 	cat >"$TMP/stream_client.py" <<'PY'
 import http.client, json, sys, threading, time
 port, conns, n = (int(a) for a in sys.argv[1:4])
@@ -572,18 +587,8 @@ def predict():
 logging.getLogger("werkzeug").setLevel(logging.ERROR)
 app.run(host="127.0.0.1", port=int(sys.argv[1]), threaded=True)
 PY
-	if ! start_recorder "$trace" "$TMP/flask" -- "$py" "$TMP/flask_app.py" "$port" ||
-		! answers "$port" / 400; then
-		fail "$name: did not start: $(head -3 "$TMP/flask.err")"
-		stop_recorder
-		return
-	fi
-	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -o "$TMP/client.json" ||
-		fail "$name: load generator failed"
-	stop_recorder
-	check_run "$name" "$((n + 1))" "$TMP/client.json" "$trace"
-	[ -s "$TMP/report.json" ] || return
-	check_queued "$name" "$((n - n / 200))"
+	serving "$name" "$trace" "$port" / -- "$py" "$TMP/flask_app.py" "$port" &&
+		load_and_check "$name" "$trace" "$port" "$conns" "$n" || return
 	incomplete=$(json "$TMP/report.json" 'd["requests"]["incomplete"]')
 	if [ "$incomplete" = 0 ]; then
 		pass "$name: no request incomplete (a close of the fd number's previous file ends none)"
@@ -632,17 +637,8 @@ GO
 		return
 	fi
 	port=$(free_port)
-	if ! start_recorder "$trace" "$TMP/go" -- "$TMP/gosrv/gosrv" "$port" || ! answers "$port" /; then
-		fail "$name: did not start: $(head -3 "$TMP/go.err")"
-		stop_recorder
-		return
-	fi
-	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" -o "$TMP/client.json" ||
-		fail "$name: load generator failed"
-	stop_recorder
-	check_run "$name" "$((n + 1))" "$TMP/client.json" "$trace"
-	[ -s "$TMP/report.json" ] || return
-	check_queued "$name" "$((n - n / 200))"
+	serving "$name" "$trace" "$port" / -- "$TMP/gosrv/gosrv" "$port" &&
+		load_and_check "$name" "$trace" "$port" "$conns" "$n" || return
 	if grep -q 'too short for an HTTP/1.1 request' "$TMP/report.err"; then
 		fail "$name: its one-byte reads taken for protocol frames: $(head -1 "$TMP/report.err")"
 	else

@@ -343,6 +343,46 @@ static void keep_request(const struct request *r, void *ctx)
 		*kept = *r;
 }
 
+/* A row of thread 1000: SC on FD (KIND) returning RET, AT ns after T0 + 1000, for DUR ns. */
+struct row {
+	const char *sc;
+	int32_t fd;
+	uint32_t kind;
+	int64_t ret;
+	uint64_t at, dur;
+};
+
+#define HUGE_NS (1ULL << 62)	/* five of them sum past 2^64 */
+
+/*
+ * ROWS written to NAME and analysed, with a timeout no row reaches and the
+ * first request delivered copied to *KEPT. NULL (reported) on failure.
+ */
+static struct analysis *run_rows(const char *name, const struct row *rows, size_t n,
+				 struct request *kept)
+{
+	const char *path = tu__path(name);
+	Mslat__Header h = tu__header();
+	struct trace_writer_opts wo = { .sz = sizeof(wo), .force = true };
+	struct trace_writer *w = trace_writer__open(path, &h, &wo);
+	struct analysis_opts o = { .sz = sizeof(o), .on_request = keep_request, .ctx = kept,
+				   .request_timeout_ns = UINT64_MAX / 2 };
+	char *files[1] = { (char *)path };
+	struct analysis *a;
+	int err = 0;
+
+	if (!ASSERT_OK_PTR(w, "open"))
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		err |= put(w, 1000, rows[i].sc, rows[i].fd, rows[i].kind, rows[i].ret,
+			   T0 + 1000 + rows[i].at, rows[i].dur);
+	if (!ASSERT_OK(trace_writer__close(w, NULL) || err, "write trace"))
+		return NULL;
+	a = analysis__run(files, 1, &o);
+	ASSERT_OK_PTR(a, "analysis__run");
+	return a;
+}
+
 /*
  * Calls whose durations sum past 2^64 (a hostile trace: they overlap): the
  * request's category time, its time in syscalls' steps, its thread's and its
@@ -351,28 +391,19 @@ static void keep_request(const struct request *r, void *ctx)
  */
 TEST(report, time_sums_saturate)
 {
-	const char *path = tu__path("huge-calls.mslat");
-	Mslat__Header h = tu__header();
-	struct trace_writer_opts wo = { .sz = sizeof(wo), .force = true };
-	struct trace_writer *w = trace_writer__open(path, &h, &wo);
+	static const struct row rows[] = {
+		{ "read", 10, FD_KIND_TCP, 100, 0, 1000 },
+		{ "futex", -1, FD_KIND_NONE, 0, 2000, HUGE_NS },
+		{ "futex", -1, FD_KIND_NONE, 0, 2100, HUGE_NS },
+		{ "futex", -1, FD_KIND_NONE, 0, 2200, HUGE_NS },
+		{ "futex", -1, FD_KIND_NONE, 0, 2300, HUGE_NS },
+		{ "futex", -1, FD_KIND_NONE, 0, 2400, HUGE_NS },
+		{ "write", 10, FD_KIND_TCP, 100, 5000, 1000 },
+	};
 	struct request kept = { 0 };
-	struct analysis_opts o = { .sz = sizeof(o), .on_request = keep_request, .ctx = &kept,
-				   .request_timeout_ns = UINT64_MAX / 2 };
-	char *files[1] = { (char *)path };
-	struct analysis *a;
-	uint64_t t = T0 + 1000;
-	int err = 0;
+	struct analysis *a = run_rows("huge-calls.mslat", rows, sizeof(rows) / sizeof(rows[0]), &kept);
 
-	if (!ASSERT_OK_PTR(w, "open"))
-		return;
-	err |= put(w, 1000, "read", 10, FD_KIND_TCP, 100, t, 1000);
-	for (int i = 0; i < 5; i++)
-		err |= put(w, 1000, "futex", -1, FD_KIND_NONE, 0, t + 2000 + i * 100, 1ULL << 62);
-	err |= put(w, 1000, "write", 10, FD_KIND_TCP, 100, t + 5000, 1000);
-	if (!ASSERT_OK(trace_writer__close(w, NULL) || err, "write trace"))
-		return;
-	a = analysis__run(files, 1, &o);
-	if (!ASSERT_OK_PTR(a, "analysis__run"))
+	if (!a)
 		return;
 	ASSERT_EQ_U64(a->req.count, 1, "one request");
 	ASSERT_EQ_U64(kept.id ? kept.cat_ns[REQ_CAT_SYNC] : 0, UINT64_MAX, "the request's sync time");
@@ -393,34 +424,25 @@ TEST(report, time_sums_saturate)
 /*
  * An incomplete request's time after its last receive is not its own; when
  * that tail saturated (hostile durations), taking it back from a saturated
- * sum left 2^64 - 1 ns of sync time where 500 ns was right. Tails are now
- * kept apart and dropped.
+ * sum left 2^64 - 1 ns of sync time where 500 ns was right. A request now
+ * keeps its times as of its last receive.
  */
 TEST(report, saturated_tail_of_an_incomplete_request_is_dropped)
 {
-	const char *path = tu__path("huge-tail.mslat");
-	Mslat__Header h = tu__header();
-	struct trace_writer_opts wo = { .sz = sizeof(wo), .force = true };
-	struct trace_writer *w = trace_writer__open(path, &h, &wo);
+	static const struct row rows[] = {
+		{ "read", 10, FD_KIND_TCP, 100, 0, 100 },
+		{ "futex", -1, FD_KIND_NONE, 0, 200, 500 },
+		{ "read", 10, FD_KIND_TCP, 50, 800, 100 },	/* its last receive; then no answer */
+		{ "futex", -1, FD_KIND_NONE, 0, 1000, HUGE_NS },
+		{ "futex", -1, FD_KIND_NONE, 0, 1100, HUGE_NS },
+		{ "futex", -1, FD_KIND_NONE, 0, 1200, HUGE_NS },
+		{ "futex", -1, FD_KIND_NONE, 0, 1300, HUGE_NS },
+		{ "futex", -1, FD_KIND_NONE, 0, 1400, HUGE_NS },
+	};
 	struct request kept = { 0 };
-	struct analysis_opts o = { .sz = sizeof(o), .on_request = keep_request, .ctx = &kept,
-				   .request_timeout_ns = UINT64_MAX / 2 };
-	char *files[1] = { (char *)path };
-	struct analysis *a;
-	uint64_t t = T0 + 1000;
-	int err = 0;
+	struct analysis *a = run_rows("huge-tail.mslat", rows, sizeof(rows) / sizeof(rows[0]), &kept);
 
-	if (!ASSERT_OK_PTR(w, "open"))
-		return;
-	err |= put(w, 1000, "read", 10, FD_KIND_TCP, 100, t, 100);
-	err |= put(w, 1000, "futex", -1, FD_KIND_NONE, 0, t + 200, 500);
-	err |= put(w, 1000, "read", 10, FD_KIND_TCP, 50, t + 800, 100);	/* its last receive */
-	for (int i = 0; i < 5; i++)	/* then no answer */
-		err |= put(w, 1000, "futex", -1, FD_KIND_NONE, 0, t + 1000 + i * 100, 1ULL << 62);
-	if (!ASSERT_OK(trace_writer__close(w, NULL) || err, "write trace"))
-		return;
-	a = analysis__run(files, 1, &o);
-	if (!ASSERT_OK_PTR(a, "analysis__run"))
+	if (!a)
 		return;
 	ASSERT_EQ_U64(a->req.incomplete, 1, "one incomplete request");
 	ASSERT_FALSE(kept.complete, "incomplete");
