@@ -163,9 +163,10 @@ struct creq {
 	bool decided_early;		/* SEG_HELD_CAP decided it out of segments it was undecided on */
 	/*
 	 * Begun by a receive under TINY_TURN_BYTES after a response: a
-	 * protocol's frame (HTTP/2, WebSocket), unless the next call on the
-	 * connection receives the rest (Go's net/http reads a request's first
-	 * byte alone). Counted as a tiny turn when delivered still set.
+	 * protocol's frame (HTTP/2, WebSocket), unless the next receive on the
+	 * connection brings the rest, TINY_TURN_BYTES or more (Go's net/http
+	 * reads a request's first byte alone). Counted as a tiny turn when
+	 * delivered still set.
 	 */
 	enum { TINY_NO, TINY_MAYBE, TINY_YES } tiny;
 	uint32_t host;
@@ -302,8 +303,8 @@ struct cfd {
 	bool own;
 	uint64_t low_ns;	/* previous request's end, or when the connection began */
 	/*
-	 * When this connection's file got the number (accept's exit, connect's
-	 * enter). close() frees the number as it begins, and may then take
+	 * When this connection's file got the number (accept's or socket()'s
+	 * exit, connect's enter). close() frees the number as it begins, and may then take
 	 * long (a TCP close, a linger): a thread can accept the next connection
 	 * under it while another is still in the close, or in a call on the
 	 * old file. Calls that began before this are the previous file's.
@@ -1983,7 +1984,8 @@ static struct cfd *conn_begins(struct correlator *c, uint32_t host, uint32_t pid
 
 /*
  * Connections end at close, shutdown and accept (of a reused fd), and begin
- * at accept; connect makes one outgoing.
+ * at accept; connect makes one outgoing, and socket one of the process's own
+ * (outgoing if it sends first). Each notes when its file got the number.
  */
 static int on_lifecycle(struct correlator *c, uint32_t host, struct cthread *th,
 			const struct trace_event *ev, const struct sc_class *cls)
