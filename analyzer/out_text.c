@@ -2,6 +2,7 @@
 /* `mslat report` as text: aligned tables with units, made to read in an 80-column terminal. */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis.h"
@@ -265,34 +266,83 @@ static void task_row(const struct tx *t, const struct analysis_task *k, bool thr
 		rj(units__duration(b[5], k->idle_ns), 8));
 }
 
-static void tasks(const struct tx *t, const struct analysis *a)
+/*
+ * The order the table shows processes and threads in: those that served
+ * requests first, then the busiest. A JVM or a Python server has tens of
+ * threads that only wait (GC, JIT, an executor's idle workers): listed by
+ * tid, they filled the table and hid the threads that did the work.
+ */
+static int busier(const void *x, const void *y)
 {
-	int shown = 0;
+	const struct analysis_task *a = *(const struct analysis_task *const *)x;
+	const struct analysis_task *b = *(const struct analysis_task *const *)y;
 
+	if (a->requests != b->requests)
+		return a->requests > b->requests ? -1 : 1;
+	if (a->syscalls != b->syscalls)
+		return a->syscalls > b->syscalls ? -1 : 1;
+	if (a->host != b->host)
+		return a->host < b->host ? -1 : 1;
+	if (a->pid != b->pid)
+		return a->pid < b->pid ? -1 : 1;
+	return a->tid < b->tid ? -1 : a->tid > b->tid;
+}
+
+/* TASKS (N of them) in busier's order, in *OUT (freed by the caller). -ENOMEM or 0. */
+static int by_activity(const struct analysis_task *tasks, int n, const struct analysis_task ***out)
+{
+	*out = calloc((size_t)n + 1, sizeof(**out));
+	if (!*out)
+		return -ENOMEM;
+	for (int i = 0; i < n; i++)
+		(*out)[i] = &tasks[i];
+	qsort(*out, (size_t)n, sizeof(**out), busier);
+	return 0;
+}
+
+static int tasks(const struct tx *t, const struct analysis *a)
+{
+	const struct analysis_task **procs, **threads, *shown_threads[TASKS_SHOWN];
+	int nprocs = a->nprocesses < PROCS_SHOWN ? a->nprocesses : PROCS_SHOWN;
+	int nshown = 0, more = 0;
+
+	if (by_activity(a->processes, a->nprocesses, &procs))
+		return -ENOMEM;
+	if (by_activity(a->threads, a->nthreads, &threads)) {
+		free(procs);
+		return -ENOMEM;
+	}
+	/* The busiest threads of the processes shown, at most TASKS_SHOWN of them (one thread in all: none). */
+	for (int j = 0; j < a->nthreads && a->nthreads > 1; j++) {
+		const struct analysis_task *k = threads[j];
+		bool of_shown = false;
+
+		for (int i = 0; i < nprocs && !of_shown; i++)
+			of_shown = procs[i]->host == k->host && procs[i]->pid == k->pid;
+		if (!of_shown)
+			continue;
+		if (nshown < TASKS_SHOWN)
+			shown_threads[nshown++] = k;
+		else
+			more++;
+	}
 	heading(t, "Processes and threads");
 	fprintf(t->f, "  %-22s %8s %8s %8s %8s %8s %8s\n", "pid command", "requests", "p50", "p99",
 		"syscalls", "in sys", "idle");
-	/* Bounded: a trace of thousands of processes must not cost processes × threads. */
-	for (int i = 0; i < a->nprocesses && i < PROCS_SHOWN; i++) {
-		const struct analysis_task *p = &a->processes[i];
-
-		task_row(t, p, false);
-		for (int j = 0; j < a->nthreads; j++) {
-			const struct analysis_task *k = &a->threads[j];
-
-			if (k->host != p->host || k->pid != p->pid || (a->nthreads == 1))
-				continue;
-			if (shown++ >= TASKS_SHOWN)
-				continue;
-			task_row(t, k, true);
-		}
+	for (int i = 0; i < nprocs; i++) {
+		task_row(t, procs[i], false);
+		for (int j = 0; j < nshown; j++)
+			if (shown_threads[j]->host == procs[i]->host && shown_threads[j]->pid == procs[i]->pid)
+				task_row(t, shown_threads[j], true);
 	}
-	if (shown > TASKS_SHOWN)
-		fprintf(t->f, "  %s… %d more threads (--format json lists all)%s\n", dim(t),
-			shown - TASKS_SHOWN, off(t));
+	if (more)
+		fprintf(t->f, "  %s… %d more threads (--format json lists all)%s\n", dim(t), more, off(t));
 	if (a->nprocesses > PROCS_SHOWN)
 		fprintf(t->f, "  %s… %d more processes (--format json lists all)%s\n", dim(t),
 			a->nprocesses - PROCS_SHOWN, off(t));
+	free(procs);
+	free(threads);
+	return 0;
 }
 
 static int timeseries(const struct tx *t, const struct analysis *a)
@@ -388,8 +438,8 @@ int out_text__report(FILE *f, const struct analysis *a, bool color)
 	latency(&t, a);
 	where(&t, a);
 	syscalls(&t, a, 10);
-	tasks(&t, a);
-	err = timeseries(&t, a);
+	err = tasks(&t, a);
+	err = timeseries(&t, a) ?: err;
 	slowest(&t, a);
 	if (a->nfindings) {
 		heading(&t, "Findings");

@@ -450,3 +450,66 @@ TEST(report, saturated_tail_of_an_incomplete_request_is_dropped)
 	ASSERT_EQ_U64(kept.latency_ns, 800, "to its last receive");
 	analysis__free(a);
 }
+
+/*
+ * The text report's thread table shows the threads that served requests
+ * first: 16 threads that only wait (a JVM's GC and JIT threads, an
+ * executor's idle workers) have the lower tids, and listed by tid they
+ * filled the table's 12 rows and hid the 4 that did the work.
+ */
+TEST(report, text_shows_the_threads_that_served_requests)
+{
+	const char *path = tu__path("many-threads.mslat");
+	Mslat__Header h = tu__header();
+	struct trace_writer_opts wo = { .sz = sizeof(wo), .force = true };
+	struct trace_writer *w = trace_writer__open(path, &h, &wo);
+	struct analysis_opts o = { .sz = sizeof(o) };
+	char *files[1] = { (char *)path }, *text = NULL, *proc, *first;
+	struct analysis *a;
+	size_t len = 0;
+	uint64_t t = T0 + 1000;
+	FILE *f;
+	int err = 0;
+
+	if (!ASSERT_OK_PTR(w, "open"))
+		return;
+	for (uint32_t tid = 2000; tid < 2016; tid++)	/* waiting, a call each */
+		err |= put(w, tid, "futex", -1, FD_KIND_NONE, 0, t + tid, 1000000);
+	for (int i = 0; i < 40; i++) {			/* 10 requests on each of 4 workers */
+		uint32_t tid = 2016 + (uint32_t)(i % 4);
+		int32_t fd = 10 + i % 4;
+
+		err |= put(w, tid, "read", fd, FD_KIND_TCP, 100, t + 2000000, 1000);
+		err |= put(w, tid, "write", fd, FD_KIND_TCP, 100, t + 2003000, 1000);
+		t += 10000;
+	}
+	if (!ASSERT_OK(trace_writer__close(w, NULL) || err, "write trace"))
+		return;
+	a = analysis__run(files, 1, &o);
+	if (!ASSERT_OK_PTR(a, "analysis__run"))
+		return;
+	f = open_memstream(&text, &len);
+	if (ASSERT_OK_PTR(f, "open_memstream")) {
+		ASSERT_OK(out_text__report(f, a, false), "text report");
+		fclose(f);
+	}
+	ASSERT_EQ_U64(a->req.count, 40, "40 requests");
+	proc = text ? strstr(text, "Processes and threads") : NULL;
+	ASSERT_OK_PTR(proc, "the table is there");
+	if (proc && strstr(proc, "\nOver time"))
+		*strstr(proc, "\nOver time") = '\0';	/* the table only (slow requests name tids too) */
+	if (proc) {
+		for (uint32_t tid = 2016; tid < 2020; tid++) {
+			char row[32];
+
+			snprintf(row, sizeof(row), "tid %u ", tid);
+			ASSERT_OK_PTR(strstr(proc, row), row);
+		}
+		first = strstr(proc, "tid ");
+		ASSERT_TRUE(first && !strncmp(first, "tid 201", 7) && first[7] >= '6',
+			    "a thread that served requests is the first row");
+		ASSERT_OK_PTR(strstr(proc, "… 8 more threads"), "20 threads, 12 shown");
+	}
+	free(text);
+	analysis__free(a);
+}
