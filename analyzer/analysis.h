@@ -28,6 +28,12 @@ enum req_category {
 	REQ_CAT_OTHER,
 	REQ_CAT_IDLE,
 	REQ_CAT_QUEUE,
+	/*
+	 * After its last send returned, until a segment from the client let
+	 * the kernel send its last bytes (arrival records of kind UNSENT):
+	 * Nagle's algorithm waiting for a delayed ACK, a full window.
+	 */
+	REQ_CAT_UNSENT,
 	REQ_CAT__COUNT,
 };
 

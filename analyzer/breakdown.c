@@ -1152,6 +1152,23 @@ static void log_stats(struct priv *p)
 			 "gRPC WINDOW_UPDATE and PING, WebSocket pongs) rather than requests, see "
 			 "--min-request-bytes and docs/correlation.md",
 			 (unsigned long long)st.tiny_turns, TINY_TURN_BYTES);
+	/*
+	 * Responses whose last bytes waited to leave after the server wrote
+	 * them, a tenth of all latency or more: usually Nagle's algorithm, which
+	 * a server can turn off; the category name alone would not say so.
+	 */
+	if (st.unsent_used && p->a.req.cat_ns[REQ_CAT_UNSENT] >= p->a.req.latency_ns / 10)
+		log_warn("%llu responses' last bytes left the host after the server's last send "
+			 "returned (%.0f%% of all latency, 'unsent'): a small write held by Nagle's "
+			 "algorithm until the client's delayed ACK (about 40 ms) is the usual cause; "
+			 "TCP_NODELAY on the server's sockets, or one send per response, avoids it",
+			 (unsigned long long)st.unsent_used,
+			 p->a.req.latency_ns ? 100.0 * (double)p->a.req.cat_ns[REQ_CAT_UNSENT] /
+						       (double)p->a.req.latency_ns : 0.0);
+	if (st.unsent_dropped)
+		log_warn("%llu UNSENT records were dropped (more than %u waiting for the rows to "
+			 "reach their time): some responses may end early", (unsigned long long)st.unsent_dropped,
+			 1u << 18);
 	if (st.frames_skipped)
 		log_info("%llu receives under --min-request-bytes took no turn",
 			 (unsigned long long)st.frames_skipped);

@@ -18,6 +18,7 @@ static const char *const cat_names[REQ_CAT__COUNT] = {
 	[REQ_CAT_OTHER] = "other",
 	[REQ_CAT_IDLE] = "idle",
 	[REQ_CAT_QUEUE] = "queue",
+	[REQ_CAT_UNSENT] = "unsent",
 };
 
 const char *req_category__name(enum req_category cat)

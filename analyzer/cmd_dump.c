@@ -222,7 +222,7 @@ static void dump_row(const struct dump_ctx *d, const char *type, uint64_t t, uin
 
 /* Names by value (trace_event.h); a value from a newer or hostile file by its number. */
 static const char *const sched_kinds[] = { "off_cpu", "runq" };
-static const char *const arrival_kinds[] = { "data", "connect", "queued" };
+static const char *const arrival_kinds[] = { "data", "connect", "queued", "unsent" };
 
 static const char *kind_name(char buf[static 24], const char *const *names, uint32_t n, uint32_t v)
 {
@@ -264,7 +264,7 @@ static void dump_item(struct dump_ctx *d, const struct trace_item *it)
 		if (!pid_selected(d->o, it->arrival.pid, 0))
 			return;
 		snprintf(f, sizeof(f), "\"what\":\"%s\",\"fd\":%" PRId32 ",\"bytes\":%" PRIu32,
-			 kind_name(kind, arrival_kinds, 3, it->arrival.what), it->arrival.fd,
+			 kind_name(kind, arrival_kinds, 4, it->arrival.what), it->arrival.fd,
 			 it->arrival.bytes);
 		dump_row(d, "arrival", it->arrival.time_ns, it->arrival.pid, 0, f);
 		return;

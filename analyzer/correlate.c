@@ -43,6 +43,15 @@
 #ifndef ARRIVALS_AHEAD_CAP
 #define ARRIVALS_AHEAD_CAP (1u << 21)
 #endif
+/*
+ * UNSENT records (bytes of a response still unsent when a segment from the
+ * client came) wait per host until the rows reach their time: a frame's
+ * arrivals come before its rows. At most one per connection per
+ * millisecond; beyond this many ahead, counted and dropped.
+ */
+#ifndef UNSENT_AHEAD_CAP
+#define UNSENT_AHEAD_CAP (1u << 18)
+#endif
 #ifndef LATE_WALK_CAP
 #define LATE_WALK_CAP 64	/* undelivered requests a late arrival looks back over */
 #endif
@@ -179,6 +188,11 @@ struct creq {
 	uint64_t pend_ns, pend_calls;	/* failed sends after the last successful one */
 	uint64_t pend_runq_ns;		/* run-queue wait after the last send: its own if it sends again */
 	uint64_t last_rx_exit;
+	/*
+	 * The latest UNSENT record after its last send: its response's last
+	 * bytes left then, not when the send returned (0: none).
+	 */
+	uint64_t unsent_ns;
 	uint32_t rx_seq;		/* successful receives: segments note it */
 	/*
 	 * Its times as of its last receive (with what came before that receive
@@ -324,8 +338,19 @@ struct cfd {
 	struct creq *recent;	/* newest undelivered request started on this fd */
 };
 
+/* An UNSENT record waiting for the rows to reach its time. */
+struct unsent {
+	uint64_t t;
+	uint32_t pid;
+	int32_t fd;
+};
+
 struct chost {
 	uint64_t now_ns;		/* the latest exit time seen */
+	/* UNSENT records ahead of the rows: a min-heap by time; the earliest's, or UINT64_MAX. */
+	struct unsent *uns;
+	uint32_t nuns, capuns;
+	uint64_t uns_next;
 	/*
 	 * Nothing expires, and the clock has not jumped, while exits are at most
 	 * this: the LRU head's last activity (or now_ns) + timeout. 0 when the
@@ -422,8 +447,10 @@ static struct chost *host_grow(struct correlator *c, uint32_t host)
 		if (!h)
 			return NULL;
 		memset(h + c->nhosts, 0, (host + 1 - c->nhosts) * sizeof(*h));
-		for (uint32_t i = c->nhosts; i <= host; i++)
+		for (uint32_t i = c->nhosts; i <= host; i++) {
 			h[i].pub_host = i;
+			h[i].uns_next = UINT64_MAX;
+		}
 		c->hosts = h;
 		c->nhosts = host + 1;
 	}
@@ -945,6 +972,11 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 	} else if (r->state == RS_RESPONDING) {
 		r->pub.complete = true;
 		r->pub.end_ns = r->last_send_exit;
+		if (r->unsent_ns > r->last_send_exit) {	/* its last bytes left later */
+			r->pub.cat_ns[REQ_CAT_UNSENT] = r->unsent_ns - r->last_send_exit;
+			r->pub.end_ns = r->unsent_ns;
+			c->st.unsent_used++;
+		}
 	} else {
 		r->pub.complete = false;
 		r->pub.end_ns = r->last_rx_exit;	/* no end: nothing after its last receive */
@@ -1767,13 +1799,15 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 static inline int event_now(struct correlator *c, struct chost *h, uint32_t host,
 			    const struct trace_event *ev, const struct trace_event *lim,
 			    const struct sc_class *cls, const enum correlate_mode mode,
-			    const bool no_runq);
+			    const bool no_runq, const bool no_unsent);
 static int event_one(struct correlator *c, uint32_t host, const struct trace_event *ev,
 		     const struct trace_event *next, const struct sc_class *cls);
 static int settle_held(struct correlator *c, uint32_t host, const struct trace_event *next);
 static int marker_now(struct correlator *c, uint32_t host, int what, uint64_t time_ns,
 		      uint32_t pid, uint32_t tid, uint64_t id);
 static int arrival_now(struct correlator *c, uint32_t host, const struct trace_arrival *a);
+static int unsent_keep(struct correlator *c, uint32_t host, const struct trace_arrival *a);
+static void unsent_drain(struct correlator *c, struct chost *h, uint32_t host, uint64_t t);
 
 /*
  * Run-queue wait outside syscalls (preemption in user mode) on thread TH over
@@ -2065,7 +2099,7 @@ static int on_lifecycle(struct correlator *c, uint32_t host, struct cthread *th,
 static inline __attribute__((always_inline)) int
 event_now(struct correlator *c, struct chost *h, uint32_t host, const struct trace_event *ev,
 	  const struct trace_event *lim, const struct sc_class *cls, const enum correlate_mode mode,
-	  const bool no_runq)
+	  const bool no_runq, const bool no_unsent)
 {
 	uint64_t exit_ns = u64_sat_add(ev->enter_ns, ev->duration_ns);
 	uint8_t cat = sc_class__cat(cls, ev->fd_kind);
@@ -2086,6 +2120,9 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 			return 0;
 		}
 	}
+	/* UNSENT records up to this row's exit first: the receive that ends a response comes after its own. */
+	if (!no_unsent && __builtin_expect(exit_ns >= h->uns_next, 0))
+		unsent_drain(c, h, host, exit_ns);
 	th = thread_get(c, host, ev->pid, ev->tid);
 	if (!th)
 		return -ENOMEM;
@@ -2150,14 +2187,14 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 static inline __attribute__((always_inline)) int
 events_loop(struct correlator *c, struct chost *h, uint32_t host, const struct trace_event *rows,
 	    const struct sc_class *const *cls, size_t n, const struct trace_event *end,
-	    const enum correlate_mode mode, const bool no_runq)
+	    const enum correlate_mode mode, const bool no_runq, const bool no_unsent)
 {
 	for (size_t i = 0; i < n; i++) {
 		int err;
 
 		if (!cls[i])
 			continue;
-		err = event_now(c, h, host, &rows[i], end, cls[i], mode, no_runq);
+		err = event_now(c, h, host, &rows[i], end, cls[i], mode, no_runq, no_unsent);
 		if (__builtin_expect(err, 0))
 			return err;
 	}
@@ -2185,13 +2222,14 @@ int correlator__events(struct correlator *c, uint32_t host, const struct trace_e
 	if (!h)
 		return -ENOMEM;
 	/*
-	 * The usual case gets a loop of its own, without a test of the mode or
-	 * of run-queue intervals per row: conn mode, and no interval ever kept
-	 * (a trace whose header promised none holds none).
+	 * The usual case gets a loop of its own, without a test of the mode, of
+	 * run-queue intervals or of UNSENT records per row: conn mode, no
+	 * interval ever kept (a trace whose header promised none holds none),
+	 * and no UNSENT record waiting (none comes during a batch of rows).
 	 */
-	if (c->o.mode == CORRELATE_CONN && !c->runq_seen)
-		return events_loop(c, h, host, rows, cls, n, end, CORRELATE_CONN, true);
-	return events_loop(c, h, host, rows, cls, n, end, c->o.mode, false);
+	if (c->o.mode == CORRELATE_CONN && !c->runq_seen && !h->nuns)
+		return events_loop(c, h, host, rows, cls, n, end, CORRELATE_CONN, true, true);
+	return events_loop(c, h, host, rows, cls, n, end, c->o.mode, false, false);
 }
 
 /* EV of HOST, beside NEXT (the row after it; NULL: none) as in a batch. 0 or -ENOMEM. */
@@ -2204,10 +2242,10 @@ static int event_beside(struct correlator *c, uint32_t host, const struct trace_
 	if (!h)
 		return -ENOMEM;
 	if (!next)
-		return event_now(c, h, host, ev, ev + 1, cls, c->o.mode, false);
+		return event_now(c, h, host, ev, ev + 1, cls, c->o.mode, false, false);
 	two[0] = *ev;
 	two[1] = *next;
-	return event_now(c, h, host, two, two + 2, cls, c->o.mode, false);
+	return event_now(c, h, host, two, two + 2, cls, c->o.mode, false, false);
 }
 
 /*
@@ -2239,10 +2277,78 @@ static int event_one(struct correlator *c, uint32_t host, const struct trace_eve
 	return event_beside(c, host, ev, next, cls);
 }
 
+/*
+ * An UNSENT record of HOST: bytes written to A's connection were still unsent
+ * when a segment from the client came at A->time_ns. Kept until the rows
+ * reach that time. 0 or -ENOMEM.
+ */
+static int unsent_keep(struct correlator *c, uint32_t host, const struct trace_arrival *a)
+{
+	struct chost *h = host_get(c, host);
+	struct unsent u = { .t = a->time_ns, .pid = a->pid, .fd = a->fd };
+	uint32_t i;
+
+	if (!h)
+		return -ENOMEM;
+	if (h->nuns >= UNSENT_AHEAD_CAP) {
+		c->st.unsent_dropped++;
+		return 0;
+	}
+	if (grow((void **)&h->uns, &h->capuns, h->nuns + 1, sizeof(*h->uns)))
+		return -ENOMEM;
+	/* Up the heap: they come nearly in order, so this rarely moves. */
+	for (i = h->nuns++; i && h->uns[(i - 1) / 2].t > u.t; i = (i - 1) / 2)
+		h->uns[i] = h->uns[(i - 1) / 2];
+	h->uns[i] = u;
+	h->uns_next = h->uns[0].t;
+	return 0;
+}
+
+/*
+ * HOST's UNSENT records up to T, in time order: each one after its
+ * connection's response's last send returned (while it is open, before
+ * the client's next request) is when that response's last bytes left.
+ * One during a send, or on a connection with no response under way, was
+ * bytes still to be sent while the server wrote them: nothing to move.
+ */
+static void unsent_drain(struct correlator *c, struct chost *h, uint32_t host, uint64_t t)
+{
+	while (h->nuns && h->uns[0].t <= t) {
+		struct unsent u = h->uns[0], last = h->uns[--h->nuns];
+		struct cfd *f = fd_find(c, host, u.pid, u.fd);
+		struct creq *r = f ? f->recent : NULL;
+		uint32_t i = 0;
+
+		/* Down the heap from the root with the last entry. */
+		for (;;) {
+			uint32_t l = 2 * i + 1, m = i;
+			uint64_t mt = last.t;
+
+			if (l < h->nuns && h->uns[l].t < mt)
+				m = l, mt = h->uns[l].t;
+			if (l + 1 < h->nuns && h->uns[l + 1].t < mt)
+				m = l + 1;
+			if (m == i)
+				break;
+			h->uns[i] = h->uns[m];
+			i = m;
+		}
+		if (h->nuns)
+			h->uns[i] = last;
+		if (r && !r->ended && r->state == RS_RESPONDING && u.t > r->last_send_exit &&
+		    u.t > r->unsent_ns)
+			r->unsent_ns = u.t;
+	}
+	h->uns_next = h->nuns ? h->uns[0].t : UINT64_MAX;
+}
+
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)
 {
-	if ((a->what != TRACE_ARRIVAL_DATA && a->what != TRACE_ARRIVAL_QUEUED) || a->fd < 0)
+	if ((a->what != TRACE_ARRIVAL_DATA && a->what != TRACE_ARRIVAL_QUEUED &&
+	     a->what != TRACE_ARRIVAL_UNSENT) || a->fd < 0)
 		return 0;
+	if (a->what == TRACE_ARRIVAL_UNSENT && c->o.mode == CORRELATE_MARKER)
+		return 0;	/* a marked request ends at its END marker */
 	if (c->o.mode == CORRELATE_MARKER) {
 		/* markers start requests, arrivals do not (a QUEUED record without bytes is none) */
 		c->st.arrivals_dropped += a->what == TRACE_ARRIVAL_DATA || a->bytes;
@@ -2264,6 +2370,8 @@ static int arrival_now(struct correlator *c, uint32_t host, const struct trace_a
 		return -ENOMEM;
 	if (f == &c->other_fd)
 		return 0;
+	if (a->what == TRACE_ARRIVAL_UNSENT)
+		return unsent_keep(c, host, a);
 	if (a->what == TRACE_ARRIVAL_QUEUED)
 		return queued_keep(c, f, a->bytes ? a->time_ns : 0, a->accept_ns);
 	/*
@@ -2373,6 +2481,8 @@ int correlator__finish(struct correlator *c)
 		replay(c);
 	if (c->held.valid && settle_held(c, UINT32_MAX, NULL))	/* the trace's last row: a gap */
 		return -ENOMEM;
+	for (uint32_t h = 0; h < c->nhosts; h++)
+		unsent_drain(c, &c->hosts[h], h, UINT64_MAX);
 	for (uint32_t h = 0; h < c->nhosts; h++)
 		while (c->hosts[h].lru_head)
 			req_end(c, c->hosts[h].lru_head, false);
@@ -2547,6 +2657,8 @@ void correlator__free(struct correlator *c)
 	free(c->pend);
 	kvmap__free(&c->threads);
 	kvmap__free(&c->fds);
+	for (uint32_t h = 0; h < c->nhosts; h++)
+		free(c->hosts[h].uns);
 	free(c->hosts);
 	histogram__reset(&c->gaps);
 	free(c);

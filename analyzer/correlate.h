@@ -64,7 +64,7 @@ int correlator__event(struct correlator *c, uint32_t host, const struct trace_ev
 int correlator__events(struct correlator *c, uint32_t host, const struct trace_event *rows,
 		       const struct sc_class *const *cls, size_t n, const struct trace_event *end);
 /*
- * An arrival record (TRACE_ARRIVAL_DATA and _QUEUED are used). 0 or -ENOMEM.
+ * An arrival record (TRACE_ARRIVAL_DATA, _QUEUED and _UNSENT are used). 0 or -ENOMEM.
  * Arrivals must come before the rows of their frame (a trace_reader opened
  * with arrivals_first hands them so): a request is then final, and
  * delivered, when it ends. One that comes after its receive still starts
@@ -112,6 +112,8 @@ struct correlator_stats {
 	uint64_t segments, segments_peak;	/* deferred attributions (held-back time) */
 	uint64_t arrivals_used, arrivals_dropped;
 	uint64_t arrivals_outgoing;	/* replies on the process's own connections: no requests */
+	uint64_t unsent_used;		/* UNSENT records that ended a response later */
+	uint64_t unsent_dropped;	/* beyond UNSENT_AHEAD_CAP buffered ahead of the rows */
 	uint64_t fds, threads;		/* distinct keys */
 	uint64_t folded_events;		/* rows of threads or fds beyond the cap on distinct keys */
 	uint64_t early_replays;		/* frames' rows replayed before their end (too many rows) */

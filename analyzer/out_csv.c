@@ -206,7 +206,7 @@ static const char *const request_cols[] = {
 	"id", "host", "pid", "tid", "fd", "fd_kind", "complete", "timed_out", "queued",
 	"start_ns", "end_ns", "latency_ns",
 	"queue_ns", "net_ns", "file_ns", "sync_ns", "device_ns", "mem_ns", "sleep_ns",
-	"process_ns", "other_ns", "user_ns", "shared_ns",
+	"process_ns", "other_ns", "unsent_ns", "user_ns", "shared_ns",
 	"syscalls", "bytes_in", "bytes_out", "ttfb_ns", "sends", "bursts", "gap_max_ns",
 	"gap_sum_ns", "marker_id", NULL
 };
@@ -214,7 +214,7 @@ static const char *const request_cols[] = {
 /* Category columns of requests.csv, in header order. */
 static const enum req_category request_cats[] = {
 	REQ_CAT_QUEUE, REQ_CAT_NET, REQ_CAT_FILE, REQ_CAT_SYNC, REQ_CAT_DEVICE, REQ_CAT_MEM,
-	REQ_CAT_SLEEP, REQ_CAT_PROCESS, REQ_CAT_OTHER,
+	REQ_CAT_SLEEP, REQ_CAT_PROCESS, REQ_CAT_OTHER, REQ_CAT_UNSENT,
 };
 
 /* Decimal digits of V at P; returns the end. */

@@ -215,7 +215,7 @@ static int write_timeseries(const struct analysis *a, const char *dir)
 
 static const char *const colors[REQ_CAT__COUNT + 2] = {
 	"#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#9c755f",
-	"#bab0ac", "#ff9da7", "#c9d3e6", "#8d99ae",
+	"#bab0ac", "#ff9da7", "#d37295", "#c9d3e6", "#8d99ae",
 };
 
 static uint64_t bd_value(const struct analysis_breakdown *bd, int slow, int i)

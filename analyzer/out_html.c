@@ -276,6 +276,7 @@ static const char CSS[] =
 	".c-mem{fill:#59a14f;background:#59a14f}.c-sleep{fill:#edc948;background:#edc948}"
 	".c-process{fill:#b07aa1;background:#b07aa1}.c-other{fill:#9c755f;background:#9c755f}"
 	".c-idle{fill:#bab0ac;background:#bab0ac}.c-queue{fill:#ff9da7;background:#ff9da7}"
+	".c-unsent{fill:#d37295;background:#d37295}"
 	".c-user{fill:#c9d3e6;background:#c9d3e6}.c-shared{fill:#8d99ae;background:#8d99ae}\n"
 	".sw{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;"
 	"vertical-align:-1px}\n"
@@ -674,7 +675,8 @@ const char *outputs__cat_name(int cat)
 		[REQ_CAT_NET] = "net", [REQ_CAT_FILE] = "file", [REQ_CAT_SYNC] = "sync",
 		[REQ_CAT_DEVICE] = "device", [REQ_CAT_MEM] = "mem", [REQ_CAT_SLEEP] = "sleep",
 		[REQ_CAT_PROCESS] = "process", [REQ_CAT_OTHER] = "other", [REQ_CAT_IDLE] = "idle",
-		[REQ_CAT_QUEUE] = "queue", [REQ_CAT__COUNT] = "user", [REQ_CAT__COUNT + 1] = "shared",
+		[REQ_CAT_QUEUE] = "queue", [REQ_CAT_UNSENT] = "unsent", [REQ_CAT__COUNT] = "user",
+		[REQ_CAT__COUNT + 1] = "shared",
 	};
 
 	return cat >= 0 && cat < REQ_CAT__COUNT + 2 ? names[cat] : "?";
@@ -957,6 +959,8 @@ static void request_timeline(struct page *p, const struct request *rq)
 		     rq->steps[i].cat < REQ_CAT__COUNT ? rq->steps[i].cat : REQ_CAT_OTHER] = true;
 	if (rq->cat_ns[REQ_CAT_QUEUE])
 		used[REQ_CAT_QUEUE] = true;
+	if (rq->cat_ns[REQ_CAT_UNSENT])
+		used[REQ_CAT_UNSENT] = true;
 	for (int i = 0; i <= REQ_CAT__COUNT; i++)
 		lane_of[i] = used[i] ? nlanes++ : -1;
 	if (!nlanes) {
@@ -986,6 +990,14 @@ static void request_timeline(struct page *p, const struct request *rq)
 
 		snprintf(tip, sizeof(tip), "queue wait %s", dur(b1, rq->cat_ns[REQ_CAT_QUEUE]));
 		svg__bar(&c, 0, (double)rq->cat_ns[REQ_CAT_QUEUE], y - 0.85, y - 0.15, "c-queue", tip);
+	}
+	if (rq->cat_ns[REQ_CAT_UNSENT]) {	/* the end of the request: its last bytes waiting to leave */
+		double y = nlanes - lane_of[REQ_CAT_UNSENT];
+
+		snprintf(tip, sizeof(tip), "last bytes unsent (Nagle, a full window) %s",
+			 dur(b1, rq->cat_ns[REQ_CAT_UNSENT]));
+		svg__bar(&c, lat - (double)rq->cat_ns[REQ_CAT_UNSENT], lat, y - 0.85, y - 0.15,
+			 "c-unsent", tip);
 	}
 	for (uint32_t i = 0; i < rq->nsteps; i++) {
 		const struct req_step *s = &rq->steps[i];

@@ -89,7 +89,16 @@ enum mslat_arrival_what {
 	MSLAT_ARRIVAL_DATA = 0,		/* payload reached a connected socket (idle before) */
 	MSLAT_ARRIVAL_CONNECT = 1,	/* a connection was queued on a traced listener */
 	MSLAT_ARRIVAL_QUEUED = 2,	/* payload came while it waited in the accept queue */
+	/*
+	 * A segment from the peer found bytes the process had written still
+	 * unsent (bytes: how many): Nagle's algorithm waiting for this ACK, a
+	 * full congestion window, or the peer's full receive window. At most
+	 * one per socket per MSLAT_UNSENT_EVERY_NS.
+	 */
+	MSLAT_ARRIVAL_UNSENT = 3,
 };
+
+#define MSLAT_UNSENT_EVERY_NS 1000000ULL
 
 /* Bytes reaching a traced socket before the process reads them. 40 bytes. */
 struct mslat_rec_arrival {

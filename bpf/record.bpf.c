@@ -72,6 +72,7 @@ struct sock_info {
 	__u64 pending_ns;	/* arrival seen before accept() returned */
 	__u32 pending_bytes;
 	__u32 pad;
+	__u64 unsent_ns;	/* the last UNSENT record's time */
 };
 
 /* TCP sockets of traced processes: struct sock * → owner. */
@@ -428,6 +429,23 @@ int BPF_PROG(tcp_probe, struct sock *sk, const struct sk_buff *skb)
 	si = bpf_map_lookup_elem(&socks, &key);
 	if (!si)
 		return 0;
+	tp = bpf_skc_to_tcp_sock(sk);
+	if (!tp)
+		return 0;
+	/*
+	 * Bytes written and not yet sent when the peer's segment comes: this
+	 * ACK (or window update) is what releases them, right after this hook.
+	 * A response's last bytes held by Nagle until the client's delayed ACK
+	 * show nowhere else: its write returned 40 ms before the client got it.
+	 */
+	if (si->fd >= 0 && (__s32)(tp->write_seq - tp->snd_nxt) > 0) {
+		now = bpf_ktime_get_ns();
+		if (now - si->unsent_ns >= MSLAT_UNSENT_EVERY_NS) {
+			si->unsent_ns = now;
+			emit_arrival(MSLAT_ARRIVAL_UNSENT, now, si->pid, si->fd,
+				     tp->write_seq - tp->snd_nxt, 0);
+		}
+	}
 	/* tcp_probe runs before the segment is queued: skb->data is the TCP header */
 	if (bpf_probe_read_kernel(&doff, 1, skb->data + 12))
 		return 0;
@@ -436,8 +454,7 @@ int BPF_PROG(tcp_probe, struct sock *sk, const struct sk_buff *skb)
 	if (len <= hdr)
 		return 0;
 	/* Only the first bytes after the reader caught up start an arrival. */
-	tp = bpf_skc_to_tcp_sock(sk);
-	if (!tp || tp->rcv_nxt != tp->copied_seq)
+	if (tp->rcv_nxt != tp->copied_seq)
 		return 0;
 	now = bpf_ktime_get_ns();
 	if (si->fd < 0) {

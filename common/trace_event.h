@@ -50,6 +50,13 @@ enum trace_arrival_what {
 	 * was closed).
 	 */
 	TRACE_ARRIVAL_QUEUED = 2,
+	/*
+	 * A segment from the peer found BYTES the process had written to the
+	 * connection still unsent (Nagle's algorithm waiting for that ACK, a
+	 * full congestion or receive window): they leave about then. At most
+	 * one per connection per millisecond.
+	 */
+	TRACE_ARRIVAL_UNSENT = 3,
 };
 
 /* Request bytes reaching a traced socket, before the server reads them. */

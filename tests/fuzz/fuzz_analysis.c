@@ -184,7 +184,7 @@ static int arrival(struct gen *g, struct trace_writer *w)
 		.pid = PIDS[a & 3],
 		.fd = FDS[(a >> 2) & 7],
 		.bytes = (uint32_t)take(g->in, 2),
-		.what = (a >> 5) % 4,	/* 3: a kind no recorder writes */
+		.what = (a >> 5) % 5,	/* 4: a kind no recorder writes */
 	};
 
 	if (ar.what == TRACE_ARRIVAL_QUEUED)

@@ -125,6 +125,15 @@ static void arrive_queued(struct fx *f, int32_t fd, uint64_t t, uint32_t bytes, 
 	ASSERT_OK(correlator__arrival(f->c, 0, &a), "queued arrival");
 }
 
+/* An UNSENT record: a segment from the client found bytes of FD's still unsent at T. */
+static void unsent(struct fx *f, int32_t fd, uint64_t t)
+{
+	struct trace_arrival a = { .time_ns = t, .pid = PID, .fd = fd, .bytes = 9,
+				   .what = TRACE_ARRIVAL_UNSENT };
+
+	ASSERT_OK(correlator__arrival(f->c, 0, &a), "unsent");
+}
+
 /* Categories from the syscall refined by the fd kind (docs/correlation.md, Categories). */
 TEST(correlate, categories_by_fd_kind)
 {
@@ -2175,6 +2184,88 @@ TEST(correlate, receiving_requests_hold_back_their_time)
 	ASSERT_EQ_U64(c->shared_ns, 90, "C: the futex before its last receive");
 	ASSERT_EQ_U64(c->cat_ns[REQ_CAT_SYNC], 0, "C: nothing after it");
 	ASSERT_EQ_U64(c->end_ns, 800, "C: no end, its last receive");
+out:
+	fx_close(&f);
+}
+
+/*
+ * A response written in two sends whose second segment Nagle held until the
+ * client's delayed ACK, 40 us later here: the request ends when the ACK
+ * released it (an UNSENT record), and the wait is its `unsent` time. Records
+ * come in a frame before its rows, or in a later frame than the sends; one
+ * during a send, one of the next response's and one on a connection with
+ * nothing under way move nothing.
+ */
+TEST(correlate, unsent_last_bytes_end_the_response)
+{
+	for (int m = 0; m < 2; m++) {
+		struct fx f;
+		const struct request *r;
+
+		if (!fx_open(&f, conn_and_thread[m]))
+			return;
+		/* frame 1: arrivals, then rows */
+		arrive(&f, 5, 500);
+		unsent(&f, 5, 2250);			/* during the second send: nothing */
+		unsent(&f, 6, 2260);			/* fd 6 serves nothing */
+		tcp(&f, 1, "read", 5, 100, 800, 400);	/* #1, exit 1200 */
+		tcp(&f, 1, "write", 5, 50, 2000, 100);	/* headers, exit 2100 */
+		tcp(&f, 1, "write", 5, 9, 2200, 100);	/* body, exit 2300: held */
+		correlator__frame_end(f.c);
+		/* frame 2: the ACK's record comes after the sends it follows */
+		unsent(&f, 5, 42300);			/* #1's body leaves */
+		arrive(&f, 5, 43000);			/* #2 */
+		unsent(&f, 5, 44050);			/* during #2's send */
+		tcp(&f, 1, "read", 5, 100, 43100, 100);
+		tcp(&f, 1, "write", 5, 59, 44000, 100);	/* exit 44100 */
+		correlator__frame_end(f.c);
+		correlator__finish(f.c);
+		if (!ASSERT_EQ(f.got.n, 2, "requests"))
+			goto next;
+		r = &f.got.r[0];
+		ASSERT_TRUE(r->complete, "#1 complete");
+		ASSERT_EQ_U64(r->end_ns, 42300, "#1 ends when its last bytes left");
+		ASSERT_EQ_U64(r->latency_ns, 42300 - 500, "#1 latency");
+		ASSERT_EQ_U64(r->cat_ns[REQ_CAT_UNSENT], 42300 - 2300, "#1 unsent after its last send");
+		ASSERT_EQ_U64(r->ttfb_ns, 2100 - 500, "#1 first byte: its first send");
+		ASSERT_EQ_U64(r->cat_ns[REQ_CAT_NET], 200, "#1 net: the sends");
+		ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "#1 parts add up to the latency");
+		r = &f.got.r[1];
+		ASSERT_EQ_U64(r->start_ns, 43000, "#2 from its arrival");
+		ASSERT_EQ_U64(r->end_ns, 44100, "#2 ends at its send: the record came during it");
+		ASSERT_EQ_U64(r->cat_ns[REQ_CAT_UNSENT], 0, "#2 no unsent time");
+		ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "#2 parts add up to the latency");
+next:
+		fx_close(&f);
+	}
+}
+
+/* An UNSENT record after the client's next request began is that request's, never the previous one's. */
+TEST(correlate, unsent_after_the_next_request_is_not_the_previous_ones)
+{
+	struct fx f;
+	const struct request *r;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);		/* #1 */
+	tcp(&f, 1, "write", 5, 10, 1000, 100);		/* exit 1100 */
+	unsent(&f, 5, 5000);				/* #2's, its frame read first */
+	tcp(&f, 1, "read", 5, 100, 3000, 100);		/* #2, exit 3100, ends #1 */
+	tcp(&f, 1, "write", 5, 10, 4000, 100);		/* exit 4100 */
+	tcp(&f, 1, "read", 5, 100, 9000, 100);		/* #3 ends #2 */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 3, "requests"))
+		goto out;
+	r = &f.got.r[0];
+	ASSERT_EQ_U64(r->end_ns, 1100, "#1 ends at its send");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_UNSENT], 0, "#1 no unsent time");
+	r = &f.got.r[1];
+	ASSERT_EQ_U64(r->end_ns, 5000, "#2 ends when its last bytes left");
+	ASSERT_EQ_U64(r->cat_ns[REQ_CAT_UNSENT], 900, "#2 unsent");
+	ASSERT_EQ_U64(sum_parts(r), r->latency_ns, "#2 parts add up to the latency");
+	ASSERT_FALSE(f.got.r[2].complete, "#3 incomplete");
+	ASSERT_EQ_U64(f.got.r[2].cat_ns[REQ_CAT_UNSENT], 0, "#3 incomplete: no unsent time");
 out:
 	fx_close(&f);
 }
