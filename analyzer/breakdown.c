@@ -1168,7 +1168,11 @@ static void log_stats(struct priv *p)
 	if (st.unsent_dropped)
 		log_warn("%llu UNSENT records were dropped (more than %u waiting for the rows to "
 			 "reach their time): some responses may end early", (unsigned long long)st.unsent_dropped,
-			 1u << 18);
+			 UNSENT_AHEAD_CAP);
+	if (st.unsent_late >= 10 && st.unsent_late * 20 >= st.requests)
+		log_warn("%llu responses' last bytes left the host after their thread had taken its "
+			 "next request, which ends a response with --correlate thread: their 'unsent' "
+			 "time is not counted; --correlate conn counts it", (unsigned long long)st.unsent_late);
 	if (st.frames_skipped)
 		log_info("%llu receives under --min-request-bytes took no turn",
 			 (unsigned long long)st.frames_skipped);

@@ -43,15 +43,6 @@
 #ifndef ARRIVALS_AHEAD_CAP
 #define ARRIVALS_AHEAD_CAP (1u << 21)
 #endif
-/*
- * UNSENT records (bytes of a response still unsent when a segment from the
- * client came) wait per host until the rows reach their time: a frame's
- * arrivals come before its rows. At most one per connection per
- * millisecond; beyond this many ahead, counted and dropped.
- */
-#ifndef UNSENT_AHEAD_CAP
-#define UNSENT_AHEAD_CAP (1u << 18)
-#endif
 #ifndef LATE_WALK_CAP
 #define LATE_WALK_CAP 64	/* undelivered requests a late arrival looks back over */
 #endif
@@ -2335,8 +2326,20 @@ static void unsent_drain(struct correlator *c, struct chost *h, uint32_t host, u
 		}
 		if (h->nuns)
 			h->uns[i] = last;
-		if (r && !r->ended && r->state == RS_RESPONDING && u.t > r->last_send_exit &&
-		    u.t > r->unsent_ns)
+		/* Thread mode: a pool thread takes its next request before a delayed ACK comes. */
+		if (c->o.mode == CORRELATE_THREAD && f && !f->outbound && (!r || r->ended)) {
+			c->st.unsent_late++;
+			continue;
+		}
+		if (!r || r->state != RS_RESPONDING || u.t <= r->last_send_exit)
+			continue;	/* during a send, or no response under way */
+		/*
+		 * Later than --request-timeout after its last send: a broken time
+		 * (the request would have timed out first), not its end.
+		 */
+		if (u.t - r->last_send_exit > c->o.request_timeout_ns)
+			continue;
+		if (!r->ended && u.t > r->unsent_ns)
 			r->unsent_ns = u.t;
 	}
 	h->uns_next = h->nuns ? h->uns[0].t : UINT64_MAX;
@@ -2362,16 +2365,17 @@ int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_
 
 static int arrival_now(struct correlator *c, uint32_t host, const struct trace_arrival *a)
 {
-	struct cfd *f = fd_get(c, host, a->pid, a->fd);
+	struct cfd *f;
 	struct creq *r;
 	uint32_t k = 0;
 
+	if (a->what == TRACE_ARRIVAL_UNSENT)	/* for a connection the rows will have made */
+		return unsent_keep(c, host, a);
+	f = fd_get(c, host, a->pid, a->fd);
 	if (!f)
 		return -ENOMEM;
 	if (f == &c->other_fd)
 		return 0;
-	if (a->what == TRACE_ARRIVAL_UNSENT)
-		return unsent_keep(c, host, a);
 	if (a->what == TRACE_ARRIVAL_QUEUED)
 		return queued_keep(c, f, a->bytes ? a->time_ns : 0, a->accept_ns);
 	/*

@@ -102,6 +102,17 @@ void correlator__host_ends(const struct correlator *c, uint32_t pub, uint64_t *k
  */
 uint64_t correlator__clock_window(const struct correlator *c);
 
+/*
+ * UNSENT records (bytes of a response still unsent when a segment from the
+ * client came) wait per host until the rows reach their time: a frame's
+ * arrivals come before its rows. At most one per connection per
+ * millisecond; beyond this many ahead, counted and dropped.
+ * (#ifndef: make fuzz-build sets it tiny.)
+ */
+#ifndef UNSENT_AHEAD_CAP
+#define UNSENT_AHEAD_CAP (1u << 18)
+#endif
+
 /* The shortest HTTP/1.1 request: "GET / HTTP/1.1", the Host header it must have, a blank line. */
 #define TINY_TURN_BYTES 27u
 
@@ -112,8 +123,9 @@ struct correlator_stats {
 	uint64_t segments, segments_peak;	/* deferred attributions (held-back time) */
 	uint64_t arrivals_used, arrivals_dropped;
 	uint64_t arrivals_outgoing;	/* replies on the process's own connections: no requests */
-	uint64_t unsent_used;		/* UNSENT records that ended a response later */
+	uint64_t unsent_used;		/* responses ended later by an UNSENT record */
 	uint64_t unsent_dropped;	/* beyond UNSENT_AHEAD_CAP buffered ahead of the rows */
+	uint64_t unsent_late;		/* thread mode: on a connection whose request had ended */
 	uint64_t fds, threads;		/* distinct keys */
 	uint64_t folded_events;		/* rows of threads or fds beyond the cap on distinct keys */
 	uint64_t early_replays;		/* frames' rows replayed before their end (too many rows) */

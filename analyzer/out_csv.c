@@ -206,15 +206,15 @@ static const char *const request_cols[] = {
 	"id", "host", "pid", "tid", "fd", "fd_kind", "complete", "timed_out", "queued",
 	"start_ns", "end_ns", "latency_ns",
 	"queue_ns", "net_ns", "file_ns", "sync_ns", "device_ns", "mem_ns", "sleep_ns",
-	"process_ns", "other_ns", "unsent_ns", "user_ns", "shared_ns",
+	"process_ns", "other_ns", "user_ns", "shared_ns",
 	"syscalls", "bytes_in", "bytes_out", "ttfb_ns", "sends", "bursts", "gap_max_ns",
-	"gap_sum_ns", "marker_id", NULL
+	"gap_sum_ns", "marker_id", "unsent_ns", NULL
 };
 
 /* Category columns of requests.csv, in header order. */
 static const enum req_category request_cats[] = {
 	REQ_CAT_QUEUE, REQ_CAT_NET, REQ_CAT_FILE, REQ_CAT_SYNC, REQ_CAT_DEVICE, REQ_CAT_MEM,
-	REQ_CAT_SLEEP, REQ_CAT_PROCESS, REQ_CAT_OTHER, REQ_CAT_UNSENT,
+	REQ_CAT_SLEEP, REQ_CAT_PROCESS, REQ_CAT_OTHER,
 };
 
 /* Decimal digits of V at P; returns the end. */
@@ -249,6 +249,7 @@ void out_csv__on_request(const struct request *r, void *ctx)
 	const uint64_t tail[] = {
 		r->user_ns, r->shared_ns, r->syscalls, r->bytes_in, r->bytes_out, r->ttfb_ns,
 		r->sends, r->bursts, r->gap_max_ns, r->gap_sum_ns, r->marker_id,
+		r->cat_ns[REQ_CAT_UNSENT],	/* last: added after the others, columns keep their place */
 	};
 	char row[64 * 24], *p = row;
 	const char *kind = fd_kind__name(r->fd_kind);

@@ -66,7 +66,8 @@ int main(int argc, char **argv)
 			break;
 		case TRACE_ITEM_ARRIVAL:
 			printf("A\t%s\t%u\t%d\t%u\t%" PRIu64 "\n", it.arrival.what == TRACE_ARRIVAL_CONNECT ? "connect" :
-			       it.arrival.what == TRACE_ARRIVAL_QUEUED ? "queued" : "data",
+			       it.arrival.what == TRACE_ARRIVAL_QUEUED ? "queued" :
+			       it.arrival.what == TRACE_ARRIVAL_UNSENT ? "unsent" : "data",
 			       it.arrival.pid, it.arrival.fd, it.arrival.bytes, it.arrival.time_ns);
 			break;
 		case TRACE_ITEM_SCHED:

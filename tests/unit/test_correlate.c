@@ -2269,3 +2269,127 @@ TEST(correlate, unsent_after_the_next_request_is_not_the_previous_ones)
 out:
 	fx_close(&f);
 }
+
+/* An UNSENT record with a broken time (a damaged file) is no response's end: it made one 584 years long. */
+TEST(correlate, unsent_broken_time_is_not_a_response_end)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);
+	tcp(&f, 1, "write", 5, 10, 1000, 100);		/* exit 1100 */
+	unsent(&f, 5, UINT64_MAX - 5);			/* broken time */
+	tcp(&f, 2, "futex", -1, 0, 5000, 100);		/* more rows, any thread */
+	correlator__finish(f.c);
+	if (ASSERT_EQ(f.got.n, 1, "requests"))
+		ASSERT_TRUE(f.got.r[0].latency_ns < 100 * MS, "latency bounded (got ~2^64)");
+	fx_close(&f);
+}
+
+/*
+ * A record 150 ms after the last send (timeout 100 ms) counts for nothing,
+ * whether or not an unrelated row of another thread came between (which
+ * times the request out first): it once counted only without that row.
+ */
+TEST(correlate, unsent_past_the_timeout_whatever_rows_come_between)
+{
+	uint64_t end[2] = { 0, 0 };
+
+	for (int k = 0; k < 2; k++) {
+		struct fx f;
+
+		if (!fx_open(&f, CORRELATE_CONN))
+			return;
+		tcp(&f, 1, "read", 5, 100, 0, 100);
+		tcp(&f, 1, "write", 5, 10, 1000, 100);			/* exit 1100 */
+		unsent(&f, 5, 150 * MS);
+		if (k)
+			ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 120 * MS, 100);	/* unrelated */
+		ev(&f, 2, "futex", -1, FD_KIND_NONE, 0, 200 * MS, 100);
+		correlator__finish(f.c);
+		if (ASSERT_EQ(f.got.n, 1, "requests"))
+			end[k] = f.got.r[0].end_ns;
+		fx_close(&f);
+	}
+	ASSERT_EQ_U64(end[0], end[1], "end does not depend on an unrelated row");
+}
+
+/*
+ * Thread mode, a pool thread serving two connections: it reads fd 7's
+ * request before fd 5's delayed ACK comes, which ends fd 5's request at its
+ * send (a known limit, docs/correlation.md); the record is counted as late.
+ */
+TEST(correlate, unsent_thread_mode_pool_thread_counts_it_late)
+{
+	struct correlator_stats st;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_THREAD))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);
+	tcp(&f, 1, "write", 5, 50, 1000, 100);
+	tcp(&f, 1, "write", 5, 9, 1200, 100);		/* exit 1300, held by Nagle */
+	unsent(&f, 5, 40 * MS);
+	tcp(&f, 1, "read", 7, 100, 2000, 100);		/* another connection's request */
+	tcp(&f, 1, "write", 7, 50, 3000, 100);
+	tcp(&f, 1, "read", 5, 100, 41 * MS, 100);	/* fd 5's next request */
+	correlator__finish(f.c);
+	correlator__stats(f.c, &st);
+	if (ASSERT_TRUE(f.got.n >= 1, "requests"))
+		ASSERT_EQ_U64(f.got.r[0].end_ns, 1300, "fd 5's #1 ends at its send in thread mode");
+	ASSERT_EQ_U64(st.unsent_late, 1, "the record came late, and is counted");
+	ASSERT_EQ_U64(st.unsent_used, 0, "and used for nothing");
+	fx_close(&f);
+}
+
+/* With --sched (rows replayed at their frame's end) a record in the next frame still ends #1. */
+TEST(correlate, unsent_sched_mode)
+{
+	struct correlator_opts o = { .mode = CORRELATE_CONN, .sched = true, .on_request = collect,
+				     .request_timeout_ns = 100 * MS };
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	correlator__free(f.c);
+	o.ctx = &f.got;
+	f.c = correlator__new(&o);
+	if (!ASSERT_OK_PTR(f.c, "correlator"))
+		goto out;
+	tcp(&f, 1, "read", 5, 100, 0, 100);
+	tcp(&f, 1, "write", 5, 10, 1000, 100);		/* exit 1100 */
+	correlator__frame_end(f.c);
+	unsent(&f, 5, 40000);
+	tcp(&f, 1, "read", 5, 100, 50000, 100);
+	tcp(&f, 1, "write", 5, 10, 60000, 100);
+	correlator__frame_end(f.c);
+	correlator__finish(f.c);
+	if (ASSERT_EQ(f.got.n, 2, "requests"))
+		ASSERT_EQ_U64(f.got.r[0].end_ns, 40000, "#1 ends at the record");
+out:
+	fx_close(&f);
+}
+
+/* Batches (the fast loop while nothing waits), a held row at a batch's end (a gap), a record between. */
+TEST(correlate, unsent_batches_and_held_row)
+{
+	struct fx f;
+	struct batch b = { .n = 0 };
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	brow(&f, &b, 1, "read", 5, FD_KIND_TCP, 100, 0, 100);
+	brow(&f, &b, 1, "write", 5, FD_KIND_TCP, 10, 1000, 100);	/* exit 1100 */
+	brow(&f, &b, 2, "futex", -1, FD_KIND_NONE, 0, 2000, 3000 * MS);	/* a gap: held */
+	bsend(&f, &b);
+	correlator__frame_end(f.c);
+	unsent(&f, 5, 40 * MS);
+	brow(&f, &b, 1, "read", 5, FD_KIND_TCP, 100, 3001 * MS, 100);
+	brow(&f, &b, 1, "write", 5, FD_KIND_TCP, 10, 3002 * MS, 100);
+	bsend(&f, &b);
+	correlator__finish(f.c);
+	if (ASSERT_EQ(f.got.n, 2, "requests"))
+		ASSERT_EQ_U64(f.got.r[0].end_ns, 40 * MS, "#1 ends at the record");
+	fx_close(&f);
+}
