@@ -327,6 +327,13 @@ struct cfd {
 	struct queued *queued;
 	uint32_t qhead, nqueued, capqueued;
 	struct creq *recent;	/* newest undelivered request started on this fd */
+	/*
+	 * Thread mode: the end of the last complete response on it (not timed
+	 * out), for UNSENT records that come after its thread took another
+	 * request; unsent_late: one of them was counted.
+	 */
+	uint64_t resp_end_ns;
+	bool unsent_late;
 };
 
 /* An UNSENT record waiting for the rows to reach its time. */
@@ -967,6 +974,10 @@ static void req_end(struct correlator *c, struct creq *r, bool timed_out)
 			r->pub.cat_ns[REQ_CAT_UNSENT] = r->unsent_ns - r->last_send_exit;
 			r->pub.end_ns = r->unsent_ns;
 			c->st.unsent_used++;
+		}
+		if (c->o.mode == CORRELATE_THREAD && r->fde && !timed_out) {
+			r->fde->resp_end_ns = r->pub.end_ns;
+			r->fde->unsent_late = false;
 		}
 	} else {
 		r->pub.complete = false;
@@ -2298,9 +2309,11 @@ static int unsent_keep(struct correlator *c, uint32_t host, const struct trace_a
 /*
  * HOST's UNSENT records up to T, in time order: each one after its
  * connection's response's last send returned (while it is open, before
- * the client's next request) is when that response's last bytes left.
- * One during a send, or on a connection with no response under way, was
- * bytes still to be sent while the server wrote them: nothing to move.
+ * the client's next request, within --request-timeout of its last
+ * activity) is when that response's last bytes left. One during a send,
+ * or on a connection with no response under way, was bytes still to be
+ * sent while the server wrote them: nothing to move. In thread mode one
+ * after its response ended is counted late (st.unsent_late).
  */
 static void unsent_drain(struct correlator *c, struct chost *h, uint32_t host, uint64_t t)
 {
@@ -2326,20 +2339,28 @@ static void unsent_drain(struct correlator *c, struct chost *h, uint32_t host, u
 		}
 		if (h->nuns)
 			h->uns[i] = last;
-		/* Thread mode: a pool thread takes its next request before a delayed ACK comes. */
-		if (c->o.mode == CORRELATE_THREAD && f && !f->outbound && (!r || r->ended)) {
-			c->st.unsent_late++;
+		/*
+		 * Thread mode: a pool thread takes its next request before a
+		 * delayed ACK comes, which ended the response: counted once per
+		 * response, for a warning.
+		 */
+		if (c->o.mode == CORRELATE_THREAD && f && (!r || r->ended)) {
+			if (!f->unsent_late && f->resp_end_ns && u.t > f->resp_end_ns &&
+			    u.t - f->resp_end_ns <= c->o.request_timeout_ns) {
+				f->unsent_late = true;
+				c->st.unsent_late++;
+			}
 			continue;
 		}
-		if (!r || r->state != RS_RESPONDING || u.t <= r->last_send_exit)
+		if (!r || r->ended || r->state != RS_RESPONDING || u.t <= r->last_send_exit)
 			continue;	/* during a send, or no response under way */
 		/*
-		 * Later than --request-timeout after its last send: a broken time
-		 * (the request would have timed out first), not its end.
+		 * More than --request-timeout after the request's last activity: it
+		 * would have timed out first. A broken time, not its end.
 		 */
-		if (u.t - r->last_send_exit > c->o.request_timeout_ns)
+		if (u.t > r->last_activity_ns && u.t - r->last_activity_ns > c->o.request_timeout_ns)
 			continue;
-		if (!r->ended && u.t > r->unsent_ns)
+		if (u.t > r->unsent_ns)
 			r->unsent_ns = u.t;
 	}
 	h->uns_next = h->nuns ? h->uns[0].t : UINT64_MAX;

@@ -125,7 +125,7 @@ struct correlator_stats {
 	uint64_t arrivals_outgoing;	/* replies on the process's own connections: no requests */
 	uint64_t unsent_used;		/* responses ended later by an UNSENT record */
 	uint64_t unsent_dropped;	/* beyond UNSENT_AHEAD_CAP buffered ahead of the rows */
-	uint64_t unsent_late;		/* thread mode: on a connection whose request had ended */
+	uint64_t unsent_late;		/* thread mode: responses ended before an UNSENT record of theirs */
 	uint64_t fds, threads;		/* distinct keys */
 	uint64_t folded_events;		/* rows of threads or fds beyond the cap on distinct keys */
 	uint64_t early_replays;		/* frames' rows replayed before their end (too many rows) */

@@ -2393,3 +2393,104 @@ TEST(correlate, unsent_batches_and_held_row)
 		ASSERT_EQ_U64(f.got.r[0].end_ns, 40 * MS, "#1 ends at the record");
 	fx_close(&f);
 }
+
+/*
+ * Thread mode: a network-paced response (one send, then a record per ms) on
+ * a pool thread that took its next request: one response counted late, not
+ * 30 records (which made the warning speak of 30 responses).
+ */
+TEST(correlate, unsent_late_counts_responses_not_records)
+{
+	struct correlator_stats st;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_THREAD))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);
+	tcp(&f, 1, "write", 5, 1 << 20, 1000, 100);	/* 1 MiB into the send buffer, exit 1100 */
+	tcp(&f, 1, "read", 7, 100, 2000, 100);		/* the pool thread's next request */
+	tcp(&f, 1, "write", 7, 50, 3000, 100);
+	for (int i = 1; i <= 30; i++)
+		unsent(&f, 5, i * MS);			/* the transfer, paced by the network */
+	tcp(&f, 1, "read", 7, 100, 40 * MS, 100);
+	correlator__finish(f.c);
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.unsent_late, 1, "one late response");
+	fx_close(&f);
+}
+
+/* Thread mode: a connection that never served a request (writes only: a stream begun before the recording) has nothing late. */
+TEST(correlate, unsent_late_needs_a_response)
+{
+	struct correlator_stats st;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_THREAD))
+		return;
+	tcp(&f, 2, "write", 9, 1 << 16, 0, 100);	/* fd 9: writes only */
+	tcp(&f, 1, "read", 5, 100, 500, 100);
+	tcp(&f, 1, "write", 5, 50, 1000, 100);
+	for (int i = 1; i <= 20; i++) {
+		unsent(&f, 9, i * MS);
+		tcp(&f, 2, "write", 9, 1 << 16, i * MS + 10000, 100);
+	}
+	correlator__finish(f.c);
+	correlator__stats(f.c, &st);
+	ASSERT_EQ_U64(st.unsent_late, 0, "no request on fd 9: nothing late");
+	fx_close(&f);
+}
+
+/* An UNSENT record read (frame 1) before the first row of its fd (frame 2, earlier times): it waits, and ends #1. */
+TEST(correlate, unsent_before_its_fd_is_known)
+{
+	for (int m = 0; m < 2; m++) {
+		struct fx f;
+
+		if (!fx_open(&f, conn_and_thread[m]))
+			return;
+		unsent(&f, 5, 42000);
+		tcp(&f, 2, "futex", -1, 0, 100, 100);
+		correlator__frame_end(f.c);
+		tcp(&f, 1, "read", 5, 100, 200, 100);
+		tcp(&f, 1, "write", 5, 10, 1000, 100);	/* exit 1100 */
+		tcp(&f, 2, "futex", -1, 0, 50000, 100);
+		correlator__frame_end(f.c);
+		correlator__finish(f.c);
+		if (ASSERT_EQ(f.got.n, 1, "requests"))
+			ASSERT_EQ_U64(f.got.r[0].end_ns, 42000, "ends at the record");
+		fx_close(&f);
+	}
+}
+
+/*
+ * A timeout shorter than the delayed ACK, but activity on the fd (an EAGAIN
+ * read) keeps the request open: the bound is from its last activity, not
+ * its last send, so the record still ends it.
+ */
+TEST(correlate, unsent_bound_is_from_the_last_activity)
+{
+	struct correlator_opts o = { .mode = CORRELATE_CONN, .on_request = collect,
+				     .request_timeout_ns = 30 * MS };
+	struct correlator_stats st;
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	correlator__free(f.c);
+	o.ctx = &f.got;
+	f.c = correlator__new(&o);
+	tcp(&f, 1, "read", 5, 100, 0, 100);
+	tcp(&f, 1, "write", 5, 10, 1000, 100);		/* exit 1100 */
+	tcp(&f, 1, "read", 5, -11, 20 * MS, 100);	/* EAGAIN: activity */
+	unsent(&f, 5, 41 * MS);
+	tcp(&f, 1, "read", 5, 100, 45 * MS, 100);
+	tcp(&f, 1, "write", 5, 10, 46 * MS, 100);
+	correlator__finish(f.c);
+	correlator__stats(f.c, &st);
+	if (ASSERT_EQ(f.got.n, 2, "requests")) {
+		ASSERT_FALSE(f.got.r[0].timed_out, "#1 not timed out");
+		ASSERT_EQ_U64(f.got.r[0].end_ns, 41 * MS, "#1 ends at the record");
+	}
+	ASSERT_EQ_U64(st.unsent_used, 1, "one response ended later");
+	fx_close(&f);
+}
