@@ -345,10 +345,9 @@ struct unsent {
 
 struct chost {
 	uint64_t now_ns;		/* the latest exit time seen */
-	/* UNSENT records ahead of the rows: a min-heap by time; the earliest's, or UINT64_MAX. */
+	/* UNSENT records ahead of the rows: a min-heap by time. */
 	struct unsent *uns;
 	uint32_t nuns, capuns;
-	uint64_t uns_next;
 	/*
 	 * Nothing expires, and the clock has not jumped, while exits are at most
 	 * this: the LRU head's last activity (or now_ns) + timeout. 0 when the
@@ -445,10 +444,8 @@ static struct chost *host_grow(struct correlator *c, uint32_t host)
 		if (!h)
 			return NULL;
 		memset(h + c->nhosts, 0, (host + 1 - c->nhosts) * sizeof(*h));
-		for (uint32_t i = c->nhosts; i <= host; i++) {
+		for (uint32_t i = c->nhosts; i <= host; i++)
 			h[i].pub_host = i;
-			h[i].uns_next = UINT64_MAX;
-		}
 		c->hosts = h;
 		c->nhosts = host + 1;
 	}
@@ -2123,7 +2120,7 @@ event_now(struct correlator *c, struct chost *h, uint32_t host, const struct tra
 		}
 	}
 	/* UNSENT records up to this row's exit first: the receive that ends a response comes after its own. */
-	if (!no_unsent && __builtin_expect(exit_ns >= h->uns_next, 0))
+	if (!no_unsent && __builtin_expect(h->nuns && exit_ns >= h->uns[0].t, 0))
 		unsent_drain(c, h, host, exit_ns);
 	th = thread_get(c, host, ev->pid, ev->tid);
 	if (!th)
@@ -2302,8 +2299,33 @@ static int unsent_keep(struct correlator *c, uint32_t host, const struct trace_a
 	for (i = h->nuns++; i && h->uns[(i - 1) / 2].t > u.t; i = (i - 1) / 2)
 		h->uns[i] = h->uns[(i - 1) / 2];
 	h->uns[i] = u;
-	h->uns_next = h->uns[0].t;
 	return 0;
+}
+
+/* H's earliest UNSENT record, taken out of the heap (H has one). */
+static struct unsent unsent_pop(struct chost *h)
+{
+	struct unsent first = h->uns[0], last = h->uns[--h->nuns];
+	uint32_t i = 0;
+
+	if (!h->nuns)
+		return first;
+	/* Down the heap from the root with the last entry. */
+	for (;;) {
+		uint32_t l = 2 * i + 1, m = i;
+		uint64_t mt = last.t;
+
+		if (l < h->nuns && h->uns[l].t < mt)
+			m = l, mt = h->uns[l].t;
+		if (l + 1 < h->nuns && h->uns[l + 1].t < mt)
+			m = l + 1;
+		if (m == i)
+			break;
+		h->uns[i] = h->uns[m];
+		i = m;
+	}
+	h->uns[i] = last;
+	return first;
 }
 
 /*
@@ -2318,27 +2340,10 @@ static int unsent_keep(struct correlator *c, uint32_t host, const struct trace_a
 static void unsent_drain(struct correlator *c, struct chost *h, uint32_t host, uint64_t t)
 {
 	while (h->nuns && h->uns[0].t <= t) {
-		struct unsent u = h->uns[0], last = h->uns[--h->nuns];
+		struct unsent u = unsent_pop(h);
 		struct cfd *f = fd_find(c, host, u.pid, u.fd);
 		struct creq *r = f ? f->recent : NULL;
-		uint32_t i = 0;
 
-		/* Down the heap from the root with the last entry. */
-		for (;;) {
-			uint32_t l = 2 * i + 1, m = i;
-			uint64_t mt = last.t;
-
-			if (l < h->nuns && h->uns[l].t < mt)
-				m = l, mt = h->uns[l].t;
-			if (l + 1 < h->nuns && h->uns[l + 1].t < mt)
-				m = l + 1;
-			if (m == i)
-				break;
-			h->uns[i] = h->uns[m];
-			i = m;
-		}
-		if (h->nuns)
-			h->uns[i] = last;
 		/*
 		 * Thread mode: a pool thread takes its next request before a
 		 * delayed ACK comes, which ended the response: counted once per
@@ -2363,7 +2368,6 @@ static void unsent_drain(struct correlator *c, struct chost *h, uint32_t host, u
 		if (u.t > r->unsent_ns)
 			r->unsent_ns = u.t;
 	}
-	h->uns_next = h->nuns ? h->uns[0].t : UINT64_MAX;
 }
 
 int correlator__arrival(struct correlator *c, uint32_t host, const struct trace_arrival *a)
