@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
@@ -34,6 +35,7 @@
 
 static volatile sig_atomic_t stop_signal;	/* SIGINT/SIGTERM/SIGHUP received */
 static volatile sig_atomic_t stop_count;
+static volatile sig_atomic_t stop_from_terminal;	/* the last stop reached our whole process group */
 static volatile sig_atomic_t got_sigchld;
 static volatile pid_t forward_to;		/* the command, once started */
 
@@ -50,6 +52,8 @@ struct recorder {
 	int child_status;
 	bool child_reaped;
 	bool failed;			/* stopped by an error, the file closed with a footer */
+	int stops_passed_on;		/* stop signals passed on to the command's other processes */
+	uint64_t rest_checked_ns;	/* when the command's other processes were last looked for */
 	uint64_t stop_deadline_ns;	/* set at the stop: the command's one deadline */
 	Mslat__Footer__Reason reason;
 };
@@ -79,7 +83,8 @@ static void on_stop(int sig, siginfo_t *si, void *uctx)
 	 * A terminal's ^C already reaches the command (same process group);
 	 * pass on only what a process sent to us alone (kill, a supervisor).
 	 */
-	if (forward_to > 0 && (si->si_code == SI_USER || si->si_code == SI_QUEUE))
+	stop_from_terminal = si->si_code != SI_USER && si->si_code != SI_QUEUE;
+	if (forward_to > 0 && !stop_from_terminal)
 		kill(forward_to, sig);
 }
 
@@ -270,6 +275,10 @@ static int start_command(struct recorder *r)
 		log_error("cannot create a pipe: %s", strerror(errno));
 		return -errno;
 	}
+	/* what the command starts stays ours when its parent exits: a stop reaches it */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0))
+		log_warn("cannot become a subreaper (%s): a stop reaches only the processes "
+			 "whose parent is alive", strerror(errno));
 	pid = fork();
 	if (pid < 0) {
 		log_error("cannot fork: %s", strerror(errno));
@@ -331,22 +340,79 @@ static void release_command(struct recorder *r)
 	}
 }
 
+/*
+ * Reap the command when it has exited (BLOCK: wait for it), and every other
+ * child that has: as a subreaper the recorder inherits the command's
+ * orphans, and their zombies are ours to clear.
+ */
 static void reap_child(struct recorder *r, bool block)
 {
 	int status;
 	pid_t p;
 
 	got_sigchld = 0;
-	if (!r->child || r->child_reaped)
+	if (!r->child)
 		return;
-	do {
-		p = waitpid(r->child, &status, block ? 0 : WNOHANG);
-	} while (p < 0 && errno == EINTR);
-	if (p == r->child) {
-		r->child_status = status;
-		r->child_reaped = true;
-		forward_to = 0;
+	for (;;) {
+		p = waitpid(-1, &status, block && !r->child_reaped ? 0 : WNOHANG);
+		if (p < 0 && errno == EINTR)
+			continue;
+		if (p <= 0)
+			break;
+		if (p == r->child) {
+			r->child_status = status;
+			r->child_reaped = true;
+			forward_to = 0;
+		}
 	}
+}
+
+/*
+ * Send SIG to the command's other processes: every live descendant of the
+ * recorder but the command itself, which the caller signals. Being a child
+ * subreaper keeps the orphans among them (the workers of a master that does
+ * not pass a stop on, like php -S; a daemon's second fork). FROM_TERMINAL:
+ * those in our process group had SIG from the terminal already, and a second
+ * one can turn a graceful stop into a forced one (uvicorn's second ^C). One
+ * that ignores SIG (a shell's background job ignores SIGINT) gets SIGTERM
+ * instead. SIG 0 only counts them. Returns how many there are, or 0 when
+ * /proc cannot tell.
+ */
+static size_t command_rest(struct recorder *r, int sig, bool from_terminal)
+{
+	pid_t self = getpid(), *desc = NULL;
+	ssize_t n = procs__descendants(&self, 1, &desc);
+	size_t left = 0;
+
+	for (ssize_t i = 0; i < n; i++) {
+		int s = sig;
+
+		if (desc[i] == r->child && !r->child_reaped)
+			continue;
+		left++;
+		if (!s)
+			continue;
+		if (s != SIGKILL && procs__ignores(desc[i], s))
+			s = SIGTERM;
+		else if (from_terminal && getpgid(desc[i]) == getpgrp())
+			continue;
+		if (kill(desc[i], s) && errno == EPERM)
+			log_warn("cannot send SIG%s to pid %d, started by '%s' (its user changed): "
+				 "it runs on", sigabbrev_np(s), (int)desc[i], r->opts.command[0]);
+	}
+	free(desc);
+	return left;
+}
+
+/* The command and all it started have exited. Looks in /proc at most every 50 ms. */
+static bool command_gone(struct recorder *r, uint64_t now)
+{
+	if (!r->child_reaped)
+		return false;
+	if (now - r->rest_checked_ns < 50 * 1000000ULL)
+		return false;
+	r->rest_checked_ns = now;
+	return command_rest(r, 0, false) == 0;
 }
 
 /* --- load and attach ----------------------------------------------------------- */
@@ -559,11 +625,21 @@ static int housekeeping(struct recorder *r, uint64_t now)
 	return err;
 }
 
-/* Ask the command to stop (signal SIG, 0 if already forwarded): STOP_WAIT_MS from now on. */
+/*
+ * Ask the command to stop: SIG to it and to all it started, STOP_WAIT_MS from
+ * now on. SIG 0: a stop signal that on_stop passed on to the command (or the
+ * terminal sent to all): pass it on to the command's other processes.
+ */
 static void stop_command(struct recorder *r, int sig, uint64_t now)
 {
-	if (r->child && !r->child_reaped && sig)
-		kill(r->child, sig);
+	if (sig) {
+		if (!r->child_reaped)
+			kill(r->child, sig);
+		command_rest(r, sig, false);
+	} else {
+		command_rest(r, stop_signal, stop_from_terminal);
+	}
+	r->stops_passed_on = stop_count;
 	if (!r->stop_deadline_ns)
 		r->stop_deadline_ns = now + STOP_WAIT_MS * 1000000ULL;
 }
@@ -588,21 +664,25 @@ static int record_loop(struct recorder *r)
 		if (stop_signal && !stopping) {
 			stopping = true;
 			r->reason = MSLAT__FOOTER__REASON__STOPPED;
-			if (!r->child || r->child_reaped)
+			if (!r->child)
 				return 0;
-			stop_command(r, 0, now);	/* on_stop forwarded it */
+			stop_command(r, 0, now);	/* on_stop forwarded it to the command */
 			log_info("waiting for '%s' to exit", o->command[0]);
 		}
-		if (stopping && stop_count > 1)
+		if (stopping && stop_count > 1) {
+			if (r->child && r->stops_passed_on < stop_count)
+				stop_command(r, 0, now);
 			return 0;	/* asked twice: stop now */
+		}
 		if (end && now >= end && !stopping) {
 			r->reason = MSLAT__FOOTER__REASON__DURATION;
-			if (!r->child || r->child_reaped)
+			if (!r->child)
 				return 0;
 			stopping = true;
 			stop_command(r, SIGTERM, now);
 		}
-		if (stopping && (r->child_reaped || now >= r->stop_deadline_ns))
+		/* the command's processes are recorded to their last syscall */
+		if (stopping && (command_gone(r, now) || now >= r->stop_deadline_ns))
 			return 0;
 		if (now >= next_hk) {
 			next_hk = now + HOUSEKEEPING_MS * 1000000ULL;
@@ -617,12 +697,22 @@ static int record_loop(struct recorder *r)
 				log_error("cannot rotate: recording stops in '%s'", r->out.path);
 				r->failed = true;
 				r->reason = MSLAT__FOOTER__REASON__ERROR;
-				if (!r->child || r->child_reaped)
+				if (!r->child)
 					return 0;
 				if (!stopping)
 					stop_command(r, SIGTERM, now);
 				stopping = true;
 			}
+		}
+		if (!r->procs.cnt) {
+			/*
+			 * A target forks, then exits, between a drain and drop_dead
+			 * (`sh -c 'server &'`): its fork's record, written before the
+			 * exit, still waits in the ring buffer and names a live target.
+			 */
+			n = drain__consume(&r->drain);
+			if (n < 0)
+				return n;
 		}
 		if (!r->procs.cnt) {
 			if (!stopping)
@@ -646,30 +736,40 @@ static int finish(struct recorder *r)
 
 /*
  * The command after the recording: after a stop, until the deadline set at
- * the stop (STOP_WAIT_MS in all), then SIGKILL; after a failure, it runs on
- * untraced and untouched until it exits.
+ * the stop (STOP_WAIT_MS in all), then SIGKILL to it and to all it started;
+ * after a failure, it runs on untraced and untouched until it exits.
  */
 static void wait_command(struct recorder *r, bool bounded)
 {
-	if (!r->child || r->child_reaped)
-		return;
+	bool stopped = r->stop_deadline_ns != 0;
+	size_t left;
+
 	if (!bounded) {
 		reap_child(r, true);
 		return;
 	}
-	if (!r->stop_deadline_ns)	/* the targets exited: only the reaping is left */
+	if (!stopped)	/* the targets exited: only the reaping is left */
 		r->stop_deadline_ns = mono_ns() + STOP_WAIT_MS * 1000000ULL;
 	for (;;) {
 		reap_child(r, false);
-		if (r->child_reaped || mono_ns() >= r->stop_deadline_ns)
+		if (stopped ? command_gone(r, mono_ns()) : r->child_reaped)
+			break;
+		if (mono_ns() >= r->stop_deadline_ns)
 			break;
 		usleep(10000);
 	}
 	if (!r->child_reaped) {
 		log_warn("'%s' (pid %d) did not exit: killing it", r->opts.command[0], (int)r->child);
 		kill(r->child, SIGKILL);
-		reap_child(r, true);
 	}
+	/* untraced (--no-follow-forks) and nobody asked them to stop: left alone */
+	left = stopped ? command_rest(r, 0, false) : 0;
+	if (left) {
+		log_warn("%zu process%s started by '%s' did not exit: killing %s", left,
+			 left == 1 ? "" : "es", r->opts.command[0], left == 1 ? "it" : "them");
+		command_rest(r, SIGKILL, false);
+	}
+	reap_child(r, true);
 }
 
 static int command_status(const struct recorder *r)

@@ -356,3 +356,21 @@ pid_t procs__tgid(pid_t pid)
 	free(buf);
 	return tgid;
 }
+
+bool procs__ignores(pid_t pid, int sig)
+{
+	char path[64], *buf, *p;
+	unsigned long long mask = 0;
+
+	if (sig < 1 || sig > 64)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	buf = read_small(path, 8192, NULL);
+	if (!buf)
+		return false;
+	p = strstr(buf, "\nSigIgn:");
+	if (p)
+		mask = strtoull(p + 8, NULL, 16);
+	free(buf);
+	return mask >> (sig - 1) & 1;
+}

@@ -179,9 +179,12 @@ else
 	fail "startup stop: -p, the recorder did not stop within 30 s"
 fi
 
-# one deadline after a stop: a command ignoring SIGTERM is killed 10 s after it, not 20
-if start_rec "$TMP/ign.err" -o "$TMP/ign.mslat" -- sh -c "trap '' TERM; exec '$W' spin"; then
+# one deadline after a stop: a command ignoring SIGTERM is killed 10 s after
+# it, not 20, and so is a worker it started (which ignores it too)
+if start_rec "$TMP/ign.err" -o "$TMP/ign.mslat" -- sh -c "trap '' TERM; '$W' spin & echo \$! >'$TMP/ign.w'; exec '$W' spin"; then
 	sleep 0.3
+	ign_w=$(cat "$TMP/ign.w")
+	pids_to_kill+=("$ign_w")
 	t0=$(date +%s%N)
 	kill -TERM "$REC_PID"
 	wait "$REC_PID"
@@ -189,9 +192,117 @@ if start_rec "$TMP/ign.err" -o "$TMP/ign.mslat" -- sh -c "trap '' TERM; exec '$W
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	[ "$rc" -eq 137 ] && [ "$ms" -ge 9500 ] && [ "$ms" -lt 13000 ] && [ "$(total "$TMP/ign.mslat" footer)" = 1 ] &&
 		pass "stop deadline: SIGKILL 10 s after the stop (${ms} ms), footer" || fail "stop deadline: exit $rc after ${ms} ms"
+	wait_exit "$ign_w" 5 && pass "stop deadline: the command's worker was killed too" ||
+		fail "stop deadline: worker $ign_w still runs: $(cat "$TMP/ign.err")"
+	grep -q "1 process started by 'sh' did not exit: killing it" "$TMP/ign.err" &&
+		pass "stop deadline: the worker's kill is said" || fail "stop deadline: $(cat "$TMP/ign.err")"
 else
 	fail "stop deadline: the recorder did not start: $(cat "$TMP/ign.err")"
 fi
+
+# A stop reaches all the command started, not just the command: here a master
+# that dies of SIGTERM without passing it on (as php -S does), leaving two
+# workers orphaned. They are stopped too, and recorded to their last syscall.
+if start_rec "$TMP/tree.err" -o "$TMP/mw.mslat" -- sh -c "'$W' spin & echo \$! >'$TMP/mw.1'; '$W' spin & echo \$! >'$TMP/mw.2'; wait"; then
+	sleep 0.5
+	mw1=$(cat "$TMP/mw.1"); mw2=$(cat "$TMP/mw.2")
+	pids_to_kill+=("$mw1" "$mw2")
+	t0=$(date +%s%N)
+	kill -TERM "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	gone=0
+	wait_exit "$mw1" 5 && wait_exit "$mw2" 5 && gone=1
+	[ "$rc" -eq 143 ] && [ "$gone" = 1 ] && [ "$ms" -lt 5000 ] &&
+		pass "stop: the command's workers stop with it (${ms} ms)" ||
+		fail "stop: exit $rc after ${ms} ms, workers $mw1 $mw2 gone=$gone: $(cat "$TMP/tree.err")"
+	trace "$TMP/mw.mslat" >"$TMP/mw.txt"
+	grep -qP "^P\texit\t$mw1\t" "$TMP/mw.txt" && grep -qP "^P\texit\t$mw2\t" "$TMP/mw.txt" &&
+		pass "stop: the workers' exits are in the trace" || fail "stop: $(grep -P '^P\t' "$TMP/mw.txt")"
+else
+	fail "stop: the recorder did not start: $(cat "$TMP/tree.err")"
+fi
+
+# ^C on a terminal reaches the whole foreground process group; a shell's
+# background jobs ignore SIGINT, so those get SIGTERM instead of running on.
+# The terminal is a pty whose session leader outlives the recorder (as a
+# login shell does: no SIGHUP when the recorder exits) and reports the jobs
+# still alive 2 s after; its ^C is a kernel-sent SIGINT.
+if [ -x /usr/bin/python3 ]; then
+	/usr/bin/python3 - "$REC" "$TMP/pty.mslat" "$W" "$TMP" >"$TMP/pty.out" 2>&1 <<'PY'
+import os, pty, select, signal, sys, time
+rec, out, w, tmp = sys.argv[1:]
+
+def alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] not in "ZX"
+    except OSError:
+        return False
+
+pid, fd = pty.fork()
+if pid == 0:
+    signal.signal(signal.SIGINT, lambda *a: None)
+    child = os.fork()
+    if child == 0:
+        os.execv(rec, [rec, "-o", out, "--", "sh", "-c",
+                       f"'{w}' spin & echo $! >'{tmp}/pty.1'; '{w}' spin & echo $! >'{tmp}/pty.2'; wait"])
+    status = os.waitpid(child, 0)[1]
+    jobs = [int(open(f"{tmp}/pty.{i}").read()) for i in (1, 2)]
+    t = time.time()
+    while any(alive(j) for j in jobs) and time.time() - t < 2:
+        time.sleep(0.05)
+    print("rc=%d left=%d" % (os.waitstatus_to_exitcode(status), sum(alive(j) for j in jobs)), flush=True)
+    os._exit(0)
+buf, t0 = b"", time.time()
+while b"recording" not in buf and time.time() - t0 < 20:
+    if select.select([fd], [], [], 0.5)[0]:
+        buf += os.read(fd, 4096)
+time.sleep(0.5)
+t0 = time.time()
+os.write(fd, b"\x03")
+while b"rc=" not in buf and select.select([fd], [], [], 20)[0]:
+    try:
+        data = os.read(fd, 4096)
+    except OSError:
+        break
+    if not data:
+        break
+    buf += data
+ms = (time.time() - t0) * 1000
+os.waitpid(pid, 0)
+sys.stdout.write(buf.decode(errors="replace").replace("\r", ""))
+print("ms=%d" % ms)
+PY
+	p1=$(cat "$TMP/pty.1" 2>/dev/null); p2=$(cat "$TMP/pty.2" 2>/dev/null)
+	pids_to_kill+=($p1 $p2)
+	res=$(grep -o 'rc=[0-9-]* left=[0-9]*' "$TMP/pty.out"); ms=$(sed -n 's/^ms=//p' "$TMP/pty.out")
+	[ "$res" = "rc=130 left=0" ] && [ -n "$ms" ] && [ "$ms" -lt 5000 ] && [ "$(total "$TMP/pty.mslat" footer)" = 1 ] &&
+		pass "terminal ^C: the command and its background jobs stop (${ms} ms), footer" ||
+		fail "terminal ^C: $res after ${ms} ms: $(cat "$TMP/pty.out")"
+else
+	skip "terminal ^C: no /usr/bin/python3 for the pty"
+fi
+
+# --duration with a command that exited at once (a launcher script), leaving
+# a background server and a daemon of its own session (setsid): both are
+# recorded for the whole second (the recording once ended as the launcher
+# exited, "targets exited"), then stopped; the exit status is the launcher's
+t0=$(date +%s%N)
+"$REC" -q -d 1s -o "$TMP/dm.mslat" -- sh -c "'$W' spin >/dev/null 2>&1 & echo \$! >'$TMP/bg.pid'
+	setsid '$W' spin >/dev/null 2>&1 & echo \$! >'$TMP/dm.pid'" 2>"$TMP/dm.err"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+bg=$(cat "$TMP/bg.pid"); dm=$(cat "$TMP/dm.pid")
+pids_to_kill+=("$bg" "$dm")
+nb=$(count "$TMP/dm.mslat" "$bg" nanosleep); nd=$(count "$TMP/dm.mslat" "$dm" nanosleep)
+gone=0
+wait_exit "$bg" 5 && wait_exit "$dm" 5 && gone=1
+[ "$rc" -eq 0 ] && [ "$gone" = 1 ] && [ "$nb" -gt 200 ] && [ "$nd" -gt 200 ] && [ "$ms" -lt 5000 ] &&
+	grep -qP "^F\t1\t" <(trace "$TMP/dm.mslat") &&
+	pass "duration: a launcher's server and daemon recorded ($nb, $nd sleeps) and stopped (${ms} ms)" ||
+	fail "duration: exit $rc after ${ms} ms, gone=$gone, $nb and $nd sleeps, $(trace "$TMP/dm.mslat" | grep -P '^F\t'): $(cat "$TMP/dm.err")"
 
 # --duration with a command: it gets SIGTERM (128+15)
 t0=$(date +%s%N)
