@@ -32,10 +32,12 @@
 
 #define STOP_WAIT_MS 10000	/* from the stop until a command still running is killed */
 #define HOUSEKEEPING_MS 200	/* losses, liveness, flush and rotation checks */
+#define KILL_WAIT_MS 1000	/* from the SIGKILLs until the recorder gives up on them */
+#define SWEEP_MS 50		/* how often a stop looks in /proc for the command's processes */
+#define UNSIGNALLABLE_CAP 64
 
 static volatile sig_atomic_t stop_signal;	/* SIGINT/SIGTERM/SIGHUP received */
 static volatile sig_atomic_t stop_count;
-static volatile sig_atomic_t stop_from_terminal;	/* the last stop reached our whole process group */
 static volatile sig_atomic_t got_sigchld;
 static volatile pid_t forward_to;		/* the command, once started */
 
@@ -52,8 +54,12 @@ struct recorder {
 	int child_status;
 	bool child_reaped;
 	bool failed;			/* stopped by an error, the file closed with a footer */
-	int stops_passed_on;		/* stop signals passed on to the command's other processes */
-	uint64_t rest_checked_ns;	/* when the command's other processes were last looked for */
+	bool rest_stopped;		/* the command's other processes had their SIGTERM */
+	bool killing;			/* past the stop's deadline: SIGKILL to what is left */
+	uint64_t swept_ns;		/* when the stop last looked for the command's processes */
+	/* the command's processes that changed user: kill() fails, they run on */
+	pid_t unsignallable[UNSIGNALLABLE_CAP];
+	size_t nunsignallable;
 	uint64_t stop_deadline_ns;	/* set at the stop: the command's one deadline */
 	Mslat__Footer__Reason reason;
 };
@@ -83,9 +89,10 @@ static void on_stop(int sig, siginfo_t *si, void *uctx)
 	 * A terminal's ^C already reaches the command (same process group);
 	 * pass on only what a process sent to us alone (kill, a supervisor).
 	 */
-	stop_from_terminal = si->si_code != SI_USER && si->si_code != SI_QUEUE;
-	if (forward_to > 0 && !stop_from_terminal)
+	if (forward_to > 0 && (si->si_code == SI_USER || si->si_code == SI_QUEUE)) {
 		kill(forward_to, sig);
+		kill(forward_to, SIGCONT);	/* a stopped command could not act on it */
+	}
 }
 
 static void on_sigchld(int sig)
@@ -367,52 +374,107 @@ static void reap_child(struct recorder *r, bool block)
 	}
 }
 
-/*
- * Send SIG to the command's other processes: every live descendant of the
- * recorder but the command itself, which the caller signals. Being a child
- * subreaper keeps the orphans among them (the workers of a master that does
- * not pass a stop on, like php -S; a daemon's second fork). FROM_TERMINAL:
- * those in our process group had SIG from the terminal already, and a second
- * one can turn a graceful stop into a forced one (uvicorn's second ^C). One
- * that ignores SIG (a shell's background job ignores SIGINT) gets SIGTERM
- * instead. SIG 0 only counts them. Returns how many there are, or 0 when
- * /proc cannot tell.
- */
-static size_t command_rest(struct recorder *r, int sig, bool from_terminal)
+static bool unsignallable(const struct recorder *r, pid_t pid)
 {
-	pid_t self = getpid(), *desc = NULL;
-	ssize_t n = procs__descendants(&self, 1, &desc);
-	size_t left = 0;
+	for (size_t i = 0; i < r->nunsignallable; i++)
+		if (r->unsignallable[i] == pid)
+			return true;
+	return false;
+}
 
-	for (ssize_t i = 0; i < n; i++) {
-		int s = sig;
+/* SIG to PID, one of the command's: false when it cannot be signalled (noted, said once). */
+static bool signal_one(struct recorder *r, pid_t pid, int sig)
+{
+	if (!kill(pid, sig)) {
+		if (sig == SIGTERM)
+			kill(pid, SIGCONT);	/* a stopped process could not act on it */
+		return true;
+	}
+	if (errno != EPERM)
+		return true;	/* gone meanwhile */
+	log_warn("cannot send SIG%s to pid %d, started by '%s' (its user changed): it runs on",
+		 sigabbrev_np(sig), (int)pid, r->opts.command[0]);
+	if (r->nunsignallable < UNSIGNALLABLE_CAP)
+		r->unsignallable[r->nunsignallable++] = pid;
+	return false;
+}
 
-		if (desc[i] == r->child && !r->child_reaped)
+/*
+ * Send SIG to the command's other processes, those it started: the traced
+ * ones (with --follow-forks, every process it forked, orphans and daemons
+ * included) and their untraced children, but not the command itself, nor a
+ * process the recorder had before it (`helper & exec mslat-record -- CMD`).
+ * SIG 0 only counts them. Those that changed user (kill() fails: no
+ * capability is left) are left out. Returns how many there are.
+ */
+static size_t command_rest(struct recorder *r, int sig)
+{
+	pid_t *roots, *desc = NULL;
+	size_t nroots = 0, left = 0;
+	ssize_t n;
+
+	roots = malloc((r->procs.cnt + 1) * sizeof(*roots));
+	if (!roots)
+		return 0;
+	if (!r->child_reaped)
+		roots[nroots++] = r->child;
+	for (size_t i = 0; i < r->procs.cnt; i++)
+		if ((pid_t)r->procs.v[i].pid != r->child)
+			roots[nroots++] = (pid_t)r->procs.v[i].pid;
+	n = procs__descendants(roots, nroots, &desc);
+	for (size_t i = 0; i < nroots + (n > 0 ? (size_t)n : 0); i++) {
+		pid_t pid = i < nroots ? roots[i] : desc[i - nroots];
+
+		if (pid == r->child || unsignallable(r, pid) || !procs__alive(pid))
 			continue;
-		left++;
-		if (!s)
-			continue;
-		if (s != SIGKILL && procs__ignores(desc[i], s))
-			s = SIGTERM;
-		else if (from_terminal && getpgid(desc[i]) == getpgrp())
-			continue;
-		if (kill(desc[i], s) && errno == EPERM)
-			log_warn("cannot send SIG%s to pid %d, started by '%s' (its user changed): "
-				 "it runs on", sigabbrev_np(s), (int)desc[i], r->opts.command[0]);
+		if (!sig || signal_one(r, pid, sig))
+			left++;
 	}
 	free(desc);
+	free(roots);
 	return left;
 }
 
-/* The command and all it started have exited. Looks in /proc at most every 50 ms. */
-static bool command_gone(struct recorder *r, uint64_t now)
+/*
+ * One step of a stop, from the recording loop (forks still followed) and
+ * after it, until it returns true: all the command started has exited, or
+ * KILL_WAIT_MS passed since the SIGKILLs. Once the command has exited, what
+ * it left running gets SIGTERM: not before, for a master stops its own
+ * workers its own way (gunicorn, celery, nginx), and a terminal's ^C reached
+ * those of our process group already. From the deadline, SIGKILL to all
+ * that is left, again each SWEEP_MS while new processes appear.
+ */
+static bool stop_step(struct recorder *r, uint64_t now)
 {
-	if (!r->child_reaped)
+	size_t left;
+
+	if (r->child_reaped && !r->rest_stopped) {
+		r->rest_stopped = true;
+		command_rest(r, SIGTERM);
+		r->swept_ns = now;
 		return false;
-	if (now - r->rest_checked_ns < 50 * 1000000ULL)
+	}
+	if (!r->killing && now >= r->stop_deadline_ns) {
+		r->killing = true;
+		if (!r->child_reaped) {
+			log_warn("'%s' (pid %d) did not exit: killing it", r->opts.command[0],
+				 (int)r->child);
+			signal_one(r, r->child, SIGKILL);
+		}
+		left = command_rest(r, SIGKILL);
+		if (left)
+			log_warn("%zu process%s started by '%s' did not exit: killing %s", left,
+				 left == 1 ? "" : "es", r->opts.command[0], left == 1 ? "it" : "them");
+		r->swept_ns = now;
 		return false;
-	r->rest_checked_ns = now;
-	return command_rest(r, 0, false) == 0;
+	}
+	if (now - r->swept_ns < SWEEP_MS * 1000000ULL)
+		return false;
+	r->swept_ns = now;
+	left = command_rest(r, r->killing ? SIGKILL : 0);
+	if ((r->child_reaped || unsignallable(r, r->child)) && !left)
+		return true;
+	return r->killing && now >= r->stop_deadline_ns + KILL_WAIT_MS * 1000000ULL;
 }
 
 /* --- load and attach ----------------------------------------------------------- */
@@ -625,21 +687,11 @@ static int housekeeping(struct recorder *r, uint64_t now)
 	return err;
 }
 
-/*
- * Ask the command to stop: SIG to it and to all it started, STOP_WAIT_MS from
- * now on. SIG 0: a stop signal that on_stop passed on to the command (or the
- * terminal sent to all): pass it on to the command's other processes.
- */
+/* Ask the command to stop (signal SIG, 0 if already forwarded): stop_step from now on. */
 static void stop_command(struct recorder *r, int sig, uint64_t now)
 {
-	if (sig) {
-		if (!r->child_reaped)
-			kill(r->child, sig);
-		command_rest(r, sig, false);
-	} else {
-		command_rest(r, stop_signal, stop_from_terminal);
-	}
-	r->stops_passed_on = stop_count;
+	if (sig && !r->child_reaped)
+		signal_one(r, r->child, sig);
 	if (!r->stop_deadline_ns)
 		r->stop_deadline_ns = now + STOP_WAIT_MS * 1000000ULL;
 }
@@ -669,11 +721,8 @@ static int record_loop(struct recorder *r)
 			stop_command(r, 0, now);	/* on_stop forwarded it to the command */
 			log_info("waiting for '%s' to exit", o->command[0]);
 		}
-		if (stopping && stop_count > 1) {
-			if (r->child && r->stops_passed_on < stop_count)
-				stop_command(r, 0, now);
+		if (stopping && stop_count > 1)
 			return 0;	/* asked twice: stop now */
-		}
 		if (end && now >= end && !stopping) {
 			r->reason = MSLAT__FOOTER__REASON__DURATION;
 			if (!r->child)
@@ -682,7 +731,7 @@ static int record_loop(struct recorder *r)
 			stop_command(r, SIGTERM, now);
 		}
 		/* the command's processes are recorded to their last syscall */
-		if (stopping && (command_gone(r, now) || now >= r->stop_deadline_ns))
+		if (stopping && stop_step(r, now))
 			return 0;
 		if (now >= next_hk) {
 			next_hk = now + HOUSEKEEPING_MS * 1000000ULL;
@@ -735,40 +784,22 @@ static int finish(struct recorder *r)
 }
 
 /*
- * The command after the recording: after a stop, until the deadline set at
- * the stop (STOP_WAIT_MS in all), then SIGKILL to it and to all it started;
- * after a failure, it runs on untraced and untouched until it exits.
+ * The command after the recording: after a stop, the rest of the stop
+ * (stop_step); after a failure, or when every target exited by itself, it
+ * runs on untraced and untouched until it exits.
  */
 static void wait_command(struct recorder *r, bool bounded)
 {
-	bool stopped = r->stop_deadline_ns != 0;
-	size_t left;
-
-	if (!bounded) {
-		reap_child(r, true);
-		return;
+	if (bounded && r->stop_deadline_ns) {
+		for (;;) {
+			reap_child(r, false);
+			if (stop_step(r, mono_ns()))
+				break;
+			usleep(10000);
+		}
 	}
-	if (!stopped)	/* the targets exited: only the reaping is left */
-		r->stop_deadline_ns = mono_ns() + STOP_WAIT_MS * 1000000ULL;
-	for (;;) {
-		reap_child(r, false);
-		if (stopped ? command_gone(r, mono_ns()) : r->child_reaped)
-			break;
-		if (mono_ns() >= r->stop_deadline_ns)
-			break;
-		usleep(10000);
-	}
-	if (!r->child_reaped) {
-		log_warn("'%s' (pid %d) did not exit: killing it", r->opts.command[0], (int)r->child);
-		kill(r->child, SIGKILL);
-	}
-	/* untraced (--no-follow-forks) and nobody asked them to stop: left alone */
-	left = stopped ? command_rest(r, 0, false) : 0;
-	if (left) {
-		log_warn("%zu process%s started by '%s' did not exit: killing %s", left,
-			 left == 1 ? "" : "es", r->opts.command[0], left == 1 ? "it" : "them");
-		command_rest(r, SIGKILL, false);
-	}
+	if (!r->child_reaped && unsignallable(r, r->child))
+		log_warn("waiting for '%s' (pid %d) to exit", r->opts.command[0], (int)r->child);
 	reap_child(r, true);
 }
 

@@ -252,6 +252,23 @@ void proctab__free(struct proctab *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/* Its threads, from /proc/PID/status: 1 for a zombie, 0 if unknown. */
+static long threads(pid_t pid)
+{
+	char path[64], *buf, *p;
+	long n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	buf = read_small(path, 8192, NULL);
+	if (!buf)
+		return 0;
+	p = strstr(buf, "\nThreads:");
+	if (p)
+		n = atol(p + 9);
+	free(buf);
+	return n;
+}
+
 struct pid_pair {
 	pid_t pid, ppid;
 };
@@ -288,7 +305,8 @@ ssize_t procs__descendants(const pid_t *roots, size_t root_cnt, pid_t **out)
 			continue;
 		pid = (pid_t)atoi(de->d_name);
 		/* never ourselves: `-p $$` from a shell must not trace the recorder's own writes */
-		if (pid == getpid() || read_stat(pid, NULL, 0, &ppid, &state) || state == 'Z')
+		if (pid == getpid() || read_stat(pid, NULL, 0, &ppid, &state) ||
+		    (state == 'Z' && threads(pid) <= 1))
 			continue;
 		if (all_cnt == all_cap) {
 			all_cap = all_cap ? all_cap * 2 : 256;
@@ -338,7 +356,9 @@ bool procs__alive(pid_t pid)
 
 	if (read_stat(pid, NULL, 0, &ppid, &state))
 		return false;
-	return state != 'Z' && state != 'X';
+	if (state == 'Z')	/* its main thread is: its other threads may work on (pthread_exit) */
+		return threads(pid) > 1;
+	return state != 'X';
 }
 
 pid_t procs__tgid(pid_t pid)
@@ -355,22 +375,4 @@ pid_t procs__tgid(pid_t pid)
 		tgid = (pid_t)atoi(p + 6);
 	free(buf);
 	return tgid;
-}
-
-bool procs__ignores(pid_t pid, int sig)
-{
-	char path[64], *buf, *p;
-	unsigned long long mask = 0;
-
-	if (sig < 1 || sig > 64)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	buf = read_small(path, 8192, NULL);
-	if (!buf)
-		return false;
-	p = strstr(buf, "\nSigIgn:");
-	if (p)
-		mask = strtoull(p + 8, NULL, 16);
-	free(buf);
-	return mask >> (sig - 1) & 1;
 }

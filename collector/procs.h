@@ -58,10 +58,7 @@ ssize_t procs__descendants(const pid_t *roots, size_t root_cnt, pid_t **out);
 /* The process (thread group) PID belongs to, from /proc/PID/status; -1 if unknown. */
 pid_t procs__tgid(pid_t pid);
 
-/* PID ignores SIG (SigIgn in /proc/PID/status): as a shell's background jobs ignore SIGINT. */
-bool procs__ignores(pid_t pid, int sig);
-
-/* True while PID exists and is not a zombie. */
+/* True while PID exists and is not a zombie (a main thread's pthread_exit is not its end). */
 bool procs__alive(pid_t pid);
 
 #endif

@@ -202,7 +202,8 @@ fi
 
 # A stop reaches all the command started, not just the command: here a master
 # that dies of SIGTERM without passing it on (as php -S does), leaving two
-# workers orphaned. They are stopped too, and recorded to their last syscall.
+# workers orphaned. They get SIGTERM once it exited, and are recorded to their
+# last syscall.
 if start_rec "$TMP/tree.err" -o "$TMP/mw.mslat" -- sh -c "'$W' spin & echo \$! >'$TMP/mw.1'; '$W' spin & echo \$! >'$TMP/mw.2'; wait"; then
 	sleep 0.5
 	mw1=$(cat "$TMP/mw.1"); mw2=$(cat "$TMP/mw.2")
@@ -224,8 +225,26 @@ else
 	fail "stop: the recorder did not start: $(cat "$TMP/tree.err")"
 fi
 
+# A master that stops its worker its own way (gunicorn, celery, nginx) does so
+# undisturbed: the worker gets the master's SIGUSR1, not a SIGTERM of ours
+# sent beside the master's, and the master's clean exit (0) is ours.
+if start_rec "$TMP/orch.err" -o "$TMP/orch.mslat" -- sh -c "'$W' spin & w=\$!; echo \$w >'$TMP/orch.w'
+	trap 'sleep 0.3; kill -USR1 \$w; wait \$w; echo \$? >\"$TMP/orch.st\"; exit 0' TERM; wait"; then
+	sleep 0.5
+	ow=$(cat "$TMP/orch.w")
+	pids_to_kill+=("$ow")
+	kill -TERM "$REC_PID"
+	wait "$REC_PID"
+	rc=$?
+	st=$(cat "$TMP/orch.st" 2>/dev/null)
+	[ "$rc" -eq 0 ] && [ "$st" = 138 ] && pass "stop: a master stops its worker itself (SIGUSR1: 138), exit 0" ||
+		fail "stop: exit $rc, the worker's status '$st' (138 is SIGUSR1, 143 SIGTERM): $(cat "$TMP/orch.err")"
+else
+	fail "stop: the recorder did not start: $(cat "$TMP/orch.err")"
+fi
+
 # ^C on a terminal reaches the whole foreground process group; a shell's
-# background jobs ignore SIGINT, so those get SIGTERM instead of running on.
+# background jobs ignore SIGINT, and get SIGTERM once the shell exited.
 # The terminal is a pty whose session leader outlives the recorder (as a
 # login shell does: no SIGHUP when the recorder exits) and reports the jobs
 # still alive 2 s after; its ^C is a kernel-sent SIGINT.
@@ -303,6 +322,32 @@ wait_exit "$bg" 5 && wait_exit "$dm" 5 && gone=1
 	grep -qP "^F\t1\t" <(trace "$TMP/dm.mslat") &&
 	pass "duration: a launcher's server and daemon recorded ($nb, $nd sleeps) and stopped (${ms} ms)" ||
 	fail "duration: exit $rc after ${ms} ms, gone=$gone, $nb and $nd sleeps, $(trace "$TMP/dm.mslat" | grep -P '^F\t'): $(cat "$TMP/dm.err")"
+
+# Only what the command started: a process the recorder had before it
+# (`helper & exec mslat-record -- CMD`, a container's entrypoint) is no
+# part of the stop, and the stop does not wait for it
+t0=$(date +%s%N)
+sh -c "'$W' spin >/dev/null 2>&1 & echo \$! >'$TMP/side.pid'; exec '$REC' -q -d 1s -o '$TMP/side.mslat' -- '$W' spin" 2>"$TMP/side.err"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+side=$(cat "$TMP/side.pid")
+pids_to_kill+=("$side")
+kill -0 "$side" 2>/dev/null && [ "$(cut -d' ' -f3 "/proc/$side/stat" 2>/dev/null)" != Z ] && alive=1 || alive=0
+[ "$rc" -eq 143 ] && [ "$alive" = 1 ] && [ "$ms" -lt 5000 ] &&
+	pass "stop: a process the recorder had before its command runs on (${ms} ms)" ||
+	fail "stop: exit $rc after ${ms} ms, the earlier process $side alive=$alive: $(cat "$TMP/side.err")"
+kill "$side" 2>/dev/null
+
+# A main thread's pthread_exit is not the process's end: its other thread is
+# recorded until it returns, the exit status is 0, and nothing is killed
+t0=$(date +%s%N)
+"$REC" -q -o "$TMP/pexit.mslat" -- "$W" pexit 1500 2>"$TMP/pexit.err"
+rc=$?
+ms=$((($(date +%s%N) - t0) / 1000000))
+n=$(trace "$TMP/pexit.mslat" | awk -F'\t' '$1=="E" && $4=="nanosleep"' | wc -l)
+[ "$rc" -eq 0 ] && [ "$n" -gt 500 ] && [ "$ms" -lt 5000 ] && grep -qP "^F\t2\t" <(trace "$TMP/pexit.mslat") &&
+	pass "pthread_exit: the other thread recorded ($n sleeps), exit 0 after ${ms} ms, reason targets-exited" ||
+	fail "pthread_exit: exit $rc after ${ms} ms, $n sleeps, $(trace "$TMP/pexit.mslat" | grep -P '^F\t'): $(cat "$TMP/pexit.err")"
 
 # --duration with a command: it gets SIGTERM (128+15)
 t0=$(date +%s%N)

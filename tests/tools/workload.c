@@ -37,6 +37,9 @@ static const char usage[] =
 "       workload early               a connection sends 5 bytes 20 ms before\n"
 "                                    it is accepted\n"
 "       workload spin                getppid and a 1 ms nanosleep, until killed\n"
+"       workload pexit MS            the main thread calls pthread_exit; another\n"
+"                                    spins as above for MS ms, then the process\n"
+"                                    exits 0\n"
 "       workload kinds               one fstat(2) on an fd of each kind: tcp,\n"
 "                                    tcp-listen, udp, unix, unix-pair, socket,\n"
 "                                    file, pipe, chr, anon, dir, and a closed\n"
@@ -295,6 +298,28 @@ static int spin(void)
 	return 0;
 }
 
+static void *spin_for(void *arg)
+{
+	struct timespec ts = { 0, 1000000L };
+	uint64_t end = now_ns() + (uint64_t)(uintptr_t)arg * 1000000ULL;
+
+	while (now_ns() < end) {
+		syscall(SYS_getppid);
+		syscall(SYS_nanosleep, &ts, NULL);
+	}
+	return NULL;
+}
+
+/* /proc shows such a process as a zombie ('Z') while its other thread works. */
+static int pexit(long ms)
+{
+	pthread_t t;
+
+	if (pthread_create(&t, NULL, spin_for, (void *)(uintptr_t)ms))
+		return 1;
+	pthread_exit(NULL);
+}
+
 /*
  * Under a sanitizer build, no leak check at exit: LeakSanitizer forks a
  * tracer that calls getppid and makes the parent sched_yield a varying number
@@ -326,6 +351,8 @@ int main(int argc, char **argv)
 		return kinds();
 	if (argc == 2 && !strcmp(argv[1], "spin"))
 		return spin();
+	if (argc == 3 && !strcmp(argv[1], "pexit"))
+		return pexit(atol(argv[2]));
 	fputs(usage, argc >= 2 && !strcmp(argv[1], "--help") ? stdout : stderr);
 	return argc >= 2 && !strcmp(argv[1], "--help") ? 0 : 2;
 }
