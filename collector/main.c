@@ -34,12 +34,40 @@
 #define HOUSEKEEPING_MS 200	/* losses, liveness, flush and rotation checks */
 #define KILL_WAIT_MS 1000	/* from the SIGKILLs until the recorder gives up on them */
 #define SWEEP_MS 50		/* how often a stop looks in /proc for the command's processes */
-#define UNSIGNALLABLE_CAP 64
 
 static volatile sig_atomic_t stop_signal;	/* SIGINT/SIGTERM/SIGHUP received */
 static volatile sig_atomic_t stop_count;
 static volatile sig_atomic_t got_sigchld;
 static volatile pid_t forward_to;		/* the command, once started */
+
+/* A few pids, looked up by a walk: a stop's bookkeeping, not a hot path. */
+struct pidset {
+	pid_t *v;
+	size_t n, cap;
+};
+
+static bool pidset_has(const struct pidset *s, pid_t pid)
+{
+	for (size_t i = 0; i < s->n; i++)
+		if (s->v[i] == pid)
+			return true;
+	return false;
+}
+
+/* Add PID; on ENOMEM it is not kept, and only asked again (a signal, a warning). */
+static void pidset_add(struct pidset *s, pid_t pid)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 16;
+		pid_t *v = realloc(s->v, cap * sizeof(*v));
+
+		if (!v)
+			return;
+		s->v = v;
+		s->cap = cap;
+	}
+	s->v[s->n++] = pid;
+}
 
 struct recorder {
 	struct record_opts opts;
@@ -54,12 +82,12 @@ struct recorder {
 	int child_status;
 	bool child_reaped;
 	bool failed;			/* stopped by an error, the file closed with a footer */
-	bool rest_stopped;		/* the command's other processes had their SIGTERM */
+	bool rest_stopped;		/* the command has exited: what it left gets SIGTERM */
 	bool killing;			/* past the stop's deadline: SIGKILL to what is left */
+	bool stop_done;			/* nothing of the command is left, or nothing more to do */
 	uint64_t swept_ns;		/* when the stop last looked for the command's processes */
-	/* the command's processes that changed user: kill() fails, they run on */
-	pid_t unsignallable[UNSIGNALLABLE_CAP];
-	size_t nunsignallable;
+	struct pidset unsignallable;	/* the command's that changed user: kill() fails */
+	struct pidset termed;		/* the command's that had their SIGTERM */
 	uint64_t stop_deadline_ns;	/* set at the stop: the command's one deadline */
 	Mslat__Footer__Reason reason;
 };
@@ -245,6 +273,28 @@ static void output_owner(const struct record_opts *o, uid_t *uid, gid_t *gid)
 	free(dir_copy);
 }
 
+/* The initial PID namespace's inode number (the kernel's PROC_PID_INIT_INO, fixed since 3.8). */
+#define PID_NS_INIT_INO 0xEFFFFFFCULL
+
+/*
+ * The BPF programs see the kernel's process ids. In a PID namespace of its
+ * own (a container's), this process's ids are not those: no target would
+ * match, and the trace would stay empty without a word.
+ */
+static int check_pid_namespace(void)
+{
+	struct stat st;
+
+	if (stat("/proc/self/ns/pid", &st) || (unsigned long long)st.st_ino == PID_NS_INIT_INO)
+		return 0;	/* the host's, or no /proc to tell: as before */
+	log_error("mslat-record runs in a PID namespace of its own (pid:[%llu], a container's): "
+		  "the kernel's process ids, which the BPF programs see, are not this "
+		  "namespace's, and nothing would be recorded", (unsigned long long)st.st_ino);
+	hint("run it on the host, or in a container that shares the host's PIDs "
+	     "(docker run --pid=host, Kubernetes hostPID: true)");
+	return -EINVAL;
+}
+
 static int check_pids(const struct record_opts *o)
 {
 	size_t i;
@@ -376,13 +426,10 @@ static void reap_child(struct recorder *r, bool block)
 
 static bool unsignallable(const struct recorder *r, pid_t pid)
 {
-	for (size_t i = 0; i < r->nunsignallable; i++)
-		if (r->unsignallable[i] == pid)
-			return true;
-	return false;
+	return pidset_has(&r->unsignallable, pid);
 }
 
-/* SIG to PID, one of the command's: false when it cannot be signalled (noted, said once). */
+/* SIG (0: none, a test) to PID, one of the command's: false when it cannot be signalled (said once). */
 static bool signal_one(struct recorder *r, pid_t pid, int sig)
 {
 	if (!kill(pid, sig)) {
@@ -392,46 +439,74 @@ static bool signal_one(struct recorder *r, pid_t pid, int sig)
 	}
 	if (errno != EPERM)
 		return true;	/* gone meanwhile */
-	log_warn("cannot send SIG%s to pid %d, started by '%s' (its user changed): it runs on",
-		 sigabbrev_np(sig), (int)pid, r->opts.command[0]);
-	if (r->nunsignallable < UNSIGNALLABLE_CAP)
-		r->unsignallable[r->nunsignallable++] = pid;
+	log_warn("cannot signal pid %d, started by '%s' (its user changed, and no capability "
+		 "is left): it runs on", (int)pid, r->opts.command[0]);
+	pidset_add(&r->unsignallable, pid);
 	return false;
 }
 
 /*
- * Send SIG to the command's other processes, those it started: the traced
- * ones (with --follow-forks, every process it forked, orphans and daemons
- * included) and their untraced children, but not the command itself, nor a
- * process the recorder had before it (`helper & exec mslat-record -- CMD`).
- * SIG 0 only counts them. Those that changed user (kill() fails: no
- * capability is left) are left out. Returns how many there are.
+ * The command's other processes, those it started: the traced ones (with
+ * --follow-forks, every process it forked, orphans and daemons included) and
+ * their untraced children, but not the command itself, nor a process the
+ * recorder had before it (`helper & exec mslat-record -- CMD`), nor one that
+ * changed user (no capability is left to signal it). Sends SIGKILL to all of
+ * them; SIGTERM only to those whose parent is not one of them (a master, an
+ * orphan), once each: a master stops its own workers; 0 to none. Returns how
+ * many there are.
  */
 static size_t command_rest(struct recorder *r, int sig)
 {
-	pid_t *roots, *desc = NULL;
-	size_t nroots = 0, left = 0;
+	pid_t *roots, *desc = NULL, *all;
+	size_t nroots = 0, nall, left = 0;
 	ssize_t n;
 
 	roots = malloc((r->procs.cnt + 1) * sizeof(*roots));
 	if (!roots)
 		return 0;
 	if (!r->child_reaped)
-		roots[nroots++] = r->child;
-	for (size_t i = 0; i < r->procs.cnt; i++)
-		if ((pid_t)r->procs.v[i].pid != r->child)
-			roots[nroots++] = (pid_t)r->procs.v[i].pid;
+		roots[nroots++] = r->child;	/* ours: its pid is not reused before we reap it */
+	for (size_t i = 0; i < r->procs.cnt; i++) {
+		const struct proc_entry *e = &r->procs.v[i];
+
+		/* a pid taken since by another process is not the command's (nor 0: gone when seen) */
+		if ((pid_t)e->pid != r->child && e->start_ticks &&
+		    procs__start_ticks((pid_t)e->pid) == e->start_ticks)
+			roots[nroots++] = (pid_t)e->pid;
+	}
 	n = procs__descendants(roots, nroots, &desc);
-	for (size_t i = 0; i < nroots + (n > 0 ? (size_t)n : 0); i++) {
-		pid_t pid = i < nroots ? roots[i] : desc[i - nroots];
+	nall = nroots + (n > 0 ? (size_t)n : 0);
+	all = n > 0 ? realloc(roots, nall * sizeof(*all)) : roots;
+	if (!all) {
+		free(roots);
+		free(desc);
+		return 0;
+	}
+	if (n > 0)
+		memcpy(all + nroots, desc, (size_t)n * sizeof(*desc));
+	for (size_t i = 0; i < nall; i++) {
+		pid_t pid = all[i], parent;
+		bool top;
 
 		if (pid == r->child || unsignallable(r, pid) || !procs__alive(pid))
 			continue;
-		if (!sig || signal_one(r, pid, sig))
-			left++;
+		left++;
+		if (sig == SIGKILL) {
+			signal_one(r, pid, sig);
+		} else if (sig == SIGTERM && !pidset_has(&r->termed, pid)) {
+			parent = procs__ppid(pid);
+			top = parent != r->child || r->child_reaped;
+			for (size_t k = 0; top && k < nall; k++)
+				top = all[k] != parent || all[k] == r->child;
+			if (top) {
+				pidset_add(&r->termed, pid);
+				if (!signal_one(r, pid, sig))
+					left--;
+			}
+		}
 	}
 	free(desc);
-	free(roots);
+	free(all);
 	return left;
 }
 
@@ -446,17 +521,20 @@ static size_t command_rest(struct recorder *r, int sig)
  */
 static bool stop_step(struct recorder *r, uint64_t now)
 {
+	bool command_over = r->child_reaped || unsignallable(r, r->child);
 	size_t left;
 
-	if (r->child_reaped && !r->rest_stopped) {
+	if (r->stop_done)
+		return true;
+	if (command_over && !r->rest_stopped) {
 		r->rest_stopped = true;
-		command_rest(r, SIGTERM);
 		r->swept_ns = now;
-		return false;
+		r->stop_done = command_rest(r, SIGTERM) == 0;
+		return r->stop_done;
 	}
 	if (!r->killing && now >= r->stop_deadline_ns) {
 		r->killing = true;
-		if (!r->child_reaped) {
+		if (!r->child_reaped && !unsignallable(r, r->child)) {
 			log_warn("'%s' (pid %d) did not exit: killing it", r->opts.command[0],
 				 (int)r->child);
 			signal_one(r, r->child, SIGKILL);
@@ -468,13 +546,15 @@ static bool stop_step(struct recorder *r, uint64_t now)
 		r->swept_ns = now;
 		return false;
 	}
-	if (now - r->swept_ns < SWEEP_MS * 1000000ULL)
+	/* while the command stops its own, nothing to look for */
+	if ((!command_over && !r->killing) || now - r->swept_ns < SWEEP_MS * 1000000ULL)
 		return false;
 	r->swept_ns = now;
-	left = command_rest(r, r->killing ? SIGKILL : 0);
-	if ((r->child_reaped || unsignallable(r, r->child)) && !left)
-		return true;
-	return r->killing && now >= r->stop_deadline_ns + KILL_WAIT_MS * 1000000ULL;
+	/* SIGTERM reaches the workers a master left behind, once it exited */
+	left = command_rest(r, r->killing ? SIGKILL : SIGTERM);
+	r->stop_done = (command_over && !left) ||
+		       (r->killing && now >= r->stop_deadline_ns + KILL_WAIT_MS * 1000000ULL);
+	return r->stop_done;
 }
 
 /* --- load and attach ----------------------------------------------------------- */
@@ -690,8 +770,8 @@ static int housekeeping(struct recorder *r, uint64_t now)
 /* Ask the command to stop (signal SIG, 0 if already forwarded): stop_step from now on. */
 static void stop_command(struct recorder *r, int sig, uint64_t now)
 {
-	if (sig && !r->child_reaped)
-		signal_one(r, r->child, sig);
+	if (!r->child_reaped)
+		signal_one(r, r->child, sig);	/* 0: on_stop sent it, which cannot say it failed */
 	if (!r->stop_deadline_ns)
 		r->stop_deadline_ns = now + STOP_WAIT_MS * 1000000ULL;
 }
@@ -719,7 +799,8 @@ static int record_loop(struct recorder *r)
 			if (!r->child)
 				return 0;
 			stop_command(r, 0, now);	/* on_stop forwarded it to the command */
-			log_info("waiting for '%s' to exit", o->command[0]);
+			if (!r->child_reaped)
+				log_info("waiting for '%s' to exit", o->command[0]);
 		}
 		if (stopping && stop_count > 1)
 			return 0;	/* asked twice: stop now */
@@ -801,6 +882,8 @@ static void wait_command(struct recorder *r, bool bounded)
 	if (!r->child_reaped && unsignallable(r, r->child))
 		log_warn("waiting for '%s' (pid %d) to exit", r->opts.command[0], (int)r->child);
 	reap_child(r, true);
+	free(r->unsignallable.v);
+	free(r->termed.v);
 }
 
 static int command_status(const struct recorder *r)
@@ -864,7 +947,7 @@ int main(int argc, char **argv)
 	setup_signals();
 
 	/* validate */
-	if (check_output(&r.opts) || check_pids(&r.opts))
+	if (check_pid_namespace() || check_output(&r.opts) || check_pids(&r.opts))
 		return EXIT_RUNTIME;
 	delay = getenv("MSLAT_RECORD_TEST_STARTUP_DELAY_MS");	/* test hook: widen the start-up window */
 	if (delay)

@@ -58,7 +58,8 @@ static char *read_small(const char *path, size_t max, size_t *len)
 }
 
 /* "pid (comm) S ppid ...": comm may hold spaces and parentheses. */
-static int read_stat(pid_t pid, char *comm, size_t comm_len, uint32_t *ppid, char *state)
+static int read_stat_start(pid_t pid, char *comm, size_t comm_len, uint32_t *ppid, char *state,
+			   unsigned long long *start)
 {
 	char path[64], *buf, *open_p, *close_p;
 	int ppid_v;
@@ -73,6 +74,10 @@ static int read_stat(pid_t pid, char *comm, size_t comm_len, uint32_t *ppid, cha
 		free(buf);
 		return -EBADMSG;
 	}
+	/* field 22, after the 17 from pgrp to itrealvalue */
+	if (start && sscanf(close_p + 1, " %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
+			    "%*s %*s %*s %*s %llu", start) != 1)
+		*start = 0;
 	if (comm) {
 		size_t n = (size_t)(close_p - open_p - 1);
 
@@ -85,6 +90,13 @@ static int read_stat(pid_t pid, char *comm, size_t comm_len, uint32_t *ppid, cha
 	free(buf);
 	return 0;
 }
+
+static int read_stat(pid_t pid, char *comm, size_t comm_len, uint32_t *ppid, char *state)
+{
+	return read_stat_start(pid, comm, comm_len, ppid, state, NULL);
+}
+
+static long threads(pid_t pid);
 
 static void read_cmdline(pid_t pid, struct proc_entry *e)
 {
@@ -157,11 +169,11 @@ int proc_entry__read(pid_t pid, struct proc_entry *e)
 
 	memset(e, 0, sizeof(*e));
 	e->pid = (uint32_t)pid;
-	err = read_stat(pid, e->comm, sizeof(e->comm), &e->ppid, &state);
+	err = read_stat_start(pid, e->comm, sizeof(e->comm), &e->ppid, &state, &e->start_ticks);
 	if (err)
 		return err;
-	if (state == 'Z' || state == 'X')
-		return -ENOENT;
+	if ((state == 'Z' && threads(pid) <= 1) || state == 'X')
+		return -ENOENT;	/* a zombie main thread with others at work is alive (pthread_exit) */
 	read_cmdline(pid, e);
 	e->exe = read_exe(pid);
 	e->cgroup = read_cgroup(pid);
@@ -347,6 +359,27 @@ err_nomem:
 	free(all);
 	free(res);
 	return -ENOMEM;
+}
+
+pid_t procs__ppid(pid_t pid)
+{
+	uint32_t ppid;
+	char state;
+
+	if (read_stat(pid, NULL, 0, &ppid, &state))
+		return -1;
+	return (pid_t)ppid;
+}
+
+unsigned long long procs__start_ticks(pid_t pid)
+{
+	unsigned long long start = 0;
+	uint32_t ppid;
+	char state;
+
+	if (read_stat_start(pid, NULL, 0, &ppid, &state, &start))
+		return 0;
+	return start;
 }
 
 bool procs__alive(pid_t pid)

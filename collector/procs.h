@@ -18,6 +18,8 @@ struct proc_entry {
 	size_t argc;
 	char *exe;		/* "" when unreadable */
 	char *cgroup;		/* cgroup v2 path, "" when unknown */
+	/* when it started (clock ticks since boot): its pid is its own only while this matches; 0 unknown */
+	unsigned long long start_ticks;
 };
 
 /* Live traced processes, by pid. */
@@ -57,6 +59,12 @@ ssize_t procs__descendants(const pid_t *roots, size_t root_cnt, pid_t **out);
 
 /* The process (thread group) PID belongs to, from /proc/PID/status; -1 if unknown. */
 pid_t procs__tgid(pid_t pid);
+
+/* PID's parent, or -1 if it is gone. */
+pid_t procs__ppid(pid_t pid);
+
+/* When PID started, in clock ticks since boot (/proc/PID/stat field 22); 0 if gone. */
+unsigned long long procs__start_ticks(pid_t pid);
 
 /* True while PID exists and is not a zombie (a main thread's pthread_exit is not its end). */
 bool procs__alive(pid_t pid);

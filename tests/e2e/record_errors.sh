@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Clear errors, each with its exit status: usage errors (2), no such pid,
 # pid exiting during start-up, not privileged, BPF unavailable, output
-# directory missing, output exists without --force, disk full (1).
+# directory missing, output exists without --force, disk full, a PID
+# namespace of its own (1).
 . "$(dirname "$0")/record_lib"
 need_bpf record_errors
 
@@ -71,6 +72,19 @@ if [ -x "$B/tests/nobpf" ]; then
 	expect "bpf unavailable" 1 "BPF unavailable" "$B/tests/nobpf" "$REC" -o "$TMP/x.mslat" -- true
 else
 	skip "bpf unavailable: $B/tests/nobpf is not built"
+fi
+
+# in a PID namespace of its own (a container's): the kernel's pids are not
+# this namespace's, and the trace once stayed empty ("recording 1 process",
+# 0 events); now refused, with what to do, and no file
+if command -v unshare >/dev/null; then
+	expect "pid namespace: refused" 1 "runs in a PID namespace of its own" \
+		timeout 30 unshare --pid --fork --mount-proc "$REC" -o "$TMP/ns.mslat" -- "$W" spin
+	grep -q "hint: run it on the host, or in a container that shares the host's PIDs" "$TMP/err" &&
+		pass "pid namespace: the hint" || fail "pid namespace: $(cat "$TMP/err")"
+	[ ! -e "$TMP/ns.mslat" ] && pass "pid namespace: no file" || fail "pid namespace: a file was created"
+else
+	skip "pid namespace: unshare is not installed"
 fi
 
 # output directory missing

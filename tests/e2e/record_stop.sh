@@ -349,6 +349,69 @@ n=$(trace "$TMP/pexit.mslat" | awk -F'\t' '$1=="E" && $4=="nanosleep"' | wc -l)
 	pass "pthread_exit: the other thread recorded ($n sleeps), exit 0 after ${ms} ms, reason targets-exited" ||
 	fail "pthread_exit: exit $rc after ${ms} ms, $n sleeps, $(trace "$TMP/pexit.mslat" | grep -P '^F\t'): $(cat "$TMP/pexit.err")"
 
+# -p of a process whose main thread called pthread_exit: traced, not "exited
+# during start-up"; recorded until its other thread returns
+"$W" pexit 2500 >/dev/null &
+pe=$!
+pids_to_kill+=("$pe")
+sleep 0.3
+"$REC" -q -o "$TMP/pexitp.mslat" -p "$pe" 2>"$TMP/pexitp.err"
+rc=$?
+n=$(trace "$TMP/pexitp.mslat" | awk -F'\t' -v p="$pe" '$1=="E" && $2==p && $4=="nanosleep"' | wc -l)
+[ "$rc" -eq 0 ] && [ "$n" -gt 500 ] && grep -qP "^F\t2\t" <(trace "$TMP/pexitp.mslat") &&
+	pass "pthread_exit: -p records the other thread ($n sleeps) until it returns" ||
+	fail "pthread_exit: -p exit $rc, $n sleeps: $(cat "$TMP/pexitp.err")"
+
+# A process of the command's that changed user cannot be signalled (no
+# capability is left): said, and not waited for
+if command -v setpriv >/dev/null; then
+	t0=$(date +%s%N)
+	"$REC" -d 1s -o "$TMP/uid.mslat" -- sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 & echo \$! >'$TMP/uid.pid'; wait" 2>"$TMP/uid.err"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	up=$(cat "$TMP/uid.pid")
+	pids_to_kill+=("$up")
+	[ "$rc" -eq 143 ] && [ "$ms" -lt 5000 ] && grep -q "cannot signal pid $up, started by 'sh' (its user changed" "$TMP/uid.err" &&
+		pass "stop: a process whose user changed is said and not waited for (${ms} ms)" ||
+		fail "stop: exit $rc after ${ms} ms: $(cat "$TMP/uid.err")"
+	kill "$up" 2>/dev/null
+else
+	skip "stop: setpriv is not installed"
+fi
+
+# A pid the command had, taken since by another process, is not the
+# command's. After a second stop signal the recording is over and the
+# command's exits are no longer seen; its background job exits, and an
+# unrelated process gets the same pid (ns_last_pid). When the command then
+# exits, that process must not get the SIGTERM meant for what it left.
+if [ -w /proc/sys/kernel/ns_last_pid ]; then
+	if start_rec "$TMP/reuse.err" -o "$TMP/reuse.mslat" -- sh -c "trap '' TERM INT; sleep 1.5 & echo \$! >'$TMP/reuse.pid'; sleep 4"; then
+		sleep 0.5
+		kill -TERM "$REC_PID"; sleep 0.1; kill -TERM "$REC_PID"
+		vp=$(cat "$TMP/reuse.pid")
+		for i in $(seq 60); do kill -0 "$vp" 2>/dev/null || break; sleep 0.05; done
+		sleep 0.3
+		echo $((vp - 1)) >/proc/sys/kernel/ns_last_pid
+		sleep 60 &
+		other=$!
+		pids_to_kill+=("$other")
+		wait "$REC_PID"
+		sleep 0.2
+		if [ "$other" != "$vp" ]; then
+			skip "pid reuse: another process took pid $vp first"
+		elif kill -0 "$other" 2>/dev/null; then
+			pass "pid reuse: the process that took pid $vp since runs on"
+		else
+			fail "pid reuse: the process that took pid $vp was signalled: $(cat "$TMP/reuse.err")"
+		fi
+		kill "$other" 2>/dev/null
+	else
+		fail "pid reuse: the recorder did not start: $(cat "$TMP/reuse.err")"
+	fi
+else
+	skip "pid reuse: /proc/sys/kernel/ns_last_pid is not writable"
+fi
+
 # --duration with a command: it gets SIGTERM (128+15)
 t0=$(date +%s%N)
 "$REC" -q -d 500ms -o "$TMP/cd.mslat" -- "$W" spin 2>/dev/null

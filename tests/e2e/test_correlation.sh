@@ -113,10 +113,18 @@ demo_run() {
 # keep-alive upstream connections. nginx's own connections to its upstream
 # hold no requests: before the analyzer knew them, 200 client requests were
 # found as 396 (each read of the upstream's reply started one).
+# With DAEMON ("daemon"), nginx as it runs by default: the command forks the
+# master and exits at once. The recording then once ended within 0.2 s with
+# 0 requests, and left nginx running; now the daemon is recorded, and
+# stopped with the recording.
 nginx_run() {
-	local conns=$1 n=$2 up=${3:-} trace=$TMP/nginx-$1.mslat port prefix=$TMP/nginx
+	local conns=$1 n=$2 up=${3:-} daemon=${4:-} trace=$TMP/nginx-$1.mslat port prefix=$TMP/nginx
 	local name="nginx, $conns connections" upstream='' site="root $prefix/html;"
-	local path=/index.html load=(-X GET --path /index.html) incomplete
+	local path=/index.html load=(-X GET --path /index.html) incomplete master workers='' daemon_off='daemon off;'
+	if [ -n "$daemon" ]; then
+		name="nginx as a daemon, $conns connections"
+		daemon_off=''
+	fi
 	if [ -n "$up" ]; then
 		name="nginx proxying to the demo server, $conns connections"
 		upstream="upstream demo { server 127.0.0.1:$up; keepalive 16; }"
@@ -129,7 +137,7 @@ nginx_run() {
 	printf 'hello from nginx\n' >"$prefix/html/index.html"
 	cat >"$prefix/nginx.conf" <<NGINX
 worker_processes 2;
-daemon off;
+$daemon_off
 error_log $prefix/logs/error.log;
 pid $prefix/nginx.pid;
 events { worker_connections 256; }
@@ -155,9 +163,25 @@ NGINX
 	answers "$port" "$path"
 	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" "${load[@]}" -o "$TMP/client.json" ||
 		fail "$name: load generator failed"
+	master=$(cat "$prefix/nginx.pid" 2>/dev/null)
+	[ -n "$master" ] && workers=$(pgrep -P "$master" | tr '\n' ' ')
 	stop_recorder
 	# The warm-up request above is one more request the server really served.
 	check_run "$name" "$((n + 1))" "$TMP/client.json" "$trace"
+	if [ -n "$daemon" ]; then
+		local i p left=''
+		sleep 0.2
+		for p in $master $workers; do
+			for i in $(seq 50); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+			kill -0 "$p" 2>/dev/null && left="$left $p"
+		done
+		if [ -n "$master" ] && [ -n "$workers" ] && [ -z "$left" ]; then
+			pass "$name: stopped with the recording (master $master, workers $workers)"
+		else
+			fail "$name: master '$master', workers '$workers': still running:$left"
+			[ -n "$left" ] && kill $left
+		fi
+	fi
 	if [ -n "$up" ]; then
 		incomplete=$(json "$TMP/report.json" 'd["requests"]["incomplete"]')
 		if [ "$incomplete" -le 1 ]; then
@@ -702,6 +726,7 @@ if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
 	PATH=$PATH:/usr/sbin
 	nginx_run 4 4000
 	nginx_run 16 8000
+	nginx_run 4 2000 "" daemon
 	proxy_run 4 2000
 else
 	fail "nginx end to end: nginx is not installed (scripts/install-deps installs it)"
