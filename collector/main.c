@@ -85,6 +85,7 @@ struct recorder {
 	bool rest_stopped;		/* the command has exited: what it left gets SIGTERM */
 	bool killing;			/* past the stop's deadline: SIGKILL to what is left */
 	bool stop_done;			/* nothing of the command is left, or nothing more to do */
+	bool abandoned;			/* the command runs on: it could not be stopped */
 	uint64_t swept_ns;		/* when the stop last looked for the command's processes */
 	struct pidset unsignallable;	/* the command's that changed user: kill() fails */
 	struct pidset termed;		/* the command's that had their SIGTERM */
@@ -279,20 +280,47 @@ static void output_owner(const struct record_opts *o, uid_t *uid, gid_t *gid)
 /*
  * The BPF programs see the kernel's process ids. In a PID namespace of its
  * own (a container's), this process's ids are not those: no target would
- * match, and the trace would stay empty without a word.
+ * match, and the trace would stay empty without a word. Nor would the ids
+ * of a command started in one (`unshare --pid` without --fork), nor those
+ * of a /proc mounted for another namespace (`nsenter -m`).
  */
-static int check_pid_namespace(void)
+static int check_pid_namespace(bool command)
 {
+	static const char hint_text[] = "run it on the host, or in a container that shares the "
+					"host's PIDs (docker run --pid=host, Kubernetes hostPID: true)";
 	struct stat st;
+	char self[32];
+	ssize_t n;
 
-	if (stat("/proc/self/ns/pid", &st) || (unsigned long long)st.st_ino == PID_NS_INIT_INO)
-		return 0;	/* the host's, or no /proc to tell: as before */
-	log_error("mslat-record runs in a PID namespace of its own (pid:[%llu], a container's): "
-		  "the kernel's process ids, which the BPF programs see, are not this "
-		  "namespace's, and nothing would be recorded", (unsigned long long)st.st_ino);
-	hint("run it on the host, or in a container that shares the host's PIDs "
-	     "(docker run --pid=host, Kubernetes hostPID: true)");
-	return -EINVAL;
+	if (!stat("/proc/self/ns/pid", &st) && (unsigned long long)st.st_ino != PID_NS_INIT_INO) {
+		log_error("mslat-record runs in a PID namespace of its own (pid:[%llu], a "
+			  "container's): the kernel's process ids, which the BPF programs see, "
+			  "are not this namespace's, and nothing would be recorded",
+			  (unsigned long long)st.st_ino);
+		hint(hint_text);
+		return -EINVAL;
+	}
+	/* a namespace unshared for the children has no inode to show until its first process */
+	if (command && (stat("/proc/self/ns/pid_for_children", &st) ?
+			errno == ENOENT && !access("/proc/self/ns/pid", F_OK) :
+			(unsigned long long)st.st_ino != PID_NS_INIT_INO)) {
+		log_error("the processes mslat-record starts would be in a PID namespace of their "
+			  "own (`unshare --pid` without --fork), whose process ids the BPF "
+			  "programs do not see");
+		hint(hint_text);
+		return -EINVAL;
+	}
+	n = readlink("/proc/self", self, sizeof(self) - 1);
+	if (n > 0)
+		self[n] = '\0';
+	if (n <= 0 || atoi(self) != getpid()) {
+		log_error("/proc is not this process's: /proc/self %s (a /proc mounted for another "
+			  "PID namespace), so the process ids it lists are not the kernel's",
+			  n > 0 ? "names another process" : "is missing");
+		hint(hint_text);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 static int check_pids(const struct record_opts *o)
@@ -490,20 +518,23 @@ static size_t command_rest(struct recorder *r, int sig)
 
 		if (pid == r->child || unsignallable(r, pid) || !procs__alive(pid))
 			continue;
-		left++;
-		if (sig == SIGKILL) {
-			signal_one(r, pid, sig);
-		} else if (sig == SIGTERM && !pidset_has(&r->termed, pid)) {
+		if (sig == SIGKILL && !signal_one(r, pid, sig))
+			continue;
+		if (sig == SIGTERM) {
 			parent = procs__ppid(pid);
+			/* under a master out of our reach, and out of it too: nobody stops it */
+			if (unsignallable(r, parent) && !signal_one(r, pid, 0))
+				continue;
 			top = parent != r->child || r->child_reaped;
 			for (size_t k = 0; top && k < nall; k++)
 				top = all[k] != parent || all[k] == r->child;
-			if (top) {
+			if (top && !pidset_has(&r->termed, pid)) {
 				pidset_add(&r->termed, pid);
 				if (!signal_one(r, pid, sig))
-					left--;
+					continue;
 			}
 		}
+		left++;
 	}
 	free(desc);
 	free(all);
@@ -521,7 +552,7 @@ static size_t command_rest(struct recorder *r, int sig)
  */
 static bool stop_step(struct recorder *r, uint64_t now)
 {
-	bool command_over = r->child_reaped || unsignallable(r, r->child);
+	bool command_over = r->child_reaped;
 	size_t left;
 
 	if (r->stop_done)
@@ -812,6 +843,12 @@ static int record_loop(struct recorder *r)
 			stop_command(r, SIGTERM, now);
 		}
 		/* the command's processes are recorded to their last syscall */
+		if (stopping && r->child_reaped) {
+			/* a fork's record may wait in the ring: a SIGCHLD cut the poll short */
+			n = drain__consume(&r->drain);
+			if (n < 0)
+				return n;
+		}
 		if (stopping && stop_step(r, now))
 			return 0;
 		if (now >= next_hk) {
@@ -879,15 +916,21 @@ static void wait_command(struct recorder *r, bool bounded)
 			usleep(10000);
 		}
 	}
-	if (!r->child_reaped && unsignallable(r, r->child))
-		log_warn("waiting for '%s' (pid %d) to exit", r->opts.command[0], (int)r->child);
-	reap_child(r, true);
+	if (bounded && !r->child_reaped && unsignallable(r, r->child)) {
+		log_warn("'%s' (pid %d) runs on: its user changed, and no capability is left to "
+			 "stop it; its exit status is not known", r->opts.command[0], (int)r->child);
+		r->abandoned = true;
+	} else {
+		reap_child(r, true);
+	}
 	free(r->unsignallable.v);
 	free(r->termed.v);
 }
 
 static int command_status(const struct recorder *r)
 {
+	if (r->abandoned)
+		return EXIT_RUNTIME;
 	if (WIFEXITED(r->child_status))
 		return WEXITSTATUS(r->child_status);
 	if (WIFSIGNALED(r->child_status))
@@ -947,7 +990,7 @@ int main(int argc, char **argv)
 	setup_signals();
 
 	/* validate */
-	if (check_pid_namespace() || check_output(&r.opts) || check_pids(&r.opts))
+	if (check_pid_namespace(r.opts.command != NULL) || check_output(&r.opts) || check_pids(&r.opts))
 		return EXIT_RUNTIME;
 	delay = getenv("MSLAT_RECORD_TEST_STARTUP_DELAY_MS");	/* test hook: widen the start-up window */
 	if (delay)

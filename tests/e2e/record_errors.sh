@@ -76,13 +76,16 @@ fi
 
 # in a PID namespace of its own (a container's): the kernel's pids are not
 # this namespace's, and the trace once stayed empty ("recording 1 process",
-# 0 events); now refused, with what to do, and no file
+# 0 events); now refused, with what to do, and no file. Likewise a command
+# that would start in one (`unshare --pid` without --fork).
 if command -v unshare >/dev/null; then
 	expect "pid namespace: refused" 1 "runs in a PID namespace of its own" \
-		timeout 30 unshare --pid --fork --mount-proc "$REC" -o "$TMP/ns.mslat" -- "$W" spin
+		timeout 30 unshare --pid --fork "$REC" -o "$TMP/ns.mslat" -- "$W" spin
 	grep -q "hint: run it on the host, or in a container that shares the host's PIDs" "$TMP/err" &&
 		pass "pid namespace: the hint" || fail "pid namespace: $(cat "$TMP/err")"
 	[ ! -e "$TMP/ns.mslat" ] && pass "pid namespace: no file" || fail "pid namespace: a file was created"
+	expect "pid namespace of the command's: refused" 1 "would be in a PID namespace of their own" \
+		timeout 30 unshare --pid "$REC" -o "$TMP/ns.mslat" -- "$W" spin
 else
 	skip "pid namespace: unshare is not installed"
 fi

@@ -363,21 +363,48 @@ n=$(trace "$TMP/pexitp.mslat" | awk -F'\t' -v p="$pe" '$1=="E" && $2==p && $4=="
 	fail "pthread_exit: -p exit $rc, $n sleeps: $(cat "$TMP/pexitp.err")"
 
 # A process of the command's that changed user cannot be signalled (no
-# capability is left): said, and not waited for
+# capability is left): said, and not waited for; nor are its children, which
+# nobody can stop either
 if command -v setpriv >/dev/null; then
 	t0=$(date +%s%N)
-	"$REC" -d 1s -o "$TMP/uid.mslat" -- sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 & echo \$! >'$TMP/uid.pid'; wait" 2>"$TMP/uid.err"
+	"$REC" -d 1s -o "$TMP/uid.mslat" -- sh -c "setpriv --reuid=65534 --regid=65534 --clear-groups sh -c 'sleep 30 & sleep 30 & wait' >/dev/null 2>&1 & echo \$! >'$TMP/uid.pid'; wait" 2>"$TMP/uid.err"
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
 	up=$(cat "$TMP/uid.pid")
-	pids_to_kill+=("$up")
+	ukids=$(pgrep -P "$up" | tr '\n' ' ')
+	pids_to_kill+=("$up" $ukids)
 	[ "$rc" -eq 143 ] && [ "$ms" -lt 5000 ] && grep -q "cannot signal pid $up, started by 'sh' (its user changed" "$TMP/uid.err" &&
-		pass "stop: a process whose user changed is said and not waited for (${ms} ms)" ||
+		[ "$(grep -c 'cannot signal pid' "$TMP/uid.err")" = 3 ] &&
+		pass "stop: a process whose user changed and its children are said, not waited for (${ms} ms)" ||
 		fail "stop: exit $rc after ${ms} ms: $(cat "$TMP/uid.err")"
-	kill "$up" 2>/dev/null
+	kill $up $ukids 2>/dev/null
+	# the command itself: recorded to the deadline, then left running, exit 1
+	t0=$(date +%s%N)
+	"$REC" -d 500ms -o "$TMP/uidc.mslat" -- setpriv --reuid=65534 --regid=65534 --clear-groups sleep 30 2>"$TMP/uidc.err" &
+	r=$!
+	sleep 0.2
+	ucmd=$(pgrep -P "$r")
+	pids_to_kill+=($ucmd)
+	wait "$r"
+	rc=$?
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	[ "$rc" -eq 1 ] && [ "$ms" -ge 10000 ] && [ "$ms" -lt 16000 ] && grep -q "runs on: its user changed" "$TMP/uidc.err" &&
+		[ "$(total "$TMP/uidc.mslat" footer)" = 1 ] &&
+		pass "stop: a command whose user changed is recorded to the deadline, left running, exit 1 (${ms} ms)" ||
+		fail "stop: exit $rc after ${ms} ms: $(cat "$TMP/uidc.err")"
+	kill $ucmd 2>/dev/null
 else
 	skip "stop: setpriv is not installed"
 fi
+
+# A process the command forks as it exits, on its stop: its fork's record
+# was still in the ring buffer (a SIGCHLD cut the poll short), and it ran on
+"$REC" -q -d 1s -o "$TMP/late.mslat" -- sh -c "trap 'sleep 30 & echo \$! >\"$TMP/late.pid\"; exit 3' TERM; while :; do sleep 0.1; done" 2>"$TMP/late.err"
+rc=$?
+lp=$(cat "$TMP/late.pid" 2>/dev/null)
+pids_to_kill+=($lp)
+[ "$rc" -eq 3 ] && [ -n "$lp" ] && wait_exit "$lp" 5 && pass "stop: a process forked as the command exits is stopped too" ||
+	fail "stop: exit $rc, pid '$lp' runs on: $(cat "$TMP/late.err")"
 
 # A pid the command had, taken since by another process, is not the
 # command's. After a second stop signal the recording is over and the
