@@ -467,8 +467,12 @@ static bool signal_one(struct recorder *r, pid_t pid, int sig)
 	}
 	if (errno != EPERM)
 		return true;	/* gone meanwhile */
-	log_warn("cannot signal pid %d, started by '%s' (its user changed, and no capability "
-		 "is left): it runs on", (int)pid, r->opts.command[0]);
+	if (pid == r->child)
+		log_warn("cannot signal '%s' (pid %d): its user changed, and no capability is left",
+			 r->opts.command[0], (int)pid);
+	else
+		log_warn("cannot signal pid %d, started by '%s' (its user changed, and no capability "
+			 "is left): it runs on", (int)pid, r->opts.command[0]);
 	pidset_add(&r->unsignallable, pid);
 	return false;
 }

@@ -388,7 +388,7 @@ if command -v setpriv >/dev/null; then
 	wait "$r"
 	rc=$?
 	ms=$((($(date +%s%N) - t0) / 1000000))
-	[ "$rc" -eq 1 ] && [ "$ms" -ge 10000 ] && [ "$ms" -lt 16000 ] && grep -q "runs on: its user changed" "$TMP/uidc.err" &&
+	[ "$rc" -eq 1 ] && [ "$ms" -ge 10000 ] && [ "$ms" -lt 16000 ] && grep -q "runs on: its user changed" "$TMP/uidc.err" && grep -q "cannot signal 'setpriv' (pid $ucmd): its user changed" "$TMP/uidc.err" &&
 		[ "$(total "$TMP/uidc.mslat" footer)" = 1 ] &&
 		pass "stop: a command whose user changed is recorded to the deadline, left running, exit 1 (${ms} ms)" ||
 		fail "stop: exit $rc after ${ms} ms: $(cat "$TMP/uidc.err")"
