@@ -274,8 +274,23 @@ static void output_owner(const struct record_opts *o, uid_t *uid, gid_t *gid)
 	free(dir_copy);
 }
 
-/* The initial PID namespace's inode number (the kernel's PROC_PID_INIT_INO, fixed since 3.8). */
+/* The initial namespaces' inode numbers (the kernel's PROC_*_INIT_INO, fixed since 3.8). */
 #define PID_NS_INIT_INO 0xEFFFFFFCULL
+#define USER_NS_INIT_INO 0xEFFFFFFDULL
+
+/* The hint for a refused bpf(2): a user namespace's root has no BPF rights at all. */
+static void hint_privileges(void)
+{
+	struct stat st;
+
+	if (!stat("/proc/self/ns/user", &st) && (unsigned long long)st.st_ino != USER_NS_INIT_INO)
+		hint("this root is a user namespace's (a rootless container, unshare --user), "
+		     "to which the kernel gives no BPF rights: run it as the host's root, or in "
+		     "a container that keeps the host's user namespace");
+	else
+		hint("run as root, or grant CAP_BPF and CAP_PERFMON "
+		     "(e.g. setcap cap_bpf,cap_perfmon+ep mslat-record)");
+}
 
 /*
  * The BPF programs see the kernel's process ids. In a PID namespace of its
@@ -652,8 +667,7 @@ static int load_bpf(struct recorder *r)
 	if (err) {
 		log_error("cannot load the BPF programs: %s", strerror(-err));
 		if (err == -EPERM || (err == -EACCES && !privs__has(CAP_BPF) && !privs__has(CAP_SYS_ADMIN)))
-			hint("run as root, or grant CAP_BPF and CAP_PERFMON "
-			     "(e.g. setcap cap_bpf,cap_perfmon+ep mslat-record)");
+			hint_privileges();
 		else
 			hint("run with -vv to see the kernel verifier's log");
 		return err;
@@ -720,7 +734,7 @@ static int attach_bpf(struct recorder *r)
 	if (err) {
 		log_error("cannot attach the BPF programs: %s", strerror(-err));
 		if (err == -EPERM || err == -EACCES)
-			hint("run as root, or grant CAP_BPF and CAP_PERFMON");
+			hint_privileges();
 	}
 	return err;
 }

@@ -67,6 +67,16 @@ else
 	skip "unprivileged: setpriv is not installed"
 fi
 
+# root of a user namespace (a rootless container): no BPF rights at all, and
+# "run as root" would mislead; the hint says why
+if unshare --user --map-root-user true 2>/dev/null; then
+	expect "user namespace: the hint says why" 1 "hint: this root is a user namespace's" \
+		unshare --user --map-root-user "$REC" -o "$TMP/userns.mslat" -- true
+	[ ! -e "$TMP/userns.mslat" ] && pass "user namespace: no file" || fail "user namespace: a file was created"
+else
+	skip "user namespace: unshare --user is not allowed here"
+fi
+
 # BPF unavailable: bpf(2) fails with ENOSYS, as in a strict container
 if [ -x "$B/tests/nobpf" ]; then
 	expect "bpf unavailable" 1 "BPF unavailable" "$B/tests/nobpf" "$REC" -o "$TMP/x.mslat" -- true
