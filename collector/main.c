@@ -535,12 +535,14 @@ static size_t command_rest(struct recorder *r, int sig)
 		pid_t pid = all[i], parent;
 		bool top;
 
-		if (pid == r->child || unsignallable(r, pid) || !procs__alive(pid))
+		if (pid == r->child || unsignallable(r, pid))
+			continue;
+		parent = procs__live_parent(pid);	/* one read of /proc: alive, and its parent */
+		if (parent < 0)
 			continue;
 		if (sig == SIGKILL && !signal_one(r, pid, sig))
 			continue;
 		if (sig == SIGTERM) {
-			parent = procs__ppid(pid);
 			/* under a master out of our reach, and out of it too: nobody stops it */
 			if (unsignallable(r, parent) && !signal_one(r, pid, 0))
 				continue;

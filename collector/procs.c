@@ -98,6 +98,12 @@ static int read_stat(pid_t pid, char *comm, size_t comm_len, uint32_t *ppid, cha
 
 static long threads(pid_t pid);
 
+/* A process in STATE is over: a zombie main thread with others at work is not (pthread_exit). */
+static bool ended(pid_t pid, char state)
+{
+	return state == 'X' || (state == 'Z' && threads(pid) <= 1);
+}
+
 static void read_cmdline(pid_t pid, struct proc_entry *e)
 {
 	char path[64], *buf;
@@ -172,8 +178,8 @@ int proc_entry__read(pid_t pid, struct proc_entry *e)
 	err = read_stat_start(pid, e->comm, sizeof(e->comm), &e->ppid, &state, &e->start_ticks);
 	if (err)
 		return err;
-	if ((state == 'Z' && threads(pid) <= 1) || state == 'X')
-		return -ENOENT;	/* a zombie main thread with others at work is alive (pthread_exit) */
+	if (ended(pid, state))
+		return -ENOENT;
 	read_cmdline(pid, e);
 	e->exe = read_exe(pid);
 	e->cgroup = read_cgroup(pid);
@@ -318,7 +324,7 @@ ssize_t procs__descendants(const pid_t *roots, size_t root_cnt, pid_t **out)
 		pid = (pid_t)atoi(de->d_name);
 		/* never ourselves: `-p $$` from a shell must not trace the recorder's own writes */
 		if (pid == getpid() || read_stat(pid, NULL, 0, &ppid, &state) ||
-		    (state == 'Z' && threads(pid) <= 1))
+		    ended(pid, state))
 			continue;
 		if (all_cnt == all_cap) {
 			all_cap = all_cap ? all_cap * 2 : 256;
@@ -361,12 +367,12 @@ err_nomem:
 	return -ENOMEM;
 }
 
-pid_t procs__ppid(pid_t pid)
+pid_t procs__live_parent(pid_t pid)
 {
 	uint32_t ppid;
-	char state;
+	char state = 0;
 
-	if (read_stat(pid, NULL, 0, &ppid, &state))
+	if (read_stat(pid, NULL, 0, &ppid, &state) || ended(pid, state))
 		return -1;
 	return (pid_t)ppid;
 }
@@ -384,14 +390,7 @@ unsigned long long procs__start_ticks(pid_t pid)
 
 bool procs__alive(pid_t pid)
 {
-	uint32_t ppid;
-	char state = 0;
-
-	if (read_stat(pid, NULL, 0, &ppid, &state))
-		return false;
-	if (state == 'Z')	/* its main thread is: its other threads may work on (pthread_exit) */
-		return threads(pid) > 1;
-	return state != 'X';
+	return procs__live_parent(pid) >= 0;
 }
 
 pid_t procs__tgid(pid_t pid)

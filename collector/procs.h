@@ -60,8 +60,8 @@ ssize_t procs__descendants(const pid_t *roots, size_t root_cnt, pid_t **out);
 /* The process (thread group) PID belongs to, from /proc/PID/status; -1 if unknown. */
 pid_t procs__tgid(pid_t pid);
 
-/* PID's parent, or -1 if it is gone. */
-pid_t procs__ppid(pid_t pid);
+/* The parent of PID while it is alive (as procs__alive says), or -1. */
+pid_t procs__live_parent(pid_t pid);
 
 /* When PID started, in clock ticks since boot (/proc/PID/stat field 22); 0 if gone. */
 unsigned long long procs__start_ticks(pid_t pid);
