@@ -182,6 +182,19 @@ EOF
 	else
 		fail "--since/--until: $(sed -n 2,3p "$TMP/win" | tr '\n' ' ')"
 	fi
+	# Work handed to other threads: the eventloop scenario's loop waits in
+	# epoll_wait (shared by its open requests) while executor threads work.
+	"$M" report testdata/eventloop.mslat 2>"$TMP/err" >/dev/null
+	if grep -q "own threads waited idle (epoll_wait, poll, select) for 56% of their latency: .*(4 threads of the 1 process that served requests served none" "$TMP/err"; then
+		pass "work on other threads: the event loop's waits, 56% of latency, and its 4 idle threads said"
+	else
+		fail "work on other threads: not said for eventloop.mslat: $(head -2 "$TMP/err")"
+	fi
+	for t in threadpool keepalive streaming recorded/demo; do
+		"$M" report "testdata/$t.mslat" 2>"$TMP/err" >/dev/null
+		grep -q 'waited idle' "$TMP/err" && fail "work on other threads: said for $t.mslat, which does its own"
+	done
+	pass "work on other threads: not said where the requests' threads do the work"
 	n=$("$M" report --format json --request-timeout 1us "$first" | python3 -c '
 import json,sys; r=json.load(sys.stdin)["requests"]; print(r["timed_out"])')
 	[ "$n" -gt 0 ] && pass "--request-timeout 1us closes requests ($n timed out)" ||
@@ -222,7 +235,7 @@ if [ -n "$first" ]; then
 	else
 		skip "text: terminal colour: script(1) is not installed"
 	fi
-	"$M" report -o "$TMP/out.txt" "$first" >"$TMP/out" 2>&1
+	"$M" report -o "$TMP/out.txt" "$first" >"$TMP/out" 2>/dev/null
 	[ $? -eq 0 ] && [ ! -s "$TMP/out" ] && grep -q "^Latency" "$TMP/out.txt" &&
 		pass "-o FILE: the report in the file, nothing on stdout" || fail "-o FILE"
 fi
