@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 /* The client side of HTTP/1.1: blocking socket I/O and response framing. */
+#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -97,9 +98,13 @@ static bool has_token(const char *v, size_t n, const char *tok)
 	return false;
 }
 
+#define CHUNKED (-2LL)	/* parse_head's length of a chunked body */
+#define CHUNK_LINE_MAX 4096	/* a chunk's size line or a trailer line */
+
 /*
  * Parse the head in buf[0..head_len) (ending in the blank line). Sets status
- * and close, and *length to the Content-Length or -1 when there is none.
+ * and close, and *length to the Content-Length, CHUNKED, or -1 when there is
+ * neither (the body runs to the end of the connection).
  */
 static int parse_head(const char *buf, size_t head_len, struct http_reply *r, long long *length)
 {
@@ -130,7 +135,7 @@ static int parse_head(const char *buf, size_t head_len, struct http_reply *r, lo
 			v++;
 		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
-		if (equals_ci(p, colon - p, "content-length")) {
+		if (equals_ci(p, colon - p, "content-length") && *length != CHUNKED) {
 			long long n = 0;
 
 			if (v == ve)
@@ -138,13 +143,14 @@ static int parse_head(const char *buf, size_t head_len, struct http_reply *r, lo
 			for (const char *d = v; d < ve; d++) {
 				if (*d < '0' || *d > '9')
 					return -EBADMSG;
-				if (n > CLIENT_BUF_BYTES)
+				if (n >> 40)	/* a terabyte: not a body this client will wait for */
 					return -EMSGSIZE;
 				n = n * 10 + (*d - '0');
 			}
 			*length = n;
 		} else if (equals_ci(p, colon - p, "transfer-encoding")) {
-			return -ENOTSUP;
+			/* chunked framing wins over a Content-Length (RFC 9112, 6.3) */
+			*length = has_token(v, ve - v, "chunked") ? CHUNKED : -1;
 		} else if (equals_ci(p, colon - p, "connection")) {
 			if (has_token(v, ve - v, "close"))
 				r->close = true;
@@ -155,10 +161,112 @@ static int parse_head(const char *buf, size_t head_len, struct http_reply *r, lo
 	return 0;
 }
 
+/*
+ * Only the framing of a body is needed, not its bytes: when the buffer is
+ * full, the body bytes before *POS (and those after it that ADVANCE skips)
+ * go, from HEAD on, so that a response of any length (a stream of tokens)
+ * is read in a buffer of CLIENT_BUF_BYTES.
+ */
+static void drop_body(struct client *c, size_t head, size_t *pos)
+{
+	memmove(c->buf + head, c->buf + *pos, c->len - *pos);
+	c->len -= *pos - head;
+	*pos = head;
+}
+
+/* Move *POS N bytes on, reading as needed. Returns 0 or a negative errno. */
+static int advance(struct client *c, size_t head, size_t *pos, unsigned long long n)
+{
+	while (c->len - *pos < n) {
+		ssize_t got;
+
+		if (c->len == sizeof(c->buf)) {
+			n -= c->len - *pos;
+			*pos = c->len;
+			drop_body(c, head, pos);
+		}
+		got = fill(c);
+		if (got <= 0)
+			return got ? (int)got : -ECONNRESET;
+	}
+	*pos += n;
+	return 0;
+}
+
+/* The line at *POS: *EOL is the offset of its CR LF. Returns 0 or a negative errno. */
+static int line_at(struct client *c, size_t head, size_t *pos, size_t *eol)
+{
+	for (;;) {
+		const char *e = memmem(c->buf + *pos, c->len - *pos, "\r\n", 2);
+		ssize_t got;
+
+		if (e) {
+			*eol = e - c->buf;
+			return *eol - *pos > CHUNK_LINE_MAX ? -EBADMSG : 0;
+		}
+		if (c->len - *pos > CHUNK_LINE_MAX)
+			return -EBADMSG;
+		if (c->len == sizeof(c->buf))
+			drop_body(c, head, pos);
+		got = fill(c);
+		if (got <= 0)
+			return got ? (int)got : -ECONNRESET;
+	}
+}
+
+/* A chunked body from HEAD on: its chunks, the last (size 0) and its trailers. Sets r->bytes. */
+static int read_chunked(struct client *c, size_t head, struct http_reply *r)
+{
+	size_t pos = head, eol;
+	int err;
+
+	for (;;) {
+		unsigned long long size = 0;
+		const char *d;
+		int digits = 0;
+
+		err = line_at(c, head, &pos, &eol);
+		if (err)
+			return err;
+		for (d = c->buf + pos; d < c->buf + eol && isxdigit((unsigned char)*d); d++, digits++) {
+			if (size >> 40)	/* a terabyte: not a chunk this client will wait for */
+				return -EMSGSIZE;
+			size = size * 16 + (unsigned long long)(isdigit((unsigned char)*d) ? *d - '0' :
+								  (tolower((unsigned char)*d) - 'a' + 10));
+		}
+		/* after the digits: nothing, or extensions (";name=value"), maybe after blanks */
+		while (d < c->buf + eol && (*d == ' ' || *d == '\t'))
+			d++;
+		if (!digits || (d < c->buf + eol && *d != ';'))
+			return -EBADMSG;
+		pos = eol + 2;
+		if (!size)
+			break;
+		err = advance(c, head, &pos, size);
+		if (!err)
+			err = advance(c, head, &pos, 2);
+		if (err)
+			return err;
+		if (memcmp(c->buf + pos - 2, "\r\n", 2) != 0)
+			return -EBADMSG;
+	}
+	/* trailer fields, then the blank line that ends the message */
+	for (;;) {
+		err = line_at(c, head, &pos, &eol);
+		if (err)
+			return err;
+		if (eol == pos)
+			break;
+		pos = eol + 2;
+	}
+	r->bytes = eol + 2;
+	return 0;
+}
+
 int client__read_reply(struct client *c, struct http_reply *r)
 {
 	long long length;
-	size_t head;
+	size_t head, pos;
 	ssize_t n;
 	int err;
 
@@ -187,24 +295,28 @@ int client__read_reply(struct client *c, struct http_reply *r)
 
 	if (length < 0 && (r->status == 204 || r->status == 304))
 		length = 0;
+	if (length == CHUNKED)
+		return read_chunked(c, head, r);
 	if (length < 0) {
 		/* No length: the body runs to the end of the connection. */
-		while ((n = fill(c)) > 0)
-			;
+		pos = head;
+		do {
+			if (c->len == sizeof(c->buf)) {
+				pos = c->len;
+				drop_body(c, head, &pos);
+			}
+		} while ((n = fill(c)) > 0);
 		if (n < 0)
 			return n;
 		r->close = true;
 		r->bytes = c->len;
 		return 0;
 	}
-	if (head + (size_t)length > sizeof(c->buf))
-		return -EMSGSIZE;
-	while (c->len < head + (size_t)length) {
-		n = fill(c);
-		if (n <= 0)
-			return n ? n : -ECONNRESET;
-	}
-	r->bytes = head + (size_t)length;
+	pos = head;
+	err = advance(c, head, &pos, (unsigned long long)length);
+	if (err)
+		return err;
+	r->bytes = pos;
 	return 0;
 }
 

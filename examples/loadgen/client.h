@@ -38,10 +38,13 @@ int client__send(struct client *c, const char *req, size_t n);
 
 /*
  * Read until one whole final response (1xx ones are skipped) is buffered,
- * framed by Content-Length, or by the end of the connection when it has none.
- * Returns 0, or a negative errno: -ECONNRESET closed before the response
- * ended, -ETIMEDOUT, -EBADMSG malformed, -EMSGSIZE too large, -ENOTSUP
- * chunked.
+ * framed by Content-Length, chunked (a streamed response), or by the end of
+ * the connection when it has neither. Only the framing is needed: a body
+ * that does not fit the buffer is dropped as it is framed (the buffer then
+ * holds the head and the last of the body), so a response of any length is
+ * read. Returns 0, or a negative errno: -ECONNRESET closed before the
+ * response ended, -ETIMEDOUT, -EBADMSG malformed, -EMSGSIZE a length of a
+ * terabyte or more.
  */
 int client__read_reply(struct client *c, struct http_reply *r);
 

@@ -203,6 +203,80 @@ PY
 fi
 server_pid=
 
+# --- the load generator's framing of other servers' responses ---------------
+# node, FastAPI's StreamingResponse and every LLM server answer in chunks
+# (Transfer-Encoding: chunked) and often over 64 KiB: before, loadgen
+# refused every such response ("Operation not supported") and any body over
+# its 64 KiB buffer. A server of framings, each written in pieces so that the
+# chunks' lines and data are split across reads.
+cat >"$TMP/framings.py" <<'PY'
+import socket, sys, threading, time
+
+def chunked(parts, trailer=b""):
+    out = [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"]
+    for i, p in enumerate(parts):
+        ext = b";tok=%d" % i if i % 2 else b""
+        out.append(b"%X%s\r\n%s\r\n" % (len(p), ext, p))
+    out.append(b"0\r\n" + trailer + b"\r\n")
+    return out
+
+BODIES = {
+    b"/chunked": chunked([b"tok%d " % i for i in range(16)], b"X-Trailer: 1\r\n"),
+    b"/chunked-big": chunked([bytes([65 + i % 26]) * 1000 for i in range(300)]),
+    b"/length-big": [b"HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n", b"x" * 300000],
+    b"/chunked-both": [b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",
+                       b"3\r\nabc\r\n0\r\n\r\n"],
+    b"/chunked-bad": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n"],
+}
+
+def serve(conn):
+    buf = b""
+    while True:
+        while b"\r\n\r\n" not in buf:
+            d = conn.recv(65536)
+            if not d:
+                return
+            buf += d
+        head, buf = buf.split(b"\r\n\r\n", 1)
+        path = head.split(b" ")[1].split(b"?")[0]
+        for piece in BODIES.get(path, [b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"]):
+            for at in range(0, len(piece), 7000):	# the size lines split from their data
+                conn.sendall(piece[at:at + 7000])
+                time.sleep(0.0002)
+
+ls = socket.socket()
+ls.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+ls.bind(("127.0.0.1", 0))
+ls.listen(16)
+print(ls.getsockname()[1], flush=True)
+while True:
+    c, _ = ls.accept()
+    threading.Thread(target=serve, args=(c,), daemon=True).start()
+PY
+python3 "$TMP/framings.py" >"$TMP/framings.port" 2>"$TMP/framings.err" &
+server_pid=$!
+for _ in $(seq 50); do [ -s "$TMP/framings.port" ] && break; sleep 0.1; done
+port=$(head -1 "$TMP/framings.port")
+for path in /chunked /chunked-big /length-big /chunked-both; do
+	timeout 60 "$LOADGEN" -q --port "$port" -c 2 -n 20 -X GET --path "$path" -o "$TMP/framing.json" \
+		2>"$TMP/framing.err"
+	rc=$?
+	if [ $rc -eq 0 ] && grep -q '"ok": 20,' "$TMP/framing.json"; then
+		pass "loadgen_framing_${path#/}: 20 of 20 on 2 keep-alive connections"
+	else
+		fail "loadgen_framing_${path#/}" "exit $rc: $(head -1 "$TMP/framing.err")"
+	fi
+done
+printf 'GET /chunked HTTP/1.1\r\nHost: x\r\n\r\n' | raw >"$TMP/out" 2>"$TMP/err"
+check loadgen_raw_chunked_whole grep -q '^X-Trailer: 1' "$TMP/out"
+printf 'GET /chunked-bad HTTP/1.1\r\nHost: x\r\n\r\n' | raw >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check loadgen_chunked_malformed_refused test $rc -ne 0
+check loadgen_chunked_malformed_said grep -q 'no complete response.*Bad message' "$TMP/err"
+kill -KILL "$server_pid" 2>/dev/null
+wait "$server_pid" 2>/dev/null
+server_pid=
+
 # The log has a line per prediction; every 20th of the first 200 took the slow path.
 n=$(awk -F '\t' '$6 == "POST" && $7 == "/predict" && $8 == 200' "$TMP/requests.tsv" | wc -l)
 check requests_log_has_200_predictions test "$n" -eq 200
