@@ -89,6 +89,13 @@ struct request {
 	uint64_t cat_ns[REQ_CAT__COUNT];	/* time per category; cat_ns[REQ_CAT_QUEUE] is the queue wait */
 	uint64_t shared_ns;	/* syscall time while other requests were open on the same thread */
 	uint64_t user_ns;	/* latency not covered by syscalls, queue or shared time */
+	/*
+	 * Complete requests: time its threads spent in idle calls (epoll_wait,
+	 * poll...) after its last receive, its own or shared, at most its
+	 * latency: waiting for work done elsewhere (another thread, process, a
+	 * timer). Not an addend of latency: part of the idle or shared time.
+	 */
+	uint64_t waited_ns;
 	uint64_t syscalls;	/* syscalls attributed (shared ones included) */
 	uint64_t bytes_in, bytes_out;
 
@@ -190,6 +197,7 @@ struct analysis_requests {
 	uint64_t bytes_in, bytes_out;
 	uint64_t cat_ns[REQ_CAT__COUNT];	/* totals over complete requests */
 	uint64_t shared_ns, user_ns, latency_ns;
+	uint64_t waited_ns;		/* their request.waited_ns (warn_work_elsewhere) */
 	struct histogram runq;		/* run-queue wait outside syscalls (with scheduler records) */
 	uint64_t runq_ns;
 };

@@ -569,6 +569,7 @@ static int count_request(struct priv *p, const struct request *r)
 		histogram__add(&q->runq, r->runq_ns);
 	q->bytes_in = u64_sat_add(q->bytes_in, r->bytes_in);
 	q->bytes_out = u64_sat_add(q->bytes_out, r->bytes_out);
+	q->waited_ns = u64_sat_add(q->waited_ns, r->waited_ns);
 	/* One pass over the categories, unrolled: statistics and the breakdown cell (zeros: add_zeros). */
 #pragma GCC unroll 16
 	for (int i = 0; i < REQ_CAT__COUNT; i++) {
@@ -1222,51 +1223,26 @@ static void warn_unseen_io(const struct analysis *a)
 }
 
 /*
- * Requests whose own threads waited idle for a quarter of their latency or
- * more: the work was done where no syscall of the request's thread shows it
- * (a thread pool, as FastAPI's `def` endpoints use; an upstream process; a
- * timer). The breakdown's "idle (in window)" share alone does not say why,
- * nor where to look (docs/correlation.md, "Work on other threads").
+ * Requests whose threads waited in idle calls for a quarter of their
+ * latency or more after reading them: the work was done where no syscall
+ * of theirs shows it (a thread pool, as FastAPI's `def` endpoints use; an
+ * upstream process; a timer). The breakdown shows that wait as "idle (in
+ * window)" or, with several requests open on an event loop, as "shared":
+ * neither says why, nor where to look (docs/correlation.md, "Work on other
+ * threads").
  */
 static void warn_work_elsewhere(const struct analysis *a)
 {
 	const struct analysis_requests *q = &a->req;
-	uint64_t idle = 0, others = 0, pids = 0;
 
-	/*
-	 * Their idle calls' time in their windows, shared included (each
-	 * request counts all of it): with several requests open on an event
-	 * loop, its waits are "shared" in the breakdown, not "idle". Steps past
-	 * a request's steps_cap are not counted: an underestimate, never more.
-	 */
-	for (int i = 0; i < a->nsyscalls; i++)
-		if (a->syscalls[i].cat == REQ_CAT_IDLE)
-			idle = u64_sat_add(idle, a->syscalls[i].in_requests_ns);
-	if (q->count < 10 || !q->latency_ns || idle < q->latency_ns / 4)
+	if (q->count < 10 || !q->latency_ns || q->waited_ns < q->latency_ns / 4)
 		return;
-	/* Threads sorted by (host, pid): those that served none, in processes that served some. */
-	for (int i = 0, j; i < a->nthreads; i = j) {
-		uint64_t served = 0, idle_threads = 0;
-
-		for (j = i; j < a->nthreads && a->threads[j].host == a->threads[i].host &&
-			    a->threads[j].pid == a->threads[i].pid; j++) {
-			served += a->threads[j].requests + a->threads[j].incomplete;
-			idle_threads += !a->threads[j].requests && !a->threads[j].incomplete &&
-					a->threads[j].syscalls;
-		}
-		if (served && idle_threads) {
-			others += idle_threads;
-			pids++;
-		}
-	}
-	log_warn("the requests' own threads waited idle (epoll_wait, poll, select) for %.0f%% of "
-		 "their latency: the work was done elsewhere, where a request's syscalls do not "
-		 "show it: by other threads (%llu thread%s of the %llu process%s that served "
-		 "requests served none: a thread pool, as FastAPI's `def` endpoints use), by another "
-		 "process (an upstream, a model backend) or a timer. Their syscalls are in the "
-		 "per-thread and per-syscall tables; see docs/correlation.md, \"Work on other threads\"",
-		 100.0 * (double)idle / (double)q->latency_ns, (unsigned long long)others,
-		 others == 1 ? "" : "s", (unsigned long long)pids, pids == 1 ? "" : "es");
+	log_warn("the requests' threads waited in idle calls (epoll_wait, poll, select) for %.0f%% "
+		 "of their latency after reading them: the work was done elsewhere, where no syscall "
+		 "of theirs shows it: on other threads (a thread pool, as FastAPI's `def` endpoints "
+		 "use), in another process (an upstream, a model backend), or a timer's wait. The "
+		 "other threads' syscalls are in the per-thread table; see docs/correlation.md, "
+		 "\"Work on other threads\"", 100.0 * (double)q->waited_ns / (double)q->latency_ns);
 }
 
 static void fill_defaults(struct analysis_opts *o, const struct analysis_opts *in)

@@ -192,6 +192,14 @@ struct creq {
 	 * tail to take back: a sum that saturated could not give it back.
 	 */
 	uint64_t rx_cat[REQ_CAT__COUNT], rx_shared, rx_runq;
+	/*
+	 * Its threads' idle calls' time, its own or shared, and of that what
+	 * came before its last receive: the rest is their wait for work done
+	 * elsewhere (request.waited_ns). Time, not receive counts, tells which
+	 * side of the receive a segment is on: one decided by a send may lie
+	 * after it or before.
+	 */
+	uint64_t shared_idle, idle_rx;	/* all idle time: cat_ns[REQ_CAT_IDLE] + shared_idle */
 	uint64_t tail_calls;		/* syscalls attributed since its last receive */
 	struct rthread *threads;	/* threads it is open on */
 	uint32_t nthreads, capthreads;
@@ -223,6 +231,7 @@ struct seg_yes {
  */
 struct seg {
 	uint64_t stamp;		/* creation order across threads */
+	uint64_t begin_ns;	/* its first call's enter time */
 	struct seg *next_free;
 	struct seg *all_next;	/* every segment ever made (segments are reused, never freed before the end) */
 	uint64_t cat_ns[REQ_CAT__COUNT];
@@ -773,7 +782,7 @@ static void maybe_deliver(struct correlator *c, struct creq *r)
 static void seg_distribute(struct correlator *c, struct seg *s)
 {
 	uint32_t k = s->nyes;
-	uint64_t total = 0;
+	uint64_t total = 0, idle = s->cat_ns[REQ_CAT_IDLE];
 
 #pragma GCC unroll 16	/* ten categories: no loop counter per request */
 	for (int i = 0; i < REQ_CAT__COUNT; i++)
@@ -793,6 +802,12 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 			r->pub.shared_ns = u64_sat_add(r->pub.shared_ns, total);
 			if (!tail)
 				r->rx_shared = u64_sat_add(r->rx_shared, total);
+		}
+		if (idle) {
+			if (k > 1)
+				r->shared_idle = u64_sat_add(r->shared_idle, idle);
+			if (s->begin_ns < r->last_rx_exit)
+				r->idle_rx = u64_sat_add(r->idle_rx, idle);
 		}
 		r->pub.syscalls += s->calls;
 		if (tail)
@@ -1064,6 +1079,18 @@ static void deliver(struct correlator *c, struct creq *r)
 	if (p->runq_ns > p->user_ns)
 		p->runq_ns = p->user_ns;
 	p->user_ns -= p->runq_ns;
+	/*
+	 * Its threads idle after its last receive, its own or shared: each of
+	 * its threads counts, so at most its latency. Before that receive the
+	 * client was still sending it (a slow upload), not work done elsewhere.
+	 */
+	if (p->complete && (p->cat_ns[REQ_CAT_IDLE] | r->shared_idle)) {
+		uint64_t idle = u64_sat_add(p->cat_ns[REQ_CAT_IDLE], r->shared_idle);
+
+		p->waited_ns = idle > r->idle_rx ? idle - r->idle_rx : 0;
+		if (p->waited_ns > p->latency_ns)
+			p->waited_ns = p->latency_ns;
+	}
 	if (r->steps_unsorted)
 		stable_sort_steps(r->steps, p->nsteps);
 	p->steps = r->steps;
@@ -1538,6 +1565,7 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 			return;
 		}
 		s->stamp = ++c->seg_stamp;
+		s->begin_ns = enter_ns;
 		th->segs[id & (th->capsegs - 1)] = s;
 		th->seg_next++;
 		/*
@@ -1737,6 +1765,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], ev->duration_ns);
 			memcpy(r->rx_cat, r->pub.cat_ns, sizeof(r->rx_cat));	/* as of this receive */
 			r->rx_shared = r->pub.shared_ns;
+			r->idle_rx = u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
 			r->rx_runq = r->pub.runq_ns;
 			r->pub.syscalls++;
 			r->pub.bytes_in = u64_sat_add(r->pub.bytes_in, cls->mmsg ? 0 : (uint64_t)ev->ret);

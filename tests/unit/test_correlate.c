@@ -268,6 +268,76 @@ out:
 	fx_close(&f);
 }
 
+/*
+ * waited_ns: its threads' idle time after its last receive, its own or
+ * shared (warn_work_elsewhere). Before that receive the client was still
+ * sending it (a slow upload): not a wait for work done elsewhere.
+ */
+TEST(correlate, waited_after_the_last_receive_only)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);				/* A starts 100 */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 100, 1000);	/* the client's body comes */
+	tcp(&f, 1, "read", 5, 100, 1100, 100);				/* its last receive, 1200 */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 1200, 2000);	/* a pool's work */
+	tcp(&f, 1, "write", 5, 10, 3200, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].latency_ns, 3200, "latency");
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_IDLE], 3000, "idle");
+	ASSERT_EQ_U64(f.got.r[0].waited_ns, 2000, "waited: after the last receive");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, waited_shared_on_an_event_loop)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 1000, 100);				/* A starts 1100 */
+	tcp(&f, 1, "read", 6, 100, 1200, 100);				/* B starts 1300 */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 1400, 600);	/* both open: shared */
+	tcp(&f, 1, "write", 5, 10, 2000, 100);
+	tcp(&f, 1, "write", 6, 10, 2600, 100);
+	tcp(&f, 1, "read", 5, 100, 3000, 100);				/* A ends */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 3, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].shared_ns, 600, "A shared");
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_IDLE], 0, "A idle of its own");
+	ASSERT_EQ_U64(f.got.r[0].waited_ns, 600, "A waited, in shared time");
+	ASSERT_EQ_U64(f.got.r[1].waited_ns, 600, "B waited, in shared time");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, waited_at_most_the_latency)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);				/* A starts 100 */
+	tcp(&f, 2, "write", 5, 10, 200, 100);				/* a sender thread joins A */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 0, 300, 2000);	/* both threads wait */
+	ev(&f, 2, "poll", 7, FD_KIND_PIPE, 0, 300, 2000);
+	tcp(&f, 2, "write", 5, 10, 2300, 100);				/* A ends 2400 */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].latency_ns, 2300, "latency");
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_IDLE], 4000, "idle, both threads'");
+	ASSERT_EQ_U64(f.got.r[0].waited_ns, 2300, "waited: at most the latency");
+out:
+	fx_close(&f);
+}
+
 /* Each request's steps as "name@enter[s]" (s: shared), in the order delivered. */
 struct step_log {
 	char line[8][160];
