@@ -99,7 +99,20 @@ static bool has_token(const char *v, size_t n, const char *tok)
 }
 
 #define CHUNKED (-2LL)	/* parse_head's length of a chunked body */
+#define BODY_MAX (1ULL << 40)	/* a terabyte: no body or chunk this client will wait for */
 #define CHUNK_LINE_MAX 4096	/* a chunk's size line or a trailer line */
+
+/* The last of the comma-separated tokens of V[0..N) is TOK (Transfer-Encoding's final coding). */
+static bool last_token_is(const char *v, size_t n, const char *tok)
+{
+	const char *end = v + n, *comma = memrchr(v, ',', n), *b = comma ? comma + 1 : v;
+
+	while (b < end && (*b == ' ' || *b == '\t'))
+		b++;
+	while (end > b && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	return equals_ci(b, end - b, tok);
+}
 
 /*
  * Parse the head in buf[0..head_len) (ending in the blank line). Sets status
@@ -110,6 +123,7 @@ static int parse_head(const char *buf, size_t head_len, struct http_reply *r, lo
 {
 	const char *p = buf, *end = buf + head_len - 2, *eol;
 	int minor;
+	bool te = false;	/* a Transfer-Encoding came: Content-Length is ignored */
 
 	if (head_len < 16 || memcmp(p, "HTTP/1.", 7) != 0 || p[7] < '0' || p[7] > '9' ||
 	    p[8] != ' ' || p[9] < '1' || p[9] > '5' || p[10] < '0' || p[10] > '9' ||
@@ -135,7 +149,7 @@ static int parse_head(const char *buf, size_t head_len, struct http_reply *r, lo
 			v++;
 		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
 			ve--;
-		if (equals_ci(p, colon - p, "content-length") && *length != CHUNKED) {
+		if (equals_ci(p, colon - p, "content-length") && !te) {
 			long long n = 0;
 
 			if (v == ve)
@@ -143,14 +157,19 @@ static int parse_head(const char *buf, size_t head_len, struct http_reply *r, lo
 			for (const char *d = v; d < ve; d++) {
 				if (*d < '0' || *d > '9')
 					return -EBADMSG;
-				if (n >> 40)	/* a terabyte: not a body this client will wait for */
-					return -EMSGSIZE;
 				n = n * 10 + (*d - '0');
+				if ((unsigned long long)n >= BODY_MAX)	/* checked per digit: never wraps */
+					return -EMSGSIZE;
 			}
 			*length = n;
 		} else if (equals_ci(p, colon - p, "transfer-encoding")) {
-			/* chunked framing wins over a Content-Length (RFC 9112, 6.3) */
-			*length = has_token(v, ve - v, "chunked") ? CHUNKED : -1;
+			/*
+			 * It wins over any Content-Length (RFC 9112, 6.3); chunked
+			 * frames the body only as the last coding, else the body
+			 * runs to the end of the connection.
+			 */
+			te = true;
+			*length = last_token_is(v, ve - v, "chunked") ? CHUNKED : -1;
 		} else if (equals_ci(p, colon - p, "connection")) {
 			if (has_token(v, ve - v, "close"))
 				r->close = true;
@@ -171,7 +190,23 @@ static void drop_body(struct client *c, size_t head, size_t *pos)
 {
 	memmove(c->buf + head, c->buf + *pos, c->len - *pos);
 	c->len -= *pos - head;
+	c->dropped += *pos - head;
 	*pos = head;
+}
+
+/* At least N bytes (at most a line's) buffered from *POS on, reading as needed. */
+static int have(struct client *c, size_t head, size_t *pos, size_t n)
+{
+	while (c->len - *pos < n) {
+		ssize_t got;
+
+		if (c->len == sizeof(c->buf))
+			drop_body(c, head, pos);
+		got = fill(c);
+		if (got <= 0)
+			return got ? (int)got : -ECONNRESET;
+	}
+	return 0;
 }
 
 /* Move *POS N bytes on, reading as needed. Returns 0 or a negative errno. */
@@ -193,15 +228,21 @@ static int advance(struct client *c, size_t head, size_t *pos, unsigned long lon
 	return 0;
 }
 
-/* The line at *POS: *EOL is the offset of its CR LF. Returns 0 or a negative errno. */
+/*
+ * The line at *POS: *EOL is the offset of its CR LF. Returns 0 or a
+ * negative errno: -EBADMSG for a line over CHUNK_LINE_MAX or ended by a
+ * bare LF (refused at once, not waited on until the timeout).
+ */
 static int line_at(struct client *c, size_t head, size_t *pos, size_t *eol)
 {
 	for (;;) {
-		const char *e = memmem(c->buf + *pos, c->len - *pos, "\r\n", 2);
+		const char *lf = memchr(c->buf + *pos, '\n', c->len - *pos);
 		ssize_t got;
 
-		if (e) {
-			*eol = e - c->buf;
+		if (lf) {
+			if (lf == c->buf + *pos || lf[-1] != '\r')
+				return -EBADMSG;
+			*eol = lf - 1 - c->buf;
 			return *eol - *pos > CHUNK_LINE_MAX ? -EBADMSG : 0;
 		}
 		if (c->len - *pos > CHUNK_LINE_MAX)
@@ -229,10 +270,10 @@ static int read_chunked(struct client *c, size_t head, struct http_reply *r)
 		if (err)
 			return err;
 		for (d = c->buf + pos; d < c->buf + eol && isxdigit((unsigned char)*d); d++, digits++) {
-			if (size >> 40)	/* a terabyte: not a chunk this client will wait for */
-				return -EMSGSIZE;
 			size = size * 16 + (unsigned long long)(isdigit((unsigned char)*d) ? *d - '0' :
 								  (tolower((unsigned char)*d) - 'a' + 10));
+			if (size >= BODY_MAX)	/* checked per digit: never wraps */
+				return -EMSGSIZE;
 		}
 		/* after the digits: nothing, or extensions (";name=value"), maybe after blanks */
 		while (d < c->buf + eol && (*d == ' ' || *d == '\t'))
@@ -243,12 +284,13 @@ static int read_chunked(struct client *c, size_t head, struct http_reply *r)
 		if (!size)
 			break;
 		err = advance(c, head, &pos, size);
-		if (!err)
-			err = advance(c, head, &pos, 2);
+		if (!err)	/* the CR LF after the data, kept whole when a full buffer drops the data */
+			err = have(c, head, &pos, 2);
 		if (err)
 			return err;
-		if (memcmp(c->buf + pos - 2, "\r\n", 2) != 0)
+		if (memcmp(c->buf + pos, "\r\n", 2) != 0)
 			return -EBADMSG;
+		pos += 2;
 	}
 	/* trailer fields, then the blank line that ends the message */
 	for (;;) {
@@ -263,7 +305,7 @@ static int read_chunked(struct client *c, size_t head, struct http_reply *r)
 	return 0;
 }
 
-int client__read_reply(struct client *c, struct http_reply *r)
+static int read_reply(struct client *c, struct http_reply *r)
 {
 	long long length;
 	size_t head, pos;
@@ -283,6 +325,7 @@ int client__read_reply(struct client *c, struct http_reply *r)
 			continue;
 		}
 		head = head_end + 4 - c->buf;
+		r->head = head;
 		err = parse_head(c->buf, head, r, &length);
 		if (err)
 			return err;
@@ -318,6 +361,17 @@ int client__read_reply(struct client *c, struct http_reply *r)
 		return err;
 	r->bytes = pos;
 	return 0;
+}
+
+int client__read_reply(struct client *c, struct http_reply *r)
+{
+	int err;
+
+	c->dropped = 0;
+	r->head = 0;
+	err = read_reply(c, r);
+	r->dropped = c->dropped;
+	return err;
 }
 
 void client__consume(struct client *c, const struct http_reply *r)

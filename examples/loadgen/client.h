@@ -7,19 +7,22 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#define CLIENT_BUF_BYTES (64 * 1024)	/* the largest response accepted */
+#define CLIENT_BUF_BYTES (64 * 1024)	/* what of a response is kept: bodies over it are framed, not kept */
 #define CLIENT_HEAD_MAX_BYTES 8192
 
 struct client {
 	int fd;			/* -1 when not connected */
 	size_t len;		/* bytes in buf */
+	unsigned long long dropped;	/* body bytes of the response being read, not kept */
 	char buf[CLIENT_BUF_BYTES];
 };
 
 /* The response at the start of the client's buffer. */
 struct http_reply {
 	int status;
-	size_t bytes;		/* head and body */
+	size_t bytes;		/* head and body, in the buffer */
+	size_t head;		/* of which the head */
+	unsigned long long dropped;	/* body bytes before the buffer's, not kept (a body over it) */
 	bool close;		/* the server closes the connection after it */
 };
 

@@ -220,7 +220,25 @@ def chunked(parts, trailer=b""):
     out.append(b"0\r\n" + trailer + b"\r\n")
     return out
 
+HEAD = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+def boundary():
+    # a chunk whose CR LF straddles a full 64 KiB buffer: the CR its last byte
+    size = 65535 - len(HEAD) - len(b"FFBA\r\n")
+    first = HEAD + b"%X\r\n" % size + b"d" * size + b"\r"
+    assert len(first) == 65536
+    return [first, b"\n0\r\n\r\n"]
+
+def tokens():
+    # an LLM's stream in one write: 3000 chunks of 1..97 bytes, every alignment
+    return [b"".join(chunked([b"t" * (1 + i * 7 % 97) for i in range(3000)]))]
+
 BODIES = {
+    b"/boundary": boundary(),
+    b"/tokens": tokens(),
+    b"/te-then-close": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\nContent-Length: 3\r\n\r\n",
+                        b"abc-not-chunks", None],
+    b"/bare-lf": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\n0\n\n"],
     b"/chunked": chunked([b"tok%d " % i for i in range(16)], b"X-Trailer: 1\r\n"),
     b"/chunked-big": chunked([bytes([65 + i % 26]) * 1000 for i in range(300)]),
     b"/length-big": [b"HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n", b"x" * 300000],
@@ -240,6 +258,13 @@ def serve(conn):
         head, buf = buf.split(b"\r\n\r\n", 1)
         path = head.split(b" ")[1].split(b"?")[0]
         for piece in BODIES.get(path, [b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"]):
+            if piece is None:	# the body runs to the end of the connection
+                conn.close()
+                return
+            if path in (b"/boundary", b"/tokens"):	# as they are: the layout is the test
+                conn.sendall(piece)
+                time.sleep(0.05)
+                continue
             for at in range(0, len(piece), 7000):	# the size lines split from their data
                 conn.sendall(piece[at:at + 7000])
                 time.sleep(0.0002)
@@ -257,7 +282,7 @@ python3 "$TMP/framings.py" >"$TMP/framings.port" 2>"$TMP/framings.err" &
 server_pid=$!
 for _ in $(seq 50); do [ -s "$TMP/framings.port" ] && break; sleep 0.1; done
 port=$(head -1 "$TMP/framings.port")
-for path in /chunked /chunked-big /length-big /chunked-both; do
+for path in /chunked /chunked-big /length-big /chunked-both /boundary /tokens /te-then-close; do
 	timeout 60 "$LOADGEN" -q --port "$port" -c 2 -n 20 -X GET --path "$path" -o "$TMP/framing.json" \
 		2>"$TMP/framing.err"
 	rc=$?
@@ -273,6 +298,17 @@ printf 'GET /chunked-bad HTTP/1.1\r\nHost: x\r\n\r\n' | raw >"$TMP/out" 2>"$TMP/
 rc=$?
 check loadgen_chunked_malformed_refused test $rc -ne 0
 check loadgen_chunked_malformed_said grep -q 'no complete response.*Bad message' "$TMP/err"
+# A bare LF ends no chunk line: refused at once, not waited on until the timeout.
+start=$(date +%s)
+printf 'GET /bare-lf HTTP/1.1\r\nHost: x\r\n\r\n' | raw >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check loadgen_chunked_bare_lf_refused_at_once test $rc -ne 0 -a $(($(date +%s) - start)) -lt 5
+check loadgen_chunked_bare_lf_said grep -q 'Bad message' "$TMP/err"
+# Over the 64 KiB kept, --raw prints the head and says how long the body was.
+printf 'GET /length-big HTTP/1.1\r\nHost: x\r\n\r\n' | raw >"$TMP/out" 2>"$TMP/err"
+rc=$?
+check loadgen_raw_big_body_head_only test $rc -eq 0 -a "$(wc -c <"$TMP/out")" -lt 100
+check loadgen_raw_big_body_said grep -q 'the body, 300000 bytes, is not shown' "$TMP/err"
 kill -KILL "$server_pid" 2>/dev/null
 wait "$server_pid" 2>/dev/null
 server_pid=
