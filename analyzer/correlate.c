@@ -193,14 +193,21 @@ struct creq {
 	 */
 	uint64_t rx_cat[REQ_CAT__COUNT], rx_shared, rx_runq;
 	/*
-	 * Its threads' idle calls' time, its own or shared, and of that what
-	 * came before its last receive: the rest is their wait for work done
-	 * elsewhere (request.waited_ns). Time, not receive counts, tells which
-	 * side of the receive a segment is on: one decided by a send may lie
-	 * after it or before.
+	 * Its threads' idle calls' time, its own or shared (cat_ns[REQ_CAT_IDLE]
+	 * + shared_idle), and of that what came before its last receive (the
+	 * client still sending it) and before its first send: what lies between
+	 * is its threads' wait for work done elsewhere (request.waited_ns), and
+	 * after the first send too unless the network paced the response
+	 * (NET_PACED: a send failed, or bytes it wrote waited to leave: a slow
+	 * client's download). The order of processing tells which side of a
+	 * receive or send a segment is on (its stamp against RX_STAMP,
+	 * TX1_STAMP): one decided by a send may lie after the last receive or
+	 * before.
 	 */
-	uint64_t shared_idle, idle_rx;	/* all idle time: cat_ns[REQ_CAT_IDLE] + shared_idle */
+	uint64_t shared_idle, idle_rx, idle_tx1;
+	uint64_t rx_stamp, tx1_stamp;
 	uint64_t tail_calls;		/* syscalls attributed since its last receive */
+	bool net_paced;
 	struct rthread *threads;	/* threads it is open on */
 	uint32_t nthreads, capthreads;
 	struct req_step *steps;
@@ -231,7 +238,6 @@ struct seg_yes {
  */
 struct seg {
 	uint64_t stamp;		/* creation order across threads */
-	uint64_t begin_ns;	/* its first call's enter time */
 	struct seg *next_free;
 	struct seg *all_next;	/* every segment ever made (segments are reused, never freed before the end) */
 	uint64_t cat_ns[REQ_CAT__COUNT];
@@ -806,8 +812,10 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 		if (idle) {
 			if (k > 1)
 				r->shared_idle = u64_sat_add(r->shared_idle, idle);
-			if (s->begin_ns < r->last_rx_exit)
+			if (s->stamp <= r->rx_stamp)
 				r->idle_rx = u64_sat_add(r->idle_rx, idle);
+			if (s->stamp <= r->tx1_stamp)
+				r->idle_tx1 = u64_sat_add(r->idle_tx1, idle);
 		}
 		r->pub.syscalls += s->calls;
 		if (tail)
@@ -1086,8 +1094,9 @@ static void deliver(struct correlator *c, struct creq *r)
 	 */
 	if (p->complete && (p->cat_ns[REQ_CAT_IDLE] | r->shared_idle)) {
 		uint64_t idle = u64_sat_add(p->cat_ns[REQ_CAT_IDLE], r->shared_idle);
+		uint64_t upto = r->net_paced ? r->idle_tx1 : idle;
 
-		p->waited_ns = idle > r->idle_rx ? idle - r->idle_rx : 0;
+		p->waited_ns = upto > r->idle_rx ? upto - r->idle_rx : 0;
 		if (p->waited_ns > p->latency_ns)
 			p->waited_ns = p->latency_ns;
 	}
@@ -1407,6 +1416,8 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 	r->pub.end_ns = exit_ns;
 	r->recv0_exit = exit_ns;
 	r->last_rx_exit = exit_ns;
+	r->rx_stamp = c->seg_stamp;
+	r->tx1_stamp = UINT64_MAX;	/* every segment is before its first send, until it sends */
 	r->last_activity_ns = exit_ns;
 	r->pub.syscalls = 1;
 	r->pub.bytes_in = cls->mmsg ? 0 : (uint64_t)ev->ret;
@@ -1477,8 +1488,10 @@ counted:
 /* A successful send of R (enter E, exit X). */
 static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t x, uint64_t bytes)
 {
-	if (r->state == RS_RECEIVING) {
+	if (r->state == RS_RECEIVING) {	/* its first send */
 		to_responding(c, r);
+		r->idle_tx1 = u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
+		r->tx1_stamp = c->seg_stamp;
 	} else {
 		/* It sent again: the time held back since its last send is its own. */
 		for (uint32_t i = 0; i < r->nthreads; i++)
@@ -1517,6 +1530,10 @@ attribute(struct correlator *c, struct cthread *th, const struct sc_class *cls, 
 
 		/* One request open, and receiving: its own, now (rx_cat if it ends incomplete). */
 		r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], dur);
+		/* A wait that began before its last receive (on another thread): that part is the client's. */
+		if (cat == REQ_CAT_IDLE && enter_ns < r->last_rx_exit)
+			r->idle_rx = u64_sat_add(r->idle_rx, r->last_rx_exit - enter_ns < dur ?
+						 r->last_rx_exit - enter_ns : dur);
 		r->pub.syscalls++;
 		r->tail_calls++;
 		req_step(c, r, cls->name, cat, false, enter_ns, dur, 1);
@@ -1565,7 +1582,6 @@ static void attribute_seg(struct correlator *c, struct cthread *th, const struct
 			return;
 		}
 		s->stamp = ++c->seg_stamp;
-		s->begin_ns = enter_ns;
 		th->segs[id & (th->capsegs - 1)] = s;
 		th->seg_next++;
 		/*
@@ -1766,6 +1782,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			memcpy(r->rx_cat, r->pub.cat_ns, sizeof(r->rx_cat));	/* as of this receive */
 			r->rx_shared = r->pub.shared_ns;
 			r->idle_rx = u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
+			r->rx_stamp = c->seg_stamp;
 			r->rx_runq = r->pub.runq_ns;
 			r->pub.syscalls++;
 			r->pub.bytes_in = u64_sat_add(r->pub.bytes_in, cls->mmsg ? 0 : (uint64_t)ev->ret);
@@ -1811,6 +1828,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		} else {	/* after the last send: counts only if another send follows */
 			r->pend_ns = u64_sat_add(r->pend_ns, ev->duration_ns);
 			r->pend_calls++;
+			r->net_paced |= ev->ret < 0;	/* a full socket (EAGAIN): the client's pace */
 		}
 		touch(c, r, exit_ns);
 		return 0;
@@ -2396,6 +2414,7 @@ static void unsent_drain(struct correlator *c, struct chost *h, uint32_t host, u
 			continue;
 		if (u.t > r->unsent_ns)
 			r->unsent_ns = u.t;
+		r->net_paced = true;	/* bytes it wrote waited to leave: the network's pace */
 	}
 }
 

@@ -15,6 +15,7 @@ void client__init(struct client *c)
 {
 	c->fd = -1;
 	c->len = 0;
+	c->head_request = false;
 }
 
 int client__connect(struct client *c, const struct sockaddr *addr, socklen_t addr_len,
@@ -161,6 +162,8 @@ static int parse_head(const char *buf, size_t head_len, struct http_reply *r, lo
 				if ((unsigned long long)n >= BODY_MAX)	/* checked per digit: never wraps */
 					return -EMSGSIZE;
 			}
+			if (*length >= 0 && *length != n)	/* two lengths: which frames it? (RFC 9112, 6.3) */
+				return -EBADMSG;
 			*length = n;
 		} else if (equals_ci(p, colon - p, "transfer-encoding")) {
 			/*
@@ -245,7 +248,7 @@ static int line_at(struct client *c, size_t head, size_t *pos, size_t *eol)
 			*eol = lf - 1 - c->buf;
 			return *eol - *pos > CHUNK_LINE_MAX ? -EBADMSG : 0;
 		}
-		if (c->len - *pos > CHUNK_LINE_MAX)
+		if (c->len - *pos > CHUNK_LINE_MAX + 1)	/* its CR may be here, its LF not yet */
 			return -EBADMSG;
 		if (c->len == sizeof(c->buf))
 			drop_body(c, head, pos);
@@ -329,14 +332,15 @@ static int read_reply(struct client *c, struct http_reply *r)
 		err = parse_head(c->buf, head, r, &length);
 		if (err)
 			return err;
-		if (r->status >= 200)
+		if (r->status >= 200 || r->status == 101)	/* 101: the protocol switched, nothing follows */
 			break;
 		/* 100 Continue and friends: the real response follows. */
 		c->len -= head;
 		memmove(c->buf, c->buf + head, c->len);
 	}
 
-	if (length < 0 && (r->status == 204 || r->status == 304))
+	/* No body, whatever the headers say (RFC 9112, 6.3): a HEAD's answer, 1xx, 204, 304. */
+	if (c->head_request || r->status < 200 || r->status == 204 || r->status == 304)
 		length = 0;
 	if (length == CHUNKED)
 		return read_chunked(c, head, r);

@@ -14,6 +14,7 @@ struct client {
 	int fd;			/* -1 when not connected */
 	size_t len;		/* bytes in buf */
 	unsigned long long dropped;	/* body bytes of the response being read, not kept */
+	bool head_request;	/* the request was a HEAD: its answer has no body */
 	char buf[CLIENT_BUF_BYTES];
 };
 
@@ -22,7 +23,7 @@ struct http_reply {
 	int status;
 	size_t bytes;		/* head and body, in the buffer */
 	size_t head;		/* of which the head */
-	unsigned long long dropped;	/* body bytes before the buffer's, not kept (a body over it) */
+	unsigned long long dropped;	/* body bytes on the wire (chunks' framing too) not kept: a body over the buffer */
 	bool close;		/* the server closes the connection after it */
 };
 

@@ -227,7 +227,7 @@ static int resolve(const struct options *o, struct run_config *cfg, char *host_h
 
 static int run_raw(const struct run_config *cfg)
 {
-	struct http_reply reply;
+	struct http_reply reply = { 0 };
 	struct client *c;
 	char *req;
 	size_t n;
@@ -253,10 +253,16 @@ static int run_raw(const struct run_config *cfg)
 			strerror(-err));
 		goto out_free;
 	}
+	c->head_request = n >= 5 && !memcmp(req, "HEAD ", 5);
 	err = client__send(c, req, n);
 	if (!err)
 		err = client__read_reply(c, &reply);
-	if (err) {
+	if (err && reply.dropped) {
+		/* What is kept is the head and the body's end: the head only, and the error. */
+		fwrite(c->buf, 1, reply.head, stdout);
+		fprintf(stderr, "loadgen: error: no complete response from %s after %llu body bytes: %s\n",
+			cfg->host_header, reply.dropped + (c->len - reply.head), strerror(-err));
+	} else if (err) {
 		/* Show what did arrive: it is what the person debugging needs. */
 		fwrite(c->buf, 1, c->len, stdout);
 		fprintf(stderr, "loadgen: error: no complete response from %s: %s\n",
@@ -264,7 +270,8 @@ static int run_raw(const struct run_config *cfg)
 	} else if (reply.dropped) {
 		/* Its head, and no broken body: what was kept of it is its end only. */
 		fwrite(c->buf, 1, reply.head, stdout);
-		fprintf(stderr, "loadgen: the body, %llu bytes, is not shown: over the %u KiB kept\n",
+		fprintf(stderr, "loadgen: the body, %llu bytes on the wire (chunks' framing too), is not "
+			"shown: over the %u KiB kept\n",
 			reply.dropped + (reply.bytes - reply.head), CLIENT_BUF_BYTES / 1024u);
 		ret = 0;
 	} else {

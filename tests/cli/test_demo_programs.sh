@@ -238,6 +238,9 @@ BODIES = {
     b"/tokens": tokens(),
     b"/te-then-close": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, gzip\r\nContent-Length: 3\r\n\r\n",
                         b"abc-not-chunks", None],
+    b"/head-only": [b"HTTP/1.1 200 OK\r\nContent-Length: 300000\r\n\r\n"],	# a HEAD's answer
+    b"/not-modified": [b"HTTP/1.1 304 Not Modified\r\nContent-Length: 100\r\n\r\n"],
+    b"/two-lengths": [b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 5\r\n\r\nabcde"],
     b"/bare-lf": [b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3\nabc\n0\n\n"],
     b"/chunked": chunked([b"tok%d " % i for i in range(16)], b"X-Trailer: 1\r\n"),
     b"/chunked-big": chunked([bytes([65 + i % 26]) * 1000 for i in range(300)]),
@@ -304,11 +307,20 @@ printf 'GET /bare-lf HTTP/1.1\r\nHost: x\r\n\r\n' | raw >"$TMP/out" 2>"$TMP/err"
 rc=$?
 check loadgen_chunked_bare_lf_refused_at_once test $rc -ne 0 -a $(($(date +%s) - start)) -lt 5
 check loadgen_chunked_bare_lf_said grep -q 'Bad message' "$TMP/err"
+# Answers without a body whatever their Content-Length says (RFC 9112,
+# 6.3): to a HEAD, and a 304; before, both waited for the timeout.
+start=$(date +%s)
+printf 'HEAD /head-only HTTP/1.1\r\nHost: x\r\n\r\n' | raw >"$TMP/out" 2>"$TMP/err"
+rc=$?
+printf 'GET /not-modified HTTP/1.1\r\nHost: x\r\n\r\n' | raw >>"$TMP/out" 2>>"$TMP/err"
+check loadgen_no_body_head_and_304_at_once test $rc -eq 0 -a $? -eq 0 -a $(($(date +%s) - start)) -lt 5
+printf 'GET /two-lengths HTTP/1.1\r\nHost: x\r\n\r\n' | raw >"$TMP/out" 2>"$TMP/err"
+check loadgen_two_lengths_refused grep -q 'Bad message' "$TMP/err"
 # Over the 64 KiB kept, --raw prints the head and says how long the body was.
 printf 'GET /length-big HTTP/1.1\r\nHost: x\r\n\r\n' | raw >"$TMP/out" 2>"$TMP/err"
 rc=$?
 check loadgen_raw_big_body_head_only test $rc -eq 0 -a "$(wc -c <"$TMP/out")" -lt 100
-check loadgen_raw_big_body_said grep -q 'the body, 300000 bytes, is not shown' "$TMP/err"
+check loadgen_raw_big_body_said grep -q 'the body, 300000 bytes on the wire (chunks.* framing too), is not shown' "$TMP/err"
 kill -KILL "$server_pid" 2>/dev/null
 wait "$server_pid" 2>/dev/null
 server_pid=

@@ -108,12 +108,13 @@ demo_run() {
 	check_run "demo server, $conns connections" "$n" "$TMP/client.json" "$trace"
 }
 
-# nginx_run CONNS N [UPSTREAM_PORT]: nginx serving a small file, or, with
+# nginx_run CONNS N [UPSTREAM_PORT [MODE]]: nginx serving a small file, or, with
 # UPSTREAM_PORT, a reverse proxy to the demo server there (not recorded) over
 # keep-alive upstream connections. nginx's own connections to its upstream
 # hold no requests: before the analyzer knew them, 200 client requests were
 # found as 396 (each read of the upstream's reply started one).
-# With DAEMON ("daemon"), nginx as it runs by default: the command forks the
+# With MODE "slow", slow_downloads' clients instead of the load generator.
+# With MODE "daemon", nginx as it runs by default: the command forks the
 # master and exits at once. The recording then once ended within 0.2 s with
 # 0 requests, and left nginx running; now the daemon is recorded, and
 # stopped with the recording.
@@ -121,9 +122,11 @@ nginx_run() {
 	local conns=$1 n=$2 up=${3:-} daemon=${4:-} trace=$TMP/nginx-$1.mslat port prefix=$TMP/nginx
 	local name="nginx, $conns connections" upstream='' site="root $prefix/html;"
 	local path=/index.html load=(-X GET --path /index.html) incomplete master workers='' daemon_off='daemon off;'
-	if [ -n "$daemon" ]; then
+	if [ "$daemon" = daemon ]; then
 		name="nginx as a daemon, $conns connections"
 		daemon_off=''
+	elif [ "$daemon" = slow ]; then
+		name="nginx, slow clients downloading 8 MB, $conns connections"
 	fi
 	if [ -n "$up" ]; then
 		name="nginx proxying to the demo server, $conns connections"
@@ -161,6 +164,10 @@ NGINX
 		return
 	fi
 	answers "$port" "$path"
+	if [ "$daemon" = slow ]; then
+		slow_downloads "$name" "$trace" "$port" "$conns" "$n" "$prefix/html/big.bin"
+		return
+	fi
 	"$B/loadgen" -q --port "$port" -c "$conns" -n "$n" "${load[@]}" -o "$TMP/client.json" ||
 		fail "$name: load generator failed"
 	master=$(cat "$prefix/nginx.pid" 2>/dev/null)
@@ -168,7 +175,7 @@ NGINX
 	stop_recorder
 	# The warm-up request above is one more request the server really served.
 	check_run "$name" "$((n + 1))" "$TMP/client.json" "$trace"
-	if [ -n "$daemon" ]; then
+	if [ "$daemon" = daemon ]; then
 		local i p left=''
 		sleep 0.2
 		for p in $master $workers; do
@@ -189,6 +196,54 @@ NGINX
 		else
 			fail "$name: $incomplete incomplete requests (its upstream connections?)"
 		fi
+	fi
+}
+
+# slow_downloads NAME TRACE PORT CONNS N FILE: N GETs of FILE (made here, 8
+# MB) by clients on a slow link (64 KiB receive buffers, 1 ms per read),
+# then the recording stopped. The server waits in epoll_wait for its
+# socket to drain after a send fails (EAGAIN): the client's pace, not work
+# done elsewhere; before, "52% ... the work was done elsewhere".
+slow_downloads() {
+	local name=$1 trace=$2 port=$3 conns=$4 n=$5 file=$6 found
+	head -c 8000000 /dev/zero >"$file"
+	chmod 644 "$file"
+	python3 - "$port" "$conns" "$n" "/$(basename "$file")" <<'PY' || fail "$name: the client failed"
+import socket, sys, threading, time
+port, conns, n, path = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
+def run(k):
+    s = socket.create_connection(("127.0.0.1", port), timeout=20)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 65536)
+    for _ in range(k):
+        s.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+        buf = b""
+        while b"\r\n\r\n" not in buf:
+            buf += s.recv(65536)
+        head, rest = buf.split(b"\r\n\r\n", 1)
+        cl = int([l.split(b":")[1] for l in head.split(b"\r\n") if l.lower().startswith(b"content-length")][0])
+        got = len(rest)
+        while got < cl:
+            got += len(s.recv(65536))
+            time.sleep(0.001)
+ts = [threading.Thread(target=run, args=(n // conns,)) for _ in range(conns)]
+[t.start() for t in ts]
+[t.join() for t in ts]
+PY
+	stop_recorder
+	if ! "$B/mslat" report --format json -o "$TMP/report.json" "$trace" 2>"$TMP/report.err"; then
+		fail "$name: report failed: $(head -3 "$TMP/report.err")"
+		return
+	fi
+	found=$(json "$TMP/report.json" 'd["requests"]["count"]')
+	if [ "$found" -eq "$((n + 1))" ]; then
+		pass "$name: $found requests found of $n sent and the probe's"
+	else
+		fail "$name: $found requests found of $n sent and the probe's"
+	fi
+	if grep -q 'waited in idle calls' "$TMP/report.err"; then
+		fail "$name: the client's pace taken for work elsewhere: $(grep 'waited in idle calls' "$TMP/report.err")"
+	else
+		pass "$name: no warning of work elsewhere"
 	fi
 }
 
@@ -817,6 +872,7 @@ if command -v nginx >/dev/null || [ -x /usr/sbin/nginx ]; then
 	nginx_run 4 4000
 	nginx_run 16 8000
 	nginx_run 4 2000 "" daemon
+	nginx_run 2 12 "" slow
 	proxy_run 4 2000
 else
 	fail "nginx end to end: nginx is not installed (scripts/install-deps installs it)"

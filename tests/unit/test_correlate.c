@@ -338,6 +338,102 @@ out:
 	fx_close(&f);
 }
 
+/*
+ * A request on two threads, rows in exit order: thread 1's wait entered
+ * before A's last receive on thread 2 (exit 1200) and left after it. The
+ * part before that receive is the client's (helper 46's cases).
+ */
+TEST(correlate, waited_straddling_the_last_receive_alone)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);				/* A starts 100 */
+	tcp(&f, 2, "read", 5, 100, 1000, 200);				/* A's last receive, 1200 */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 150, 4850);	/* 150..5000 */
+	tcp(&f, 1, "write", 5, 10, 5000, 100);				/* A ends 5100 */
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 1, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_IDLE], 4850, "idle");
+	ASSERT_EQ_U64(f.got.r[0].waited_ns, 3800, "waited: from the last receive's exit on");
+out:
+	fx_close(&f);
+}
+
+TEST(correlate, waited_segment_after_the_last_receive)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);				/* A starts 100 */
+	tcp(&f, 1, "read", 6, 100, 100, 100);				/* B starts 200 */
+	tcp(&f, 2, "read", 5, 100, 1000, 200);				/* A's last receive, 1200 */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 5000, 10000);	/* after it: shared with B */
+	tcp(&f, 1, "write", 5, 10, 15000, 100);			/* A ends 15100 */
+	tcp(&f, 1, "write", 6, 10, 15100, 100);			/* B ends 15200 */
+	tcp(&f, 1, "read", 5, 100, 16000, 100);
+	tcp(&f, 1, "read", 6, 100, 16100, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 4, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].shared_ns, 10000, "A shared");
+	ASSERT_EQ_U64(f.got.r[0].waited_ns, 10000, "A waited: the wait after its last receive");
+	ASSERT_EQ_U64(f.got.r[1].waited_ns, 10000, "B waited");
+out:
+	fx_close(&f);
+}
+
+/*
+ * A response the network paced: a send failed (EAGAIN, a full socket) and
+ * the loop waited for the socket; its waits after the first send are the
+ * client's download, not work elsewhere. The wait before it still counts.
+ */
+TEST(correlate, waited_not_while_the_network_paces_the_response)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);				/* A starts 100 */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 100, 1000);	/* work elsewhere: 1000 */
+	tcp(&f, 1, "write", 5, 65536, 1100, 100);			/* the first send */
+	tcp(&f, 1, "write", 5, -11, 1200, 100);			/* EAGAIN */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 1300, 5000);	/* the client's pace */
+	tcp(&f, 1, "write", 5, 65536, 6300, 100);			/* A ends 6400 */
+	tcp(&f, 1, "read", 5, 100, 7000, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].cat_ns[REQ_CAT_IDLE], 6000, "A idle");
+	ASSERT_EQ_U64(f.got.r[0].waited_ns, 1000, "A waited: before its first send only");
+out:
+	fx_close(&f);
+}
+
+/* The same without the failed send: a stream's waits between its sends count (tokens made elsewhere). */
+TEST(correlate, waited_between_the_sends_of_a_stream)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 100, 1000);
+	tcp(&f, 1, "write", 5, 10, 1100, 100);
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 1200, 5000);
+	tcp(&f, 1, "write", 5, 10, 6200, 100);
+	tcp(&f, 1, "read", 5, 100, 7000, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].waited_ns, 6000, "waited: before the first send and between sends");
+out:
+	fx_close(&f);
+}
+
 /* Each request's steps as "name@enter[s]" (s: shared), in the order delivered. */
 struct step_log {
 	char line[8][160];
