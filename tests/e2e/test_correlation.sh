@@ -199,13 +199,35 @@ NGINX
 	fi
 }
 
+# slow_client_checked NAME TRACE N: after a slow client's N requests (and
+# the readiness probe's), the report finds them all, and does not take the
+# client's pace for work done elsewhere.
+slow_client_checked() {
+	local name=$1 trace=$2 n=$3 found
+	if ! "$B/mslat" report --format json -o "$TMP/report.json" "$trace" 2>"$TMP/report.err"; then
+		fail "$name: report failed: $(head -3 "$TMP/report.err")"
+		return
+	fi
+	found=$(json "$TMP/report.json" 'd["requests"]["count"]')
+	if [ "$found" -eq "$((n + 1))" ]; then
+		pass "$name: $found requests found of $n sent and the probe's"
+	else
+		fail "$name: $found requests found of $n sent and the probe's"
+	fi
+	if grep -q 'waited in idle calls' "$TMP/report.err"; then
+		fail "$name: the client's pace taken for work elsewhere: $(grep 'waited in idle calls' "$TMP/report.err")"
+	else
+		pass "$name: no warning of work elsewhere"
+	fi
+}
+
 # slow_downloads NAME TRACE PORT CONNS N FILE: N GETs of FILE (made here, 8
 # MB) by clients on a slow link (64 KiB receive buffers, 1 ms per read),
 # then the recording stopped. The server waits in epoll_wait for its
 # socket to drain after a send fails (EAGAIN): the client's pace, not work
 # done elsewhere; before, "52% ... the work was done elsewhere".
 slow_downloads() {
-	local name=$1 trace=$2 port=$3 conns=$4 n=$5 file=$6 found
+	local name=$1 trace=$2 port=$3 conns=$4 n=$5 file=$6
 	head -c 8000000 /dev/zero >"$file"
 	chmod 644 "$file"
 	python3 - "$port" "$conns" "$n" "/$(basename "$file")" <<'PY' || fail "$name: the client failed"
@@ -230,21 +252,7 @@ ts = [threading.Thread(target=run, args=(n // conns,)) for _ in range(conns)]
 [t.join() for t in ts]
 PY
 	stop_recorder
-	if ! "$B/mslat" report --format json -o "$TMP/report.json" "$trace" 2>"$TMP/report.err"; then
-		fail "$name: report failed: $(head -3 "$TMP/report.err")"
-		return
-	fi
-	found=$(json "$TMP/report.json" 'd["requests"]["count"]')
-	if [ "$found" -eq "$((n + 1))" ]; then
-		pass "$name: $found requests found of $n sent and the probe's"
-	else
-		fail "$name: $found requests found of $n sent and the probe's"
-	fi
-	if grep -q 'waited in idle calls' "$TMP/report.err"; then
-		fail "$name: the client's pace taken for work elsewhere: $(grep 'waited in idle calls' "$TMP/report.err")"
-	else
-		pass "$name: no warning of work elsewhere"
-	fi
+	slow_client_checked "$name" "$trace" "$n"
 }
 
 # proxy_run CONNS N: nginx_run in front of a demo server of its own.
@@ -670,7 +678,7 @@ uvicorn_pool_run() {
 # from the whole window: "77% ... on other threads").
 uvicorn_upload_run() {
 	local py=$1 conns=$2 n=$3 port name="FastAPI slow uploads, $2 connections"
-	local trace=$TMP/uvicorn-upload.mslat found
+	local trace=$TMP/uvicorn-upload.mslat
 	port=$(free_port)
 	uvicorn_serving "$name" "$py" "$trace" "$port" || return
 	python3 - "$port" "$conns" "$n" <<'PY' || fail "$name: the client failed"
@@ -697,21 +705,7 @@ ts = [threading.Thread(target=run, args=(n // conns,)) for _ in range(conns)]
 [t.join() for t in ts]
 PY
 	stop_recorder
-	if ! "$B/mslat" report --format json -o "$TMP/report.json" "$trace" 2>"$TMP/report.err"; then
-		fail "$name: report failed: $(head -3 "$TMP/report.err")"
-		return
-	fi
-	found=$(json "$TMP/report.json" 'd["requests"]["count"]')
-	if [ "$found" -eq "$((n + 1))" ]; then
-		pass "$name: $found requests found of $n sent and the probe's"
-	else
-		fail "$name: $found requests found of $n sent"
-	fi
-	if grep -q 'waited in idle calls' "$TMP/report.err"; then
-		fail "$name: the client's slowness taken for work elsewhere: $(grep 'waited in idle calls' "$TMP/report.err")"
-	else
-		pass "$name: no warning of work elsewhere"
-	fi
+	slow_client_checked "$name" "$trace" "$n"
 }
 
 # uvicorn_stream_run PY CONNS N: GET /generate (16 tokens) from a stdlib
