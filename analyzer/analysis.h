@@ -91,8 +91,8 @@ struct request {
 	uint64_t user_ns;	/* latency not covered by syscalls, queue or shared time */
 	/*
 	 * Complete requests: time its threads spent in idle calls (epoll_wait,
-	 * poll...) after its last receive (and, when the network paced its
-	 * response, before its first send), its own or shared, at most its
+	 * poll...) after its last receive (but not in gaps between its sends
+	 * that the network paced), its own or shared, at most its
 	 * latency: waiting for work done elsewhere (another thread, process, a
 	 * timer). Not an addend of latency: part of the idle or shared time.
 	 */

@@ -195,19 +195,20 @@ struct creq {
 	/*
 	 * Its threads' idle calls' time, its own or shared (cat_ns[REQ_CAT_IDLE]
 	 * + shared_idle), and of that what came before its last receive (the
-	 * client still sending it) and before its first send: what lies between
-	 * is its threads' wait for work done elsewhere (request.waited_ns), and
-	 * after the first send too unless the network paced the response
-	 * (NET_PACED: a send failed, or bytes it wrote waited to leave: a slow
-	 * client's download). The order of processing tells which side of a
-	 * receive or send a segment is on (its stamp against RX_STAMP,
-	 * TX1_STAMP): one decided by a send may lie after the last receive or
-	 * before.
+	 * client still sending it): the rest is its threads' wait for work done
+	 * elsewhere (request.waited_ns), but for the gaps between its sends the
+	 * network paced (PACED_IDLE: the idle time from IDLE_SND, the total at
+	 * its previous send, to a send after a gap in which a send failed with
+	 * EAGAIN or bytes it wrote waited to leave, PACE_PEND: a slow client's
+	 * download). The order of processing tells which side of a receive a
+	 * segment is on (its stamp against RX_STAMP): one decided by a send
+	 * may lie after the last receive or before. A gap's idle time is taken
+	 * as of its closing send: a segment distributed later counts unpaced.
 	 */
-	uint64_t shared_idle, idle_rx, idle_tx1;
-	uint64_t rx_stamp, tx1_stamp;
+	uint64_t shared_idle, idle_rx, idle_snd, paced_idle;
+	uint64_t rx_stamp;
 	uint64_t tail_calls;		/* syscalls attributed since its last receive */
-	bool net_paced;
+	bool pace_pend;
 	struct rthread *threads;	/* threads it is open on */
 	uint32_t nthreads, capthreads;
 	struct req_step *steps;
@@ -814,8 +815,6 @@ static void seg_distribute(struct correlator *c, struct seg *s)
 				r->shared_idle = u64_sat_add(r->shared_idle, idle);
 			if (s->stamp <= r->rx_stamp)
 				r->idle_rx = u64_sat_add(r->idle_rx, idle);
-			if (s->stamp <= r->tx1_stamp)
-				r->idle_tx1 = u64_sat_add(r->idle_tx1, idle);
 		}
 		r->pub.syscalls += s->calls;
 		if (tail)
@@ -1094,9 +1093,9 @@ static void deliver(struct correlator *c, struct creq *r)
 	 */
 	if (p->complete && (p->cat_ns[REQ_CAT_IDLE] | r->shared_idle)) {
 		uint64_t idle = u64_sat_add(p->cat_ns[REQ_CAT_IDLE], r->shared_idle);
-		uint64_t upto = r->net_paced ? r->idle_tx1 : idle;
+		uint64_t after_rx = idle > r->idle_rx ? idle - r->idle_rx : 0;
 
-		p->waited_ns = upto > r->idle_rx ? upto - r->idle_rx : 0;
+		p->waited_ns = after_rx > r->paced_idle ? after_rx - r->paced_idle : 0;
 		if (p->waited_ns > p->latency_ns)
 			p->waited_ns = p->latency_ns;
 	}
@@ -1417,7 +1416,6 @@ static struct creq *req_start(struct correlator *c, uint32_t host, struct cthrea
 	r->recv0_exit = exit_ns;
 	r->last_rx_exit = exit_ns;
 	r->rx_stamp = c->seg_stamp;
-	r->tx1_stamp = UINT64_MAX;	/* every segment is before its first send, until it sends */
 	r->last_activity_ns = exit_ns;
 	r->pub.syscalls = 1;
 	r->pub.bytes_in = cls->mmsg ? 0 : (uint64_t)ev->ret;
@@ -1490,8 +1488,7 @@ static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t 
 {
 	if (r->state == RS_RECEIVING) {	/* its first send */
 		to_responding(c, r);
-		r->idle_tx1 = u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
-		r->tx1_stamp = c->seg_stamp;
+		r->idle_snd = u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
 	} else {
 		/* It sent again: the time held back since its last send is its own. */
 		for (uint32_t i = 0; i < r->nthreads; i++)
@@ -1501,6 +1498,14 @@ static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t 
 		r->pub.syscalls += r->pend_calls;
 		r->pub.runq_ns = u64_sat_add(r->pub.runq_ns, r->pend_runq_ns);
 		r->pend_ns = r->pend_calls = r->pend_runq_ns = 0;
+		{
+			uint64_t idle = u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
+
+			if (r->pace_pend && idle > r->idle_snd)	/* the gap since its last send */
+				r->paced_idle = u64_sat_add(r->paced_idle, idle - r->idle_snd);
+			r->pace_pend = false;
+			r->idle_snd = idle;
+		}
 	}
 	count_send(c, r, e, x, bytes);
 	r->pub.end_ns = r->last_send_exit;
@@ -1828,7 +1833,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 		} else {	/* after the last send: counts only if another send follows */
 			r->pend_ns = u64_sat_add(r->pend_ns, ev->duration_ns);
 			r->pend_calls++;
-			r->net_paced |= ev->ret < 0;	/* a full socket (EAGAIN): the client's pace */
+			r->pace_pend |= ev->ret == -EAGAIN;	/* a full socket: the client's pace */
 		}
 		touch(c, r, exit_ns);
 		return 0;
@@ -2414,7 +2419,7 @@ static void unsent_drain(struct correlator *c, struct chost *h, uint32_t host, u
 			continue;
 		if (u.t > r->unsent_ns)
 			r->unsent_ns = u.t;
-		r->net_paced = true;	/* bytes it wrote waited to leave: the network's pace */
+		r->pace_pend = true;	/* bytes it wrote waited to leave: the network's pace, if it sends again */
 	}
 }
 

@@ -434,6 +434,77 @@ out:
 	fx_close(&f);
 }
 
+/* A stream whose tokens come from elsewhere, its last chunk held by Nagle: no gap of its was paced (helper 47). */
+TEST(correlate, waited_stream_waits_survive_a_final_unsent)
+{
+	for (int m = 0; m < 2; m++) {
+		struct fx f;
+
+		if (!fx_open(&f, conn_and_thread[m]))
+			return;
+		tcp(&f, 1, "read", 5, 100, 0, 100);
+		ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 100, 1000);
+		tcp(&f, 1, "write", 5, 10, 1100, 100);			/* headers */
+		ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 1200, 5000);	/* the next token, made elsewhere */
+		tcp(&f, 1, "write", 5, 10, 6200, 100);			/* last chunk, exit 6300 */
+		correlator__frame_end(f.c);
+		unsent(&f, 5, 46300);					/* Nagle held it 40 us */
+		tcp(&f, 1, "read", 5, 100, 47000, 100);
+		correlator__finish(f.c);
+		if (!ASSERT_EQ(f.got.n, 2, "requests"))
+			goto next;
+		ASSERT_EQ_U64(f.got.r[0].waited_ns, 6000, "waited: between sends still counts");
+next:
+		fx_close(&f);
+	}
+}
+
+/* The same, the stream cut by the client (EPIPE on a last send): no pacing either. */
+TEST(correlate, waited_stream_waits_survive_an_epipe)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 100, 1000);
+	tcp(&f, 1, "write", 5, 10, 1100, 100);
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 1200, 5000);
+	tcp(&f, 1, "write", 5, 10, 6200, 100);
+	tcp(&f, 1, "write", 5, -32, 6400, 10);				/* EPIPE: the client left */
+	tcp(&f, 1, "read", 5, 100, 7000, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].waited_ns, 6000, "waited: EPIPE is no network pacing");
+out:
+	fx_close(&f);
+}
+
+/* One paced gap of a stream: only its wait is the network's, the others' still count. */
+TEST(correlate, waited_one_paced_gap_keeps_the_others)
+{
+	struct fx f;
+
+	if (!fx_open(&f, CORRELATE_CONN))
+		return;
+	tcp(&f, 1, "read", 5, 100, 0, 100);
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 100, 1000);	/* work elsewhere */
+	tcp(&f, 1, "write", 5, 10, 1100, 100);				/* headers */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 1200, 5000);	/* the next tokens, made elsewhere */
+	tcp(&f, 1, "write", 5, 65536, 6200, 100);
+	tcp(&f, 1, "write", 5, -11, 6300, 100);			/* EAGAIN */
+	ev(&f, 1, "epoll_wait", 4, FD_KIND_ANON, 1, 6400, 500);	/* the client's pace */
+	tcp(&f, 1, "write", 5, 100, 6900, 100);
+	tcp(&f, 1, "read", 5, 100, 8000, 100);
+	correlator__finish(f.c);
+	if (!ASSERT_EQ(f.got.n, 2, "requests"))
+		goto out;
+	ASSERT_EQ_U64(f.got.r[0].waited_ns, 6000, "waited: all but the paced gap");
+out:
+	fx_close(&f);
+}
+
 /* Each request's steps as "name@enter[s]" (s: shared), in the order delivered. */
 struct step_log {
 	char line[8][160];
