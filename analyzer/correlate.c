@@ -786,6 +786,12 @@ static void maybe_deliver(struct correlator *c, struct creq *r)
 	deliver(c, r);
 }
 
+/* R's idle time, its own and shared: what its waits are counted against. */
+static inline uint64_t req_idle(const struct creq *r)
+{
+	return u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
+}
+
 static void seg_distribute(struct correlator *c, struct seg *s)
 {
 	uint32_t k = s->nyes;
@@ -1087,13 +1093,13 @@ static void deliver(struct correlator *c, struct creq *r)
 		p->runq_ns = p->user_ns;
 	p->user_ns -= p->runq_ns;
 	/*
-	 * Its threads idle after its last receive, its own or shared: each of
-	 * its threads counts, so at most its latency. Before that receive the
-	 * client was still sending it (a slow upload), not work done elsewhere.
+	 * Its threads idle after its last receive, its own or shared, less the
+	 * gaps the network paced: each of its threads counts, so at most its
+	 * latency. Before that receive the client was still sending it (a slow
+	 * upload), not work done elsewhere.
 	 */
 	if (p->complete && (p->cat_ns[REQ_CAT_IDLE] | r->shared_idle)) {
-		uint64_t idle = u64_sat_add(p->cat_ns[REQ_CAT_IDLE], r->shared_idle);
-		uint64_t after_rx = idle > r->idle_rx ? idle - r->idle_rx : 0;
+		uint64_t idle = req_idle(r), after_rx = idle > r->idle_rx ? idle - r->idle_rx : 0;
 
 		p->waited_ns = after_rx > r->paced_idle ? after_rx - r->paced_idle : 0;
 		if (p->waited_ns > p->latency_ns)
@@ -1488,8 +1494,10 @@ static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t 
 {
 	if (r->state == RS_RECEIVING) {	/* its first send */
 		to_responding(c, r);
-		r->idle_snd = u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
+		r->idle_snd = req_idle(r);
 	} else {
+		uint64_t idle;
+
 		/* It sent again: the time held back since its last send is its own. */
 		for (uint32_t i = 0; i < r->nthreads; i++)
 			thread_changed(c, r->threads[i].th);
@@ -1498,14 +1506,11 @@ static void req_send(struct correlator *c, struct creq *r, uint64_t e, uint64_t 
 		r->pub.syscalls += r->pend_calls;
 		r->pub.runq_ns = u64_sat_add(r->pub.runq_ns, r->pend_runq_ns);
 		r->pend_ns = r->pend_calls = r->pend_runq_ns = 0;
-		{
-			uint64_t idle = u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
-
-			if (r->pace_pend && idle > r->idle_snd)	/* the gap since its last send */
-				r->paced_idle = u64_sat_add(r->paced_idle, idle - r->idle_snd);
-			r->pace_pend = false;
-			r->idle_snd = idle;
-		}
+		idle = req_idle(r);
+		if (r->pace_pend && idle > r->idle_snd)	/* the gap since its last send */
+			r->paced_idle = u64_sat_add(r->paced_idle, idle - r->idle_snd);
+		r->pace_pend = false;
+		r->idle_snd = idle;
 	}
 	count_send(c, r, e, x, bytes);
 	r->pub.end_ns = r->last_send_exit;
@@ -1786,7 +1791,7 @@ static int on_conn_io(struct correlator *c, uint32_t host, struct cthread *th,
 			r->pub.cat_ns[cat] = u64_sat_add(r->pub.cat_ns[cat], ev->duration_ns);
 			memcpy(r->rx_cat, r->pub.cat_ns, sizeof(r->rx_cat));	/* as of this receive */
 			r->rx_shared = r->pub.shared_ns;
-			r->idle_rx = u64_sat_add(r->pub.cat_ns[REQ_CAT_IDLE], r->shared_idle);
+			r->idle_rx = req_idle(r);
 			r->rx_stamp = c->seg_stamp;
 			r->rx_runq = r->pub.runq_ns;
 			r->pub.syscalls++;

@@ -197,35 +197,44 @@ static void drop_body(struct client *c, size_t head, size_t *pos)
 	*pos = head;
 }
 
+/*
+ * Read more of the body, room made first (a full buffer drops the body
+ * bytes before *POS). Returns 0 or a negative errno: -ECONNRESET when the
+ * peer closed.
+ */
+static int more(struct client *c, size_t head, size_t *pos)
+{
+	ssize_t got;
+
+	if (c->len == sizeof(c->buf))
+		drop_body(c, head, pos);
+	got = fill(c);
+	return got > 0 ? 0 : got ? (int)got : -ECONNRESET;
+}
+
 /* At least N bytes (at most a line's) buffered from *POS on, reading as needed. */
 static int have(struct client *c, size_t head, size_t *pos, size_t n)
 {
-	while (c->len - *pos < n) {
-		ssize_t got;
+	int err = 0;
 
-		if (c->len == sizeof(c->buf))
-			drop_body(c, head, pos);
-		got = fill(c);
-		if (got <= 0)
-			return got ? (int)got : -ECONNRESET;
-	}
-	return 0;
+	while (!err && c->len - *pos < n)
+		err = more(c, head, pos);
+	return err;
 }
 
 /* Move *POS N bytes on, reading as needed. Returns 0 or a negative errno. */
 static int advance(struct client *c, size_t head, size_t *pos, unsigned long long n)
 {
 	while (c->len - *pos < n) {
-		ssize_t got;
+		int err;
 
-		if (c->len == sizeof(c->buf)) {
+		if (c->len == sizeof(c->buf)) {	/* what is buffered is skipped: it may go */
 			n -= c->len - *pos;
 			*pos = c->len;
-			drop_body(c, head, pos);
 		}
-		got = fill(c);
-		if (got <= 0)
-			return got ? (int)got : -ECONNRESET;
+		err = more(c, head, pos);
+		if (err)
+			return err;
 	}
 	*pos += n;
 	return 0;
@@ -240,7 +249,7 @@ static int line_at(struct client *c, size_t head, size_t *pos, size_t *eol)
 {
 	for (;;) {
 		const char *lf = memchr(c->buf + *pos, '\n', c->len - *pos);
-		ssize_t got;
+		int err;
 
 		if (lf) {
 			if (lf == c->buf + *pos || lf[-1] != '\r')
@@ -250,11 +259,9 @@ static int line_at(struct client *c, size_t head, size_t *pos, size_t *eol)
 		}
 		if (c->len - *pos > CHUNK_LINE_MAX + 1)	/* its CR may be here, its LF not yet */
 			return -EBADMSG;
-		if (c->len == sizeof(c->buf))
-			drop_body(c, head, pos);
-		got = fill(c);
-		if (got <= 0)
-			return got ? (int)got : -ECONNRESET;
+		err = more(c, head, pos);
+		if (err)
+			return err;
 	}
 }
 
@@ -345,13 +352,11 @@ static int read_reply(struct client *c, struct http_reply *r)
 	if (length == CHUNKED)
 		return read_chunked(c, head, r);
 	if (length < 0) {
-		/* No length: the body runs to the end of the connection. */
-		pos = head;
+		/* No length: the body runs to the end of the connection (a read of 0, not a reset). */
 		do {
-			if (c->len == sizeof(c->buf)) {
-				pos = c->len;
+			pos = c->len;	/* all of it read: it may go */
+			if (c->len == sizeof(c->buf))
 				drop_body(c, head, &pos);
-			}
 		} while ((n = fill(c)) > 0);
 		if (n < 0)
 			return n;
